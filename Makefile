@@ -1,0 +1,83 @@
+# Standardiste: `make run` sets up what is missing and starts the assistant; `make test` sets up
+# the same and runs the whole suite. Stamps make both idempotent: nothing is reinstalled or
+# retrained unless its inputs changed.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+RASA_VENV := .venv-rasa
+STAMPS := var/stamps
+BIN := $(VENV)/bin
+PIP_VERSION := 24.3.1
+# Debian packages the tests need: PostgreSQL (agenda concurrency), Chromium (staff pages).
+APT_TEST_PACKAGES := postgresql postgresql-contrib chromium redis-server nginx
+
+.PHONY: run test setup bench lint typecheck lock models rasa-model db clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run    set up what is missing, then start the assistant (Ctrl-C stops it)"
+	@echo "make test   set up what is missing, then run the whole suite"
+	@echo "make bench  measure latencies and throughput (figures in docs/benchmarks.md)"
+	@echo "make models download the French speech models (needs internet)"
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check pip==$(PIP_VERSION)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Rasa 3.6 does not declare Python 3.11 and pins SQLAlchemy 1.4, pydantic 1 and twilio 8, so it
+# has its own environment, installed in two steps (see dialogue/requirements-rasa.txt).
+$(RASA_VENV)/.installed: dialogue/requirements-rasa.txt
+	@test -x $(RASA_VENV)/bin/python || $(PY) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check pip==$(PIP_VERSION)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r dialogue/requirements-rasa.txt
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --no-deps --ignore-requires-python \
+		rasa-sdk==3.6.2 rasa==3.6.21
+	@touch $@
+
+$(STAMPS)/apt-test: Makefile scripts/ensure-apt-packages.sh
+	@mkdir -p $(STAMPS)
+	scripts/ensure-apt-packages.sh $(APT_TEST_PACKAGES)
+	@touch $@
+
+.env:
+	@cp .env.example .env
+	@echo "created .env from .env.example: set TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL"
+
+setup: $(BIN)/.installed $(RASA_VENV)/.installed .env db rasa-model
+
+db: $(BIN)/.installed
+	@$(BIN)/standardiste db upgrade
+
+# Trains only when config, domain or data changed (the model is named by their hash).
+rasa-model: $(BIN)/.installed $(RASA_VENV)/.installed
+	@$(BIN)/python -m dialogue.rasa_server train
+
+run: setup
+	$(BIN)/standardiste run
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
+	$(BIN)/python -m benchmarks
+
+models: $(BIN)/.installed
+	$(BIN)/standardiste models download
+
+# Regenerate the gateway's lock from requirements.in (then commit requirements.lock).
+lock:
+	rm -rf /tmp/standardiste-lock && $(PY) -m venv /tmp/standardiste-lock
+	/tmp/standardiste-lock/bin/pip install -q pip==$(PIP_VERSION) && /tmp/standardiste-lock/bin/pip install -q -r requirements.in
+	/tmp/standardiste-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) var/stamps

@@ -1,0 +1,56 @@
+"""Rasa's action endpoint, served by the gateway so custom actions run beside the agenda.
+
+The rasa_sdk executor does the work; this module is only its HTTP face (as rasa_sdk's own
+``endpoint.py`` is for Sanic). Actions are registered from an explicit list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+
+from dialogue.actions import ACTIONS
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(prefix="/dialogue", tags=["dialogue"], include_in_schema=False)
+
+
+def build_executor() -> ActionExecutor:
+    """An executor with every action of the assistant registered."""
+    executor = ActionExecutor()
+    for action in ACTIONS:
+        executor.register_action(action)
+    return executor
+
+
+_EXECUTOR = build_executor()
+_LOOPBACK = {"127.0.0.1", "::1", "testclient"}
+
+
+@router.post("/webhook")
+async def webhook(request: Request) -> JSONResponse:
+    """Run the custom action Rasa asks for and return its events and responses."""
+    # Only the Rasa server on this machine may run actions: behind a reverse proxy, uvicorn's
+    # proxy headers make outside clients appear with their own address, not loopback.
+    if request.client is None or request.client.host not in _LOOPBACK:
+        return JSONResponse({"error": "forbidden"}, 403)
+    action_call: dict[str, Any] = await request.json()
+    try:
+        result = await _EXECUTOR.run(action_call)
+    except ActionExecutionRejection as exc:
+        return JSONResponse({"error": exc.message, "action_name": exc.action_name}, 400)
+    except ActionNotFoundException as exc:
+        _LOGGER.error("unknown action requested", extra={"action": exc.action_name})
+        return JSONResponse({"error": exc.message, "action_name": exc.action_name}, 404)
+    return JSONResponse(result.model_dump() if result else None)
+
+
+@router.get("/actions")
+def list_actions() -> list[dict[str, str]]:
+    """The registered action names (Rasa asks for them on `rasa train --validate`)."""
+    return [{"name": name} for name in sorted(_EXECUTOR.actions)]

@@ -1,0 +1,82 @@
+"""The contract between a channel (voice call, web chat, terminal) and the dialogue.
+
+A channel creates one `Conversation` per call and feeds it what the caller said; it gets back
+what to say and whether the call goes on. The voice channel adds audio around it; the text
+channel uses it as is, so every dialogue path can be exercised without audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Expecting(StrEnum):
+    """What the assistant just asked for: the voice channel waits longer for dictated answers
+    and accepts keypad digits where they make sense."""
+
+    ANYTHING = "anything"
+    CONFIRMATION = "confirmation"
+    DATE_OF_BIRTH = "date_of_birth"
+    PHONE_NUMBER = "phone_number"
+    NAME = "name"
+
+
+class CallEnd(StrEnum):
+    """How the call ends when the conversation is over."""
+
+    HANGUP = "hangup"
+    TRANSFER = "transfer"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One utterance for the caller."""
+
+    text: str
+    key: str | None = None
+    """The response's key (e.g. ``utter_greet``, ``prompt.emergency``); tests assert on keys."""
+    interruptible: bool = True
+    """False for the automated-assistant disclosure and the emergency message."""
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the assistant answers to one caller turn."""
+
+    replies: list[Reply] = field(default_factory=list)
+    ended: bool = False
+    end: CallEnd | None = None
+    transfer_to: str | None = None
+    expecting: Expecting = Expecting.ANYTHING
+
+
+class Conversation(Protocol):
+    """One caller's conversation with the assistant."""
+
+    @property
+    def conversation_id(self) -> str:
+        """The CallSid (voice) or chat session id; Rasa's sender id."""
+        ...
+
+    async def start(self) -> TurnResult:
+        """The greeting, with the automated-assistant disclosure."""
+        ...
+
+    async def handle_text(self, text: str) -> TurnResult:
+        """One caller turn as recognised text (safety net first, then the dialogue)."""
+        ...
+
+    async def handle_digits(self, digits: str) -> TurnResult:
+        """Keypad digits (a fallback: confirmation with 1, a date of birth keyed in)."""
+        ...
+
+    async def handle_silence(self) -> TurnResult:
+        """The caller said nothing for the silence timeout: reprompt, then take a message."""
+        ...
+
+    async def close(self, reason: str) -> None:
+        """The call ended (hang-up, drop, end of dialogue): release holds, leave what was
+        understood in the inbox when a request was left unfinished, close the call record."""
+        ...

@@ -1,0 +1,3 @@
+from standardiste.cli import main
+
+main()

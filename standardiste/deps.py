@@ -1,0 +1,41 @@
+"""FastAPI dependencies shared by every component's router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from standardiste.context import AppContext
+from standardiste.practice import PracticeConfig
+from standardiste.settings import Settings
+
+
+def get_context(request: Request) -> AppContext:
+    """The app's context, set up in the lifespan."""
+    context: AppContext = request.app.state.context
+    return context
+
+
+def get_settings_dep(context: Annotated[AppContext, Depends(get_context)]) -> Settings:
+    """The process settings."""
+    return context.settings
+
+
+def get_practice(context: Annotated[AppContext, Depends(get_context)]) -> PracticeConfig:
+    """The current practice configuration."""
+    return context.practice
+
+
+def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterator[Session]:
+    """A database session committed when the request succeeds."""
+    with context.db.session() as session:
+        yield session
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+PracticeDep = Annotated[PracticeConfig, Depends(get_practice)]
+SessionDep = Annotated[Session, Depends(get_session)]

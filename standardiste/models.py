@@ -1,0 +1,13 @@
+"""Every component's table metadata, gathered for Alembic and schema checks."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def all_metadata() -> list[MetaData]:
+    """The metadata of every component that owns tables."""
+    from agenda import metadata as agenda_metadata
+    from transcripts import metadata as transcripts_metadata
+
+    return [agenda_metadata, transcripts_metadata]

@@ -1,0 +1,117 @@
+"""Running the processes: the gateway alone, or the Rasa server and the gateway together."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import time
+from types import FrameType
+
+import httpx
+import uvicorn
+
+from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from standardiste.app import build_context, create_app
+from standardiste.logs import configure_logging
+from standardiste.settings import Settings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve the gateway until interrupted (config errors raise before anything listens)."""
+    configure_logging(settings.standardiste_log_level)
+    context = build_context(settings)
+    from standardiste.speech_models import announce_speech_models
+
+    announce_speech_models(settings)
+    uvicorn.run(
+        create_app(context=context),
+        host=host or settings.standardiste_host,
+        port=port or settings.standardiste_port,
+        log_config=None,
+        proxy_headers=True,
+        ws_ping_interval=None,
+    )
+
+
+def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[bytes]:
+    """Start the Rasa server (training first if its inputs changed), actions pointed at us."""
+    model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
+    var = settings.standardiste_var_dir
+    tracker = (
+        settings.database_url
+        if settings.database_url.startswith("postgres")
+        else str(var / "rasa-tracker.db")
+    )
+    endpoints = write_endpoints(
+        var / "rasa" / "endpoints.yml",
+        action_url=f"http://127.0.0.1:{gateway_port}/dialogue/webhook",
+        tracker_db=tracker,
+    )
+    port = settings.rasa_url.port or 5005
+    command = server_command(settings.rasa_venv, model, endpoints, port=port)
+    _LOGGER.info("starting rasa", extra={"model": model.name, "port": port})
+    # A new process group, so that Ctrl-C in the terminal reaches Rasa only through us.
+    return subprocess.Popen(command, env=rasa_env(), start_new_session=True)
+
+
+def wait_for_rasa(settings: Settings, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait until Rasa's REST API answers with a loaded model, or the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            reply = httpx.get(f"{settings.rasa_base}/status", timeout=2.0)
+            if reply.status_code == 200 and reply.json().get("model_file"):
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Terminate a child process, killing it if it does not exit within ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_all(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+    """Start Rasa, then serve the gateway; stopping one stops the other. Returns an exit code."""
+    configure_logging(settings.standardiste_log_level)
+    context = build_context(settings)  # config errors surface before anything starts
+    gateway_port = port or settings.standardiste_port
+    rasa = start_rasa(settings, gateway_port=gateway_port)
+
+    def _on_term(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _on_term)
+    try:
+        from standardiste.speech_models import announce_speech_models
+
+        announce_speech_models(settings)
+        config = uvicorn.Config(
+            create_app(context=context),
+            host=host or settings.standardiste_host,
+            port=gateway_port,
+            log_config=None,
+            proxy_headers=True,
+            ws_ping_interval=None,
+        )
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _LOGGER.info("stopping rasa")
+        stop_process(rasa)
+    return 0

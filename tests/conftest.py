@@ -1,0 +1,139 @@
+"""Fixtures: a migrated database per test, the app, a live gateway and a real Rasa server."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from standardiste.app import build_context, create_app
+from standardiste.context import AppContext
+from standardiste.migrate import upgrade
+from standardiste.settings import Settings
+from tests.support import free_port, make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh, migrated SQLite database."""
+    value = make_settings(tmp_path)
+    upgrade(value.database_url)
+    return value
+
+
+@pytest.fixture
+def context(settings: Settings) -> Iterator[AppContext]:
+    """The app context over the test database."""
+    ctx = build_context(settings)
+    yield ctx
+    ctx.db.dispose()
+
+
+@pytest.fixture
+def client(context: AppContext) -> Iterator[TestClient]:
+    """A TestClient over the whole app."""
+    with TestClient(create_app(context=context), base_url="http://testserver") as test_client:
+        yield test_client
+
+
+class LiveGateway:
+    """The gateway served by uvicorn in a thread, on a real port."""
+
+    def __init__(self, settings: Settings, port: int) -> None:
+        self.settings = settings
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.context = build_context(settings)
+        config = uvicorn.Config(
+            create_app(context=self.context),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            ws_ping_interval=None,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.context.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def rasa_port() -> int:
+    """The port of the session's Rasa server."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def live_gateway(tmp_path_factory: pytest.TempPathFactory, rasa_port: int) -> Iterator[LiveGateway]:
+    """One gateway for the session, talking to the session's Rasa server."""
+    tmp = tmp_path_factory.mktemp("gateway")
+    settings = make_settings(tmp, rasa_url=f"http://127.0.0.1:{rasa_port}")
+    upgrade(settings.database_url)
+    gateway = LiveGateway(settings, free_port())
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(
+    live_gateway: LiveGateway, rasa_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real Rasa server (from .venv-rasa) with the project's trained model, started once."""
+    settings = live_gateway.settings
+    model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
+    tmp = tmp_path_factory.mktemp("rasa")
+    endpoints = write_endpoints(
+        tmp / "endpoints.yml",
+        action_url=f"{live_gateway.url}/dialogue/webhook",
+        tracker_db=str(tmp / "tracker.db"),
+    )
+    log = (tmp / "rasa.log").open("wb")
+    process = subprocess.Popen(
+        server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
+        env=rasa_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{rasa_port}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"rasa exited; see {tmp / 'rasa.log'}")
+            try:
+                if httpx.get(f"{url}/status", timeout=2).json().get("model_file"):
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"rasa did not start in time; see {tmp / 'rasa.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

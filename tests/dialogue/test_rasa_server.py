@@ -1,0 +1,40 @@
+"""The real Rasa server, from .venv-rasa with the project's trained model."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import LiveGateway
+
+pytestmark = pytest.mark.rasa
+
+
+def test_rasa_answers_a_rest_message_in_french(rasa_server: str) -> None:
+    reply = httpx.post(
+        f"{rasa_server}/webhooks/rest/webhook",
+        json={"sender": "CAtest-rest", "message": "bonjour"},
+        timeout=30,
+    )
+    assert reply.status_code == 200
+    texts = [m.get("text", "") for m in reply.json()]
+    assert texts and "assistant" in texts[0].lower()
+
+
+def test_healthz_is_200_when_database_and_rasa_answer(
+    rasa_server: str, live_gateway: LiveGateway
+) -> None:
+    reply = httpx.get(f"{live_gateway.url}/healthz", timeout=10)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["checks"]["rasa"]["ok"] is True
+    assert body["checks"]["rasa"]["model"].endswith(".tar.gz")
+
+
+def test_model_is_cached_by_the_hash_of_its_inputs(rasa_server: str) -> None:
+    from dialogue.rasa_server import model_hash, model_path
+    from standardiste.settings import get_settings
+
+    path = model_path(get_settings().rasa_model_dir)
+    assert path.exists()
+    assert model_hash() in path.name

@@ -1,0 +1,74 @@
+"""Helpers shared by the tests: settings, Twilio signing, free ports."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from standardiste.settings import PROJECT_ROOT, Settings
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+PUBLIC_BASE = "https://standardiste.example.org"
+API_TOKEN = "test-api-token-0123456789"
+CALLER = "+33612345678"
+PRACTICE_NUMBER = "+33478000000"
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for one test: its own SQLite file, fixed secrets, no `.env`."""
+    values: dict[str, Any] = {
+        "standardiste_config": PROJECT_ROOT / "config" / "practice.yaml",
+        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "twilio_auth_token": AUTH_TOKEN,
+        "public_base_url": PUBLIC_BASE,
+        "rasa_url": "http://127.0.0.1:9",
+        "standardiste_api_token": API_TOKEN,
+        "standardiste_var_dir": tmp_path / "var",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send, computed by the twilio library."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+def call_params(
+    call_sid: str = "CA0123456789abcdef0123456789abcdef", **extra: str
+) -> dict[str, str]:
+    """A realistic incoming-call webhook body."""
+    params = {
+        "AccountSid": "AC0123456789abcdef0123456789abcdef",
+        "ApiVersion": "2010-04-01",
+        "CallSid": call_sid,
+        "CallStatus": "ringing",
+        "Called": PRACTICE_NUMBER,
+        "CalledCountry": "FR",
+        "Caller": CALLER,
+        "CallerCountry": "FR",
+        "Direction": "inbound",
+        "From": CALLER,
+        "FromCity": "",
+        "FromCountry": "FR",
+        "To": PRACTICE_NUMBER,
+        "ToCountry": "FR",
+    }
+    params.update(extra)
+    return params
+
+
+def form_body(params: dict[str, str]) -> str:
+    """URL-encode a webhook body."""
+    return urlencode(params)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
