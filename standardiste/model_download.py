@@ -26,30 +26,38 @@ class ModelFile:
     """One file to fetch: where from, its expected digest, and where it goes."""
 
     url: str
-    sha256: str
+    sha256: str | None
+    """Pinned SHA-256; None where the publisher gives only an MD5 (then that is checked)."""
     size: int
     target: str
     """File name under the models folder, or folder name for a zip archive."""
     unzip: bool = False
+    md5: str | None = None
 
 
+# Alpha Cephei publishes an MD5 and a size for each model (model-list.json), no SHA-256.
 VOSK_FR = ModelFile(
     url="https://alphacephei.com/vosk/models/vosk-model-small-fr-0.22.zip",
-    sha256="PENDING",
-    size=0,
+    sha256=None,
+    md5="8873b1234503f6edd55f54bfff31cf3e",
+    size=42_233_323,
     target="vosk-model-small-fr-0.22",
     unzip=True,
 )
+_PIPER_BASE = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/fr/fr_FR/siwis/medium"
+# MD5 and size from piper-voices' voices.json; the SHA-256 is the one projects pin for v1.0.0.
 PIPER_FR = ModelFile(
-    url="https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/fr/fr_FR/siwis/medium/fr_FR-siwis-medium.onnx",
-    sha256="PENDING",
-    size=0,
+    url=f"{_PIPER_BASE}/fr_FR-siwis-medium.onnx",
+    sha256="641d1ab097da2b81128c076810edb052b385decc8be3381814802a64a73baf99",
+    md5="20e876e8c839e9b11a26085858f2300c",
+    size=63_201_294,
     target="fr_FR-siwis-medium.onnx",
 )
 PIPER_FR_CONFIG = ModelFile(
-    url="https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/fr/fr_FR/siwis/medium/fr_FR-siwis-medium.onnx.json",
-    sha256="PENDING",
-    size=0,
+    url=f"{_PIPER_BASE}/fr_FR-siwis-medium.onnx.json",
+    sha256="39479916c2db192b5ac9764daddd0c744d83e023ad890c6976c0633ae4df8959",
+    md5="a407e7e6901feb79c2ea2a5466076cce",
+    size=4_875,
     target="fr_FR-siwis-medium.onnx.json",
 )
 FRENCH_MODELS = (VOSK_FR, PIPER_FR, PIPER_FR_CONFIG)
@@ -70,7 +78,8 @@ def fetch(item: ModelFile, dest_dir: Path, *, client: httpx.Client, progress: bo
         return final
     dest_dir.mkdir(parents=True, exist_ok=True)
     host = httpx.URL(item.url).host
-    digest = hashlib.sha256()
+    sha256 = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)
     with tempfile.NamedTemporaryFile(dir=dest_dir, suffix=".part", delete=False) as tmp:
         tmp_path = Path(tmp.name)
         try:
@@ -87,7 +96,8 @@ def fetch(item: ModelFile, dest_dir: Path, *, client: httpx.Client, progress: bo
                 ) as bar:
                     for chunk in _chunks(response):
                         tmp.write(chunk)
-                        digest.update(chunk)
+                        sha256.update(chunk)
+                        md5.update(chunk)
                         bar.update(len(chunk))
         except httpx.TransportError as exc:
             tmp_path.unlink(missing_ok=True)
@@ -98,18 +108,26 @@ def fetch(item: ModelFile, dest_dir: Path, *, client: httpx.Client, progress: bo
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise
-    if digest.hexdigest() != item.sha256:
+    problem = _checksum_problem(item, sha256.hexdigest(), md5.hexdigest())
+    if problem:
         tmp_path.unlink(missing_ok=True)
-        raise DownloadError(
-            f"{item.target}: checksum mismatch (sha256 {digest.hexdigest()}, expected "
-            f"{item.sha256}); the file was discarded"
-        )
+        raise DownloadError(f"{item.target}: {problem}; the file was discarded")
     if item.unzip:
         _unpack(tmp_path, dest_dir, item.target)
         tmp_path.unlink()
     else:
         tmp_path.replace(final)
     return final
+
+
+def _checksum_problem(item: ModelFile, sha256: str, md5: str) -> str | None:
+    if item.sha256 is None and item.md5 is None:
+        return "no checksum pinned for this file"
+    if item.sha256 is not None and sha256 != item.sha256:
+        return f"checksum mismatch (sha256 {sha256}, expected {item.sha256})"
+    if item.md5 is not None and md5 != item.md5:
+        return f"checksum mismatch (md5 {md5}, expected {item.md5})"
+    return None
 
 
 def _unpack(archive: Path, dest_dir: Path, folder: str) -> None:

@@ -126,3 +126,24 @@ def test_fetch_discards_a_corrupt_download(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="checksum mismatch"):
         fetch(item, tmp_path, client=_client(body), progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_checks_md5_where_only_md5_is_published(tmp_path: Path) -> None:
+    body = b"voice config"
+    good = ModelFile(url="https://models.example/v.json", sha256=None,
+                     md5=hashlib.md5(body).hexdigest(), size=len(body), target="v.json")
+    assert fetch(good, tmp_path, client=_client(body), progress=False).read_bytes() == body
+    bad = ModelFile(url="https://models.example/w.json", sha256=None, md5="0" * 32,
+                    size=len(body), target="w.json")
+    with pytest.raises(DownloadError, match="md5"):
+        fetch(bad, tmp_path, client=_client(body), progress=False)
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_every_french_model_has_a_pinned_checksum() -> None:
+    from standardiste.model_download import FRENCH_MODELS
+
+    for item in FRENCH_MODELS:
+        assert item.url.startswith("https://")
+        assert item.sha256 or item.md5
+        assert item.size > 0
