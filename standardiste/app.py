@@ -13,13 +13,20 @@ from standardiste import __version__, health
 from standardiste.context import AppContext
 from standardiste.db import Database
 from standardiste.practice import load_practice
+from standardiste.practice_store import PracticeStore
 from standardiste.settings import Settings, get_settings
 
 
 def build_context(settings: Settings) -> AppContext:
-    """Load the practice configuration and open the database (raises `ConfigError`)."""
-    practice = load_practice(settings.standardiste_config)
-    return AppContext(settings=settings, db=Database(settings.database_url), practice=practice)
+    """Load the practice file, open the database and seed the settings from the file if empty.
+
+    Raises `ConfigError` for a bad file and `NotMigratedError` for an unmigrated database.
+    """
+    seed = load_practice(settings.standardiste_config)
+    db = Database(settings.database_url)
+    store = PracticeStore(db, seed)
+    store.ensure_seeded()
+    return AppContext(settings=settings, db=db, practice_store=store)
 
 
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:

@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from standardiste.practice import ConfigError
+from standardiste.practice_store import NotMigratedError
 from standardiste.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -17,6 +18,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 models_app = typer.Typer(no_args_is_help=True, help="Speech models.")
+config_app = typer.Typer(no_args_is_help=True, help="Practice settings.")
+app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 HostOption = Annotated[
     str | None, typer.Option(help="Address to listen on (STANDARDISTE_HOST).")
@@ -55,6 +58,9 @@ def serve(
         run_gateway(settings, host=host, port=port)
     except ConfigError as exc:
         raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -67,9 +73,13 @@ def run(
 
     settings = _settings()
     try:
-        sys.exit(run_all(settings, host=host, port=port))
+        code = run_all(settings, host=host, port=port)
     except ConfigError as exc:
         raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    sys.exit(code)
 
 
 @app.command("check-config")
@@ -87,6 +97,29 @@ def check_config(
     typer.echo(
         f"{target}: OK ({config.practice.name}, {len(config.practitioners)} practitioner(s))"
     )
+
+
+@config_app.command("export")
+def config_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Write the current settings (the database's) as a practice YAML file."""
+    from standardiste.app import build_context
+
+    try:
+        context = build_context(_settings())
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    text = context.practice_store.export_yaml()
+    context.db.dispose()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"settings written to {output}")
 
 
 @db_app.command("upgrade")

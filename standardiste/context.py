@@ -8,6 +8,7 @@ import httpx
 
 from standardiste.db import Database
 from standardiste.practice import PracticeConfig
+from standardiste.practice_store import PracticeStore
 from standardiste.settings import Settings
 
 
@@ -17,5 +18,10 @@ class AppContext:
 
     settings: Settings
     db: Database
-    practice: PracticeConfig
+    practice_store: PracticeStore
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=10.0))
+
+    @property
+    def practice(self) -> PracticeConfig:
+        """The current practice settings (the database's, refreshed when they change)."""
+        return self.practice_store.current()

@@ -147,3 +147,20 @@ def test_every_french_model_has_a_pinned_checksum() -> None:
         assert item.url.startswith("https://")
         assert item.sha256 or item.md5
         assert item.size > 0
+
+
+def test_config_export_writes_the_database_settings(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    out = tmp_path / "export.yaml"
+    result = runner.invoke(app, ["config", "export", "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    from standardiste.practice import load_practice
+
+    assert load_practice(out).practice.name == "Cabinet médical des Tilleuls"
+
+
+def test_serve_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve"], env=_env(tmp_path))
+    assert result.exit_code == 2
+    assert "standardiste db upgrade" in result.output
