@@ -1,0 +1,85 @@
+"""Loads the process's speech engines once: recognition (Vosk) and synthesis (Piper).
+
+Which model files are used is decided by `standardiste.speech_models.resolve_speech_models`: the
+French models when downloaded, else the packaged stand-ins. Loading takes ~2–3 s and ~0.8 GB, so
+the gateway calls `load_speech_engines` once at startup (in a thread) and every call shares
+the result; `build_prompt_audio` then synthesises the fixed prompts.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from standardiste.practice import PracticeConfig
+from standardiste.settings import Settings
+from standardiste.speech_models import SpeechModels, resolve_speech_models
+from telephony.codec import ulaw_to_pcm16
+from telephony.prompts import Prompts, prompt_values
+from telephony.stt_vosk import VoskEngine, VoskParams
+from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
+
+_WARM_UP = "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci."
+_ENGINES: dict[tuple[SpeechModels, VoskParams, PiperParams], SpeechEngines] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SpeechEngines:
+    """The shared engines of this process."""
+
+    models: SpeechModels
+    recognition: VoskEngine
+    synthesis: PiperSynthesizer
+
+
+def load_speech_engines(
+    settings: Settings,
+    *,
+    vosk: VoskParams | None = None,
+    piper: PiperParams | None = None,
+    prewarm: int = 2,
+) -> SpeechEngines:
+    """The engines for these settings, loaded on first use (blocking; thread-safe).
+
+    Args:
+        settings: Where the French models would be.
+        vosk: Recognition threads and pool size.
+        piper: Synthesis threads and espeak voice.
+        prewarm: Recognizers created and warmed up ahead of the first calls.
+
+    Raises:
+        standardiste.speech_models.ModelMissingError: No usable model.
+    """
+    models = resolve_speech_models(settings)
+    vosk = vosk or VoskParams()
+    piper = piper or PiperParams(espeak_voice=models.espeak_voice)
+    key = (models, vosk, piper)
+    with _LOCK:
+        engines = _ENGINES.get(key)
+        if engines is None:
+            synthesis = PiperSynthesizer.load(models.piper_voice, models.piper_config, piper)
+            recognition = VoskEngine(models.vosk_model, vosk)
+            warm_up = b""
+            if prewarm:
+                # Our own voice through the phone line: speech-like enough to expand the part
+                # of the decoding graph every caller needs.
+                frames = synthesis.synthesize_frames(_WARM_UP)
+                warm_up = ulaw_to_pcm16(b"".join(frames)).tobytes()
+            recognition.prewarm(prewarm, warm_up)
+            engines = SpeechEngines(models, recognition, synthesis)
+            _ENGINES[key] = engines
+        return engines
+
+
+def build_prompt_audio(
+    synthesis: PiperSynthesizer, practice: PracticeConfig, prompts: Prompts | None = None
+) -> PromptAudio:
+    """Synthesise every fixed prompt for this practice (blocking: ~1–3 s at startup).
+
+    Returns:
+        The frames of each prompt, keyed by `telephony.prompts.PromptKey` value.
+    """
+    prompts = prompts or Prompts.load()
+    texts = prompts.render_all(prompt_values(practice))
+    return PromptAudio.build(synthesis, {key.value: text for key, text in texts.items()})

@@ -1,0 +1,49 @@
+"""The recognizer's small interface: what a call session needs from speech recognition.
+
+`telephony.stt_vosk` is the real implementation. `telephony.stt_scripted` stands in only where
+French words must come out of recognition (an end-to-end booking by voice), because the only
+model that can be installed here is Korean; every other layer stays real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RecognitionUpdate:
+    """What the recognizer made of the audio fed so far in the current utterance."""
+
+    partial: str = ""
+    """Words of the segment being decoded (they may still change)."""
+    final: str | None = None
+    """Text of a segment the recognizer closed on its own endpoint, when it just did."""
+
+
+class Recognizer(Protocol):
+    """One call's streaming recognizer: utterance after utterance, never on the event loop."""
+
+    async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
+        """Take 8 kHz 16-bit PCM of the current utterance.
+
+        Returns:
+            An update when the recognizer looked at the audio, None while it only buffered.
+        """
+        ...
+
+    async def finish(self) -> str:
+        """End the current utterance: its whole text (possibly empty). Ready for the next one."""
+        ...
+
+    async def close(self) -> None:
+        """The call is over: give the recognizer back."""
+        ...
+
+
+class RecognizerFactory(Protocol):
+    """Hands out one `Recognizer` per call."""
+
+    async def open(self) -> Recognizer:
+        """A recognizer for a new call."""
+        ...

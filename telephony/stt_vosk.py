@@ -1,0 +1,245 @@
+"""Speech recognition with Vosk: one shared model, a pool of warm recognizers, worker threads.
+
+Costs that shape this module (voice-costs V1–V13):
+
+- The model takes ~2 s and ~0.5 GB to load: one `vosk.Model` per process, shared by every call
+  (Vosk's model is read-only and thread-safe).
+- A new `KaldiRecognizer` costs ~80 ms, and its first utterance runs ~3× slower while it expands
+  its part of the decoding graph; `Reset()` costs 0.02 ms and keeps that work. So recognizers
+  are pooled and reset between calls instead of created per call.
+- Decoding releases the GIL, so feeding runs in a dedicated thread pool and scales across cores;
+  the event loop only buffers. Audio is handed over in ~100 ms batches: Vosk decodes in nnet
+  batches anyway, and one thread hop per 20 ms frame per call would be needless loop work.
+- The recognizer takes Twilio's 8 kHz as is when the model allows upsampling (see
+  `telephony.codec` for why); otherwise each call resamples with a `StreamResampler`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import vosk
+
+from telephony.codec import SAMPLE_RATE, StreamResampler
+from telephony.stt import RecognitionUpdate
+
+_LOGGER = logging.getLogger(__name__)
+_MODELS: dict[Path, vosk.Model] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def shared_model(path: Path) -> vosk.Model:
+    """The process's one `vosk.Model` for ``path``, loaded on first use (thread-safe).
+
+    Args:
+        path: The model folder (with ``am/``, ``conf/``, ``graph/``).
+    """
+    key = path.resolve()
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            vosk.SetLogLevel(-1)
+            model = vosk.Model(str(key))
+            _MODELS[key] = model
+        return model
+
+
+def model_input_rate(path: Path) -> int:
+    """The rate to feed the model: 8 kHz when its features allow upsampling, else its own.
+
+    Args:
+        path: The model folder; ``conf/mfcc.conf`` holds the feature options.
+    """
+    try:
+        conf = (path / "conf" / "mfcc.conf").read_text(encoding="utf-8")
+    except OSError:
+        return 16000
+    match = re.search(r"--sample-frequency=(\d+)", conf)
+    model_rate = int(match.group(1)) if match else 16000  # Kaldi's default
+    if model_rate == SAMPLE_RATE or re.search(r"--allow-upsample=true", conf):
+        return SAMPLE_RATE
+    return model_rate
+
+
+@dataclass(frozen=True)
+class VoskParams:
+    """How recognition runs."""
+
+    workers: int = max(4, 2 * (os.cpu_count() or 1))
+    """Threads decoding for all calls. Decoding holds no GIL; more threads than cores only
+    let one call's slow batch not hold the others back."""
+    max_idle: int = 8
+    """Warm recognizers kept for the next calls; each holds 0.1–0.2 GB once warm (V11)."""
+    batch_seconds: float = 0.1
+    """Audio buffered on the event loop before one hand-over to a worker thread."""
+
+
+@dataclass
+class PoolStats:
+    """How the pool served recognizers (for tests and the benchmark)."""
+
+    created: int = 0
+    reused: int = 0
+
+
+class VoskEngine:
+    """The process's recognition engine: the model, the recognizer pool and the worker threads."""
+
+    def __init__(self, model_path: Path, params: VoskParams | None = None) -> None:
+        self.params = params or VoskParams()
+        self.model_path = model_path
+        self.model = shared_model(model_path)
+        self.model_rate = model_input_rate(model_path)
+        self.stats = PoolStats()
+        self._idle: list[vosk.KaldiRecognizer] = []
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(self.params.workers, thread_name_prefix="vosk")
+
+    def acquire(self) -> vosk.KaldiRecognizer:
+        """A recognizer from the pool, or a new one (blocking: ~80 ms; call from a thread)."""
+        with self._lock:
+            if self._idle:
+                self.stats.reused += 1
+                return self._idle.pop()
+            self.stats.created += 1
+        return vosk.KaldiRecognizer(self.model, self.model_rate)
+
+    def release(self, recognizer: vosk.KaldiRecognizer) -> None:
+        """Reset a recognizer and keep it warm for the next call (or drop it past ``max_idle``)."""
+        recognizer.Reset()
+        with self._lock:
+            if len(self._idle) < self.params.max_idle:
+                self._idle.append(recognizer)
+
+    def prewarm(self, count: int, speech: bytes = b"") -> None:
+        """Create recognizers ahead of the first calls (blocking; at startup).
+
+        Args:
+            count: Recognizers to create.
+            speech: 8 kHz 16-bit PCM of speech to decode once with each, so that the first
+                caller does not pay the ~3× slower first utterance of a fresh recognizer (V6).
+        """
+        fresh = [vosk.KaldiRecognizer(self.model, self.model_rate) for _ in range(count)]
+        if speech:
+            resampled = speech
+            if self.model_rate != SAMPLE_RATE:
+                resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
+                resampled = resampler.push(speech) + resampler.flush()
+            for recognizer in fresh:
+                recognizer.AcceptWaveform(resampled)
+                recognizer.FinalResult()
+                recognizer.Reset()
+        with self._lock:
+            self.stats.created += len(fresh)
+            room = self.params.max_idle - len(self._idle)
+            self._idle.extend(fresh[: max(0, room)])
+
+    @property
+    def idle(self) -> int:
+        """Warm recognizers waiting in the pool."""
+        with self._lock:
+            return len(self._idle)
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The recognition threads."""
+        return self._executor
+
+    async def open(self) -> VoskRecognition:
+        """A streaming recognizer for one call (pooled; see `VoskRecognition`)."""
+        loop = asyncio.get_running_loop()
+        recognizer = await loop.run_in_executor(self._executor, self.acquire)
+        resampler = None
+        if self.model_rate != SAMPLE_RATE:
+            resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
+        return VoskRecognition(self, recognizer, resampler)
+
+    def shutdown(self) -> None:
+        """Stop the worker threads (process exit)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _text(result_json: str, key: str) -> str:
+    value = json.loads(result_json).get(key, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+class VoskRecognition:
+    """One call's streaming recognizer (implements `telephony.stt.Recognizer`).
+
+    Calls are serialised: a `KaldiRecognizer` must not be used by two threads at once.
+    """
+
+    def __init__(
+        self,
+        engine: VoskEngine,
+        recognizer: vosk.KaldiRecognizer,
+        resampler: StreamResampler | None,
+    ) -> None:
+        self._engine = engine
+        self._recognizer: vosk.KaldiRecognizer | None = recognizer
+        self._resampler = resampler
+        self._buffer = bytearray()
+        self._segments: list[str] = []
+        self._lock = asyncio.Lock()
+        self._batch_bytes = 2 * round(engine.model_rate * engine.params.batch_seconds)
+
+    async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
+        """Buffer 8 kHz PCM; decode in a worker thread once a batch is ready."""
+        self._buffer += self._resampler.push(pcm) if self._resampler else pcm
+        if len(self._buffer) < self._batch_bytes:
+            return None
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            update = await loop.run_in_executor(self._engine.executor, self._accept, data)
+        if update.final:
+            self._segments.append(update.final)
+        return update
+
+    async def finish(self) -> str:
+        """Decode what is buffered, close the utterance, return all its text."""
+        if self._resampler:
+            self._buffer += self._resampler.flush()
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            last = await loop.run_in_executor(self._engine.executor, self._finalize, data)
+        segments = [*self._segments, last]
+        self._segments.clear()
+        return " ".join(s for s in segments if s)
+
+    async def close(self) -> None:
+        """Return the recognizer to the pool (reset, warm)."""
+        async with self._lock:
+            recognizer, self._recognizer = self._recognizer, None
+            if recognizer is not None:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._engine.executor, self._engine.release, recognizer)
+
+    def _live(self) -> vosk.KaldiRecognizer:
+        if self._recognizer is None:
+            raise RuntimeError("recognizer already closed")
+        return self._recognizer
+
+    def _accept(self, data: bytes) -> RecognitionUpdate:
+        recognizer = self._live()
+        if recognizer.AcceptWaveform(data):
+            return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
+        return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
+
+    def _finalize(self, data: bytes) -> str:
+        recognizer = self._live()
+        if data:
+            recognizer.AcceptWaveform(data)
+        return _text(recognizer.FinalResult(), "text")

@@ -1,0 +1,49 @@
+"""Loading the process's engines from the settings, and synthesising the practice's prompts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from standardiste.practice import load_practice
+from standardiste.settings import PROJECT_ROOT
+from telephony.codec import FRAME_BYTES
+from telephony.prompts import PromptKey
+from telephony.speech_engines import build_prompt_audio, load_speech_engines
+from telephony.stt_vosk import VoskEngine, VoskParams
+from telephony.tts_piper import PiperParams, PiperSynthesizer
+from tests.support import make_settings
+from tests.telephony.conftest import KOREAN_MODEL
+
+
+def test_packaged_models_are_loaded_once(
+    tmp_path: Path, vosk_engine: VoskEngine, piper: PiperSynthesizer
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        vosk_model_path=tmp_path / "no-french-model",
+        piper_voice_path=tmp_path / "no-french-voice.onnx",
+    )
+    params = (VoskParams(workers=2, max_idle=2), PiperParams(workers=1))
+    engines = load_speech_engines(settings, vosk=params[0], piper=params[1], prewarm=1)
+    try:
+        assert not engines.models.all_french
+        assert engines.recognition.model_path == KOREAN_MODEL
+        # The model and the voice are the ones the session fixtures loaded: one per process.
+        assert engines.recognition.model is vosk_engine.model
+        assert engines.recognition.idle == 1
+        assert engines.synthesis.voice is piper.voice
+        assert engines.synthesis.voice.config.espeak_voice == "fr"
+        again = load_speech_engines(settings, vosk=params[0], piper=params[1], prewarm=1)
+        assert again is engines
+    finally:
+        engines.recognition.shutdown()
+        engines.synthesis.shutdown()
+
+
+def test_every_prompt_is_synthesised_for_the_practice(piper: PiperSynthesizer) -> None:
+    practice = load_practice(PROJECT_ROOT / "config" / "practice.yaml")
+    audio = build_prompt_audio(piper, practice)
+    assert audio.keys == {key.value for key in PromptKey}
+    greeting = audio.get(PromptKey.GREETING)
+    assert len(greeting) * 0.02 > 2.0  # name + disclosure + question: several seconds
+    assert all(len(frame) == FRAME_BYTES for frame in greeting)

@@ -1,0 +1,193 @@
+"""Vosk for real (the packaged Korean model): worker threads, partials, finals, the pool.
+
+The model does not understand French, so the tests assert that words come back and how the
+machinery behaves, not what the words are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from telephony.codec import PCM_FRAME_BYTES
+from telephony.stt import RecognitionUpdate, Recognizer
+from telephony.stt_vosk import VoskEngine, VoskRecognition, model_input_rate, shared_model
+from tests.telephony.conftest import KOREAN_MODEL, line_noise
+
+
+@pytest.fixture
+def decode_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Names of the threads that decoded audio, in order."""
+    names: list[str] = []
+    accept = VoskRecognition._accept
+
+    def spy(self: VoskRecognition, data: bytes) -> RecognitionUpdate:
+        names.append(threading.current_thread().name)
+        return accept(self, data)
+
+    monkeypatch.setattr(VoskRecognition, "_accept", spy)
+    yield names
+
+
+async def _recognize(recognizer: Recognizer, pcm: bytes) -> tuple[list[RecognitionUpdate], str]:
+    updates = []
+    for i in range(0, len(pcm), PCM_FRAME_BYTES):
+        update = await recognizer.feed(pcm[i : i + PCM_FRAME_BYTES])
+        if update is not None:
+            updates.append(update)
+    return updates, await recognizer.finish()
+
+
+def test_the_model_takes_8khz_directly() -> None:
+    # Its mfcc.conf allows upsampling: no resampler of ours on the way in.
+    assert model_input_rate(KOREAN_MODEL) == 8000
+
+
+def test_model_rate_without_upsampling(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "mfcc.conf").write_text("--use-energy=false\n", encoding="utf-8")
+    assert model_input_rate(tmp_path) == 16000
+    (tmp_path / "conf" / "mfcc.conf").write_text("--sample-frequency=8000\n", encoding="utf-8")
+    assert model_input_rate(tmp_path) == 8000
+
+
+def test_one_model_per_process(vosk_engine: VoskEngine) -> None:
+    assert shared_model(KOREAN_MODEL) is vosk_engine.model
+
+
+def test_partials_and_final_come_back_from_worker_threads(
+    vosk_engine: VoskEngine, spoken: list[bytes], decode_threads: list[str]
+) -> None:
+    async def call() -> tuple[list[RecognitionUpdate], str]:
+        recognizer = await vosk_engine.open()
+        try:
+            return await _recognize(recognizer, spoken[0] + line_noise(0.6))
+        finally:
+            await recognizer.close()
+
+    updates, text = asyncio.run(call())
+    assert any(u.partial for u in updates)
+    assert text.strip()
+    # ~100 ms batches, decoded off the event loop on the recognition threads.
+    seconds = (len(spoken[0]) / 16000) + 0.6
+    assert len(decode_threads) == pytest.approx(seconds / 0.1, abs=2)
+    assert decode_threads and all(name.startswith("vosk") for name in decode_threads)
+
+
+def test_recognizers_are_reused_from_the_pool(vosk_engine: VoskEngine, spoken: list[bytes]) -> None:
+    async def two_calls() -> tuple[object, object, str]:
+        first = await vosk_engine.open()
+        kaldi_first = first._recognizer
+        await _recognize(first, spoken[1])
+        await first.close()
+        second = await vosk_engine.open()
+        kaldi_second = second._recognizer
+        _, text = await _recognize(second, spoken[1])
+        await second.close()
+        return kaldi_first, kaldi_second, text
+
+    created, reused = vosk_engine.stats.created, vosk_engine.stats.reused
+    kaldi_first, kaldi_second, text = asyncio.run(two_calls())
+    assert kaldi_second is kaldi_first
+    assert vosk_engine.stats.reused >= reused + 1
+    assert vosk_engine.stats.created <= created + 1
+    assert text.strip()  # a reset recognizer still recognises
+
+
+def test_utterances_follow_each_other_on_one_call(
+    vosk_engine: VoskEngine, spoken: list[bytes]
+) -> None:
+    async def call() -> list[str]:
+        recognizer = await vosk_engine.open()
+        texts = [(await _recognize(recognizer, speech))[1] for speech in spoken]
+        texts.append((await _recognize(recognizer, line_noise(0.5)))[1])
+        await recognizer.close()
+        return texts
+
+    first, second, noise = asyncio.run(call())
+    assert first.strip() and second.strip()
+    assert first != second
+    assert noise == ""
+
+
+def test_two_calls_at_once(
+    vosk_engine: VoskEngine, spoken: list[bytes], decode_threads: list[str]
+) -> None:
+    async def call(speech: bytes) -> str:
+        recognizer = await vosk_engine.open()
+        try:
+            return (await _recognize(recognizer, speech))[1]
+        finally:
+            await recognizer.close()
+
+    async def both() -> list[str]:
+        return list(await asyncio.gather(call(spoken[0]), call(spoken[1])))
+
+    texts = asyncio.run(both())
+    assert all(text.strip() for text in texts)
+    assert len(set(decode_threads)) >= 2
+
+
+def test_calls_from_separate_threads_share_the_engine(
+    vosk_engine: VoskEngine, spoken: list[bytes]
+) -> None:
+    results: dict[int, str] = {}
+
+    def call(index: int) -> None:
+        async def run() -> str:
+            recognizer = await vosk_engine.open()
+            try:
+                return (await _recognize(recognizer, spoken[index]))[1]
+            finally:
+                await recognizer.close()
+
+        results[index] = asyncio.run(run())
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results) == [0, 1]
+    assert all(text.strip() for text in results.values())
+    assert vosk_engine.idle >= 2
+
+
+def test_a_closed_recognizer_refuses_work(vosk_engine: VoskEngine) -> None:
+    async def run() -> None:
+        recognizer = await vosk_engine.open()
+        await recognizer.close()
+        await recognizer.close()  # closing twice is harmless
+        with pytest.raises(RuntimeError, match="closed"):
+            await recognizer.finish()
+
+    asyncio.run(run())
+
+
+def test_prewarm_fills_the_pool_up_to_its_cap(vosk_engine: VoskEngine) -> None:
+    vosk_engine.prewarm(vosk_engine.params.max_idle + 1)
+    assert vosk_engine.idle == vosk_engine.params.max_idle
+
+
+def test_prewarmed_recognizers_serve_the_next_calls(
+    vosk_engine: VoskEngine, spoken: list[bytes]
+) -> None:
+    vosk_engine._idle.clear()
+    vosk_engine.prewarm(1, speech=spoken[1])
+    assert vosk_engine.idle == 1
+    reused = vosk_engine.stats.reused
+
+    async def call() -> str:
+        recognizer = await vosk_engine.open()
+        try:
+            return (await _recognize(recognizer, spoken[0]))[1]
+        finally:
+            await recognizer.close()
+
+    # The warmed-up recognizer was reset and still recognises.
+    assert asyncio.run(call()).strip()
+    assert vosk_engine.stats.reused == reused + 1
