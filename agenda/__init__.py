@@ -1,10 +1,120 @@
 """Agenda: the practice calendar (practitioners, schedules, slots, holds, bookings).
 
 Public face: the names in ``__all__``; other components import nothing else from here.
+
+The phone path, as the dialogue's actions use it::
+
+    found = agenda.search_slots(session, practice, "consultation", part_of_day=PartOfDay.MORNING,
+                                conversation_id=call_sid)
+    held = agenda.hold_slots(session, practice, found, conversation_id=call_sid)
+    who = agenda.register_patient(session, last_name=..., first_name=..., birth_date=...,
+                                  phone=caller)
+    done = agenda.confirm_hold(session, practice, held[0].hold_id, patient_id=who.id,
+                               conversation_id=call_sid)
+    agenda.release_holds(session, call_sid)  # when the call ends
+
+Write functions commit (or roll back) their own transaction; failures raise `AgendaError`
+subclasses with a stable ``code``.
 """
 
+from agenda.api import router as router
+from agenda.api import sync_agenda as sync_agenda
+from agenda.booking import book_appointment as book_appointment
+from agenda.booking import cancel_appointment as cancel_appointment
+from agenda.booking import confirm_hold as confirm_hold
+from agenda.booking import move_appointment as move_appointment
+from agenda.booking import set_appointment_status as set_appointment_status
+from agenda.errors import AgendaError as AgendaError
+from agenda.errors import AppointmentStateError as AppointmentStateError
+from agenda.errors import HoldNotFoundError as HoldNotFoundError
+from agenda.errors import IdentityNotConfirmedError as IdentityNotConfirmedError
+from agenda.errors import InvalidSlotError as InvalidSlotError
+from agenda.errors import NotOfferedError as NotOfferedError
+from agenda.errors import SlotUnavailableError as SlotUnavailableError
+from agenda.errors import UnknownReferenceError as UnknownReferenceError
+from agenda.holds import conversation_holds as conversation_holds
+from agenda.holds import hold_slot as hold_slot
+from agenda.holds import hold_slots as hold_slots
+from agenda.holds import purge_expired_holds as purge_expired_holds
+from agenda.holds import release_holds as release_holds
+from agenda.listing import appointments_between as appointments_between
+from agenda.listing import appointments_on as appointments_on
+from agenda.listing import get_appointment as get_appointment
+from agenda.listing import list_appointment_types as list_appointment_types
+from agenda.listing import list_practitioners as list_practitioners
 from agenda.models import AgendaBase
+from agenda.models import AppointmentStatus as AppointmentStatus
+from agenda.models import Source as Source
+from agenda.patients import get_patient as get_patient
+from agenda.patients import identify_patient as identify_patient
+from agenda.patients import normalise_phone as normalise_phone
+from agenda.patients import patients_to_verify as patients_to_verify
+from agenda.patients import register_patient as register_patient
+from agenda.patients import upcoming_appointments as upcoming_appointments
+from agenda.patients import verify_patient as verify_patient
+from agenda.results import AppointmentInfo as AppointmentInfo
+from agenda.results import AppointmentTypeInfo as AppointmentTypeInfo
+from agenda.results import HeldSlot as HeldSlot
+from agenda.results import Identification as Identification
+from agenda.results import IdentityStatus as IdentityStatus
+from agenda.results import PatientInfo as PatientInfo
+from agenda.results import PractitionerInfo as PractitionerInfo
+from agenda.results import Slot as Slot
+from agenda.slots import search_slots as search_slots
+from agenda.sync import SyncReport as SyncReport
+from agenda.sync import sync_from_config as sync_from_config
+from agenda.timegrid import PART_OF_DAY_HOURS as PART_OF_DAY_HOURS
+from agenda.timegrid import PartOfDay as PartOfDay
 
 metadata = AgendaBase.metadata
 
-__all__ = ["metadata"]
+__all__ = [
+    "PART_OF_DAY_HOURS",
+    "AgendaError",
+    "AppointmentInfo",
+    "AppointmentStateError",
+    "AppointmentStatus",
+    "AppointmentTypeInfo",
+    "HeldSlot",
+    "HoldNotFoundError",
+    "Identification",
+    "IdentityNotConfirmedError",
+    "IdentityStatus",
+    "InvalidSlotError",
+    "NotOfferedError",
+    "PartOfDay",
+    "PatientInfo",
+    "PractitionerInfo",
+    "Slot",
+    "SlotUnavailableError",
+    "Source",
+    "SyncReport",
+    "UnknownReferenceError",
+    "appointments_between",
+    "appointments_on",
+    "book_appointment",
+    "cancel_appointment",
+    "confirm_hold",
+    "conversation_holds",
+    "get_appointment",
+    "get_patient",
+    "hold_slot",
+    "hold_slots",
+    "identify_patient",
+    "list_appointment_types",
+    "list_practitioners",
+    "metadata",
+    "move_appointment",
+    "normalise_phone",
+    "patients_to_verify",
+    "purge_expired_holds",
+    "register_patient",
+    "release_holds",
+    "router",
+    "search_slots",
+    "set_appointment_status",
+    "sync_agenda",
+    "sync_from_config",
+    "upcoming_appointments",
+    "verify_patient",
+]

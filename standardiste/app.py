@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import agenda
 import dialogue
 import telephony
 from standardiste import __version__, health
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(health.router)
     app.include_router(telephony.router)
     app.include_router(dialogue.router)
+    app.include_router(agenda.router)
     return app

@@ -137,3 +137,22 @@ def rasa_server(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database on a throwaway server (started once, stopped at the end).
+
+    Tests using it are marked ``@pytest.mark.postgres``; they share the database, so each one
+    works on its own rows (or clears the tables it owns).
+    """
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    try:
+        url = server.create_database("standardiste_test")
+        upgrade(url)
+        yield url
+    finally:
+        server.stop()

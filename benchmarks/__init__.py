@@ -1,0 +1,2 @@
+"""Benchmarks run by `make bench` (`python -m benchmarks`): each module's ``main()`` prints and
+returns its figures."""
