@@ -15,6 +15,8 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from dialogue.actions import ACTIONS
+from dialogue.actions.runtime import bound_context
+from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/dialogue", tags=["dialogue"], include_in_schema=False)
@@ -33,20 +35,28 @@ _LOOPBACK = {"127.0.0.1", "::1", "testclient"}
 
 
 @router.post("/webhook")
-async def webhook(request: Request) -> JSONResponse:
-    """Run the custom action Rasa asks for and return its events and responses."""
+async def webhook(request: Request, context: ContextDep) -> JSONResponse:
+    """Run the custom action Rasa asks for and return its events and responses.
+
+    The app's context is bound for the action's duration (`dialogue.actions.runtime`).
+    """
     # Only the Rasa server on this machine may run actions: behind a reverse proxy, uvicorn's
     # proxy headers make outside clients appear with their own address, not loopback.
     if request.client is None or request.client.host not in _LOOPBACK:
         return JSONResponse({"error": "forbidden"}, 403)
     action_call: dict[str, Any] = await request.json()
     try:
-        result = await _EXECUTOR.run(action_call)
+        with bound_context(context):
+            result = await _EXECUTOR.run(action_call)
     except ActionExecutionRejection as exc:
         return JSONResponse({"error": exc.message, "action_name": exc.action_name}, 400)
     except ActionNotFoundException as exc:
         _LOGGER.error("unknown action requested", extra={"action": exc.action_name})
         return JSONResponse({"error": exc.message, "action_name": exc.action_name}, 404)
+    except Exception:
+        # Rasa only logs a failed action; keep the cause here, where the action ran.
+        _LOGGER.exception("action failed", extra={"action": action_call.get("next_action")})
+        return JSONResponse({"error": "action failed"}, 500)
     return JSONResponse(result.model_dump() if result else None)
 
 

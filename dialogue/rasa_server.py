@@ -16,7 +16,9 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent
 RASA_VERSION = "3.6.21"
-_INPUTS = ("config.yml", "domain.yml", "data")
+# The domain is a folder: core.yml (intents, slots, forms, actions) and responses.yml (every
+# sentence the caller hears).
+_INPUTS = ("config.yml", "domain", "data")
 
 
 def _input_files() -> list[Path]:
@@ -71,7 +73,7 @@ def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
         "--config",
         "config.yml",
         "--domain",
-        "domain.yml",
+        "domain",
         "--data",
         "data",
         "--out",

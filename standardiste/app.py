@@ -9,13 +9,16 @@ from fastapi import FastAPI
 
 import agenda
 import dialogue
+import staff
 import telephony
+import transcripts
 from standardiste import __version__, health
 from standardiste.context import AppContext
 from standardiste.db import Database
 from standardiste.practice import load_practice
 from standardiste.practice_store import PracticeStore
 from standardiste.settings import Settings, get_settings
+from transcripts.web import router as inbox_pages_router
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -53,5 +56,10 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(health.router)
     app.include_router(telephony.router)
     app.include_router(dialogue.router)
+    app.include_router(dialogue.chat_router)
+    app.include_router(transcripts.router)
     app.include_router(agenda.router)
+    staff.register_session_resolver()
+    app.include_router(staff.router)
+    app.include_router(inbox_pages_router)
     return app

@@ -158,6 +158,132 @@ def models_download(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def chat(
+    caller: Annotated[
+        str | None, typer.Option(help="Pretend to call from this number (+33…).")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Pretend the call happens at this ISO moment.")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The gateway (default: STANDARDISTE_HOST/PORT).")
+    ] = None,
+) -> None:
+    """Talk to the running assistant in the terminal (empty line: silence; #digits: keypad)."""
+    from dialogue.chat_cli import ChatError, run_chat
+
+    settings = _settings()
+    base = url or f"http://{settings.standardiste_host}:{settings.standardiste_port}"
+    token = settings.standardiste_api_token
+    try:
+        run_chat(
+            base,
+            token.get_secret_value() if token else None,
+            caller=caller,
+            at=at,
+            read=lambda: input("vous > "),
+            write=typer.echo,
+        )
+    except ChatError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
+app.add_typer(user_app, name="user")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ -).")],
+    role: Annotated[str, typer.Option(help="secretary, practitioner or admin.")] = "secretary",
+    name: Annotated[str | None, typer.Option(help="Name shown in the pages.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account (the password is asked for, or read with --password-stdin)."""
+    import staff
+
+    settings = _settings()
+    try:
+        chosen = staff.Role(role)
+    except ValueError:
+        typer.secho("--role: one of secretary, practitioner, admin", fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        user = staff.create_user(
+            settings, username=username, password=_read_password(password_stdin), role=chosen,
+            display_name=name,
+        )
+    except (staff.AccountError, staff.WeakPasswordError, staff.NotMigratedError) as exc:
+        typer.secho(f"not created: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"account {user.username} created ({user.role.value})")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password for an account and log it out everywhere."""
+    import staff
+
+    try:
+        staff.change_password(
+            _settings(), username=username, password=_read_password(password_stdin)
+        )
+    except (staff.AccountError, staff.WeakPasswordError) as exc:
+        typer.secho(f"not changed: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"password of {username} changed")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the active staff accounts."""
+    import staff
+
+    for user in staff.users(_settings()):
+        typer.echo(f"{user.username}\t{user.role.value}\t{user.display_name}")
+
+
+@app.command()
+def purge() -> None:
+    """Delete transcripts, recordings and inbox messages past their retention periods now."""
+    from standardiste.app import build_context
+    from transcripts.retention import purge_expired
+
+    try:
+        context = build_context(_settings())
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        report = purge_expired(context)
+    finally:
+        context.db.dispose()
+    if report.skipped:
+        typer.echo("skipped: another instance is purging")
+        return
+    typer.echo(
+        f"purged: {report.calls} call(s), {report.turns} turn(s), {report.messages} message(s), "
+        f"{report.recordings} recording(s)"
+    )
+
+
 def main() -> None:
     """Entry point for ``python -m standardiste``."""
     app()

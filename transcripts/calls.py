@@ -20,8 +20,12 @@ def open_call(
     called: str | None,
     answered_by: str,
     channel: str = "voice",
+    simulated_start: dt.datetime | None = None,
 ) -> Call:
-    """Create the call record, or return the existing one: Twilio retries are idempotent."""
+    """Create the call record, or return the existing one: Twilio retries are idempotent.
+
+    ``simulated_start`` lets a chat try-out pretend to happen at another moment.
+    """
     existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
     if existing is not None:
         return existing
@@ -32,6 +36,7 @@ def open_call(
         answered_by=answered_by,
         channel=channel,
         status=CallStatus.RINGING.value,
+        simulated_start=simulated_start,
     )
     session.add(call)
     session.flush()
@@ -62,3 +67,44 @@ def record_status(
 def get_call(session: Session, call_sid: str) -> Call | None:
     """The call record with this CallSid, if any."""
     return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def set_outcome(session: Session, *, call_sid: str, outcome: str, overwrite: bool = True) -> None:
+    """Record how the call went (``renewal``, ``booked``, ``transferred``, ``emergency``…)."""
+    call = get_call(session, call_sid)
+    if call is not None and (overwrite or call.outcome is None):
+        call.outcome = outcome
+
+
+def end_call(session: Session, *, call_sid: str, outcome: str | None = None) -> Call | None:
+    """Close a call record from our side (the chat ended, the media stream closed).
+
+    Twilio's status callback may close it again later; the first end time is kept.
+    """
+    call = get_call(session, call_sid)
+    if call is None:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    if call.ended_at is None:
+        call.ended_at = now
+        started = call.started_at if call.started_at.tzinfo else call.started_at.replace(
+            tzinfo=dt.UTC
+        )
+        call.duration_s = call.duration_s or int((now - started).total_seconds())
+    if call.status in (CallStatus.RINGING.value, CallStatus.IN_PROGRESS.value):
+        call.status = CallStatus.COMPLETED.value
+    if outcome and call.outcome is None:
+        call.outcome = outcome
+    return call
+
+
+def conversation_clock(call: Call, now: dt.datetime | None = None) -> dt.datetime:
+    """The conversation's "now" (UTC): real time, or the simulated start plus time elapsed."""
+    now = now or dt.datetime.now(dt.UTC)
+    if call.simulated_start is None:
+        return now
+    started = call.started_at if call.started_at.tzinfo else call.started_at.replace(tzinfo=dt.UTC)
+    simulated = call.simulated_start
+    if simulated.tzinfo is None:
+        simulated = simulated.replace(tzinfo=dt.UTC)
+    return simulated + (now - started)

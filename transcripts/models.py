@@ -1,12 +1,13 @@
-"""Tables owned by the transcripts component: calls and their records."""
+"""Tables owned by the transcripts component: calls, their turns, and the inbox."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from standardiste.db import component_metadata
 
@@ -24,6 +25,49 @@ class CallStatus(StrEnum):
     IN_PROGRESS = "in-progress"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+class Speaker(StrEnum):
+    """Who said a turn."""
+
+    CALLER = "caller"
+    ASSISTANT = "assistant"
+
+
+class MessageKind(StrEnum):
+    """What an inbox message asks of the practice (French labels in `labels_fr`)."""
+
+    RENEWAL = "renewal"
+    CERTIFICATE = "certificate"
+    SICK_LEAVE = "sick_leave"
+    MESSAGE = "message"
+    CALLBACK = "callback"
+    EMERGENCY = "emergency"
+    FAILED_BOOKING = "failed_booking"
+
+
+class Urgency(StrEnum):
+    """How soon the secretariat should look at a message."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent; the inbox sorts on it."""
+        return _URGENCY_RANK[self]
+
+
+_URGENCY_RANK = {Urgency.URGENT: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
+
+
+class MessageStatus(StrEnum):
+    """Where the secretariat is with a message."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
 
 
 def _utcnow() -> dt.datetime:
@@ -48,3 +92,62 @@ class Call(TranscriptsBase):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(Text)
+    simulated_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """A chat try-out may pretend to start at another moment (checking opening hours, tests):
+    the conversation's clock is this moment plus the time elapsed since `started_at`."""
+
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="call", order_by="Turn.seq", cascade="all, delete-orphan"
+    )
+
+
+class Turn(TranscriptsBase):
+    """One utterance of a call: the caller's recognised text or one assistant reply."""
+
+    __tablename__ = "call_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(64))
+    """The response key of an assistant turn (``utter_…``); ``silence``/``digits`` for the
+    caller's non-speech turns."""
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    call: Mapped[Call] = relationship(back_populates="turns")
+
+
+class InboxMessage(TranscriptsBase):
+    """What the assistant hands to the secretariat: a request, a message, an alert."""
+
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    urgency: Mapped[str] = mapped_column(String(16), default=Urgency.NORMAL.value)
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.NEW.value)
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    callback_number: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What the dialogue understood (medicines, certificate kind, topic, the caller's words)."""
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
+    assigned_to: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, index=True
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
+    )
+
+    call: Mapped[Call | None] = relationship()

@@ -1,0 +1,168 @@
+"""Dialogue benchmark: turn latency through ``POST /api/chat/{id}``, p50 and p95.
+
+Everything real: the gateway under uvicorn on a temporary SQLite database, the Rasa server from
+.venv-rasa with the trained model, its actions served by the gateway. Scripted conversations
+(renewal, booking, practical information, message) are played one at a time, then several at
+once. A turn is timed from the request to the complete JSON answer (safety net, Rasa, actions,
+database writes). Run with ``python -m benchmarks dialogue``; about two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from standardiste.app import build_context, create_app
+from standardiste.migrate import upgrade
+from standardiste.settings import PROJECT_ROOT, Settings
+
+TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway gateway's token)
+CALLER = "+33612345678"
+AT = "2026-12-01T10:00:00+01:00"
+ROUNDS = 3
+CONCURRENT = 4
+SCRIPTS: tuple[tuple[str, ...], ...] = (
+    (
+        "bonjour je voudrais renouveler mon levothyrox 75",
+        "dupont", "marie", "le 12 mars 1954", "oui", "non merci au revoir",
+    ),
+    (
+        "je voudrais un rendez-vous pour une consultation avec le docteur martin",
+        "jeudi matin", "le 1er", "moreau", "paul", "le 4 septembre 1975", "oui", "oui",
+        "non merci",
+    ),
+    ("quels sont vos horaires", "où se trouve le cabinet", "il y a un parking", "non"),
+    (
+        "je voudrais laisser un message pour le docteur",
+        "c'est au sujet de mes résultats", "petit", "anne", "le 8 février 1967", "oui", "non",
+    ),
+)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _conversation(base: str, script: tuple[str, ...]) -> list[float]:
+    """Play one scripted conversation; the latency of each turn in seconds."""
+    timings = []
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        session_id = http.post("/api/chat", json={"caller": CALLER, "at": AT}).json()["session_id"]
+        for text in script:
+            began = time.perf_counter()
+            reply = http.post(f"/api/chat/{session_id}", json={"text": text})
+            timings.append(time.perf_counter() - began)
+            reply.raise_for_status()
+            if reply.json()["ended"]:
+                break
+    return timings
+
+
+def _figures(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "turns": len(ordered),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+def main() -> dict[str, Any]:
+    """Start the gateway and Rasa, play the scripts, print and return the figures."""
+    with tempfile.TemporaryDirectory(prefix="standardiste-dialogue-bench-") as tmp:
+        folder = Path(tmp)
+        rasa_port, gateway_port = _free_port(), _free_port()
+        settings = Settings(
+            _env_file=None,
+            standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
+            database_url=f"sqlite:///{folder / 'bench.db'}",
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            standardiste_api_token=TOKEN,
+            standardiste_var_dir=folder / "var",
+        )
+        upgrade(settings.database_url)
+        context = build_context(settings)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(context=context), host="127.0.0.1", port=gateway_port, log_config=None
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{gateway_port}"
+        model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
+        endpoints = write_endpoints(
+            folder / "endpoints.yml",
+            action_url=f"{base}/dialogue/webhook",
+            tracker_db=str(folder / "tracker.db"),
+        )
+        rasa = subprocess.Popen(
+            server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
+            env=rasa_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            _wait(f"http://127.0.0.1:{rasa_port}/status", rasa)
+            _conversation(base, SCRIPTS[2])  # warm-up: first action calls load the domain
+            sequential = [t for _ in range(ROUNDS) for s in SCRIPTS for t in _conversation(base, s)]
+            with ThreadPoolExecutor(CONCURRENT) as pool:
+                batches = pool.map(
+                    lambda s: _conversation(base, s), [s for _ in range(ROUNDS) for s in SCRIPTS]
+                )
+                concurrent = [t for batch in batches for t in batch]
+        finally:
+            rasa.terminate()
+            rasa.wait(timeout=30)
+            server.should_exit = True
+            thread.join(timeout=10)
+            context.db.dispose()
+    results = {
+        "one_conversation_at_a_time": _figures(sequential),
+        f"{CONCURRENT}_conversations_at_once": _figures(concurrent),
+    }
+    for name, figures in results.items():
+        print(
+            f"dialogue/{name}: {figures['turns']} turns, p50 {figures['p50_ms']} ms, "
+            f"p95 {figures['p95_ms']} ms, max {figures['max_ms']} ms",
+            flush=True,
+        )
+    return results
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the Rasa server exited during start-up")
+        try:
+            if httpx.get(url, timeout=2).json().get("model_file"):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the Rasa server did not start in time")
+
+
+run = main
+
+if __name__ == "__main__":
+    main()

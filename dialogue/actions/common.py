@@ -1,0 +1,87 @@
+"""Small helpers the actions share: reading the caller's answer, the identity slots, replies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import transcripts
+from dialogue import understood
+from dialogue.understood import UNKNOWN
+
+MAX_ATTEMPTS = 3
+# Intents that end a form's question instead of answering it.
+ESCAPE_INTENTS = frozenset({"goodbye", "talk_to_someone"})
+_ESCAPE_CONFIDENCE = 0.8
+
+
+def answer_for(tracker: Tracker, slot: str) -> str | None:
+    """The caller's latest words when they answer the question for ``slot``, else None."""
+    if tracker.get_slot("requested_slot") != slot:
+        return None
+    intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
+    confidence = float(intent.get("confidence") or 0.0)
+    if intent.get("name") in ESCAPE_INTENTS and confidence >= _ESCAPE_CONFIDENCE:
+        return None
+    text = str(tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    return text
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The name of the latest intent."""
+    intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
+    name = intent.get("name")
+    return str(name) if name else None
+
+
+def retry_or_give_up(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    slot: str,
+    prompts: tuple[str, ...],
+) -> dict[str, Any]:
+    """An answer was not understood: say so (a different prompt each time) and ask again,
+    or after `MAX_ATTEMPTS` take `UNKNOWN` so the caller is never stuck in a loop."""
+    attempts = int(tracker.get_slot("retries") or 0) + 1
+    if attempts >= MAX_ATTEMPTS:
+        return {slot: UNKNOWN, "retries": 0}
+    dispatcher.utter_message(response=prompts[min(attempts, len(prompts)) - 1])
+    return {slot: None, "retries": attempts}
+
+
+def identity_from_slots(tracker: Tracker) -> transcripts.CallerIdentity:
+    """Who the caller said they are, and the number to call back."""
+    return understood.identity(tracker.slots)
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The last action the assistant ran before the caller's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                break
+            seen_user = True
+            continue
+        if seen_user and kind == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
+
+
+def conversation_id(tracker: Tracker) -> str:
+    """The call SID or chat session id (Rasa's sender id)."""
+    return str(tracker.sender_id)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def tidy(text: str) -> str:
+    """Collapse spaces."""
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,100 @@
+"""The conversation's frame: session start, not understood, talking to someone, practical info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogue.actions.common import latest_intent, previous_action
+from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.speech_format import say_weekly_hours
+
+
+class ActionSessionStart(Action):
+    """Start the session with what the channel knows: the calling number."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Set ``caller_number`` and its last two digits from the session's metadata."""
+        metadata: dict[str, Any] = tracker.get_slot("session_started_metadata") or {}
+        caller = metadata.get("caller")
+        events: list[EventType] = [SessionStarted()]
+        if caller:
+            digits = "".join(c for c in str(caller) if c.isdigit())
+            events += [SlotSet("caller_number", str(caller)), SlotSet("caller_digits", digits[-2:])]
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionNotUnderstood(Action):
+    """Reprompt once, differently; the second time in a row, take a message."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_not_understood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Reprompt, or hand over to the message form."""
+        if previous_action(tracker) == self.name():
+            dispatcher.utter_message(response="utter_take_message_instead")
+            return [FollowupAction("message_form")]
+        dispatcher.utter_message(response="utter_reprompt")
+        return []
+
+
+class ActionTalkToSomeone(Action):
+    """Transfer to the secretariat when it is staffed and has a number, else take a message."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_talk_to_someone"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Say the transfer (the channel performs it), or start the message form."""
+        # Imported here: telephony's public face imports its call session, which imports us.
+        import telephony
+
+        practice = await current_practice()
+        now = call_metadata(tracker, practice).now
+        if practice.answering.transfer_number and telephony.office_staffed(practice, now):
+            dispatcher.utter_message(response="utter_transfer")
+            return []
+        dispatcher.utter_message(response="utter_nobody_available")
+        return [FollowupAction("message_form")]
+
+
+class ActionPracticalInfo(Action):
+    """Opening hours, address and access, from the practice configuration."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_practical_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Answer what was asked."""
+        practice = await current_practice()
+        info = practice.practice
+        intent = latest_intent(tracker)
+        if intent == "ask_hours":
+            hours = say_weekly_hours(practice.office_hours)
+            dispatcher.utter_message(response="utter_opening_hours", hours=hours)
+        elif intent == "ask_access" and info.access:
+            dispatcher.utter_message(response="utter_access", access=" ".join(info.access.split()))
+        else:
+            dispatcher.utter_message(response="utter_address", address=info.address)
+        return []

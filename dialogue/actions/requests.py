@@ -1,0 +1,288 @@
+"""Requests for the doctor that become inbox messages: renewal, certificate, sick leave, message.
+
+Each has a form (what to ask), its validation action (how to read the answers) and a submit
+action that writes the message through `transcripts`' public face.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+import transcripts
+from dialogue.actions.common import answer_for, conversation_id, identity_from_slots, tidy
+from dialogue.actions.identity import IdentityFormValidation
+from dialogue.actions.runtime import in_db
+
+# Words around a medicine name that are not part of it ("c'est le levothyrox 75").
+_NOISE_WORDS = (
+    "c'est ce sont il me faut faudrait j'ai je prends voudrais voudrait besoin renouveler "
+    "renouvellement ordonnance médicament médicaments traitement le la les l' du de des d' "
+    "un une mon ma mes son sa ses pour s'il vous plaît boîte boîtes comprimé comprimés oui "
+    "alors donc aussi"
+)
+_MEDICINE_NOISE = frozenset(_NOISE_WORDS.split())
+_UNITS = {"milligrammes": "mg", "milligramme": "mg", "mg": "mg", "microgrammes": "µg",
+          "microgramme": "µg", "grammes": "g", "gramme": "g"}
+_ELIDED = re.compile(r"\b[ldj]'")
+_DOSE_AFTER = r"\s+(\d+(?:[.,]\d+)?(?:\s+(?:milligrammes?|microgrammes?|grammes?|mg))?)"
+
+CERTIFICATE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "sport": ("sport", "foot", "tennis", "piscine", "natation", "judo", "rugby", "basket",
+              "course", "marathon", "licence", "club", "danse", "gym", "vélo", "randonnée",
+              "ski", "hand", "karaté", "boxe", "plongée", "athlétisme"),
+    "school": ("école", "crèche", "collège", "lycée", "cantine", "colonie", "scolaire",
+               "nounou", "centre aéré", "université", "fac"),
+    "work": ("travail", "employeur", "boulot", "entreprise", "patron", "reprise", "médecine du"),
+}
+TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "results": ("résultat", "analyse", "prise de sang", "radio", "scanner", "irm",
+                "compte rendu", "examen", "laboratoire", "échographie", "biologie"),
+    "billing": ("facture", "factur", "rembours", "carte vitale", "mutuelle", "tiers payant",
+                "feuille de soins", "payé", "paiement", "chèque", "honoraires"),
+    "administrative": ("dossier", "courrier", "attestation", "adresse", "document",
+                       "formulaire", "lettre", "papier"),
+}
+
+
+def clean_medicines(text: str) -> str:
+    """The medicines and doses from the caller's words: "le levothyrox 75" → "Levothyrox 75"."""
+    words = []
+    for raw in _ELIDED.sub(" ", text.lower()).split():
+        if raw in _MEDICINE_NOISE:
+            continue
+        if raw in _UNITS:
+            words.append(_UNITS[raw])
+        elif raw == "et":
+            words.append("et")
+        else:
+            words.append(raw.capitalize() if raw[:1].isalpha() else raw)
+    while words and words[0] == "et":
+        words.pop(0)
+    while words and words[-1] == "et":
+        words.pop()
+    return tidy(" ".join(words))
+
+
+def classify(text: str, keywords: dict[str, tuple[str, ...]], default: str) -> str:
+    """The first category whose keywords appear in ``text``."""
+    lowered = text.lower()
+    for category, words in keywords.items():
+        if any(word in lowered for word in words):
+            return category
+    return default
+
+
+class ValidateRenewalForm(IdentityFormValidation):
+    """Which medicines, then who."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "validate_renewal_form"
+
+    async def extract_medicine(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The caller's answer to "Quel médicament faut-il renouveler ?"."""
+        text = answer_for(tracker, "medicine")
+        return {} if text is None else {"medicine": text}
+
+    def validate_medicine(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Medicine names and doses, tidied.
+
+        A name taken from the first sentence's entity keeps the dose said right after it
+        ("mon levothyrox 75"), whether or not the dose entity was recognised.
+        """
+        name = str(value or "")
+        said = str(tracker.latest_message.get("text") or "").lower()
+        dose = re.search(re.escape(name.lower()) + _DOSE_AFTER, said) if name else None
+        if dose is not None:
+            name = f"{name} {dose.group(1)}"
+        elif tracker.get_slot("dose") and str(tracker.get_slot("dose")) not in name:
+            name = f"{name} {tracker.get_slot('dose')}"
+        medicines = clean_medicines(name)
+        return {"medicine": medicines or None}
+
+
+class ValidateCertificateForm(IdentityFormValidation):
+    """What the certificate is for, then who."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "validate_certificate_form"
+
+    async def extract_certificate_kind(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The caller's answer to "C'est un certificat pour quoi ?"."""
+        text = answer_for(tracker, "certificate_kind")
+        return {} if text is None else {"certificate_kind": text}
+
+    def validate_certificate_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """One of sport, school, work, other (the entity's synonyms give these already)."""
+        text = str(value or "")
+        if text in ("sport", "school", "work", "other"):
+            return {"certificate_kind": text}
+        return {"certificate_kind": classify(text, CERTIFICATE_KEYWORDS, "other")}
+
+
+class ValidateSickLeaveForm(IdentityFormValidation):
+    """Who: the doctor decides the rest."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "validate_sick_leave_form"
+
+
+class ValidateMessageForm(IdentityFormValidation):
+    """The message in the caller's words, then who."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "validate_message_form"
+
+    async def extract_message_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The caller's answer to "Quel message souhaitez-vous laisser ?"."""
+        text = answer_for(tracker, "message_text")
+        return {} if text is None else {"message_text": text}
+
+    def validate_message_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Any words; the topic is guessed from them when the caller did not give one."""
+        text = tidy(str(value or ""))
+        if not text:
+            return {"message_text": None}
+        topic = tracker.get_slot("message_topic")
+        if topic not in TOPIC_KEYWORDS:
+            # The entity gives a known topic, or words the keywords still recognise.
+            topic = classify(f"{topic or ''} {text}", TOPIC_KEYWORDS, "other")
+        if _after_medical_question(tracker):
+            topic = "medical_question"
+        return {"message_text": text, "message_topic": topic}
+
+
+def _after_medical_question(tracker: Tracker) -> bool:
+    """Whether the message form was opened by the offer that follows a medical question."""
+    activated = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "message_form":
+            activated = True
+        elif activated and event.get("event") == "bot":
+            key = ((event.get("data") or {}).get("custom") or {}).get("key")
+            return bool(key == "utter_offer_message_doctor")
+    return False
+
+
+class _SubmitRequest(Action):
+    """Write the inbox message of a completed form, confirm it, and clear its slots."""
+
+    kind: ClassVar[transcripts.MessageKind]
+    response: ClassVar[str]
+    request_slots: ClassVar[tuple[str, ...]]
+
+    def details(self, tracker: Tracker) -> dict[str, Any]:
+        """What the form understood, for the summary."""
+        return {}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Leave the message; the identity slots stay for a second request in the same call."""
+        identity = identity_from_slots(tracker)
+        details = self.details(tracker)
+        sender = conversation_id(tracker)
+        kind = self.kind
+
+        def write(session: Any) -> None:
+            transcripts.leave_message(
+                session, call_sid=sender, kind=kind, identity=identity, details=details
+            )
+            transcripts.set_outcome(session, call_sid=sender, outcome=kind.value)
+
+        await in_db(write)
+        dispatcher.utter_message(response=self.response, **self.values(tracker))
+        dispatcher.utter_message(response="utter_we_will_call_back")
+        return [SlotSet(slot, None) for slot in self.request_slots]
+
+    def values(self, tracker: Tracker) -> dict[str, Any]:
+        """Values the confirmation's wording uses."""
+        return {}
+
+
+class SubmitRenewal(_SubmitRequest):
+    """action_submit_renewal."""
+
+    kind = transcripts.MessageKind.RENEWAL
+    response = "utter_renewal_noted"
+    request_slots = ("medicine", "dose")
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_submit_renewal"
+
+    def details(self, tracker: Tracker) -> dict[str, Any]:
+        """The medicines as understood."""
+        return {"medicines": tracker.get_slot("medicine")}
+
+    def values(self, tracker: Tracker) -> dict[str, Any]:
+        """The medicines, read back."""
+        return {"medicine": tracker.get_slot("medicine")}
+
+
+class SubmitCertificate(_SubmitRequest):
+    """action_submit_certificate."""
+
+    kind = transcripts.MessageKind.CERTIFICATE
+    response = "utter_certificate_noted"
+    request_slots = ("certificate_kind",)
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_submit_certificate"
+
+    def details(self, tracker: Tracker) -> dict[str, Any]:
+        """What the certificate is for."""
+        return {"certificate_kind": tracker.get_slot("certificate_kind")}
+
+
+class SubmitSickLeave(_SubmitRequest):
+    """action_submit_sick_leave."""
+
+    kind = transcripts.MessageKind.SICK_LEAVE
+    response = "utter_sick_leave_noted"
+    request_slots = ()
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_submit_sick_leave"
+
+
+class SubmitMessage(_SubmitRequest):
+    """action_submit_message."""
+
+    kind = transcripts.MessageKind.MESSAGE
+    response = "utter_message_noted"
+    request_slots = ("message_text", "message_topic")
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_submit_message"
+
+    def details(self, tracker: Tracker) -> dict[str, Any]:
+        """The topic and the caller's words."""
+        return {
+            "topic": tracker.get_slot("message_topic"),
+            "text": tracker.get_slot("message_text"),
+        }

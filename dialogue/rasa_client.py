@@ -1,0 +1,96 @@
+"""The gateway's client of the Rasa server: one message in, the responses out.
+
+Rasa keeps the conversation in its tracker store (keyed by the call SID or chat session id), so
+any gateway process can carry on any conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from dialogue.errors import RasaBadResponseError, RasaUnavailableError
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """What Rasa holds about a conversation: its slots and the form in progress."""
+
+    slots: dict[str, Any]
+    active_form: str | None
+
+
+class RasaClient:
+    """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout_s
+
+    async def send(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        caller: str | None,
+        local_time: dt.datetime,
+        channel: str,
+    ) -> list[dict[str, Any]]:
+        """Send one caller message; the REST channel's messages come back.
+
+        Raises:
+            RasaUnavailableError: Rasa did not answer within the timeout.
+            RasaBadResponseError: Rasa answered with an error or an unreadable body.
+        """
+        payload = {
+            "sender": conversation_id,
+            "message": text,
+            "metadata": {
+                "caller": caller,
+                "local_time": local_time.isoformat(),
+                "channel": channel,
+            },
+        }
+        try:
+            reply = await self._http.post(
+                f"{self._base}/webhooks/rest/webhook", json=payload, timeout=self._timeout
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+        if reply.status_code != 200:
+            raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
+        try:
+            body = reply.json()
+        except ValueError as exc:
+            raise RasaBadResponseError("Rasa's answer is not JSON") from exc
+        if not isinstance(body, list):
+            raise RasaBadResponseError("Rasa's answer is not a list of messages")
+        return [m for m in body if isinstance(m, dict)]
+
+    async def state(self, conversation_id: str) -> DialogueState:
+        """The conversation's slots and active form (without its events).
+
+        Raises:
+            RasaUnavailableError: Rasa did not answer within the timeout.
+            RasaBadResponseError: Rasa answered with an error or an unreadable body.
+        """
+        try:
+            reply = await self._http.get(
+                f"{self._base}/conversations/{conversation_id}/tracker",
+                params={"include_events": "NONE"},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+        if reply.status_code != 200:
+            raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
+        try:
+            body = reply.json()
+        except ValueError as exc:
+            raise RasaBadResponseError("Rasa's answer is not JSON") from exc
+        loop = body.get("active_loop") or {}
+        return DialogueState(slots=dict(body.get("slots") or {}), active_form=loop.get("name"))

@@ -1,0 +1,53 @@
+"""Staff web: accounts, login and sessions, the settings pages, the softphone, the base layout.
+
+Public face: the names in ``__all__``. Other components' pages (the inbox in
+``transcripts/web``) render with `StaffTemplates` and protect themselves with `PageSession`.
+"""
+
+from staff.accounts import AccountError as AccountError
+from staff.accounts import StaffUser as StaffUser
+from staff.accounts import add_account as add_account
+from staff.accounts import authenticate as authenticate
+from staff.accounts import list_accounts as list_accounts
+from staff.accounts import set_password as set_password
+from staff.api import register_session_resolver as register_session_resolver
+from staff.api import router as router
+from staff.auth_web import PageSession as PageSession
+from staff.auth_web import SettingsSession as SettingsSession
+from staff.auth_web import resolve_principal as resolve_principal
+from staff.commands import NotMigratedError as NotMigratedError
+from staff.commands import change_password as change_password
+from staff.commands import create_user as create_user
+from staff.commands import users as users
+from staff.models import Role as Role
+from staff.models import StaffBase
+from staff.passwords import WeakPasswordError as WeakPasswordError
+from staff.security import with_security_headers as with_security_headers
+from staff.sessions import OpenSession as OpenSession
+from staff.templating import StaffTemplates as StaffTemplates
+
+metadata = StaffBase.metadata
+
+__all__ = [
+    "AccountError",
+    "NotMigratedError",
+    "OpenSession",
+    "PageSession",
+    "Role",
+    "SettingsSession",
+    "StaffTemplates",
+    "StaffUser",
+    "WeakPasswordError",
+    "add_account",
+    "authenticate",
+    "change_password",
+    "create_user",
+    "list_accounts",
+    "metadata",
+    "register_session_resolver",
+    "resolve_principal",
+    "router",
+    "set_password",
+    "users",
+    "with_security_headers",
+]

@@ -1,0 +1,27 @@
+"""The staff web's router: login, settings, the softphone, and the static files of every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.staticfiles import StaticFiles
+
+from staff import login_pages, settings_pages, softphone_page
+from staff.auth_web import resolve_principal
+from staff.templating import STATIC_PREFIX
+from standardiste.auth import STAFF_SESSION_RESOLVERS
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+router = APIRouter()
+router.include_router(login_pages.router)
+router.include_router(settings_pages.router)
+router.include_router(softphone_page.router)
+router.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="staff-static")
+
+
+def register_session_resolver() -> None:
+    """Let every `StaffDep` route accept a logged-in browser (idempotent)."""
+    if resolve_principal not in STAFF_SESSION_RESOLVERS:
+        STAFF_SESSION_RESOLVERS.append(resolve_principal)

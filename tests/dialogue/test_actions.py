@@ -1,0 +1,115 @@
+"""The actions' small readers and the action endpoint, without the Rasa server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dialogue.actions.booking import match_practitioner, match_type
+from dialogue.actions.identity import clean_name
+from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
+from dialogue.replies import replies_from_rasa
+from dialogue.speech_format import say_moment, say_weekly_hours
+from standardiste.context import AppContext
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("dupont", "dupont"),
+        ("c'est madame dupont", "dupont"),
+        ("je m'appelle marie", "marie"),
+        ("d u p o n t", "dupont"),
+        ("oui alors mon nom de famille c'est de la fontaine", "de la fontaine"),
+        ("06 12 34 56 78", None),
+        ("", None),
+    ],
+)
+def test_names_are_taken_from_what_callers_say(said: str, name: str | None) -> None:
+    assert clean_name(said) == name
+
+
+def test_medicines_keep_names_and_doses_only() -> None:
+    assert clean_medicines("c'est le levothyrox 75 et le kardegic") == "Levothyrox 75 et Kardegic"
+    assert clean_medicines("il me faut du doliprane 1000 milligrammes") == "Doliprane 1000 mg"
+
+
+def test_certificate_kinds_from_keywords() -> None:
+    assert classify("pour le club de judo de mon fils", CERTIFICATE_KEYWORDS, "other") == "sport"
+    assert classify("c'est pour la crèche", CERTIFICATE_KEYWORDS, "other") == "school"
+    assert classify("pour mon employeur", CERTIFICATE_KEYWORDS, "other") == "work"
+    assert classify("pour la mairie", CERTIFICATE_KEYWORDS, "other") == "other"
+
+
+def test_appointment_types_and_practitioners_are_matched_from_the_configuration(
+    context: AppContext,
+) -> None:
+    practice = context.practice
+    assert match_type("une consultation avec le docteur martin", practice) == "consultation"
+    assert match_type("c'est pour une 1ère consultation", practice) == "premiere-consultation"
+    assert match_type("pour le vaccin de la grippe", practice) == "vaccination"
+    assert match_type("pour une petite chirurgie", practice) is None  # not bookable by phone
+    assert match_practitioner("avec le docteur durant", practice, ["martin", "durand"]) == "durand"
+    assert match_practitioner("peu importe", practice, ["martin", "durand"]) == "any"
+    assert match_practitioner("le plus vite", practice, ["martin", "durand"]) is None
+
+
+def test_opening_hours_and_moments_are_said_in_french(context: AppContext) -> None:
+    said = say_weekly_hours(context.practice.office_hours)
+    assert said.startswith("le lundi de 8 heures 30 à 12 heures 30 et de 14 heures à 20 heures")
+    assert "le samedi de 9 heures à 12 heures" in said
+    moment = dt.datetime(2026, 12, 1, 10, 30)
+    assert say_moment(moment) == "mardi 1er décembre à 10 heures 30"
+
+
+def test_rasa_texts_are_paired_with_the_key_of_their_payload() -> None:
+    replies = replies_from_rasa(
+        [
+            {"recipient_id": "x", "text": "Bonjour."},
+            {"recipient_id": "x", "custom": {"key": "utter_greet_again"}},
+            {"recipient_id": "x", "text": "Si c'est une urgence…"},
+            {"recipient_id": "x", "custom": {"key": "utter_emergency", "interruptible": False}},
+            {"recipient_id": "x", "text": "Sans clé."},
+        ]
+    )
+    assert [(r.key, r.interruptible) for r in replies] == [
+        ("utter_greet_again", True),
+        ("utter_emergency", False),
+        (None, True),
+    ]
+
+
+def _action_call(action: str, intent: str) -> dict[str, Any]:
+    return {
+        "next_action": action,
+        "sender_id": "chat-test",
+        "tracker": {
+            "sender_id": "chat-test",
+            "slots": {},
+            "latest_message": {"intent": {"name": intent, "confidence": 0.99}, "text": "x"},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {"slots": {}, "forms": {}, "responses": {}},
+        "version": "3.6.21",
+    }
+
+
+def test_the_action_endpoint_gives_actions_the_app_context(client: TestClient) -> None:
+    call = _action_call("action_practical_info", "ask_address")
+    reply = client.post("/dialogue/webhook", json=call)
+    assert reply.status_code == 200, reply.text
+    [message] = reply.json()["responses"]
+    assert message["response"] == "utter_address"
+    assert message["address"] == "12 rue des Tilleuls, 69003 Lyon"
+
+
+def test_every_action_is_listed_for_rasa(client: TestClient) -> None:
+    names = {a["name"] for a in client.get("/dialogue/actions").json()}
+    assert {"action_book", "validate_booking_form", "action_submit_renewal"} <= names

@@ -1,0 +1,364 @@
+"""End-to-end conversations through /api/chat: the real Rasa server with the trained model, its
+actions in the live gateway, the real database. Each asserts what the practice gets: the
+appointment row, the inbox message (kind and summary), or nothing at all.
+
+The conversations pretend to happen on Tuesday 1 December 2026 at 10:00 in Lyon (``at``), a
+staffed moment, so slots and transfers do not depend on when the suite runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import LiveGateway
+from tests.support import API_TOKEN, CALLER
+
+pytestmark = pytest.mark.rasa
+
+AT = "2026-12-01T10:00:00+01:00"
+NIGHT = "2026-12-01T22:30:00+01:00"
+
+
+class Chat:
+    """One conversation through the chat API."""
+
+    def __init__(self, gateway: LiveGateway, *, caller: str | None = CALLER, at: str = AT):
+        self.http = httpx.Client(
+            base_url=gateway.url, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60
+        )
+        reply = self.http.post("/api/chat", json={"caller": caller, "at": at})
+        assert reply.status_code == 201, reply.text
+        self.last: dict[str, Any] = reply.json()
+        self.session_id: str = self.last["session_id"]
+
+    def say(self, text: str) -> list[str | None]:
+        """Send one caller turn; the keys of the replies."""
+        reply = self.http.post(f"/api/chat/{self.session_id}", json={"text": text})
+        assert reply.status_code == 200, reply.text
+        self.last = reply.json()
+        return [r["key"] for r in self.last["replies"]]
+
+    def press(self, digits: str) -> list[str | None]:
+        """Keypad digits (the voice channel's fallback)."""
+        reply = self.http.post(f"/api/chat/{self.session_id}", json={"digits": digits})
+        assert reply.status_code == 200, reply.text
+        self.last = reply.json()
+        return [r["key"] for r in self.last["replies"]]
+
+    def text(self) -> str:
+        return " ".join(r["text"] for r in self.last["replies"])
+
+    def messages(self) -> list[dict[str, Any]]:
+        """This conversation's inbox messages."""
+        reply = self.http.get("/api/inbox", params={"limit": 500})
+        assert reply.status_code == 200
+        return [m for m in reply.json() if m["call_sid"] == self.session_id]
+
+    def appointments(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        reply = self.http.get(
+            "/api/appointments",
+            params={"start": "2026-11-30T00:00:00+01:00", "days": 90,
+                    "session_id": session_id or self.session_id},
+        )
+        assert reply.status_code == 200, reply.text
+        data: list[dict[str, Any]] = reply.json()
+        return data
+
+    def identify(self, last: str, first: str, born: str, *, confirm_phone: bool = True) -> None:
+        assert self.say(last) == ["utter_ask_first_name"]
+        assert self.say(first) == ["utter_ask_birth_date"]
+        assert self.last["expecting"] == "date_of_birth"
+        assert self.say(born) == ["utter_ask_phone_confirmed"]
+        assert "78" in self.text()
+        if confirm_phone:
+            return
+        assert self.say("non ce n'est pas le bon numéro") == ["utter_ask_callback_number"]
+
+
+@pytest.fixture
+def chat(rasa_server: str, live_gateway: LiveGateway) -> Any:
+    return lambda **kw: Chat(live_gateway, **kw)
+
+
+def test_prescription_renewal(chat: Any) -> None:
+    c = chat()
+    assert c.say("bonjour je voudrais renouveler mon levothyrox 75") == ["utter_ask_last_name"]
+    c.identify("dupont", "marie", "le douze mars mille neuf cent cinquante quatre")
+    assert c.say("oui") == [
+        "utter_renewal_noted", "utter_we_will_call_back", "utter_anything_else"
+    ]
+    assert "Levothyrox 75" in c.text()
+    assert c.say("non merci au revoir") == ["utter_goodbye"]
+    assert c.last["ended"] is True
+    [message] = c.messages()
+    assert message["kind"] == "renewal"
+    assert message["summary"] == (
+        "Renouvellement d'ordonnance — DUPONT Marie, né(e) le 12/03/1954 — Levothyrox 75 — "
+        "rappeler au 06 •• •• •• 78"
+    )
+    assert message["details"]["medicines"] == "Levothyrox 75"
+    assert [t["speaker"] for t in message["transcript"]].count("caller") == 6
+
+
+def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
+    c = chat()
+    assert c.say("il me faudrait un arrêt maladie") == ["utter_ask_last_name"]
+    assert c.say("robin") == ["utter_ask_first_name"]
+    assert c.say("marc") == ["utter_ask_birth_date"]
+    assert c.say("euh je ne sais plus") == ["utter_invalid_birth_date", "utter_ask_birth_date"]
+    assert c.press("05111972") == ["utter_ask_phone_confirmed"]
+    assert c.press("1")[0] == "utter_sick_leave_noted"
+    [message] = c.messages()
+    assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
+
+
+def test_certificate_asked_what_for_and_a_callback_number_without_caller_id(chat: Any) -> None:
+    c = chat(caller=None)
+    assert c.say("je voudrais un certificat médical") == ["utter_ask_certificate_kind"]
+    assert c.say("c'est pour l'école de ma fille") == ["utter_ask_last_name"]
+    assert c.say("martin") == ["utter_ask_first_name"]
+    assert c.say("léa") == ["utter_ask_birth_date"]
+    assert c.say("le 3 juillet 2015") == ["utter_ask_callback_number"]
+    assert c.say("zéro six douze trente quatre cinquante six soixante dix huit") == [
+        "utter_certificate_noted", "utter_we_will_call_back", "utter_anything_else"
+    ]
+    [message] = c.messages()
+    assert message["kind"] == "certificate"
+    assert message["callback_number"] == "+33612345678"
+    assert message["summary"] == (
+        "Certificat médical — MARTIN Léa, né(e) le 03/07/2015 — école ou crèche — "
+        "rappeler au 06 •• •• •• 78"
+    )
+
+
+def test_sick_leave_with_another_callback_number(chat: Any) -> None:
+    c = chat()
+    assert c.say("il me faudrait un arrêt de travail") == ["utter_ask_last_name"]
+    c.identify("bernard", "paul", "21 avril 1982", confirm_phone=False)
+    assert c.say("c'est le 07 81 22 45 10") == [
+        "utter_sick_leave_noted", "utter_we_will_call_back", "utter_anything_else"
+    ]
+    [message] = c.messages()
+    assert message["kind"] == "sick_leave" and message["urgency"] == "high"
+    assert message["callback_number"] == "+33781224510"
+    assert message["summary"].startswith("Arrêt de travail — BERNARD Paul, né(e) le 21/04/1982")
+
+
+def test_message_for_the_secretariat_then_a_second_request_reuses_the_identity(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais laisser un message pour le docteur") == ["utter_ask_message_text"]
+    assert c.say("c'est au sujet de mes résultats de prise de sang") == ["utter_ask_last_name"]
+    c.identify("petit", "anne", "le 8 février 1967")
+    assert c.say("oui") == ["utter_message_noted", "utter_we_will_call_back", "utter_anything_else"]
+    assert c.say("oui") == ["utter_listening"]
+    assert c.say("il me faut un certificat pour le foot") == [
+        "utter_certificate_noted", "utter_we_will_call_back", "utter_anything_else"
+    ]
+    message, certificate = sorted(c.messages(), key=lambda m: m["id"])
+    assert message["kind"] == "message"
+    assert message["details"]["topic"] == "results"
+    assert "résultats : « c'est au sujet de mes résultats de prise de sang »" in message["summary"]
+    assert certificate["kind"] == "certificate"
+    assert "PETIT Anne" in certificate["summary"] and "— sport —" in certificate["summary"]
+
+
+def test_practical_information_from_the_configuration(chat: Any) -> None:
+    c = chat()
+    assert c.say("quels sont vos horaires") == ["utter_opening_hours", "utter_anything_else"]
+    assert "le lundi" in c.text() and "8 heures 30" in c.text()
+    assert c.say("où se trouve le cabinet") == ["utter_address", "utter_anything_else"]
+    assert "12 rue des Tilleuls" in c.text()
+    assert c.say("il y a un tram pour venir") == ["utter_access", "utter_anything_else"]
+    assert "Tram T3" in c.text()
+    assert c.messages() == []
+
+
+def test_talk_to_someone_is_transferred_when_the_office_is_staffed(
+    chat: Any, live_gateway: LiveGateway
+) -> None:
+    import transcripts
+
+    c = chat()
+    assert c.say("je voudrais parler à la secrétaire") == ["utter_transfer"]
+    assert c.last["ended"] is True and c.last["end"] == "transfer"
+    assert c.last["transfer_to"] == "+33 4 78 00 00 01"
+    with live_gateway.context.db.session() as session:
+        call = transcripts.get_call(session, c.session_id)
+        assert call is not None and call.outcome == "transferred"
+
+
+def test_talk_to_someone_at_night_becomes_a_message(chat: Any) -> None:
+    c = chat(at=NIGHT)
+    assert c.say("passez-moi quelqu'un s'il vous plaît") == [
+        "utter_nobody_available", "utter_ask_message_text"
+    ]
+    assert c.say("rappelez-moi pour mon dossier") == ["utter_ask_last_name"]
+    c.identify("roux", "julie", "le 15 octobre 1990")
+    assert c.say("oui")[0] == "utter_message_noted"
+    [message] = c.messages()
+    assert message["kind"] == "message" and message["details"]["topic"] == "administrative"
+
+
+def test_medical_questions_are_never_answered(chat: Any) -> None:
+    c = chat()
+    assert c.say("est-ce que je peux prendre du doliprane avec mon traitement") == [
+        "utter_no_medical_advice", "utter_offer_message_doctor"
+    ]
+    assert "15" in c.text()
+    assert c.say("non merci") == ["utter_anything_else"]
+    assert c.say("non") == ["utter_goodbye"]
+    assert c.messages() == []
+
+
+def test_emergency_goes_to_15_before_any_understanding(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous") == ["utter_ask_appointment_type"]
+    keys = c.say("ma femme a une douleur dans la poitrine elle a du mal à respirer")
+    assert keys == ["utter_emergency", "utter_emergency_deaf", "utter_emergency_noted"]
+    assert c.last["ended"] is True
+    [message] = c.messages()
+    assert message["kind"] == "emergency" and message["urgency"] == "urgent"
+    assert c.appointments() == []
+
+
+def test_not_understood_twice_takes_a_message(chat: Any) -> None:
+    c = chat()
+    assert c.say("zorglub patati tralala") == ["utter_reprompt"]
+    assert c.say("brouzouf ratatouille cornichon") == [
+        "utter_take_message_instead", "utter_ask_message_text"
+    ]
+    assert c.say("je voulais savoir pour le vaccin de mon fils") == ["utter_ask_last_name"]
+    c.identify("garcia", "hugo", "le 30 novembre 2001")
+    assert c.say("oui")[0] == "utter_message_noted"
+    [message] = c.messages()
+    assert message["kind"] == "message"
+    assert "vaccin de mon fils" in message["summary"]
+
+
+def test_a_call_dropped_mid_request_leaves_what_was_understood(chat: Any) -> None:
+    c = chat()
+    assert c.say("c'est pour renouveler mon kardegic") == ["utter_ask_last_name"]
+    assert c.say("lefèvre") == ["utter_ask_first_name"]
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    [message] = c.messages()
+    assert message["kind"] == "renewal"
+    assert message["details"]["interrupted"] is True
+    assert message["summary"].startswith("Renouvellement d'ordonnance — LEFÈVRE — Kardegic")
+    assert "appel interrompu" in message["summary"]
+
+
+def test_goodbye_mid_request_still_leaves_what_was_understood(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un certificat pour le tennis") == ["utter_ask_last_name"]
+    assert c.say("au revoir") == ["utter_goodbye"]
+    assert c.last["ended"] is True
+    [message] = c.messages()
+    assert message["kind"] == "certificate" and message["details"]["interrupted"] is True
+    assert "— sport — appel interrompu —" in message["summary"]
+
+
+def _book(c: Chat, last: str, first: str, born: str) -> dict[str, Any]:
+    assert c.say("je voudrais un rendez-vous pour une consultation avec le docteur martin") == [
+        "utter_ask_time_preference"
+    ]
+    assert c.say("jeudi matin") == ["utter_ask_chosen_slot"]
+    first_round = c.text()
+    assert c.say("aucun ne me convient") == ["utter_other_proposals", "utter_ask_chosen_slot"]
+    assert c.text() != first_round
+    assert c.say("le 2ème") == ["utter_ask_last_name"]
+    c.identify(last, first, born)
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert c.last["expecting"] == "confirmation"
+    assert f"au nom de {first.title()} {last.title()}" in c.text()
+    assert c.say("oui c'est ça") == ["utter_booked", "utter_anything_else"]
+    [booked] = c.appointments()
+    return booked
+
+
+def test_booking_with_other_proposals_read_back_and_confirmed(chat: Any) -> None:
+    c = chat()
+    booked = _book(c, "moreau", "françois", "le 4 septembre 1975")
+    assert booked["status"] == "booked"
+    assert booked["practitioner_id"] == "martin"
+    assert booked["appointment_type_id"] == "consultation"
+    start = dt.datetime.fromisoformat(booked["start"])
+    assert start.weekday() == 3 and start.hour < 12  # a Thursday morning
+    assert booked["patient_last_name"].lower() == "moreau"
+    assert c.say("non merci") == ["utter_goodbye"]
+    assert c.messages() == []
+
+
+def test_booking_declined_at_read_back_books_nothing(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais prendre rendez-vous pour un vaccin") == ["utter_ask_practitioner"]
+    assert c.say("peu importe") == ["utter_ask_time_preference"]
+    assert c.say("le plus tôt possible") == ["utter_ask_chosen_slot"]
+    assert c.say("le 1er") == ["utter_ask_last_name"]
+    c.identify("blanc", "louis", "le 17 juin 1960")
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert c.say("non") == ["utter_booking_not_confirmed", "utter_anything_else"]
+    assert c.appointments() == []
+
+
+def test_cancel_after_identity(chat: Any) -> None:
+    booking = chat()
+    booked = _book(booking, "chevalier", "anne", "le 25 décembre 1949")
+    c = chat()
+    assert c.say("je voudrais annuler mon rendez-vous") == ["utter_ask_last_name"]
+    assert c.say("chevalier") == ["utter_ask_first_name"]
+    assert c.say("anne") == ["utter_ask_birth_date"]
+    assert c.say("25 12 1949") == ["utter_ask_appointment_confirmed"]
+    assert "annule" in c.text()
+    assert c.say("oui") == ["utter_cancelled", "utter_anything_else"]
+    [after] = c.appointments(booking.session_id)
+    assert after["id"] == booked["id"] and after["status"] == "cancelled"
+
+
+def test_move_after_identity(chat: Any) -> None:
+    booking = chat()
+    booked = _book(booking, "mercier", "paul", "le 2 mai 1958")
+    c = chat()
+    assert c.say("je voudrais déplacer mon rendez-vous") == ["utter_ask_last_name"]
+    assert c.say("mercier") == ["utter_ask_first_name"]
+    assert c.say("paul") == ["utter_ask_birth_date"]
+    assert c.say("le 2 mai 1958") == ["utter_ask_appointment_confirmed"]
+    assert c.say("oui") == ["utter_ask_time_preference"]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert c.say("le 1er") == ["utter_ask_booking_confirmed"]
+    assert c.say("oui") == ["utter_moved", "utter_anything_else"]
+    [old] = c.appointments(booking.session_id)
+    assert old["id"] == booked["id"] and old["status"] == "cancelled"
+    [new] = c.appointments()
+    assert dt.datetime.fromisoformat(new["start"]).weekday() == 4
+
+
+def test_cancel_with_no_appointment_goes_to_the_secretariat(chat: Any) -> None:
+    c = chat()
+    assert c.say("c'est pour annuler un rendez-vous") == ["utter_ask_last_name"]
+    assert c.say("inconnu") == ["utter_ask_first_name"]
+    assert c.say("jean") == ["utter_ask_birth_date"]
+    assert c.say("le 1er janvier 1948") == ["utter_no_appointment_found", "utter_anything_else"]
+    [message] = c.messages()
+    assert message["kind"] == "failed_booking"
+    assert "souhaitait annuler un rendez-vous" in message["summary"]
+
+
+def test_the_terminal_chat_holds_a_conversation(
+    rasa_server: str, live_gateway: LiveGateway
+) -> None:
+    from dialogue.chat_cli import run_chat
+
+    typed = iter(["où se trouve le cabinet", "non merci"])
+    printed: list[str] = []
+    session_id = run_chat(
+        live_gateway.url, API_TOKEN, caller=CALLER, at=AT, read=typed.__next__,
+        write=printed.append,
+    )
+    assert session_id.startswith("chat-")
+    assert printed[0].startswith("assistant > Bonjour, vous êtes bien au Cabinet médical")
+    assert any("12 rue des Tilleuls" in line for line in printed)
+    assert printed[-1] == "assistant > Merci de votre appel. Au revoir."

@@ -1,0 +1,134 @@
+"""Inbox messages, their summaries, and call turns, on a real SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+import transcripts
+from standardiste.context import AppContext
+
+
+@pytest.fixture
+def db(context: AppContext) -> Iterator[Session]:
+    with context.db.session() as session:
+        transcripts.open_call(
+            session,
+            call_sid="CA-inbox",
+            caller="+33612345612",
+            called=None,
+            answered_by="assistant",
+        )
+        yield session
+
+
+def test_summary_reads_kind_identity_detail_and_masked_callback() -> None:
+    identity = transcripts.CallerIdentity("dupont", "marie", dt.date(1954, 3, 12), "+33612345612")
+    summary = transcripts.build_summary(
+        transcripts.MessageKind.RENEWAL, identity, {"medicines": "Levothyrox 75"}
+    )
+    assert summary == (
+        "Renouvellement d'ordonnance — DUPONT Marie, né(e) le 12/03/1954 — Levothyrox 75 — "
+        "rappeler au 06 •• •• •• 12"
+    )
+
+
+def test_summary_of_an_unidentified_caller_without_number() -> None:
+    summary = transcripts.build_summary(
+        transcripts.MessageKind.MESSAGE,
+        transcripts.CallerIdentity(),
+        {"topic": "results", "text": "mes résultats sont-ils arrivés"},
+    )
+    assert summary.startswith("Message — appelant non identifié — résultats : « mes résultats")
+    assert summary.endswith("numéro inconnu")
+
+
+def test_summary_of_an_interrupted_request_and_an_emergency() -> None:
+    who = transcripts.CallerIdentity(last_name="martin", callback_number="+33478000000")
+    interrupted = transcripts.build_summary(
+        transcripts.MessageKind.CERTIFICATE, who, {"certificate_kind": "sport", "interrupted": True}
+    )
+    assert "— sport — appel interrompu —" in interrupted
+    emergency = transcripts.build_summary(
+        transcripts.MessageKind.EMERGENCY, who, {"category": "suicidal"}
+    )
+    assert "propos suicidaires, orienté vers le 3114" in emergency
+
+
+def test_masked_number_keeps_only_the_ends() -> None:
+    assert transcripts.masked_number("+33612345678") == "06 •• •• •• 78"
+    assert transcripts.masked_number("+4915112345678").endswith("78")
+    assert "1234" not in transcripts.masked_number("+4915112345678")
+
+
+def test_messages_sorted_by_urgency_then_newest(db: Session) -> None:
+    who = transcripts.CallerIdentity(last_name="x")
+    first = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.MESSAGE, identity=who
+    )
+    urgent = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.EMERGENCY, identity=who
+    )
+    second = transcripts.leave_message(
+        db, call_sid=None, kind=transcripts.MessageKind.CERTIFICATE, identity=who
+    )
+    listed = transcripts.list_messages(db)
+    assert [m.id for m in listed] == [urgent.id, second.id, first.id]
+    assert urgent.urgency == "urgent"
+    only = transcripts.list_messages(db, kind=transcripts.MessageKind.MESSAGE)
+    assert [m.id for m in only] == [first.id]
+
+
+def test_once_per_call_returns_the_existing_message(db: Session) -> None:
+    who = transcripts.CallerIdentity()
+    a = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.CALLBACK, identity=who,
+        details={"reason": "silence"}, once_per_call=True,
+    )
+    b = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.CALLBACK, identity=who,
+        details={"reason": "dropped"}, once_per_call=True,
+    )
+    assert a.id == b.id
+    assert [m.id for m in transcripts.messages_for_call(db, "CA-inbox")] == [a.id]
+
+
+def test_status_moves_along(db: Session) -> None:
+    message = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,
+        identity=transcripts.CallerIdentity(),
+    )
+    assert message.urgency == "high"
+    done = transcripts.set_message_status(
+        db, message.id, transcripts.MessageStatus.DONE, assigned_to="sec"
+    )
+    assert done is not None and done.status == "done" and done.assigned_to == "sec"
+    assert transcripts.status_label(done.status) == "traité"
+    assert transcripts.set_message_status(db, 99999, transcripts.MessageStatus.DONE) is None
+
+
+def test_turns_are_numbered_in_order_and_unknown_calls_refused(db: Session) -> None:
+    transcripts.add_turn(db, call_sid="CA-inbox", speaker=transcripts.Speaker.ASSISTANT,
+                         text="Bonjour", key="utter_greet")
+    transcripts.add_turn(db, call_sid="CA-inbox", speaker=transcripts.Speaker.CALLER, text="oui")
+    turns = transcripts.list_turns(db, "CA-inbox")
+    assert [(t.seq, t.speaker, t.key) for t in turns] == [
+        (1, "assistant", "utter_greet"),
+        (2, "caller", None),
+    ]
+    assert transcripts.add_turn(
+        db, call_sid="CA-nope", speaker=transcripts.Speaker.CALLER, text="x"
+    ) is None
+
+
+def test_conversation_clock_follows_a_simulated_start(db: Session) -> None:
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    call = transcripts.open_call(
+        db, call_sid="CA-clock", caller=None, called=None, answered_by="assistant",
+        channel="chat", simulated_start=start,
+    )
+    later = call.started_at + dt.timedelta(minutes=3)
+    assert transcripts.conversation_clock(call, later) == start + dt.timedelta(minutes=3)

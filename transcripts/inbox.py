@@ -1,0 +1,129 @@
+"""Inbox messages: what the assistant hands to the secretariat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from transcripts.models import Call, InboxMessage, MessageKind, MessageStatus, Urgency
+from transcripts.summaries import CallerIdentity, build_summary
+
+DEFAULT_URGENCY: dict[MessageKind, Urgency] = {
+    MessageKind.EMERGENCY: Urgency.URGENT,
+    MessageKind.SICK_LEAVE: Urgency.HIGH,
+    MessageKind.FAILED_BOOKING: Urgency.HIGH,
+}
+
+
+def leave_message(
+    session: Session,
+    *,
+    call_sid: str | None,
+    kind: MessageKind,
+    identity: CallerIdentity,
+    details: Mapping[str, Any] | None = None,
+    urgency: Urgency | None = None,
+    appointment_id: int | None = None,
+    once_per_call: bool = False,
+) -> InboxMessage:
+    """Create an inbox message with its summary.
+
+    Args:
+        session: The database session.
+        call_sid: The call (or chat session) it comes from, when any.
+        kind: What it asks of the practice.
+        identity: Who called and the number to call back.
+        details: What the dialogue understood (see `build_summary` for the keys).
+        urgency: Defaults by kind (urgent for emergencies).
+        appointment_id: The appointment it concerns, when any.
+        once_per_call: Return the call's existing message of this kind instead of adding a
+            second one (a call closed twice, a retried turn).
+
+    Returns:
+        The message (new, or the existing one with ``once_per_call``).
+    """
+    call = (
+        session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
+    )
+    if once_per_call and call is not None:
+        existing = session.scalar(
+            select(InboxMessage).where(
+                InboxMessage.call_id == call.id, InboxMessage.kind == kind.value
+            )
+        )
+        if existing is not None:
+            return existing
+    level = urgency or DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
+    data = dict(details or {})
+    message = InboxMessage(
+        call_id=call.id if call else None,
+        kind=kind.value,
+        urgency=level.value,
+        urgency_rank=level.rank,
+        status=MessageStatus.NEW.value,
+        last_name=identity.last_name,
+        first_name=identity.first_name,
+        birth_date=identity.birth_date,
+        callback_number=identity.callback_number,
+        summary=build_summary(kind, identity, data),
+        details=data,
+        appointment_id=appointment_id,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def list_messages(
+    session: Session,
+    *,
+    kind: MessageKind | None = None,
+    status: MessageStatus | None = None,
+    limit: int = 200,
+) -> list[InboxMessage]:
+    """Messages, most urgent first, then newest first."""
+    statement = select(InboxMessage)
+    if kind is not None:
+        statement = statement.where(InboxMessage.kind == kind.value)
+    if status is not None:
+        statement = statement.where(InboxMessage.status == status.value)
+    statement = statement.order_by(
+        InboxMessage.urgency_rank, InboxMessage.created_at.desc(), InboxMessage.id.desc()
+    ).limit(limit)
+    return list(session.scalars(statement))
+
+
+def messages_for_call(session: Session, call_sid: str) -> list[InboxMessage]:
+    """The messages a call produced, in order."""
+    statement = (
+        select(InboxMessage)
+        .join(Call, InboxMessage.call_id == Call.id)
+        .where(Call.call_sid == call_sid)
+        .order_by(InboxMessage.id)
+    )
+    return list(session.scalars(statement))
+
+
+def set_message_status(
+    session: Session,
+    message_id: int,
+    status: MessageStatus,
+    *,
+    assigned_to: str | None = None,
+    note: str | None = None,
+) -> InboxMessage | None:
+    """Move a message along (nouveau → en cours → traité); None when it does not exist."""
+    message = session.get(InboxMessage, message_id)
+    if message is None:
+        return None
+    message.status = status.value
+    if assigned_to is not None:
+        message.assigned_to = assigned_to
+    if note is not None:
+        message.note = note
+    message.updated_at = dt.datetime.now(dt.UTC)
+    return message

@@ -1,0 +1,109 @@
+"""Every French word the secretariat reads in the inbox: labels and summary templates.
+
+Summaries are one line, built from what the dialogue understood, e.g.
+``Renouvellement d'ordonnance — DUPONT Marie, né(e) le 12/03/1954 — Levothyrox 75 —
+rappeler au 06 •• •• •• 12``.
+"""
+
+from __future__ import annotations
+
+from transcripts.models import MessageKind, MessageStatus, Urgency
+
+KIND_LABELS: dict[MessageKind, str] = {
+    MessageKind.RENEWAL: "Renouvellement d'ordonnance",
+    MessageKind.CERTIFICATE: "Certificat médical",
+    MessageKind.SICK_LEAVE: "Arrêt de travail",
+    MessageKind.MESSAGE: "Message",
+    MessageKind.CALLBACK: "Rappel",
+    MessageKind.EMERGENCY: "Urgence",
+    MessageKind.FAILED_BOOKING: "Rendez-vous non abouti",
+}
+
+URGENCY_LABELS: dict[Urgency, str] = {
+    Urgency.URGENT: "urgent",
+    Urgency.HIGH: "prioritaire",
+    Urgency.NORMAL: "normal",
+}
+
+STATUS_LABELS: dict[MessageStatus, str] = {
+    MessageStatus.NEW: "nouveau",
+    MessageStatus.IN_PROGRESS: "en cours",
+    MessageStatus.DONE: "traité",
+}
+
+CERTIFICATE_LABELS: dict[str, str] = {
+    "sport": "sport",
+    "school": "école ou crèche",
+    "work": "travail",
+    "other": "autre",
+}
+
+TOPIC_LABELS: dict[str, str] = {
+    "results": "résultats",
+    "billing": "facturation",
+    "administrative": "administratif",
+    "medical_question": "question médicale",
+    "other": "autre",
+}
+
+CALLBACK_REASONS: dict[str, str] = {
+    "not_understood": "demande non comprise",
+    "silence": "appelant silencieux",
+    "dropped": "appel interrompu",
+    "technical": "incident technique",
+}
+
+EMERGENCY_CATEGORIES: dict[str, str] = {
+    "unconscious": "personne inconsciente",
+    "breathing": "détresse respiratoire",
+    "chest_pain": "douleur thoracique",
+    "stroke": "signes d'AVC",
+    "bleeding": "saignement important",
+    "seizure": "convulsions",
+    "allergy": "réaction allergique grave",
+    "poisoning": "intoxication",
+    "suicidal": "propos suicidaires",
+}
+
+BOOKING_REQUESTS: dict[str, str] = {
+    "book": "prendre rendez-vous",
+    "move": "déplacer un rendez-vous",
+    "cancel": "annuler un rendez-vous",
+}
+
+SEPARATOR = " — "
+UNKNOWN_CALLER = "appelant non identifié"
+BIRTH = "né(e) le {date}"
+CALL_BACK = "rappeler au {number}"
+NO_NUMBER = "numéro inconnu"
+INTERRUPTED = "appel interrompu"
+SAID = "« {text} »"
+BOOKING_WISH = "souhaitait {request}"
+BOOKING_WISH_DETAIL = "souhaitait {request} : {wish}"
+EMERGENCY_DETAIL = "{category}, orienté vers le 15 / 112"
+EMERGENCY_DETAIL_SUICIDAL = "{category}, orienté vers le 3114 / 15"
+EMERGENCY_UNKNOWN = "urgence signalée"
+
+
+def kind_label(kind: str) -> str:
+    """The French label of a message kind (the raw value when unknown)."""
+    try:
+        return KIND_LABELS[MessageKind(kind)]
+    except ValueError:
+        return kind
+
+
+def status_label(status: str) -> str:
+    """The French label of a message status."""
+    try:
+        return STATUS_LABELS[MessageStatus(status)]
+    except ValueError:
+        return status
+
+
+def urgency_label(urgency: str) -> str:
+    """The French label of an urgency."""
+    try:
+        return URGENCY_LABELS[Urgency(urgency)]
+    except ValueError:
+        return urgency

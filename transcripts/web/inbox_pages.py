@@ -1,0 +1,244 @@
+"""The secretaries' inbox: the list (kept current by HTMX polling), one message, its actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+import agenda
+import staff
+from standardiste.context import AppContext
+from standardiste.deps import ContextDep
+from transcripts import inbox_workflow as workflow
+from transcripts.labels_fr import KIND_LABELS, kind_label, status_label, urgency_label
+from transcripts.models import InboxMessage, MessageKind, MessageStatus
+from transcripts.recordings import existing_recording
+from transcripts.turns import list_turns
+from transcripts.web import labels_fr
+from transcripts.web.rendering import templates
+
+router = APIRouter(prefix="/inbox", include_in_schema=False)
+POLL_SECONDS = 5
+
+
+def _statuses(value: str) -> tuple[MessageStatus, ...]:
+    if value == "open":
+        return workflow.OPEN_STATUSES
+    if value == "all":
+        return ()
+    try:
+        return (MessageStatus(value),)
+    except ValueError:
+        return workflow.OPEN_STATUSES
+
+
+def _kinds(value: str) -> tuple[MessageKind, ...]:
+    try:
+        return (MessageKind(value),) if value else ()
+    except ValueError:
+        return ()
+
+
+KindQuery = Annotated[str, Query(max_length=32)]
+StatusQuery = Annotated[str, Query(max_length=32)]
+
+
+def _row(message: InboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "kind_label": kind_label(message.kind),
+        "urgency": message.urgency,
+        "urgency_label": urgency_label(message.urgency),
+        "status": message.status,
+        "status_label": status_label(message.status),
+        "summary": message.summary,
+        "last_name": message.last_name,
+        "first_name": message.first_name,
+        "callback_number": message.callback_number,
+        "assigned_to": message.assigned_to,
+        "created_at": message.created_at,
+    }
+
+
+def _list_values(session: Session, kind: str, status_filter: str) -> dict[str, Any]:
+    messages = workflow.find_messages(
+        session, kinds=_kinds(kind), statuses=_statuses(status_filter)
+    )
+    return {
+        "rows": [_row(m) for m in messages],
+        "kind": kind if _kinds(kind) else "",
+        "status_filter": status_filter if status_filter in labels_fr.STATUS_FILTERS else "open",
+        "state": workflow.inbox_state(session),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@router.get("")
+def inbox_page(
+    request: Request,
+    context: ContextDep,
+    current: staff.PageSession,
+    kind: KindQuery = "",
+    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+) -> Response:
+    """Messages, most urgent first, then newest; filters by kind and status."""
+    with context.db.session() as session:
+        values = _list_values(session, kind, status_filter)
+    values.update(kinds=KIND_LABELS, status_filters=labels_fr.STATUS_FILTERS)
+    return templates.render(request, "inbox.html", values)
+
+
+@router.get("/rows")
+def inbox_rows(
+    request: Request,
+    context: ContextDep,
+    current: staff.PageSession,
+    kind: KindQuery = "",
+    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+) -> Response:
+    """The list's rows alone (HTMX swaps them in when the inbox changed)."""
+    with context.db.session() as session:
+        values = _list_values(session, kind, status_filter)
+    return templates.render(request, "_inbox_rows.html", values)
+
+
+@router.get("/changes")
+def inbox_changes(
+    request: Request,
+    context: ContextDep,
+    current: staff.PageSession,
+    since: Annotated[str, Query(max_length=64)] = "",
+    kind: KindQuery = "",
+    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+) -> Response:
+    """The polled status line; when the inbox moved, ``HX-Trigger: inbox-changed`` too."""
+    with context.db.session() as session:
+        state = workflow.inbox_state(session)
+    headers = {"HX-Trigger": "inbox-changed"} if state.marker != since else {}
+    return templates.render(
+        request,
+        "_inbox_live.html",
+        {
+            "state": state,
+            "kind": kind,
+            "status_filter": status_filter,
+            "poll_seconds": POLL_SECONDS,
+            "changed": bool(headers),
+        },
+        headers=headers,
+    )
+
+
+def _appointment(context: AppContext, session: Session, appointment_id: int | None) -> Any:
+    if appointment_id is None:
+        return None
+    try:
+        return agenda.get_appointment(session, context.practice, appointment_id)
+    except agenda.AgendaError:
+        return None
+
+
+@router.get("/{message_id}")
+def message_page(
+    message_id: int, request: Request, context: ContextDep, current: staff.PageSession
+) -> Response:
+    """One message: summary, caller, callback link, transcript, recording, appointment."""
+    with context.db.session() as session:
+        message = workflow.get_message(session, message_id)
+        if message is None:
+            return templates.render(
+                request, "message_missing.html", {"problem": labels_fr.MESSAGE_MISSING},
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        call = message.call
+        turns = list_turns(session, call.call_sid) if call is not None else []
+        values = {
+            "message": _row(message),
+            "details": dict(message.details or {}),
+            "birth_date": message.birth_date,
+            "note": message.note or "",
+            "call": call,
+            "turns": turns,
+            "has_recording": existing_recording(
+                context.settings.standardiste_var_dir, call.call_sid if call else None
+            ) is not None,
+            "appointment": _appointment(context, session, message.appointment_id),
+            "accounts": staff.list_accounts(session),
+            "speakers": labels_fr.SPEAKER_LABELS,
+            "detail_labels": labels_fr.DETAIL_LABELS,
+            "channels": labels_fr.CHANNEL_LABELS,
+            "appointment_statuses": labels_fr.APPOINTMENT_STATUS_LABELS,
+            "statuses": {s.value: status_label(s.value) for s in MessageStatus},
+        }
+    return templates.render(request, "message.html", values)
+
+
+def _back(message_id: int) -> Response:
+    return staff.with_security_headers(
+        RedirectResponse(f"/inbox/{message_id}", status.HTTP_303_SEE_OTHER)
+    )
+
+
+def _found(message: InboxMessage | None) -> None:
+    if message is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, labels_fr.MESSAGE_MISSING)
+
+
+@router.post("/{message_id}/assign")
+def assign(
+    message_id: int,
+    context: ContextDep,
+    current: staff.PageSession,
+    assignee: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Give the message to someone (``me``: to whoever is logged in)."""
+    who = current.user.username if assignee == "me" else assignee
+    with context.db.session() as session:
+        _found(workflow.assign_message(session, message_id, who or None))
+    return _back(message_id)
+
+
+@router.post("/{message_id}/note")
+def annotate(
+    message_id: int,
+    context: ContextDep,
+    current: staff.PageSession,
+    note: Annotated[str, Form(max_length=workflow.NOTE_MAX)] = "",
+) -> Response:
+    """Replace the message's note."""
+    with context.db.session() as session:
+        _found(workflow.annotate_message(session, message_id, note))
+    return _back(message_id)
+
+
+@router.post("/{message_id}/status")
+def change_status(
+    message_id: int,
+    context: ContextDep,
+    current: staff.PageSession,
+    new_status: Annotated[MessageStatus, Form(alias="status")],
+) -> Response:
+    """Mark handled, in progress, or reopen."""
+    with context.db.session() as session:
+        _found(workflow.set_status(session, message_id, new_status))
+    if new_status is MessageStatus.DONE:
+        return staff.with_security_headers(
+            RedirectResponse("/inbox", status.HTTP_303_SEE_OTHER)
+        )
+    return _back(message_id)
+
+
+@router.get("/{message_id}/recording")
+def recording(message_id: int, context: ContextDep, current: staff.PageSession) -> Response:
+    """The call's recording (WAV), when one exists."""
+    with context.db.session() as session:
+        message = workflow.get_message(session, message_id)
+        call_sid = message.call.call_sid if message is not None and message.call else None
+    path = existing_recording(context.settings.standardiste_var_dir, call_sid)
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return staff.with_security_headers(FileResponse(path, media_type="audio/wav"))
