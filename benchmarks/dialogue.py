@@ -21,7 +21,13 @@ from typing import Any
 import httpx
 import uvicorn
 
-from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from dialogue.rasa_server import (
+    action_token,
+    ensure_model,
+    rasa_env,
+    server_command,
+    write_endpoints,
+)
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
 from standardiste.settings import PROJECT_ROOT, Settings
@@ -111,6 +117,7 @@ def main() -> dict[str, Any]:
         endpoints = write_endpoints(
             folder / "endpoints.yml",
             action_url=f"{base}/dialogue/webhook",
+            action_token=action_token(settings),
             tracker_db=str(folder / "tracker.db"),
         )
         rasa = subprocess.Popen(

@@ -6,6 +6,7 @@ The rasa_sdk executor does the work; this module is only its HTTP face (as rasa_
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from dialogue.actions import ACTIONS
 from dialogue.actions.runtime import bound_context
+from dialogue.rasa_server import action_token
 from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,7 +33,6 @@ def build_executor() -> ActionExecutor:
 
 
 _EXECUTOR = build_executor()
-_LOOPBACK = {"127.0.0.1", "::1", "testclient"}
 
 
 @router.post("/webhook")
@@ -40,9 +41,10 @@ async def webhook(request: Request, context: ContextDep) -> JSONResponse:
 
     The app's context is bound for the action's duration (`dialogue.actions.runtime`).
     """
-    # Only the Rasa server on this machine may run actions: behind a reverse proxy, uvicorn's
-    # proxy headers make outside clients appear with their own address, not loopback.
-    if request.client is None or request.client.host not in _LOOPBACK:
+    # Only our Rasa server may run actions: it presents the token written in its endpoints.yml.
+    token = request.query_params.get("token", "")
+    if not hmac.compare_digest(token, action_token(context.settings)):
+        _LOGGER.warning("action call refused: bad or missing token")
         return JSONResponse({"error": "forbidden"}, 403)
     action_call: dict[str, Any] = await request.json()
     try:

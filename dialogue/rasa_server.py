@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from standardiste.secret_key import derived_token
+from standardiste.settings import Settings
+
 PROJECT_DIR = Path(__file__).resolve().parent
 RASA_VERSION = "3.6.21"
 # The domain is a folder: core.yml (intents, slots, forms, actions) and responses.yml (every
@@ -30,6 +33,11 @@ def _input_files() -> list[Path]:
         elif path.exists():
             files.append(path)
     return files
+
+
+def action_token(settings: Settings) -> str:
+    """The token Rasa must present to the gateway's action endpoint."""
+    return derived_token(settings, "rasa-action-endpoint")
 
 
 def model_hash() -> str:
@@ -87,9 +95,14 @@ def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
     return target
 
 
-def write_endpoints(path: Path, *, action_url: str, tracker_db: str | None) -> Path:
-    """Write Rasa's endpoints.yml: actions run in the gateway; the tracker is stored in SQL."""
-    endpoints: dict[str, object] = {"action_endpoint": {"url": action_url}}
+def write_endpoints(
+    path: Path, *, action_url: str, action_token: str, tracker_db: str | None
+) -> Path:
+    """Write Rasa's endpoints.yml: actions run in the gateway; the tracker is stored in SQL.
+
+    Rasa sends ``action_token`` as the ``token`` query parameter of every action call.
+    """
+    endpoints: dict[str, object] = {"action_endpoint": {"url": action_url, "token": action_token}}
     if tracker_db:
         if tracker_db.startswith("postgresql"):
             endpoints["tracker_store"] = _postgres_tracker(tracker_db)

@@ -18,7 +18,6 @@ from standardiste.db import Database
 from standardiste.practice import load_practice
 from standardiste.practice_store import PracticeStore
 from standardiste.settings import Settings, get_settings
-from transcripts.web import router as inbox_pages_router
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -51,6 +50,11 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         version=__version__,
         summary="Assistant téléphonique auto-hébergé pour cabinet médical",
         lifespan=lifespan,
+        # The interactive docs pages load their scripts from a CDN, and the schema describes
+        # staff routes: only the schema is served, to staff (see `health.openapi_schema`).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.context = context
     app.include_router(health.router)
@@ -61,5 +65,5 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(agenda.router)
     staff.register_session_resolver()
     app.include_router(staff.router)
-    app.include_router(inbox_pages_router)
+    app.include_router(transcripts.web_router)
     return app

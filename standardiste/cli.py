@@ -171,7 +171,7 @@ def chat(
     ] = None,
 ) -> None:
     """Talk to the running assistant in the terminal (empty line: silence; #digits: keypad)."""
-    from dialogue.chat_cli import ChatError, run_chat
+    from dialogue import ChatError, run_chat
 
     settings = _settings()
     base = url or f"http://{settings.standardiste_host}:{settings.standardiste_port}"
@@ -262,7 +262,7 @@ def user_list() -> None:
 def purge() -> None:
     """Delete transcripts, recordings and inbox messages past their retention periods now."""
     from standardiste.app import build_context
-    from transcripts.retention import purge_expired
+    from transcripts import purge_expired
 
     try:
         context = build_context(_settings())

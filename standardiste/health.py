@@ -1,4 +1,4 @@
-"""`/healthz` and `/metrics`: the gateway's own public routes."""
+"""The gateway's own routes: `/healthz` and `/metrics` (public), `/openapi.json` (staff)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from standardiste.auth import StaffDep
 from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,6 +37,12 @@ async def healthz(context: ContextDep) -> JSONResponse:
         checks["rasa"] = {"ok": False, "error": type(exc).__name__}
     healthy = all(c["ok"] for c in checks.values())
     return JSONResponse({"ok": healthy, "checks": checks}, status_code=200 if healthy else 503)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi_schema(request: Request, _staff: StaffDep) -> JSONResponse:
+    """The OpenAPI schema of the staff and integration API (staff session or API token)."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/metrics")

@@ -11,7 +11,7 @@ from types import FrameType
 import httpx
 import uvicorn
 
-from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
 from standardiste.logs import configure_logging
 from standardiste.settings import Settings
@@ -48,6 +48,7 @@ def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[byt
     endpoints = write_endpoints(
         var / "rasa" / "endpoints.yml",
         action_url=f"http://127.0.0.1:{gateway_port}/dialogue/webhook",
+        action_token=action_token(settings),
         tracker_db=tracker,
     )
     port = settings.rasa_url.port or 5005

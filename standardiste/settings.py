@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     public_base_url: AnyHttpUrl | None = None
     rasa_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5005"))
     standardiste_api_token: SecretStr | None = None
+    # Signs what instances must agree on (e.g. Rasa's calls to the action endpoint); when unset,
+    # a key is created under var/ (fine for one server, not for a cluster).
+    standardiste_secret_key: SecretStr | None = None
     standardiste_host: str = "127.0.0.1"
     standardiste_port: int = 8000
     standardiste_log_level: str = "INFO"
@@ -38,7 +41,11 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 10.0
 
     @field_validator(
-        "public_base_url", "twilio_auth_token", "standardiste_api_token", mode="before"
+        "public_base_url",
+        "twilio_auth_token",
+        "standardiste_api_token",
+        "standardiste_secret_key",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -13,7 +13,13 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from dialogue.rasa_server import ensure_model, rasa_env, server_command, write_endpoints
+from dialogue.rasa_server import (
+    action_token,
+    ensure_model,
+    rasa_env,
+    server_command,
+    write_endpoints,
+)
 from standardiste.app import build_context, create_app
 from standardiste.context import AppContext
 from standardiste.migrate import upgrade
@@ -105,6 +111,7 @@ def rasa_server(
     endpoints = write_endpoints(
         tmp / "endpoints.yml",
         action_url=f"{live_gateway.url}/dialogue/webhook",
+        action_token=action_token(settings),
         tracker_db=str(tmp / "tracker.db"),
     )
     log = (tmp / "rasa.log").open("wb")

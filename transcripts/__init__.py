@@ -26,12 +26,14 @@ from transcripts.models import Speaker as Speaker
 from transcripts.models import TranscriptsBase
 from transcripts.models import Turn as Turn
 from transcripts.models import Urgency as Urgency
+from transcripts.retention import purge_expired as purge_expired
 from transcripts.summaries import CallerIdentity as CallerIdentity
 from transcripts.summaries import build_summary as build_summary
 from transcripts.summaries import masked_number as masked_number
 from transcripts.turns import add_turn as add_turn
 from transcripts.turns import list_turns as list_turns
 from transcripts.turns import transcript_lines as transcript_lines
+from transcripts.web import router as web_router
 
 metadata = TranscriptsBase.metadata
 
@@ -58,6 +60,7 @@ __all__ = [
     "messages_for_call",
     "metadata",
     "open_call",
+    "purge_expired",
     "record_status",
     "router",
     "set_message_status",
@@ -65,4 +68,5 @@ __all__ = [
     "status_label",
     "transcript_lines",
     "urgency_label",
+    "web_router",
 ]

@@ -191,7 +191,8 @@ def test_patients_to_verify(agenda_client: TestClient) -> None:
 
 
 def test_openapi_documents_the_agenda(agenda_client: TestClient) -> None:
-    schema = agenda_client.get("/openapi.json").json()
+    assert agenda_client.get("/openapi.json").status_code == 401  # staff only
+    schema = agenda_client.get("/openapi.json", headers=AUTH).json()
     paths = schema["paths"]
     for path in (
         "/agenda/appointments",

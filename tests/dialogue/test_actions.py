@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from dialogue.actions.booking import match_practitioner, match_type
 from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
+from dialogue.rasa_server import action_token
 from dialogue.replies import replies_from_rasa
 from dialogue.speech_format import say_moment, say_weekly_hours
 from standardiste.context import AppContext
@@ -101,9 +102,15 @@ def _action_call(action: str, intent: str) -> dict[str, Any]:
     }
 
 
-def test_the_action_endpoint_gives_actions_the_app_context(client: TestClient) -> None:
+def test_the_action_endpoint_gives_actions_the_app_context(
+    client: TestClient, context: AppContext
+) -> None:
     call = _action_call("action_practical_info", "ask_address")
-    reply = client.post("/dialogue/webhook", json=call)
+    assert client.post("/dialogue/webhook", json=call).status_code == 403
+    bad = client.post("/dialogue/webhook", json=call, params={"token": "guess"})
+    assert bad.status_code == 403
+    token = action_token(context.settings)
+    reply = client.post("/dialogue/webhook", json=call, params={"token": token})
     assert reply.status_code == 200, reply.text
     [message] = reply.json()["responses"]
     assert message["response"] == "utter_address"
