@@ -19,7 +19,12 @@ import agenda
 import transcripts
 from dialogue import understood
 from dialogue.actions.booking import BOOKING_SLOTS
-from dialogue.actions.common import answer_for, conversation_id, latest_intent
+from dialogue.actions.common import (
+    conversation_id,
+    extract_yes_no,
+    latest_intent,
+    validate_yes_no,
+)
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
 from dialogue.speech_format import say_moment
@@ -91,19 +96,13 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Yes or no to "Je l'annule ?" / "Vous souhaitez le déplacer ?"."""
-        if answer_for(tracker, "appointment_confirmed") is None:
-            return {}
-        intent = latest_intent(tracker)
-        if intent in ("affirm", "deny"):
-            return {"appointment_confirmed": intent == "affirm"}
-        dispatcher.utter_message(response="utter_yes_or_no")
-        return {"appointment_confirmed": None}
+        return extract_yes_no("appointment_confirmed", dispatcher, tracker)
 
     def validate_appointment_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """True or False; anything else is asked again."""
-        return {"appointment_confirmed": value if isinstance(value, bool) else None}
+        return validate_yes_no("appointment_confirmed", value)
 
 
 async def _next_appointment(

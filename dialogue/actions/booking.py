@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 import agenda
 import transcripts
 from dialogue import understood
-from dialogue.actions.common import answer_for, conversation_id, latest_intent
+from dialogue.actions.common import (
+    answer_for,
+    conversation_id,
+    extract_yes_no,
+    latest_intent,
+    validate_yes_no,
+)
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
 from dialogue.french_dates import TimePreference, choose_slot, parse_time_preference
@@ -289,19 +295,13 @@ class ValidateBookingForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Yes or no to the read-back."""
-        if answer_for(tracker, "booking_confirmed") is None:
-            return {}
-        intent = latest_intent(tracker)
-        if intent in ("affirm", "deny"):
-            return {"booking_confirmed": intent == "affirm"}
-        dispatcher.utter_message(response="utter_yes_or_no")
-        return {"booking_confirmed": None}
+        return extract_yes_no("booking_confirmed", dispatcher, tracker)
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """True or False; anything else is asked again."""
-        return {"booking_confirmed": value if isinstance(value, bool) else None}
+        return validate_yes_no("booking_confirmed", value)
 
 
 async def _propose(

@@ -85,3 +85,19 @@ _SPACES = re.compile(r"\s+")
 def tidy(text: str) -> str:
     """Collapse spaces."""
     return _SPACES.sub(" ", text).strip()
+
+
+def extract_yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Fill a yes/no slot from the caller's answer to its question; ask again on anything else."""
+    if answer_for(tracker, slot) is None:
+        return {}
+    intent = latest_intent(tracker)
+    if intent in ("affirm", "deny"):
+        return {slot: intent == "affirm"}
+    dispatcher.utter_message(response="utter_yes_or_no")
+    return {slot: None}
+
+
+def validate_yes_no(slot: str, value: Any) -> dict[str, Any]:
+    """True or False; anything else leaves the slot empty so the question is asked again."""
+    return {slot: value if isinstance(value, bool) else None}
