@@ -190,6 +190,38 @@ def chat(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def call(
+    say: Annotated[
+        list[str] | None,
+        typer.Option(help="A caller turn, synthesised on the spot ('dtmf:12#' keys it in)."),
+    ] = None,
+    wav: Annotated[list[Path] | None, typer.Option(help="A caller turn from a WAV file.")] = None,
+    dtmf: Annotated[list[str] | None, typer.Option(help="Keys pressed, after the turns.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The gateway (default: STANDARDISTE_HOST/PORT).")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Caller audio faster than real time.")] = 1.0,
+    end: Annotated[str, typer.Option(help="stop (hang up), drop (lost line) or wait.")] = "stop",
+    out: Annotated[Path, typer.Option(help="WAV file of what the assistant said.")] = Path(
+        "assistant.wav"
+    ),
+) -> None:
+    """Play Twilio against a running gateway: a signed webhook, then the media stream."""
+    from telephony import SimulatorError, caller_turns, run_simulator
+    from telephony import report_call as report
+
+    settings = _settings()
+    try:
+        turns = caller_turns(settings, says=say or [], wavs=wav or [], digits=dtmf or [])
+        result = run_simulator(settings, turns, gateway=url, speed=speed, end=end, out=out)
+    except (SimulatorError, ValueError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(report(result))
+    typer.echo(f"assistant audio: {out}")
+
+
 user_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
 app.add_typer(user_app, name="user")
 

@@ -20,6 +20,9 @@ class AppContext:
     db: Database
     practice_store: PracticeStore
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=10.0))
+    speech: object | None = None
+    """The telephony's shared speech engines (a ``telephony`` ``VoiceService``), loaded on the
+    first call when None. Tests may set their own (e.g. with a scripted recognizer)."""
 
     @property
     def practice(self) -> PracticeConfig:

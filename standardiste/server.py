@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
+import threading
 import time
 from types import FrameType
 
@@ -13,10 +14,25 @@ import uvicorn
 
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
+from standardiste.context import AppContext
 from standardiste.logs import configure_logging
 from standardiste.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _preload_voice(context: AppContext) -> None:
+    """Load the speech engines and prompts in the background, so the first caller doesn't wait."""
+    from telephony import preload_voice
+
+    def _load() -> None:
+        try:
+            preload_voice(context)
+            _LOGGER.info("speech engines and prompts ready")
+        except Exception:  # the first call retries, and says so in French if it fails
+            _LOGGER.exception("speech engines could not be loaded")
+
+    threading.Thread(target=_load, name="voice-preload", daemon=True).start()
 
 
 def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
@@ -26,6 +42,7 @@ def run_gateway(settings: Settings, *, host: str | None = None, port: int | None
     from standardiste.speech_models import announce_speech_models
 
     announce_speech_models(settings)
+    _preload_voice(context)
     uvicorn.run(
         create_app(context=context),
         host=host or settings.standardiste_host,
@@ -101,6 +118,7 @@ def run_all(settings: Settings, *, host: str | None = None, port: int | None = N
         from standardiste.speech_models import announce_speech_models
 
         announce_speech_models(settings)
+        _preload_voice(context)
         config = uvicorn.Config(
             create_app(context=context),
             host=host or settings.standardiste_host,

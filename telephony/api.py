@@ -11,7 +11,7 @@ import transcripts
 from standardiste.deps import PracticeDep, SessionDep
 from standardiste.metrics import CALL_OUTCOMES, CALLS
 from standardiste.privacy import mask_phone
-from telephony import twiml
+from telephony import media_ws, twiml
 from telephony.answering_hours import Decision, decide
 from telephony.webhooks import CheckerDep, SignedForm
 
@@ -35,6 +35,9 @@ def incoming_call(
         called=params.get("To") or None,
         answered_by=decision.decision.value,
     )
+    # Commit before answering: Twilio opens the media stream as soon as it has the TwiML, and
+    # the stream (perhaps on another instance) must find the call record.
+    session.commit()
     CALLS.labels(answered_by=decision.decision.value).inc()
     _LOGGER.info(
         "incoming call",
@@ -82,3 +85,7 @@ def connect_action(params: SignedForm, practice: PracticeDep, session: SessionDe
     if call is not None and call.outcome == "transferred" and number:
         return Response(twiml.transfer(number), media_type=_XML)
     return Response(twiml.hangup(), media_type=_XML)
+
+
+# The media stream WebSocket (`telephony.media_ws`) lives under the same /twilio prefix.
+router.include_router(media_ws.router)

@@ -1,0 +1,126 @@
+"""Listening to the caller: μ-law frames → voice activity → end of turn, recognizer fed speech only.
+
+`Listener.push` runs on the event loop for every inbound payload and costs a few microseconds
+per frame (μ-law table, webrtcvad, the pure `TurnDetector`). Audio for the recognizer goes
+through a queue to `Listener.run`, which awaits the recognizer's worker threads, so a slow
+decode never holds up the socket. Outside an utterance frames only fill the pre-roll: Vosk's
+CPU goes to the caller's words, not to line noise or the echo of our own voice.
+
+What the listener finds goes one way, to a `ListenerSink` (the call session): speech started
+(barge-in), partial words, an utterance's text with the time its turn ended, silence timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Final, Protocol
+
+from telephony.codec import FRAME_SECONDS, FrameSplitter, ulaw_to_pcm16
+from telephony.stt import Recognizer
+from telephony.turns import TurnDetector, TurnEvent, TurnParams
+from telephony.vad import PreRoll, VadParams, VoiceActivity
+
+_END: Final = b""
+"""Queue marker: the utterance ended, finish it."""
+
+
+class ListenerSink(Protocol):
+    """Where the listener's findings go; every method must return at once."""
+
+    def speech_started(self) -> None:
+        """The caller started speaking (long enough to count)."""
+
+    def partial(self, text: str) -> None:
+        """The recognizer's words so far in this utterance."""
+
+    def utterance(self, text: str, turn_ended_at: float) -> None:
+        """An utterance's final text (possibly empty); ``turn_ended_at`` is monotonic seconds."""
+
+    def silence_timeout(self) -> None:
+        """The caller said nothing for the silence timeout after the assistant finished."""
+
+
+class Listener:
+    """One call's inbound audio path (see the module docstring)."""
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        sink: ListenerSink,
+        *,
+        turns: TurnParams | None = None,
+        vad: VadParams | None = None,
+        preroll_s: float = 0.3,
+    ) -> None:
+        self._recognizer = recognizer
+        self._sink = sink
+        self._splitter = FrameSplitter()
+        self._vad = VoiceActivity(vad)
+        self._preroll = PreRoll(preroll_s)
+        self.turns = TurnDetector(turns)
+        self._audio: asyncio.Queue[bytes] = asyncio.Queue()
+        self._ended_at: list[float] = []
+        """End-of-turn times of utterances queued for finishing, oldest first."""
+
+    def push(self, payload: bytes) -> None:
+        """Take one inbound μ-law payload (any length)."""
+        for frame in self._splitter.push(payload):
+            pcm = ulaw_to_pcm16(frame).tobytes()
+            event = self.turns.process(FRAME_SECONDS, self._vad.is_speech(pcm))
+            if event is TurnEvent.SPEECH_STARTED:
+                for held in self._preroll.drain():
+                    self._audio.put_nowait(held)
+                self._audio.put_nowait(pcm)
+                self._sink.speech_started()
+            elif self.turns.in_speech or event is TurnEvent.END_OF_TURN:
+                self._audio.put_nowait(pcm)
+            else:
+                self._preroll.push(pcm)
+            if event is TurnEvent.END_OF_TURN:
+                self._end_utterance()
+            elif event is TurnEvent.SILENCE_TIMEOUT:
+                self._sink.silence_timeout()
+
+    def _end_utterance(self) -> None:
+        self._ended_at.append(time.monotonic())
+        self._audio.put_nowait(_END)
+
+    async def run(self) -> None:
+        """Feed the recognizer until cancelled (the session runs this as a task)."""
+        while True:
+            pcm = await self._audio.get()
+            if pcm == _END:
+                text = await self._recognizer.finish()
+                self._sink.utterance(text, self._ended_at.pop(0))
+                continue
+            update = await self._recognizer.feed(pcm)
+            if update is None:
+                continue
+            if update.partial:
+                self.turns.on_partial(update.partial)
+                self._sink.partial(update.partial)
+            # The recognizer's endpoint, confirmed by a short silence, ends the turn now; unless
+            # decoding lags and this audio belongs to an utterance that already ended.
+            if (
+                update.final
+                and not self._ended_at
+                and self.turns.on_final(update.final) is TurnEvent.END_OF_TURN
+            ):
+                self._end_utterance()
+
+    def set_dictating(self, dictating: bool) -> None:
+        """Use the longer silence window (date of birth, number, name being dictated)."""
+        self.turns.set_dictating(dictating)
+
+    def arm_silence_timeout(self) -> None:
+        """The assistant finished speaking: start the silence clock."""
+        self.turns.arm_silence_timeout()
+
+    def disarm_silence_timeout(self) -> None:
+        """The assistant is about to speak: stop the silence clock."""
+        self.turns.disarm_silence_timeout()
+
+    async def close(self) -> None:
+        """Give the recognizer back."""
+        await self._recognizer.close()

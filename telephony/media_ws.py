@@ -1,0 +1,159 @@
+"""``WS /twilio/media``: Twilio's bidirectional Media Stream, checked, then handed to a session.
+
+The upgrade's ``x-twilio-signature`` is checked against the configured public wss URL before the
+socket is accepted; a forged upgrade is refused (close before accept: HTTP 403). Then the
+``start`` message must carry this call's ``token`` parameter (an HMAC of the CallSid made by
+the signature-checked webhook), which binds the stream to the webhook even behind proxies.
+Which conversation answers depends on the ``mode`` parameter the webhook chose: the assistant,
+the outside-hours message taker, or the practice's announcement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, WebSocket
+from starlette.concurrency import run_in_threadpool
+
+import dialogue
+from standardiste.context import AppContext
+from standardiste.metrics import WEBHOOK_REJECTED
+from standardiste.privacy import mask_phone
+from telephony.answering_hours import Decision
+from telephony.session import CallSession
+from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
+from telephony.twiml import MEDIA_PATH
+from telephony.voice_modes import Announcement, MessageTaker
+from telephony.voice_service import VoiceService, voice_service
+from telephony.webhooks import get_checker
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(tags=["twilio"])
+"""Included by `telephony.api.router` (prefix ``/twilio``): the route is `MEDIA_PATH`."""
+_ROUTE = MEDIA_PATH.removeprefix("/twilio")
+POLICY_VIOLATION = 1008
+"""Close code for a refused stream (before accept, the client sees HTTP 403)."""
+_OPEN_ATTEMPTS = 2
+_HANDSHAKE_FRAMES = 10
+"""Frames read looking for ``start`` (it comes right after ``connected``)."""
+
+
+async def _frames(websocket: WebSocket) -> AsyncIterator[str | bytes]:
+    """The socket's frames, as they come, until the peer closes it."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        yield text if text is not None else (message.get("bytes") or b"")
+
+
+async def _read_start(frames: AsyncIterator[str | bytes], call_log: dict[str, str]) -> Start | None:
+    count = 0
+    async for frame in frames:
+        event = parse_message(frame)
+        if isinstance(event, Start):
+            return event
+        if isinstance(event, ProtocolError):
+            _LOGGER.warning(
+                "malformed frame before start; ignored",
+                extra={**call_log, "code": event.code.value, "event": event.event},
+            )
+        elif not isinstance(event, Connected):
+            _LOGGER.warning("frame before start; ignored", extra=call_log)
+        count += 1
+        if count >= _HANDSHAKE_FRAMES:
+            break
+    return None
+
+
+async def _conversation(
+    context: AppContext, voice: VoiceService, mode: str, call_sid: str, caller: str | None
+) -> dialogue.Conversation:
+    if mode == Decision.ANNOUNCEMENT.value:
+        return Announcement(context, call_sid)
+    if mode == Decision.MESSAGE.value:
+        return MessageTaker(context, call_sid=call_sid, caller=caller, prompts=voice.prompts)
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return await dialogue.DialogueSession.open(
+                context, conversation_id=call_sid, caller=caller, channel="voice"
+            )
+        except Exception as exc:  # no traceback: database errors quote the caller's number
+            # Twilio may connect before the webhook's call record is committed: the second
+            # attempt then finds the record instead of racing to create it.
+            extra = {"call_sid": call_sid, "error": exc.__class__.__name__}
+            _LOGGER.warning("dialogue open failed", extra=extra)
+            if attempt + 1 < _OPEN_ATTEMPTS:
+                await asyncio.sleep(0.2)
+    # The caller can still leave a message rather than hear nothing.
+    _LOGGER.error("dialogue unavailable; taking a message", extra={"call_sid": call_sid})
+    return MessageTaker(context, call_sid=call_sid, caller=caller, prompts=voice.prompts)
+
+
+@router.websocket(_ROUTE)
+async def media_stream(websocket: WebSocket) -> None:
+    """One call's media stream, from Twilio's ``connected`` to ``stop`` or our hang-up."""
+    context: AppContext = websocket.app.state.context
+    checker = get_checker(context)
+    if not checker.check_upgrade(MEDIA_PATH, websocket.headers.get("x-twilio-signature")):
+        WEBHOOK_REJECTED.labels(route=MEDIA_PATH).inc()
+        _LOGGER.warning(
+            "media stream upgrade refused",
+            extra={
+                "had_signature": "x-twilio-signature" in websocket.headers,
+                "configured": checker.configured,
+            },
+        )
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    frames = _frames(websocket)
+    start = await _read_start(frames, {"path": MEDIA_PATH})
+    params = start.custom_parameters if start else {}
+    call_sid = start.call_sid if start else ""
+    if (
+        start is None
+        or not checker.check_stream_token(call_sid, params.get("token"))
+        or params.get("callSid", call_sid) != call_sid
+    ):
+        _LOGGER.warning("media stream without a valid start; closed", extra={"call_sid": call_sid})
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    caller = params.get("caller") or None
+    mode = params.get("mode", Decision.ASSISTANT.value)
+    if not start.media_format.supported:
+        _LOGGER.error("unsupported media format", extra={"call_sid": call_sid})
+    _LOGGER.info(
+        "media stream started",
+        extra={"call_sid": call_sid, "caller": mask_phone(caller), "mode": mode},
+    )
+    try:
+        voice = await voice_service(context)
+        practice = await run_in_threadpool(lambda: context.practice)
+        prompt_audio = await run_in_threadpool(voice.prompt_audio, practice)
+        recognizer = await voice.recognizers.open()
+    except Exception:  # nothing can speak to the caller: Twilio goes on to connect-action
+        _LOGGER.exception("speech engines unavailable", extra={"call_sid": call_sid})
+        await websocket.close(code=1011)
+        return
+    conversation = await _conversation(context, voice, mode, call_sid, caller)
+
+    async def hang_up() -> None:
+        await websocket.close(code=1000)
+
+    session = CallSession(
+        call_sid=call_sid,
+        stream_sid=start.stream_sid,
+        conversation=conversation,
+        recognizer=recognizer,
+        voice=voice,
+        prompt_audio=prompt_audio,
+        send=websocket.send_text,
+        hang_up=hang_up,
+        mode=mode,
+    )
+    reason = await session.run(frames)
+    _LOGGER.info("media stream ended", extra={"call_sid": call_sid, "reason": reason})

@@ -1,0 +1,330 @@
+"""`CallSession`: one phone call, wired from the media stream to the dialogue and back.
+
+Data goes one way: inbound frames → `Listener` (codec, voice activity, pre-roll, recognizer in
+worker threads, end of turn) → the conversation (`dialogue.Conversation`: text, digits or
+silence in, a `dialogue.TurnResult` out) → `ReplySpeaker` (ready audio or Piper, sentence by
+sentence) → `Playout` (pacing, marks) → outbound frames. Control goes the other way as single
+events: a barge-in (the caller speaks over interruptible audio) flags the speaker, flushes the
+playout and sends one ``clear``.
+
+The session holds nothing that must outlive the socket: the dialogue lives in Rasa's tracker and
+the database. Any stage failing becomes an ``error`` event and the caller hears the French
+technical-problem prompt before the call ends; the call is never just dropped. At the end
+(the dialogue's goodbye heard, the caller's ``stop``, or a dropped socket) the conversation is
+closed with the reason, which releases holds and leaves unfinished requests in the inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogue import CallEnd, Conversation, Expecting, Reply, TurnResult
+from telephony.call_events import CallEventType, CallObserver, EventPump
+from telephony.keypad import Keypad
+from telephony.listening import Listener
+from telephony.playout import Playout, PlayState, Send, Utterance
+from telephony.prompts import PromptKey
+from telephony.speaking import ReplySpeaker
+from telephony.stt import Recognizer
+from telephony.tts_piper import PromptAudio
+from telephony.twilio_stream import Dtmf, Mark, Media, ProtocolError, Stop, parse_message
+from telephony.voice_service import VoiceService
+
+_LOGGER = logging.getLogger(__name__)
+_DICTATION = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER, Expecting.NAME})
+_KEYED_IN = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER})
+"""Answers keyed digit by digit: wait for ``#`` or a pause before handing them over."""
+
+
+@dataclass(frozen=True)
+class _Input:
+    kind: str
+    """``text``, ``digits`` or ``silence``."""
+    value: str = ""
+    at: float = field(default_factory=time.monotonic)
+
+
+def _is_emergency(key: str | None) -> bool:
+    return key is not None and "emergency" in key
+
+
+class CallSession:
+    """One call (see the module docstring); `run` returns the reason it ended."""
+
+    def __init__(
+        self,
+        *,
+        call_sid: str,
+        stream_sid: str,
+        conversation: Conversation,
+        recognizer: Recognizer,
+        voice: VoiceService,
+        prompt_audio: PromptAudio,
+        send: Send,
+        hang_up: Callable[[], Awaitable[None]],
+        mode: str = "assistant",
+        observers: Sequence[CallObserver] = (),
+    ) -> None:
+        params = voice.params
+        self.call_sid = call_sid
+        self._conversation = conversation
+        self._send_raw = send
+        self._hang_up = hang_up
+        self._mode = mode
+        self.events = EventPump(call_sid, [*voice.observers, *observers])
+        self._publish = self.events.publish
+        self._grace_s = params.mark_grace_s
+        self.playout = Playout(self._send, stream_sid, lead_s=params.lead_s)
+        self.listener = Listener(
+            recognizer, self, turns=params.turns, vad=params.vad, preroll_s=params.preroll_s
+        )
+        self.speaker = ReplySpeaker(self.playout, voice.synthesis, prompt_audio, voice.replies)
+        self.keypad = Keypad(self._keyed)
+        self._inputs: asyncio.Queue[_Input] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._arming: asyncio.Task[None] | None = None
+        self._expecting = Expecting.ANYTHING
+        self._clock: tuple[float, str] | None = None
+        """When the caller's turn ended and which latency stage the next answer measures."""
+        self._first: Utterance | None = None
+        self._ended = asyncio.Event()
+        self._failing = False
+        self._hang_up_needed = False
+        self.end_reason: str | None = None
+
+    # --- life cycle -------------------------------------------------------------------
+
+    async def run(self, frames: AsyncIterator[str | bytes]) -> str:
+        """Drive the call from the stream's frames (after ``start``) until it ends."""
+        self._clock = (time.monotonic(), "greeting-first-audio")
+        self._spawn(self.events.run(), "events")
+        self._publish(CallEventType.CALL_START, data={"mode": self._mode})
+        self.playout.start()
+        self._spawn(self.listener.run(), "recognition")
+        self._spawn(self._converse(), "dialogue")
+        self._spawn(self._read(frames), "stream")
+        try:
+            await self._ended.wait()
+        finally:
+            await self._shutdown()
+        return self.end_reason or "dropped"
+
+    def _end(self, reason: str, *, hang_up: bool = False) -> None:
+        if self.end_reason is None:
+            self.end_reason = reason
+            self._hang_up_needed = hang_up
+            self._ended.set()
+
+    async def _shutdown(self) -> None:
+        reason = self.end_reason or "dropped"
+        self.keypad.cancel_timer()
+        workers = [
+            t for t in (*self._tasks, self._arming) if t is not None and t.get_name() != "events"
+        ]
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        await self.playout.close()
+        for step, closing in (
+            ("recognizer-close", self.listener.close),
+            ("dialogue-close", lambda: self._conversation.close(reason)),
+        ):
+            try:
+                await closing()
+            except Exception:  # the call is over either way; the record says what was missed
+                _LOGGER.exception("call close step failed", extra={"call_sid": self.call_sid})
+                self._publish(CallEventType.ERROR, key=f"{step}-failed")
+        if self._hang_up_needed:
+            # After the record is closed: Twilio then asks /twilio/connect-action what next.
+            with contextlib.suppress(Exception):
+                await self._hang_up()
+        self._publish(CallEventType.CALL_END, key=reason)
+        await self.events.drain()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], stage: str) -> None:
+        task = asyncio.create_task(self._guard(work, stage), name=stage)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, work: Coroutine[Any, Any, None], stage: str) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception("call stage failed", extra={"call_sid": self.call_sid, "at": stage})
+            await self._fail(stage)
+
+    async def _fail(self, stage: str) -> None:
+        """An error event, the technical-problem prompt heard, then the end of the call."""
+        self._publish(CallEventType.ERROR, key=f"{stage}-failed")
+        if self._failing or self.end_reason is not None:
+            return
+        self._failing = True
+        self.speaker.interrupt()
+        await self.playout.interrupt()
+        fallback = Reply(text="", key=PromptKey.TECHNICAL_PROBLEM.reply_key, interruptible=False)
+        try:
+            await self._until_heard(await self.speaker.say([fallback]))
+        finally:
+            self._end("error", hang_up=True)
+
+    # --- inbound ------------------------------------------------------------------------
+
+    async def _read(self, frames: AsyncIterator[str | bytes]) -> None:
+        async for frame in frames:
+            event = parse_message(frame)
+            if isinstance(event, Media):
+                self.listener.push(event.payload)
+            elif isinstance(event, Mark):
+                self.playout.on_mark(event.name)
+            elif isinstance(event, Dtmf):
+                self._on_digit(event.digit)
+            elif isinstance(event, Stop):
+                self._end("hangup")
+                return
+            elif isinstance(event, ProtocolError):
+                extra = {"call_sid": self.call_sid, "code": event.code.value, "event": event.event}
+                _LOGGER.warning("malformed media stream frame; ignored", extra=extra)
+        self._end("dropped")
+
+    def speech_started(self) -> None:
+        """Listener: the caller speaks; over interruptible audio, that is a barge-in."""
+        if self.playout.busy or self.speaker.speaking:
+            self._spawn(self._barge_in(), "barge-in")
+
+    def partial(self, text: str) -> None:
+        """Listener: partial words."""
+        self._publish(CallEventType.STT_PARTIAL, text=text)
+
+    def utterance(self, text: str, turn_ended_at: float) -> None:
+        """Listener: an utterance's text; the dialogue takes it next."""
+        now = time.monotonic()
+        self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
+        self._clock, self._first = (turn_ended_at, "first-audio"), None
+        self._inputs.put_nowait(_Input("text", text, turn_ended_at))
+
+    def silence_timeout(self) -> None:
+        """Listener: the caller has said nothing for a while."""
+        self._inputs.put_nowait(_Input("silence"))
+
+    def _on_digit(self, digit: str) -> None:
+        if not self.keypad.pending and (self.playout.busy or self.speaker.speaking):
+            self._spawn(self._barge_in(), "barge-in")
+        self.listener.disarm_silence_timeout()
+        self.keypad.press(digit, number=self._expecting in _KEYED_IN)
+
+    def _keyed(self, digits: str) -> None:
+        now = time.monotonic()
+        self._clock, self._first = (now, "dtmf-first-audio"), None
+        self._inputs.put_nowait(_Input("digits", digits, now))
+
+    async def _barge_in(self) -> None:
+        self.speaker.interrupt()
+        interruption = await self.playout.interrupt()
+        if interruption.stopped:
+            self._publish(
+                CallEventType.BARGE_IN,
+                data={
+                    "cleared": interruption.cleared,
+                    "stopped": [u.key for u in interruption.stopped],
+                },
+            )
+
+    # --- the conversation and the answers -------------------------------------------
+
+    async def _converse(self) -> None:
+        began = time.monotonic()
+        if await self._respond(await self._conversation.start(), began):
+            return
+        while True:
+            item = await self._inputs.get()
+            began = time.monotonic()
+            if item.kind == "text" and not item.value.strip():
+                # Speech nobody understood (a cough, noise): ask again, the dialogue unchanged.
+                reply = Reply(text="", key=PromptKey.NOT_UNDERSTOOD.reply_key)
+                result = TurnResult(replies=[reply], expecting=self._expecting)
+            elif item.kind == "text":
+                result = await self._conversation.handle_text(item.value)
+            elif item.kind == "digits":
+                result = await self._conversation.handle_digits(item.value)
+            else:
+                result = await self._conversation.handle_silence()
+            if await self._respond(result, began):
+                return
+
+    async def _respond(self, result: TurnResult, began: float) -> bool:
+        """Say a turn's answer; True when the call ends with it (after it was heard)."""
+        keys = [reply.key for reply in result.replies]
+        self._publish(
+            CallEventType.DIALOGUE_END,
+            data={"keys": keys, "duration_s": time.monotonic() - began, "ended": result.ended},
+        )
+        emergency = next((key for key in keys if _is_emergency(key)), None)
+        if emergency:
+            self._publish(CallEventType.SAFETY_HIT, key=emergency)
+        self._expecting = result.expecting
+        self.listener.set_dictating(result.expecting in _DICTATION)
+        self.listener.disarm_silence_timeout()
+        if self._arming is not None:
+            self._arming.cancel()
+        utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
+        if result.ended:
+            await self._until_heard(utterances)
+            transfer = result.end is CallEnd.TRANSFER
+            self._end("transferred" if transfer else "completed", hang_up=True)
+            return True
+        self._arming = asyncio.create_task(self._arm_when_heard(utterances))
+        return False
+
+    def _opened_after(self, clock: tuple[float, str] | None) -> Callable[[Utterance], None]:
+        """Marks the answer's first utterance, unless a newer turn ended meanwhile."""
+
+        def opened(utterance: Utterance) -> None:
+            if clock is not None and self._clock is clock and self._first is None:
+                self._first = utterance
+
+        return opened
+
+    async def _send(self, message: str) -> None:
+        first = self._first
+        if first is None or not first.frames_sent or self._clock is None:
+            await self._send_raw(message)
+            return
+        # The first frame of the answer: what the caller waited for since their turn ended.
+        turn_ended_at, stage = self._clock
+        self._clock, self._first = None, None
+        latency = time.monotonic() - turn_ended_at
+        await self._send_raw(message)
+        self._publish(
+            CallEventType.TTS_START, key=first.key, data={"latency_s": latency, "stage": stage}
+        )
+
+    async def _arm_when_heard(self, utterances: list[Utterance]) -> None:
+        if utterances:
+            await utterances[-1].done.wait()
+            if utterances[-1].state is not PlayState.PLAYED:
+                return  # cut by a barge-in: the caller is talking
+        self.listener.arm_silence_timeout()
+
+    async def _until_heard(self, utterances: list[Utterance]) -> None:
+        """Wait for the marks of these utterances; give up on a mark that never comes."""
+        for utterance in utterances:
+            while not utterance.done.is_set():
+                sent = utterance.frames_sent
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._grace_s):
+                        await utterance.done.wait()
+                stalled = utterance.frames_sent == sent and utterance.state is PlayState.SENT
+                if stalled and not utterance.done.is_set():
+                    _LOGGER.warning("mark not echoed", extra={"call_sid": self.call_sid})
+                    break

@@ -1,0 +1,122 @@
+"""What every call of this process shares: recognizers, the voice, prompt audio, timings.
+
+The engines load once (~3 s, ~0.8 GB; see `telephony.speech_engines`), on the first call or
+ahead of it, in a thread. The fixed prompts are synthesised per practice configuration (its
+name and emergency numbers go into them) and rebuilt when staff change those settings.
+
+Tests replace `standardiste.context.AppContext.speech` with their own `VoiceService`, e.g. one
+whose recognizers are a `telephony.stt_scripted.ScriptedRecognizerFactory`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+
+from standardiste.context import AppContext
+from standardiste.practice import PracticeConfig
+from standardiste.settings import Settings
+from telephony.call_events import CallLog, CallObserver, LatencyMetrics
+from telephony.prompts import Prompts, prompt_values
+from telephony.speaking import ReplyAudioCache
+from telephony.speech_engines import build_prompt_audio, load_speech_engines
+from telephony.stt import RecognizerFactory
+from telephony.tts_piper import PiperSynthesizer, PromptAudio
+from telephony.turns import TurnParams
+from telephony.vad import VadParams
+
+_LOAD_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class VoiceParams:
+    """Timings of the voice channel."""
+
+    turns: TurnParams = field(default_factory=TurnParams)
+    """End of turn, dictation window, silence timeout."""
+    vad: VadParams = field(default_factory=VadParams)
+    preroll_s: float = 0.3
+    """Audio kept before speech starts, so the recognizer hears the first consonant."""
+    lead_s: float = 0.12
+    """Audio queued at Twilio ahead of real time: what a barge-in cannot take back."""
+    mark_grace_s: float = 3.0
+    """How long past its audio the last utterance's mark may take before the call ends anyway."""
+
+
+class VoiceService:
+    """The process's shared voice resources, handed to each `telephony.session.CallSession`.
+
+    Args:
+        recognizers: Hands out one recognizer per call (Vosk; scripted in some tests).
+        synthesis: The shared Piper synthesizer.
+        prompts: The fixed French phrases (default: `telephony/prompts.fr.yaml`).
+        params: Timings.
+        observers: Call-event observers added to every call (metrics and logs by default).
+    """
+
+    def __init__(
+        self,
+        recognizers: RecognizerFactory,
+        synthesis: PiperSynthesizer,
+        *,
+        prompts: Prompts | None = None,
+        params: VoiceParams | None = None,
+        observers: Sequence[CallObserver] | None = None,
+    ) -> None:
+        self.recognizers = recognizers
+        self.synthesis = synthesis
+        self.prompts = prompts or Prompts.load()
+        self.params = params or VoiceParams()
+        self.observers: list[CallObserver] = list(
+            observers if observers is not None else (LatencyMetrics(), CallLog())
+        )
+        self.replies = ReplyAudioCache()
+        self._prompt_audio: dict[tuple[tuple[str, str], ...], PromptAudio] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, settings: Settings) -> VoiceService:
+        """The real engines (Vosk and Piper) for these settings (blocking, ~3 s the first time)."""
+        engines = load_speech_engines(settings)
+        return cls(engines.recognition, engines.synthesis)
+
+    def prompt_audio(self, practice: PracticeConfig) -> PromptAudio:
+        """The fixed prompts for this practice, synthesised on first use (blocking)."""
+        key = tuple(sorted(prompt_values(practice).items()))
+        with self._lock:
+            audio = self._prompt_audio.get(key)
+            if audio is None:
+                audio = build_prompt_audio(self.synthesis, practice, self.prompts)
+                # Only the current configuration's prompts are worth keeping.
+                self._prompt_audio = {key: audio}
+            return audio
+
+
+def _load_into(context: AppContext) -> VoiceService:
+    with _LOAD_LOCK:
+        service = context.speech
+        if not isinstance(service, VoiceService):
+            service = VoiceService.load(context.settings)
+            context.speech = service
+        return service
+
+
+async def voice_service(context: AppContext) -> VoiceService:
+    """The context's voice service, loading the real engines in a thread the first time.
+
+    Raises:
+        standardiste.speech_models.ModelMissingError: No usable speech model.
+    """
+    if isinstance(context.speech, VoiceService):
+        return context.speech
+    return await run_in_threadpool(_load_into, context)
+
+
+def preload_voice(context: AppContext) -> VoiceService:
+    """Load the engines and this practice's prompts now (blocking; at start-up, in a thread)."""
+    service = _load_into(context)
+    service.prompt_audio(context.practice)
+    return service
