@@ -89,8 +89,7 @@ def build_feed(
             "summary",
             template.format(
                 label=item.appointment_type_label,
-                last_name=item.patient.last_name.upper(),
-                first_name=item.patient.first_name,
+                initials=_initials(item.patient.last_name, item.patient.first_name),
             ),
         )
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -99,3 +98,9 @@ def build_feed(
         event.add("location", practice.practice.address)
         calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def _initials(last_name: str, first_name: str) -> str:
+    """``D. M.`` for DURAND Marie: enough for the practitioner, no name in someone's cloud."""
+    parts = (part.strip() for part in (last_name, first_name))
+    return " ".join(f"{part[0].upper()}." for part in parts if part)

@@ -19,8 +19,10 @@ ERROR_MESSAGES: dict[str, str] = {
 # The name of a practitioner's calendar in calendar applications.
 FEED_NAME = "Rendez-vous – {practitioner}"
 # An event's title: appointment type and patient.
-EVENT_SUMMARY = "{label} – {last_name} {first_name}"
-EVENT_SUMMARY_CANCELLED = "Annulé : {label} – {last_name} {first_name}"
+# Initials only: a subscribed calendar often syncs through a cloud service, and patient names
+# must not leave the practice's server that way.
+EVENT_SUMMARY = "{label} – {initials}"
+EVENT_SUMMARY_CANCELLED = "Annulé : {label} – {initials}"
 
 
 def patient_display(last_name: str, first_name: str) -> str:
