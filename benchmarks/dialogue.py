@@ -26,6 +26,7 @@ from dialogue.rasa_server import (
     ensure_model,
     rasa_env,
     server_command,
+    wait_until_ready,
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
@@ -128,7 +129,7 @@ def main() -> dict[str, Any]:
             start_new_session=True,
         )
         try:
-            _wait(f"http://127.0.0.1:{rasa_port}/status", rasa)
+            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
             _conversation(base, SCRIPTS[2])  # warm-up: first action calls load the domain
             sequential = [t for _ in range(ROUNDS) for s in SCRIPTS for t in _conversation(base, s)]
             with ThreadPoolExecutor(CONCURRENT) as pool:
@@ -154,19 +155,6 @@ def main() -> dict[str, Any]:
         )
     return results
 
-
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the Rasa server exited during start-up")
-        try:
-            if httpx.get(url, timeout=2).json().get("model_file"):
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the Rasa server did not start in time")
 
 
 run = main

@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
 from dialogue.rasa_server import (
@@ -40,6 +39,7 @@ from dialogue.rasa_server import (
     ensure_model,
     rasa_env,
     server_command,
+    wait_until_ready,
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
@@ -259,7 +259,7 @@ def main() -> dict[str, Any]:
         )
         twilio = Twilio(gateway=f"http://127.0.0.1:{port}", public_base=PUBLIC, auth_token=TOKEN)
         try:
-            _wait(f"http://127.0.0.1:{rasa_port}/status", rasa)
+            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
             _run_callers(twilio, turns, 1)  # warm-up: Rasa's first actions, cached replies
             events.take()
             single = _level(twilio, turns, SINGLE_CALLS, events, rasa.pid, one_by_one=True)
@@ -292,19 +292,6 @@ def main() -> dict[str, Any]:
 def _caller_turns(voice: VoiceService) -> list[CallerTurn]:
     return [CallerTurn(text, tuple(voice.synthesis.synthesize_frames(text))) for text in SENTENCES]
 
-
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the Rasa server exited during start-up")
-        try:
-            if httpx.get(url, timeout=2).json().get("model_file"):
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the Rasa server did not start in time")
 
 
 def _print_level(level: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from dialogue.rasa_server import action_token as action_token
 from dialogue.rasa_server import ensure_model as ensure_model
 from dialogue.rasa_server import rasa_env as rasa_env
 from dialogue.rasa_server import server_command as server_command
+from dialogue.rasa_server import wait_until_ready as wait_until_ready
 from dialogue.rasa_server import write_endpoints as write_endpoints
 from dialogue.session import DialogueSession as DialogueSession
 
@@ -40,5 +41,6 @@ __all__ = [
     "router",
     "run_chat",
     "server_command",
+    "wait_until_ready",
     "write_endpoints",
 ]

@@ -151,6 +151,31 @@ def server_command(
     ]
 
 
+def wait_until_ready(
+    base_url: str, process: subprocess.Popen[bytes], timeout: float = 240.0
+) -> None:
+    """Wait until the Rasa server at ``base_url`` answers with a loaded model.
+
+    Raises:
+        RuntimeError: The process exited, or the server was not ready within ``timeout``.
+    """
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the Rasa server exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/status", timeout=2).json().get("model_file"):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the Rasa server did not start in time")
+
+
 def main() -> None:
     """``python -m dialogue.rasa_server train`` (used by the Makefile)."""
     from standardiste.settings import get_settings

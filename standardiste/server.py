@@ -6,10 +6,8 @@ import logging
 import signal
 import subprocess
 import threading
-import time
 from types import FrameType
 
-import httpx
 import uvicorn
 
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
@@ -74,21 +72,6 @@ def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[byt
     # A new process group, so that Ctrl-C in the terminal reaches Rasa only through us.
     return subprocess.Popen(command, env=rasa_env(), start_new_session=True)
 
-
-def wait_for_rasa(settings: Settings, process: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait until Rasa's REST API answers with a loaded model, or the process dies."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            reply = httpx.get(f"{settings.rasa_base}/status", timeout=2.0)
-            if reply.status_code == 200 and reply.json().get("model_file"):
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    return False
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
