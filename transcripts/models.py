@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from standardiste.db import component_metadata
@@ -95,6 +95,13 @@ class Call(TranscriptsBase):
     simulated_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """A chat try-out may pretend to start at another moment (checking opening hours, tests):
     the conversation's clock is this moment plus the time elapsed since `started_at`."""
+    instance: Mapped[str | None] = mapped_column(String(64))
+    """Which gateway instance holds the call's WebSocket (a host/pid name), for the sweeper."""
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """Refreshed by the instance holding the call; a stale heartbeat on an unfinished call means
+    that instance died, and another instance closes the call."""
+    recording_consent: Mapped[bool | None] = mapped_column(Boolean)
+    """The caller's answer to the recording question; None when it was not asked."""
 
     turns: Mapped[list[Turn]] = relationship(
         back_populates="call", order_by="Turn.seq", cascade="all, delete-orphan"
