@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from dialogue.actions.common import answer_for, latest_intent, retry_or_give_up, tidy
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.french_dates import parse_birth_date
+from dialogue.birth_date import parse_birth_date
 from dialogue.french_phone import parse_french_phone
 from dialogue.understood import UNKNOWN
 
