@@ -10,12 +10,15 @@ BIN := $(VENV)/bin
 PIP_VERSION := 24.3.1
 # Debian packages the tests need: PostgreSQL (agenda concurrency), Chromium (staff pages).
 APT_TEST_PACKAGES := postgresql postgresql-contrib chromium redis-server nginx
+# Debian packages the local cluster runs (`make run-cluster`, docs/deployment.md).
+APT_CLUSTER_PACKAGES := postgresql redis-server nginx
 
-.PHONY: run test setup bench lint typecheck lock models rasa-model db clean help
+.PHONY: run run-cluster test setup bench lint typecheck lock models rasa-model db clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    set up what is missing, then start the assistant (Ctrl-C stops it)"
+	@echo "make run-cluster  the same, as PostgreSQL + Redis + Rasa + 2 gateways behind nginx"
 	@echo "make test   set up what is missing, then run the whole suite"
 	@echo "make bench  measure latencies and throughput (figures in docs/benchmarks.md)"
 	@echo "make models download the French speech models (needs internet)"
@@ -42,6 +45,11 @@ $(STAMPS)/apt-test: Makefile scripts/ensure-apt-packages.sh
 	scripts/ensure-apt-packages.sh $(APT_TEST_PACKAGES)
 	@touch $@
 
+$(STAMPS)/apt-cluster: Makefile scripts/ensure-apt-packages.sh
+	@mkdir -p $(STAMPS)
+	scripts/ensure-apt-packages.sh $(APT_CLUSTER_PACKAGES)
+	@touch $@
+
 .env:
 	@cp .env.example .env
 	@echo "created .env from .env.example: set TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL"
@@ -57,6 +65,10 @@ rasa-model: $(BIN)/.installed $(RASA_VENV)/.installed
 
 run: setup
 	$(BIN)/standardiste run
+
+# The production topology on loopback (docs/deployment.md); STANDARDISTE_CLUSTER_* in .env.
+run-cluster: setup $(STAMPS)/apt-cluster
+	$(BIN)/python -m cluster run
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -6,21 +6,24 @@ configuration at start-up (`sync_from_config`), so every gateway process starts 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from types import GenericAlias
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from agenda import booking, fhir, ical, labels, listing, patients, slots
 from agenda.errors import AgendaError
 from agenda.models import Practitioner, Source
+from agenda.results import AppointmentInfo, PatientInfo, Slot
 from agenda.schemas import (
     AgendaAppointment,
     AgendaPatient,
@@ -35,7 +38,7 @@ from agenda.sync import on_settings_saved, sync_from_config
 from agenda.timegrid import PartOfDay, utcnow
 from standardiste.auth import StaffDep, require_staff
 from standardiste.context import AppContext
-from standardiste.deps import PracticeDep, SessionDep, SettingsDep
+from standardiste.deps import PracticeDep, RowId, SessionDep, SettingsDep
 
 _LOGGER = logging.getLogger(__name__)
 Weekday = Annotated[int, Field(ge=0, le=6)]
@@ -104,48 +107,53 @@ feeds = APIRouter(prefix="/agenda", tags=["agenda"])
 router = APIRouter(lifespan=_lifespan)
 
 
+def _list_of(model: type[BaseModel]) -> GenericAlias:
+    """``list[model]`` for the response models `agenda.schemas` builds at run time.
+
+    mypy takes only classes inside ``list[...]``; the alias is the same object at run time.
+    """
+    return GenericAlias(list, model)
+
+
 def _feed_path(practitioner_id: str, token: str) -> str:
     return f"/agenda/{practitioner_id}.ics?token={token}"
 
 
-@staff.get("/practitioners", response_model=list[AgendaPractitioner])
-def get_practitioners(session: SessionDep) -> list[AgendaPractitioner]:
+@staff.get("/practitioners", response_model=_list_of(AgendaPractitioner))
+def get_practitioners(session: SessionDep) -> list[dict[str, object]]:
     """Active practitioners, with the (secret) address of their iCalendar feed."""
     out = []
     for info in listing.list_practitioners(session):
         row = session.get(Practitioner, info.id)
         assert row is not None
-        out.append(AgendaPractitioner.of(info, _feed_path(info.id, row.feed_token)))
+        out.append({**dataclasses.asdict(info), "feed_path": _feed_path(info.id, row.feed_token)})
     return out
 
 
-@staff.get("/appointments", response_model=list[AgendaAppointment])
+@staff.get("/appointments", response_model=_list_of(AgendaAppointment))
 def list_appointments(
     session: SessionDep,
     practice: PracticeDep,
     day: Annotated[dt.date, Query(description="Local date, e.g. 2026-12-01")],
     practitioner: Annotated[str | None, Query(description="Practitioner id")] = None,
-) -> list[AgendaAppointment]:
+) -> list[AppointmentInfo]:
     """Appointments of one day (all statuses), optionally for one practitioner."""
-    return [
-        AgendaAppointment.of(a)
-        for a in listing.appointments_on(session, practice, day, practitioner)
-    ]
+    return listing.appointments_on(session, practice, day, practitioner)
 
 
 @staff.get("/appointments/{appointment_id}", response_model=AgendaAppointment)
 def get_appointment(
-    appointment_id: int, session: SessionDep, practice: PracticeDep
-) -> AgendaAppointment:
+    appointment_id: RowId, session: SessionDep, practice: PracticeDep
+) -> AppointmentInfo:
     """One appointment."""
     with _as_http():
-        return AgendaAppointment.of(listing.get_appointment(session, practice, appointment_id))
+        return listing.get_appointment(session, practice, appointment_id)
 
 
 @staff.post("/appointments", response_model=AgendaAppointment, status_code=201)
 def create_appointment(
     body: AppointmentCreate, session: SessionDep, practice: PracticeDep
-) -> AgendaAppointment:
+) -> AppointmentInfo:
     """Book an appointment (staff may book outside opening hours); 409 when the time is taken."""
     with _as_http():
         if body.patient is not None:
@@ -169,27 +177,27 @@ def create_appointment(
             patient_id=patient_id,
             source=Source.STAFF,
         )
-    return AgendaAppointment.of(info)
+    return info
 
 
 @staff.post("/appointments/{appointment_id}/cancel", response_model=AgendaAppointment)
 def cancel_appointment(
-    appointment_id: int, session: SessionDep, practice: PracticeDep, principal: StaffDep
-) -> AgendaAppointment:
+    appointment_id: RowId, session: SessionDep, practice: PracticeDep, principal: StaffDep
+) -> AppointmentInfo:
     """Cancel an appointment; records who (the signed-in staff member or the API) and when."""
     with _as_http():
         info = booking.cancel_appointment(session, practice, appointment_id, by=principal.name)
-    return AgendaAppointment.of(info)
+    return info
 
 
 @staff.post("/appointments/{appointment_id}/move", response_model=AgendaAppointment)
 def move_appointment(
-    appointment_id: int,
+    appointment_id: RowId,
     body: AppointmentMove,
     session: SessionDep,
     practice: PracticeDep,
     principal: StaffDep,
-) -> AgendaAppointment:
+) -> AppointmentInfo:
     """Move an appointment: the new one is booked and the old one cancelled, or nothing changes."""
     with _as_http():
         info = booking.move_appointment(
@@ -200,24 +208,24 @@ def move_appointment(
             start=body.start,
             practitioner_id=body.practitioner_id,
         )
-    return AgendaAppointment.of(info)
+    return info
 
 
-@staff.get("/patients/to-verify", response_model=list[AgendaPatient])
-def list_patients_to_verify(session: SessionDep) -> list[AgendaPatient]:
+@staff.get("/patients/to-verify", response_model=_list_of(AgendaPatient))
+def list_patients_to_verify(session: SessionDep) -> list[PatientInfo]:
     """Patients created by phone that the secretary has not checked yet."""
-    return [AgendaPatient.of(p) for p in patients.patients_to_verify(session)]
+    return patients.patients_to_verify(session)
 
 
 @staff.post("/patients/{patient_id}/verify", response_model=AgendaPatient)
-def verify_patient(patient_id: int, body: PatientVerify, session: SessionDep) -> AgendaPatient:
+def verify_patient(patient_id: RowId, body: PatientVerify, session: SessionDep) -> PatientInfo:
     """Mark a patient as checked, correcting names, birth date or phone if needed."""
     with _as_http():
         info = patients.verify_patient(session, patient_id, **body.model_dump(exclude_none=True))
-    return AgendaPatient.of(info)
+    return info
 
 
-@staff.get("/slots", response_model=list[AgendaSlot])
+@staff.get("/slots", response_model=_list_of(AgendaSlot))
 def free_slots(
     session: SessionDep,
     practice: PracticeDep,
@@ -229,7 +237,7 @@ def free_slots(
     part_of_day: Annotated[PartOfDay | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     spread: Annotated[bool, Query(description="Spread over half-days, as by phone")] = False,
-) -> list[AgendaSlot]:
+) -> list[Slot]:
     """Free slots of a type (all types, not only those the phone may book)."""
     with _as_http():
         found = slots.search_slots(
@@ -245,7 +253,7 @@ def free_slots(
             spread=spread,
             for_phone=False,
         )
-    return [AgendaSlot.of(s) for s in found]
+    return found
 
 
 @feeds.get(

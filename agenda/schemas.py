@@ -1,10 +1,18 @@
-"""JSON shapes of the staff API (pydantic), built from the agenda's result dataclasses."""
+"""JSON shapes of the staff API (pydantic).
+
+The response models are derived from the agenda's result dataclasses (same field names, types
+and order), so a field added to a result shows up in the API without a second copy here; routes
+return the dataclasses and FastAPI validates them into these models. Only what the API shows
+differently is written down: fields it leaves out, types it narrows, and field descriptions.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any, get_type_hints
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from agenda.models import AppointmentStatus
 from agenda.results import AppointmentInfo, PatientInfo, PractitionerInfo, Slot
@@ -14,107 +22,65 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class AgendaPatient(_Out):
-    """A patient."""
+def _response_model(
+    name: str,
+    doc: str,
+    result: type[Any],
+    *,
+    leave_out: tuple[str, ...] = (),
+    descriptions: dict[str, str] | None = None,
+    **types: Any,
+) -> type[BaseModel]:
+    """A frozen API model with the fields of the dataclass `result`.
 
-    id: int
-    last_name: str
-    first_name: str
-    birth_date: dt.date
-    phone: str | None = Field(description="E.164, e.g. +33612345678")
-    to_verify: bool = Field(description="Created by phone, not yet checked by the secretary")
-    source: str
+    Args:
+        name: The model's name, which is also its OpenAPI schema name.
+        doc: The model's description in the OpenAPI schema.
+        result: The agenda result dataclass it shows.
+        leave_out: Fields of `result` the API does not show.
+        descriptions: OpenAPI descriptions, by field name.
+        **types: Field types that differ from `result`'s, or fields it does not have.
 
-    @classmethod
-    def of(cls, info: PatientInfo) -> AgendaPatient:
-        """From the service result."""
-        return cls(
-            id=info.id,
-            last_name=info.last_name,
-            first_name=info.first_name,
-            birth_date=info.birth_date,
-            phone=info.phone,
-            to_verify=info.to_verify,
-            source=info.source,
-        )
-
-
-class AgendaAppointment(_Out):
-    """An appointment; ``status`` follows FHIR R4 Appointment.status."""
-
-    id: int
-    status: AppointmentStatus
-    practitioner_id: str
-    practitioner_name: str
-    appointment_type_id: str
-    appointment_type_label: str
-    start: dt.datetime
-    end: dt.datetime
-    patient: AgendaPatient
-    source: str = Field(description="phone or staff")
-    call_sid: str | None = Field(description="The call that booked it")
-    created_at: dt.datetime
-    cancelled_at: dt.datetime | None
-    cancelled_by: str | None
-    rescheduled_from_id: int | None
-
-    @classmethod
-    def of(cls, info: AppointmentInfo) -> AgendaAppointment:
-        """From the service result."""
-        return cls(
-            id=info.id,
-            status=AppointmentStatus(info.status),
-            practitioner_id=info.practitioner_id,
-            practitioner_name=info.practitioner_name,
-            appointment_type_id=info.appointment_type_id,
-            appointment_type_label=info.appointment_type_label,
-            start=info.start,
-            end=info.end,
-            patient=AgendaPatient.of(info.patient),
-            source=info.source,
-            call_sid=info.call_sid,
-            created_at=info.created_at,
-            cancelled_at=info.cancelled_at,
-            cancelled_by=info.cancelled_by,
-            rescheduled_from_id=info.rescheduled_from_id,
-        )
+    Returns:
+        The model; every field is required.
+    """
+    hints = get_type_hints(result)
+    fields = {f.name: hints[f.name] for f in dataclasses.fields(result) if f.name not in leave_out}
+    fields.update(types)
+    notes = descriptions or {}
+    spec: dict[str, Any] = {
+        field: (kind, Field(description=notes.get(field))) for field, kind in fields.items()
+    }
+    return create_model(name, __base__=_Out, __doc__=doc, __module__=__name__, **spec)
 
 
-class AgendaSlot(_Out):
-    """A free slot."""
-
-    practitioner_id: str
-    practitioner_name: str
-    appointment_type_id: str
-    appointment_type_label: str
-    start: dt.datetime
-    end: dt.datetime
-
-    @classmethod
-    def of(cls, slot: Slot) -> AgendaSlot:
-        """From the service result."""
-        return cls(
-            practitioner_id=slot.practitioner_id,
-            practitioner_name=slot.practitioner_name,
-            appointment_type_id=slot.appointment_type_id,
-            appointment_type_label=slot.appointment_type_label,
-            start=slot.start,
-            end=slot.end,
-        )
-
-
-class AgendaPractitioner(_Out):
-    """A practitioner, with the address of their iCalendar feed."""
-
-    id: str
-    name: str
-    specialty: str
-    feed_path: str = Field(description="Path of the iCalendar feed, secret token included")
-
-    @classmethod
-    def of(cls, info: PractitionerInfo, feed_path: str) -> AgendaPractitioner:
-        """From the service result."""
-        return cls(id=info.id, name=info.name, specialty=info.specialty, feed_path=feed_path)
+AgendaPatient = _response_model(
+    "AgendaPatient",
+    "A patient.",
+    PatientInfo,
+    descriptions={
+        "phone": "E.164, e.g. +33612345678",
+        "to_verify": "Created by phone, not yet checked by the secretary",
+    },
+)
+AgendaAppointment = _response_model(
+    "AgendaAppointment",
+    "An appointment; ``status`` follows FHIR R4 Appointment.status.",
+    AppointmentInfo,
+    leave_out=("updated_at",),
+    descriptions={"source": "phone or staff", "call_sid": "The call that booked it"},
+    status=AppointmentStatus,
+    patient=AgendaPatient,
+)
+AgendaSlot = _response_model("AgendaSlot", "A free slot.", Slot)
+AgendaPractitioner = _response_model(
+    "AgendaPractitioner",
+    "A practitioner, with the address of their iCalendar feed.",
+    PractitionerInfo,
+    leave_out=("active",),
+    descriptions={"feed_path": "Path of the iCalendar feed, secret token included"},
+    feed_path=str,
+)
 
 
 class PatientIn(BaseModel):
@@ -136,7 +102,7 @@ class AppointmentCreate(BaseModel):
     practitioner_id: str
     appointment_type_id: str
     start: AwareDatetime = Field(description="On the 5-minute grid, with its UTC offset")
-    patient_id: int | None = None
+    patient_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     patient: PatientIn | None = None
 
     @model_validator(mode="after")

@@ -13,9 +13,10 @@ Figures:
   it (includes the 0.6 s end-of-turn silence window), p50/p95;
 - greeting: ``start`` → first audio;
 - concurrency: calls at once (ramped) while every turn stays under 1.5 s voice-to-voice,
-  with the gateway's CPU and memory per call, and Rasa's CPU.
+  with the gateway's CPU (by kind of thread) and memory per call, Rasa's CPU and the callers'.
 
-Run with ``python -m benchmarks voice``; about five minutes on two cores.
+Each Vosk decoding search of `SEARCHES` is ramped in turn. Run with
+``python -m benchmarks voice``; about ten minutes on two cores.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import subprocess
 import tempfile
 import threading
@@ -43,6 +45,7 @@ from dialogue.rasa_server import (
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
+from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from standardiste.practice import AnsweringMode
 from standardiste.settings import PROJECT_ROOT, Settings
@@ -65,6 +68,11 @@ SINGLE_CALLS = 3
 LEVELS = (3, 5, 8, 12, 16, 20, 25)
 TURNS_PER_CALL = 3
 TURN_LIMIT_S = 1.5
+SEARCHES: dict[str, dict[str, Any]] = {
+    "model's own": {},
+    "tight (max-active 1000, beam 8)": {"vosk_max_active": 1000, "vosk_beam": 8.0},
+}
+"""Vosk decoding searches to ramp (settings overrides; see `telephony.vosk_search`)."""
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 
 
@@ -79,6 +87,26 @@ def _free_port() -> int:
 def _cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu_s() -> dict[str, float]:
+    """This process's CPU seconds by kind of thread (recognition, synthesis, the rest)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    kinds: dict[str, float] = {"vosk": 0.0, "piper": 0.0, "other": 0.0}
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        kind = next((k for k in ("vosk", "piper") if name.startswith(k)), "other")
+        kinds[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return kinds
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_mb(pid: int) -> float:
@@ -188,10 +216,14 @@ def _level(
     load = os.getloadavg()[0]
     me = os.getpid()
     cpu0, rasa0, rss0, began = _cpu_s(me), _cpu_s(rasa_pid), _rss_mb(me), time.monotonic()
+    threads0, callers0 = _thread_cpu_s(), _children_cpu_s()
     results = _run_callers(config, turns, count, one_by_one)
     wall = time.monotonic() - began
     count = 1 if one_by_one else count
     cpu, rasa_cpu, rss = _cpu_s(me) - cpu0, _cpu_s(rasa_pid) - rasa0, _rss_mb(me)
+    threads = {k: round((v - threads0[k]) / wall, 2) for k, v in _thread_cpu_s().items()}
+    # The caller process is reaped by the time `_run_callers` returns: its CPU is counted.
+    callers = round((_children_cpu_s() - callers0) / wall, 2)
     v2v = [t for _, lat, _, _ in results for t in lat if t is not None]
     missing = sum(1 for _, lat, _, _ in results for t in lat if t is None)
     greetings = [g for g, _, _, _ in results if g is not None]
@@ -205,6 +237,8 @@ def _level(
         "gateway_cores": round(cpu / wall, 2),
         "gateway_cores_per_call": round(cpu / wall / count, 3),
         "rasa_cores": round(rasa_cpu / wall, 2),
+        "gateway_threads_cores": threads,
+        "callers_cores": callers,
         "gateway_rss_mb": round(rss),
         "rss_growth_mb_per_call": round(max(0.0, rss - rss0) / count, 1),
         "all_turns_under_limit": missing == 0 and bool(v2v) and max(v2v) <= TURN_LIMIT_S,
@@ -232,15 +266,7 @@ def main() -> dict[str, Any]:
         always = config.answering.model_copy(update={"mode": AnsweringMode.ALWAYS})
         store.save(config.model_copy(update={"answering": always}), actor="bench",
                    expected_version=store.version)
-        started = time.monotonic()
-        engines = load_speech_engines(settings, vosk=VoskParams(max_idle=max(LEVELS)))
-        voice = VoiceService(engines.recognition, engines.synthesis)
-        context.speech = voice
-        voice.prompt_audio(context.practice)
-        load_s = time.monotonic() - started
         events = _Events()
-        voice.observers.append(events)
-        turns = _caller_turns(voice)
         server = uvicorn.Server(uvicorn.Config(
             create_app(context=context), host="127.0.0.1", port=port, log_config=None,
             ws_ping_interval=None,
@@ -258,35 +284,60 @@ def main() -> dict[str, Any]:
             start_new_session=True,
         )
         twilio = Twilio(gateway=f"http://127.0.0.1:{port}", public_base=PUBLIC, auth_token=TOKEN)
+        searches = {}
         try:
             wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
-            _run_callers(twilio, turns, 1)  # warm-up: Rasa's first actions, cached replies
-            events.take()
-            single = _level(twilio, turns, SINGLE_CALLS, events, rasa.pid, one_by_one=True)
-            ramp = []
-            for count in LEVELS:
-                _warm(voice, turns, count)
-                figures = _level(twilio, turns, count, events, rasa.pid)
-                ramp.append(figures)
-                _print_level(figures)
-                if figures["voice_to_voice"]["p50_ms"] > 1500 or figures["unanswered_turns"]:
-                    break  # past saturation: more calls only take longer
+            for name, overrides in SEARCHES.items():
+                searches[name] = _ramp(
+                    settings.model_copy(update=overrides), context, events, twilio, rasa.pid
+                )
         finally:
             rasa.terminate()
             rasa.wait(timeout=30)
             server.should_exit = True
             thread.join(timeout=10)
             context.db.dispose()
+    results = {"searches": searches}
+    _write_docs(results)
+    return results
+
+
+def _ramp(
+    settings: Settings, context: AppContext, events: _Events, twilio: Twilio, rasa_pid: int
+) -> dict[str, Any]:
+    """One decoding search: engines loaded, one call at a time, then calls at once, ramped."""
+    started = time.monotonic()
+    engines = load_speech_engines(settings, vosk=VoskParams(max_idle=max(LEVELS)), prewarm=2)
+    voice = VoiceService(engines.recognition, engines.synthesis)
+    voice.prompt_audio(context.practice)
+    load_s = time.monotonic() - started
+    voice.observers.append(events)
+    context.speech = voice
+    turns = _caller_turns(voice)
+    print(f"voice/search {engines.search.options or 'as shipped'}: engines loaded in "
+          f"{load_s:.1f} s", flush=True)
+    _run_callers(twilio, turns, 1)  # warm-up: Rasa's first actions, cached replies
+    events.take()
+    single = _level(twilio, turns, SINGLE_CALLS, events, rasa_pid, one_by_one=True)
+    _print_level(single)
+    ramp = []
+    for count in LEVELS:
+        _warm(voice, turns, count)
+        figures = _level(twilio, turns, count, events, rasa_pid)
+        ramp.append(figures)
+        _print_level(figures)
+        if figures["voice_to_voice"]["p50_ms"] > 1500 or figures["unanswered_turns"]:
+            break  # past saturation: more calls only take longer
+    engines.recognition.shutdown()
     passing = [level["calls"] for level in (single, *ramp) if level["all_turns_under_limit"]]
-    results = {
+    best = max(passing) if passing else 0
+    print(f"voice/calls at once with every turn ≤ {TURN_LIMIT_S} s: {best}", flush=True)
+    return {
         "engines_load_s": round(load_s, 1),
         "one_call": single,
         "ramp": ramp,
-        "max_calls_all_turns_under_1_5_s": max(passing) if passing else 0,
+        "max_calls_all_turns_under_1_5_s": best,
     }
-    _print(results)
-    _write_docs(results)
-    return results
 
 
 def _caller_turns(voice: VoiceService) -> list[CallerTurn]:
@@ -296,85 +347,90 @@ def _caller_turns(voice: VoiceService) -> list[CallerTurn]:
 
 def _print_level(level: dict[str, Any]) -> None:
     v2v, proc = level["voice_to_voice"], level["processing_end_of_turn_to_first_frame"]
+    threads = level["gateway_threads_cores"]
     print(
         f"voice/{level['calls']} calls: voice-to-voice p50 {v2v['p50_ms']} p95 {v2v['p95_ms']} "
         f"max {v2v['max_ms']} ms; processing p50 {proc['p50_ms']} p95 {proc['p95_ms']} ms; "
-        f"greeting p50 {level['greeting']['p50_ms']} ms; unanswered {level['unanswered_turns']}; "
-        f"gateway {level['gateway_cores']} cores ({level['gateway_cores_per_call']}/call), "
-        f"rasa {level['rasa_cores']} cores, rss {level['gateway_rss_mb']} MB",
+        f"stt final p95 {level['stt_final']['p95_ms']} ms; greeting p50 "
+        f"{level['greeting']['p50_ms']} ms; unanswered {level['unanswered_turns']}; gateway "
+        f"{level['gateway_cores']} cores (vosk {threads['vosk']}, piper {threads['piper']}, "
+        f"other {threads['other']}), rasa {level['rasa_cores']}, callers "
+        f"{level['callers_cores']}; rss {level['gateway_rss_mb']} MB",
         flush=True,
     )
 
 
-def _print(results: dict[str, Any]) -> None:
-    print(f"voice/engines loaded (Vosk, Piper, prompts) in {results['engines_load_s']} s")
-    _print_level(results["one_call"])
-    print(f"voice/calls at once with every turn ≤ {TURN_LIMIT_S} s: "
-          f"{results['max_calls_all_turns_under_1_5_s']}", flush=True)
-
-
 def _row(level: dict[str, Any]) -> str:
     v2v, proc = level["voice_to_voice"], level["processing_end_of_turn_to_first_frame"]
+    threads = level["gateway_threads_cores"]
     return (
         f"| {level['calls']} | {proc['p50_ms']} / {proc['p95_ms']} | {v2v['p50_ms']} / "
         f"{v2v['p95_ms']} / {v2v['max_ms']} | {level['greeting']['p50_ms']} | "
-        f"{level['stt_final']['p50_ms']} | {level['dialogue']['p50_ms']} | "
-        f"{level['unanswered_turns']} | {level['gateway_cores']} "
-        f"({level['gateway_cores_per_call']}) | {level['rasa_cores']} | "
-        f"{level['gateway_rss_mb']} | {'yes' if level['all_turns_under_limit'] else 'no'} | "
-        f"{level['load_before']} |"
+        f"{level['stt_final']['p50_ms']} / {level['stt_final']['p95_ms']} | "
+        f"{level['dialogue']['p50_ms']} | {level['unanswered_turns']} | "
+        f"{level['gateway_cores']} ({level['gateway_cores_per_call']}) | "
+        f"{threads['vosk']} / {threads['piper']} / {threads['other']} | {level['rasa_cores']} | "
+        f"{level['callers_cores']} | {level['gateway_rss_mb']} | "
+        f"{'yes' if level['all_turns_under_limit'] else 'no'} | {level['load_before']} |"
     )
 
 
-def _limits(ramp: list[dict[str, Any]]) -> list[str]:
-    """Where the time and the CPU went at the first level that failed (or the last one)."""
+def _limit(name: str, search: dict[str, Any]) -> str:
+    """Where the CPU went at the first level that failed (or the last one), in one sentence."""
+    ramp = search["ramp"]
     if not ramp:
-        return []
+        return ""
     level = next((r for r in ramp if not r["all_turns_under_limit"]), ramp[-1])
-    total = level["gateway_cores"] + level["rasa_cores"]
-    return [
-        "What limits concurrency: recognition. The packaged Vosk model costs ≈ 0.2–0.25 CPU-s "
-        "per second of caller speech (measured on this box, warm recognizers, 100 ms batches); "
-        "when the cores run short, each call's recognizer falls behind its own audio and the "
-        "backlog shows first as \"stt final\" latency, then in every later stage. Rasa and "
-        "Piper stay small per turn; memory is ≈ 1.1 GB for the engines plus 10–30 MB per call.",
-        "",
-        f"At {level['calls']} calls: gateway {level['gateway_cores']} cores + Rasa "
-        f"{level['rasa_cores']} cores = {total:.2f} of 2 (the callers' own process takes the "
-        f"rest); recognizer finalisation p95 {level['stt_final']['p95_ms']} ms, dialogue (Rasa "
-        f"and actions) p95 {level['dialogue']['p95_ms']} ms, processing p95 "
-        f"{level['processing_end_of_turn_to_first_frame']['p95_ms']} ms.",
-        "",
-    ]
+    threads = level["gateway_threads_cores"]
+    busy = level["gateway_cores"] + level["rasa_cores"] + level["callers_cores"]
+    return (
+        f"- Search {name}, {level['calls']} calls: {busy:.2f} of 2 cores busy (gateway "
+        f"{level['gateway_cores']}: recognition {threads['vosk']}, synthesis {threads['piper']}, "
+        f"event loop and the rest {threads['other']}; Rasa {level['rasa_cores']}; the simulated "
+        f"callers {level['callers_cores']}), recognizer finalisation p95 "
+        f"{level['stt_final']['p95_ms']} ms, dialogue p95 {level['dialogue']['p95_ms']} ms."
+    )
 
 
 def _write_docs(results: dict[str, Any]) -> None:
     lines = [
         "## Voice",
         "",
-        f"`python -m benchmarks voice`, {time.strftime('%Y-%m-%d')}, 2 cores shared with other "
-        "work. Real Vosk (packaged Korean model) and Piper (joe voice, French phonemes), real "
-        "Rasa, simulated callers in a child process playing Twilio over the real WebSocket in "
-        f"real time ({TURNS_PER_CALL} turns per call, French sentences said by the real voice).",
+        f"`python -m benchmarks voice`, {time.strftime('%Y-%m-%d')}. Real Vosk (packaged Korean "
+        "model) and Piper (joe voice, French phonemes), real Rasa, simulated callers in a child "
+        "process playing Twilio over the real WebSocket in real time "
+        f"({TURNS_PER_CALL} turns per call, French sentences said by the real voice).",
         "Processing = the gateway's end-of-turn decision → its first outbound frame; "
         "voice-to-voice = end of the caller's speech → first audio heard (includes the 0.6 s "
-        "end-of-turn window). Times in ms (p50 / p95 / max). Cores: gateway process "
-        "(per call), and the Rasa server. Before each level the recognizer pool holds one warm "
-        "recognizer per call. \"load before\": the machine's 1-minute load average as the "
-        "level started (other work shares these 2 cores).",
-        "",
-        "| calls | processing | voice-to-voice | greeting | stt final | dialogue | unanswered "
-        "| gateway cores (per call) | Rasa cores | gateway RSS MB | all turns ≤ 1.5 s "
-        "| load before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-        _row(results["one_call"]),
-        *(_row(level) for level in results["ramp"]),
-        "",
-        f"Calls at once with every turn ≤ 1.5 s: **{results['max_calls_all_turns_under_1_5_s']}**."
-        f" Engines + prompts load: {results['engines_load_s']} s. The first row is "
+        "end-of-turn window). Times in ms (p50 / p95 / max). Cores: the gateway process (per "
+        "call), split into its recognition / synthesis / other threads, the Rasa server and the "
+        "callers' process. Before each level the recognizer pool holds one warm recognizer per "
+        "call. \"load before\": the machine's 1-minute load average as the level started. "
+        "Each Vosk decoding search (`VOSK_MAX_ACTIVE`, `VOSK_BEAM`, see `.env.example`) is "
+        "ramped separately; the first row of each table is "
         f"{SINGLE_CALLS} calls one after another.",
         "",
-        *_limits(results["ramp"]),
+    ]
+    for name, search in results["searches"].items():
+        lines += [
+            f"### Search: {name}",
+            "",
+            "| calls | processing | voice-to-voice | greeting | stt final p50 / p95 | dialogue "
+            "| unanswered | gateway cores (per call) | vosk / piper / other | Rasa cores "
+            "| callers cores | gateway RSS MB | all turns ≤ 1.5 s | load before |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            _row(search["one_call"]),
+            *(_row(level) for level in search["ramp"]),
+            "",
+            f"Calls at once with every turn ≤ 1.5 s: **{search['max_calls_all_turns_under_1_5_s']}"
+            f"**. Engines + prompts load: {search['engines_load_s']} s.",
+            "",
+        ]
+    lines += [
+        "Where the ceiling is, at the first level that missed the 1.5 s bound:",
+        "",
+        *(_limit(name, search) for name, search in results["searches"].items()),
+        "",
     ]
     section = "\n".join(lines)
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"

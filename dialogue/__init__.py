@@ -22,6 +22,8 @@ from dialogue.rasa_server import server_command as server_command
 from dialogue.rasa_server import wait_until_ready as wait_until_ready
 from dialogue.rasa_server import write_endpoints as write_endpoints
 from dialogue.session import DialogueSession as DialogueSession
+from dialogue.yes_no import is_small_talk as is_small_talk
+from dialogue.yes_no import parse_yes_no as parse_yes_no
 
 __all__ = [
     "CallEnd",
@@ -37,6 +39,8 @@ __all__ = [
     "action_token",
     "chat_router",
     "ensure_model",
+    "is_small_talk",
+    "parse_yes_no",
     "rasa_env",
     "router",
     "run_chat",

@@ -18,6 +18,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from dialogue.actions import ACTIONS
 from dialogue.actions.runtime import bound_context
 from dialogue.rasa_server import action_token
+from standardiste.context import AppContext
 from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,16 +36,22 @@ def build_executor() -> ActionExecutor:
 _EXECUTOR = build_executor()
 
 
+def _from_rasa(request: Request, context: AppContext) -> bool:
+    """Only our Rasa server may use this endpoint: it presents the token of its endpoints.yml."""
+    token = request.query_params.get("token", "")
+    if hmac.compare_digest(token.encode(), action_token(context.settings).encode()):
+        return True
+    _LOGGER.warning("action endpoint refused: bad or missing token")
+    return False
+
+
 @router.post("/webhook")
 async def webhook(request: Request, context: ContextDep) -> JSONResponse:
     """Run the custom action Rasa asks for and return its events and responses.
 
     The app's context is bound for the action's duration (`dialogue.actions.runtime`).
     """
-    # Only our Rasa server may run actions: it presents the token written in its endpoints.yml.
-    token = request.query_params.get("token", "")
-    if not hmac.compare_digest(token, action_token(context.settings)):
-        _LOGGER.warning("action call refused: bad or missing token")
+    if not _from_rasa(request, context):
         return JSONResponse({"error": "forbidden"}, 403)
     action_call: dict[str, Any] = await request.json()
     try:
@@ -62,7 +69,9 @@ async def webhook(request: Request, context: ContextDep) -> JSONResponse:
     return JSONResponse(result.model_dump() if result else None)
 
 
-@router.get("/actions")
-def list_actions() -> list[dict[str, str]]:
-    """The registered action names (Rasa asks for them on `rasa train --validate`)."""
+@router.get("/actions", response_model=None)
+def list_actions(request: Request, context: ContextDep) -> list[dict[str, str]] | JSONResponse:
+    """The registered action names, for our Rasa server (same token as the webhook)."""
+    if not _from_rasa(request, context):
+        return JSONResponse({"error": "forbidden"}, 403)
     return [{"name": name} for name in sorted(_EXECUTOR.actions)]

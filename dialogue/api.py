@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 import phonenumbers
 from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
+from dialogue import replies as catalogue
 from dialogue.conversation import TurnResult
 from dialogue.session import DialogueSession
 from standardiste.auth import StaffDep
@@ -111,27 +113,63 @@ def _turn_out(result: TurnResult) -> dict[str, Any]:
     }
 
 
-@router.post("/chat", response_model=ChatStartedOut, status_code=status.HTTP_201_CREATED)
+_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "model": ChatTurnOut,
+        "description": "The database did not answer: the technical-problem reply; what the "
+        "caller said is kept and written to the inbox once the database is back.",
+    }
+}
+_RETRY_AFTER = {"Retry-After": "5"}
+
+
+def _unavailable(result: TurnResult) -> JSONResponse:
+    body = ChatTurnOut(**_turn_out(result)).model_dump(mode="json")
+    return JSONResponse(body, status.HTTP_503_SERVICE_UNAVAILABLE, headers=_RETRY_AFTER)
+
+
+def _no_database() -> HTTPException:
+    text = catalogue.response("utter_technical_problem").text
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, text, headers=_RETRY_AFTER)
+
+
+@router.post(
+    "/chat",
+    response_model=ChatStartedOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The database is down."}},
+)
 async def start_chat(body: ChatStart, context: ContextDep, _staff: StaffDep) -> ChatStartedOut:
     """Open a conversation; the greeting comes back with its session id."""
     session_id = f"chat-{secrets.token_hex(12)}"
-    dialogue = await DialogueSession.open(
-        context,
-        conversation_id=session_id,
-        caller=body.caller,
-        channel=CHANNEL,
-        simulated_start=body.at,
-    )
+    try:
+        dialogue = await DialogueSession.open(
+            context,
+            conversation_id=session_id,
+            caller=body.caller,
+            channel=CHANNEL,
+            simulated_start=body.at,
+        )
+    except transcripts.DATABASE_UNREACHABLE:
+        raise _no_database() from None
     result = await dialogue.start()
     return ChatStartedOut(session_id=session_id, **_turn_out(result))
 
 
-@router.post("/chat/{session_id}", response_model=ChatTurnOut)
+@router.post("/chat/{session_id}", response_model=ChatTurnOut, responses=_UNAVAILABLE)
 async def chat_turn(
     session_id: str, body: ChatInput, context: ContextDep, _staff: StaffDep
-) -> ChatTurnOut:
-    """One caller turn; ``ended`` tells the client the conversation is over."""
-    call = await run_in_threadpool(_load_call, context, session_id)
+) -> ChatTurnOut | JSONResponse:
+    """One caller turn; ``ended`` tells the client the conversation is over.
+
+    When the database does not answer, the answer is a 503 carrying the technical-problem
+    reply: the caller's words and a callback request wait in the spool for the database.
+    """
+    try:
+        call = await run_in_threadpool(_load_call, context, session_id)
+    except transcripts.DATABASE_UNREACHABLE:
+        said = body.text if body.text is not None else body.digits or ""
+        return _unavailable(await DialogueSession.unreachable_turn(context, session_id, said))
     if call is None or call.channel != CHANNEL:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation inconnue")
     if call.ended_at is not None:
@@ -146,13 +184,22 @@ async def chat_turn(
         result = await dialogue.handle_silence()
     if result.ended:
         await dialogue.close("ended")
+    if dialogue.database_down:
+        return _unavailable(result)
     return ChatTurnOut(**_turn_out(result))
 
 
-@router.delete("/chat/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/chat/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The database is down."}},
+)
 async def hang_up(session_id: str, context: ContextDep, _staff: StaffDep) -> None:
     """The caller leaves mid-conversation: what was understood goes to the inbox."""
-    call = await run_in_threadpool(_load_call, context, session_id)
+    try:
+        call = await run_in_threadpool(_load_call, context, session_id)
+    except transcripts.DATABASE_UNREACHABLE:
+        raise _no_database() from None
     if call is None or call.channel != CHANNEL:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation inconnue")
     if call.ended_at is None:

@@ -29,3 +29,9 @@ class EmptyReplyError(DialogueError):
     """The dialogue produced nothing to say (a failed action): never leave the caller silent."""
 
     code = "empty-reply"
+
+
+class DatabaseUnavailableError(DialogueError):
+    """The database did not answer: the turn's writes were spooled (`transcripts.Spool`)."""
+
+    code = "database-unavailable"

@@ -96,11 +96,24 @@ def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
 
 
 def write_endpoints(
-    path: Path, *, action_url: str, action_token: str, tracker_db: str | None
+    path: Path,
+    *,
+    action_url: str,
+    action_token: str,
+    tracker_db: str | None,
+    lock_store: str | None = None,
 ) -> Path:
     """Write Rasa's endpoints.yml: actions run in the gateway; the tracker is stored in SQL.
 
     Rasa sends ``action_token`` as the ``token`` query parameter of every action call.
+
+    Args:
+        path: Where to write the file.
+        action_url: The gateway's action endpoint (behind the load balancer in a cluster).
+        action_token: The token Rasa presents to it.
+        tracker_db: A SQLite file path or a ``postgresql://`` URL; None keeps trackers in memory.
+        lock_store: A ``redis://host:port/db`` URL, so that several Rasa servers (or a restarted
+            one) share the per-conversation locks; None keeps Rasa's in-memory lock store.
     """
     endpoints: dict[str, object] = {"action_endpoint": {"url": action_url, "token": action_token}}
     if tracker_db:
@@ -108,6 +121,8 @@ def write_endpoints(
             endpoints["tracker_store"] = _postgres_tracker(tracker_db)
         else:
             endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": tracker_db}
+    if lock_store:
+        endpoints["lock_store"] = _redis_lock_store(lock_store)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
@@ -126,6 +141,25 @@ def _postgres_tracker(url: str) -> dict[str, object]:
         "username": parts.username or "",
         "password": parts.password or "",
     }
+
+
+def _redis_lock_store(url: str) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "redis":
+        raise ValueError(f"lock store: a redis:// URL is expected, not {parts.scheme}://")
+    store: dict[str, object] = {
+        "type": "redis",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int(parts.path.lstrip("/") or 1),
+        # Rasa requires an alphanumeric prefix; it keeps our keys apart on a shared Redis.
+        "key_prefix": "standardiste",
+    }
+    if parts.password:
+        store["password"] = parts.password
+    return store
 
 
 def server_command(

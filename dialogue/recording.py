@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import transcripts
@@ -12,10 +11,12 @@ from standardiste.metrics import TURN_LATENCY, TURNS
 
 
 class TranscriptRecorder:
-    """Writes every caller turn and assistant reply into the call's record."""
+    """Writes every caller turn and assistant reply into the call's record; when the database
+    does not answer, into the instance's spool (`transcripts.write_durably`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, spool: transcripts.Spool) -> None:
         self._db = db
+        self._spool = spool
 
     async def __call__(self, event: DialogueEvent) -> None:
         """Record the turns an event carries."""
@@ -25,29 +26,16 @@ class TranscriptRecorder:
             await run_in_threadpool(self._write, event, caller=False)
 
     def _write(self, event: DialogueEvent, *, caller: bool) -> None:
-        with self._db.session() as session:
-            if caller:
-                self._add(session, event, transcripts.Speaker.CALLER, event.text, event.key)
-                return
-            for reply in event.replies:
-                self._add(session, event, transcripts.Speaker.ASSISTANT, reply.text, reply.key)
-
-    @staticmethod
-    def _add(
-        session: Session,
-        event: DialogueEvent,
-        speaker: transcripts.Speaker,
-        text: str,
-        key: str | None,
-    ) -> None:
-        transcripts.add_turn(
-            session,
-            call_sid=event.conversation_id,
-            speaker=speaker,
-            text=text,
-            key=key,
-            started_at=event.at,
-        )
+        if caller:
+            turns = [(transcripts.Speaker.CALLER, event.text, event.key)]
+        else:
+            turns = [(transcripts.Speaker.ASSISTANT, r.text, r.key) for r in event.replies]
+        writes = [
+            transcripts.turn_write(event.conversation_id, speaker, text, key, event.at)
+            for speaker, text, key in turns
+        ]
+        if writes:
+            transcripts.write_durably(self._db, self._spool, *writes)
 
 
 class MetricsObserver:

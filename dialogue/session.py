@@ -22,7 +22,7 @@ import transcripts
 from dialogue import replies as catalogue
 from dialogue import understood
 from dialogue.conversation import CallEnd, Expecting, Reply, TurnResult
-from dialogue.errors import DialogueError, EmptyReplyError
+from dialogue.errors import DatabaseUnavailableError, DialogueError, EmptyReplyError
 from dialogue.events import DialogueEvent, DialogueEventType, Observer
 from dialogue.normalize import normalize_transcript
 from dialogue.rasa_client import DialogueState, RasaClient
@@ -61,6 +61,8 @@ class DialogueSession:
         self._rasa = RasaClient(
             context.http, context.settings.rasa_base, context.settings.rasa_timeout_s
         )
+        self._spool = _spool(context)
+        self._db_failed = False
         self._observers: list[Observer] = list(
             observers if observers is not None else self.default_observers(context, channel)
         )
@@ -68,7 +70,7 @@ class DialogueSession:
     @staticmethod
     def default_observers(context: AppContext, channel: str) -> list[Observer]:
         """The transcript recorder and the metrics; a channel adding its own keeps these."""
-        return [TranscriptRecorder(context.db), MetricsObserver(channel)]
+        return [TranscriptRecorder(context.db, _spool(context)), MetricsObserver(channel)]
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -130,6 +132,32 @@ class DialogueSession:
             observers=observers,
         )
 
+    @classmethod
+    async def unreachable_turn(
+        cls, context: AppContext, conversation_id: str, said: str
+    ) -> TurnResult:
+        """A turn whose conversation cannot even be read (the database does not answer).
+
+        The caller's words, a callback request and the technical-problem reply go to the
+        spool, to be written when the database is back; the caller hears that the practice
+        will call back (the number is the call record's, found at replay).
+        """
+        reply = catalogue.response("utter_technical_problem")
+        now = dt.datetime.now(dt.UTC)
+        writes = [
+            transcripts.turn_write(conversation_id, transcripts.Speaker.CALLER, said, None, now),
+            transcripts.message_write(
+                conversation_id, transcripts.MessageKind.CALLBACK, transcripts.CallerIdentity(),
+                {"reason": "technical"}, with_said=True,
+            ),
+            transcripts.turn_write(
+                conversation_id, transcripts.Speaker.ASSISTANT, reply.text, reply.key, now
+            ),
+            transcripts.end_write(conversation_id, "error"),
+        ]
+        await run_in_threadpool(transcripts.write_durably, context.db, _spool(context), *writes)
+        return cls._result([reply], context.practice_store.cached)
+
     @property
     def conversation_id(self) -> str:
         """The CallSid (voice) or chat session id; Rasa's sender id."""
@@ -142,10 +170,26 @@ class DialogueSession:
             now = self._simulated_start + (now - self._started_at)
         return now.astimezone(practice.tz)
 
+    @property
+    def database_down(self) -> bool:
+        """Whether the database failed this session (its writes went to the spool)."""
+        return self._db_failed or time.monotonic() < self._spool.down_until
+
     async def _practice(self) -> PracticeConfig:
         # The settings live in the database (staff may change them between two calls).
         context = self._context
-        return await run_in_threadpool(lambda: context.practice)
+        try:
+            return await run_in_threadpool(lambda: context.practice)
+        except transcripts.DATABASE_UNREACHABLE:
+            self._db_failed = True
+            return context.practice_store.cached
+
+    async def _write(self, *writes: transcripts.PendingWrite) -> None:
+        """Write to the call's record, or to the spool when the database does not answer."""
+        if not await run_in_threadpool(
+            transcripts.write_durably, self._context.db, self._spool, *writes
+        ):
+            self._db_failed = True
 
     # --- turns --------------------------------------------------------------------------
 
@@ -176,6 +220,8 @@ class DialogueSession:
         practice = await self._practice()
         if hit is not None and not hit.negated:
             return await self._emergency(hit, practice)
+        if self.database_down:
+            return await self._technical_problem(_DATABASE_DOWN, practice)
         prefix: list[Reply] = []
         if hit is not None:
             # A negated phrase ("il n'a pas de douleur à la poitrine"): the caller hears the
@@ -190,6 +236,8 @@ class DialogueSession:
         await self._emit(DialogueEventType.CALLER_TURN, text=digits, key=DIGITS_KEY)
         expecting = (await self._last_question_expecting()) or Expecting.ANYTHING
         practice = await self._practice()
+        if self.database_down:
+            return await self._technical_problem(_DATABASE_DOWN, practice)
         plain = digits.strip("*#")
         if expecting is Expecting.CONFIRMATION and plain in _CONFIRM_DIGITS:
             return await self._dialogue_turn(_CONFIRM_DIGITS[plain], practice)
@@ -206,6 +254,8 @@ class DialogueSession:
         await self._emit(DialogueEventType.CALLER_TURN, text="", key=SILENCE_KEY)
         practice = await self._practice()
         turns = await self._turns()
+        if self.database_down:
+            return await self._technical_problem(_DATABASE_DOWN, practice)
         silences = _trailing_silences(turns)
         if silences >= _SILENCES_BEFORE_GOODBYE:
             await self._leave_unfinished("silence")
@@ -232,11 +282,7 @@ class DialogueSession:
         await self._release_holds()
         outcome = "completed" if ended_by_dialogue else reason
 
-        def _end() -> None:
-            with self._context.db.session() as session:
-                transcripts.end_call(session, call_sid=self._id, outcome=outcome)
-
-        await run_in_threadpool(_end)
+        await self._write(transcripts.end_write(self._id, outcome))
         await self._emit(DialogueEventType.CALL_END, key=reason)
 
     # --- stages -------------------------------------------------------------------------
@@ -291,20 +337,9 @@ class DialogueSession:
         identity = transcripts.CallerIdentity(callback_number=self._caller)
         details = {"category": hit.category.value, "phrase": hit.phrase, "negated": hit.negated}
         urgency = transcripts.Urgency.URGENT if urgent else transcripts.Urgency.HIGH
-
-        def _write() -> None:
-            with self._context.db.session() as session:
-                transcripts.leave_message(
-                    session,
-                    call_sid=self._id,
-                    kind=transcripts.MessageKind.EMERGENCY,
-                    identity=identity,
-                    details=details,
-                    urgency=urgency,
-                    once_per_call=True,
-                )
-
-        await run_in_threadpool(_write)
+        await self._write(transcripts.message_write(
+            self._id, transcripts.MessageKind.EMERGENCY, identity, details, urgency=urgency
+        ))
 
     async def _technical_problem(
         self, error: DialogueError, practice: PracticeConfig, prefix: Sequence[Reply] = ()
@@ -320,7 +355,8 @@ class DialogueSession:
 
     async def _leave_unfinished(self, reason: str, *, requests_only: bool = False) -> None:
         """Leave in the inbox what was understood: the request in progress, else a callback
-        (unless ``requests_only``)."""
+        with the caller's words (unless ``requests_only`` and Rasa said no request was in
+        progress: with Rasa down, nobody knows, so the words are left)."""
         state: DialogueState | None
         try:
             state = await self._rasa.state(self._id)
@@ -334,25 +370,16 @@ class DialogueSession:
         kind = understood.FORM_KINDS.get(form or "")
         if kind is not None:
             details = {**understood.details(kind, slots), "interrupted": True}
-        elif requests_only:
+        elif requests_only and state is not None:
             return
         else:
             kind = transcripts.MessageKind.CALLBACK
             details = {"reason": reason}
         identity = understood.identity(slots)
-
-        def _write() -> None:
-            with self._context.db.session() as session:
-                transcripts.leave_message(
-                    session,
-                    call_sid=self._id,
-                    kind=kind,
-                    identity=identity,
-                    details=details,
-                    once_per_call=True,
-                )
-
-        await run_in_threadpool(_write)
+        await self._write(transcripts.message_write(
+            self._id, kind, identity, details,
+            with_said=kind is transcripts.MessageKind.CALLBACK,
+        ))
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -391,11 +418,17 @@ class DialogueSession:
             await observer(event)
 
     async def _turns(self) -> list[transcripts.Turn]:
+        """The call's turns so far; none when the database does not answer."""
+
         def _load() -> list[transcripts.Turn]:
             with self._context.db.session() as session:
                 return transcripts.list_turns(session, self._id)
 
-        return await run_in_threadpool(_load)
+        try:
+            return await run_in_threadpool(_load)
+        except transcripts.DATABASE_UNREACHABLE:
+            self._db_failed = True
+            return []
 
     async def _last_question_expecting(self) -> Expecting | None:
         question = _last_question(await self._turns())
@@ -407,14 +440,22 @@ class DialogueSession:
             with self._context.db.session() as session:
                 agenda.release_holds(session, self._id)
 
-        await run_in_threadpool(_release)
+        try:
+            await run_in_threadpool(_release)
+        except transcripts.DATABASE_UNREACHABLE:  # holds expire by themselves
+            self._db_failed = True
+            _LOGGER.warning("holds not released", extra={"conversation": self._id})
 
     async def _set_outcome(self, outcome: str) -> None:
-        def _write() -> None:
-            with self._context.db.session() as session:
-                transcripts.set_outcome(session, call_sid=self._id, outcome=outcome)
+        await self._write(transcripts.outcome_write(self._id, outcome))
 
-        await run_in_threadpool(_write)
+
+_DATABASE_DOWN = DatabaseUnavailableError("the database did not answer")
+
+
+def _spool(context: AppContext) -> transcripts.Spool:
+    settings = context.settings
+    return transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
 
 
 def _emergency_reply(hit: EmergencyHit, practice: PracticeConfig) -> Reply:

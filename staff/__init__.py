@@ -22,6 +22,7 @@ from staff.commands import users as users
 from staff.models import Role as Role
 from staff.models import StaffBase
 from staff.passwords import WeakPasswordError as WeakPasswordError
+from staff.security import SecurityHeadersMiddleware as SecurityHeadersMiddleware
 from staff.security import with_security_headers as with_security_headers
 from staff.sessions import OpenSession as OpenSession
 from staff.templating import StaffTemplates as StaffTemplates
@@ -34,6 +35,7 @@ __all__ = [
     "OpenSession",
     "PageSession",
     "Role",
+    "SecurityHeadersMiddleware",
     "SettingsSession",
     "StaffTemplates",
     "StaffUser",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 
 from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from standardiste.settings import Settings
 
@@ -46,6 +48,36 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_STATIC_PREFIX = "/static/"
+
+
+class SecurityHeadersMiddleware:
+    """Puts `SECURITY_HEADERS` on every HTTP response the app sends, where a route set none.
+
+    Pages add them themselves (`with_security_headers`), but a redirect to the login page, a
+    404, a 405 or a validation error on a staff path is answered by the framework, and an error
+    page must not be framable or sniffable either. Static files keep their cache.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap ``send`` to add the headers to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith(_STATIC_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if not (static and name == "Cache-Control"):
+                        headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def with_security_headers(response: Response) -> Response:

@@ -41,7 +41,10 @@ def require_staff(request: Request, context: ContextDep) -> Principal:
     """The caller's identity; 401 without a valid token or staff session."""
     token = _bearer(request)
     expected = context.settings.standardiste_api_token
-    if token and expected and hmac.compare_digest(token, expected.get_secret_value()):
+    # Bytes: a str with a non-ASCII character (any header can carry one) makes compare_digest raise.
+    if token and expected and hmac.compare_digest(
+        token.encode(), expected.get_secret_value().encode()
+    ):
         return API_PRINCIPAL
     for resolve in STAFF_SESSION_RESOLVERS:
         principal = resolve(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from standardiste.context import AppContext
@@ -39,3 +39,8 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PracticeDep = Annotated[PracticeConfig, Depends(get_practice)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest id an INTEGER primary key holds on PostgreSQL (SQLite's are wider)."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""A row id in a URL path: out of range is a 422, never a database overflow (a 500)."""

@@ -1,7 +1,13 @@
-"""The gateway's own routes: `/healthz` and `/metrics` (public), `/openapi.json` (staff)."""
+"""The gateway's own routes: `/healthz` (public), `/metrics` (local or token), `/openapi.json`.
+
+`/metrics` holds no personal data, but call volumes and outcomes are the practice's business: a
+Prometheus on the server itself scrapes it as is, anyone else (or anything through the reverse
+proxy) presents the API token, as staff routes do.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -11,7 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from standardiste.auth import StaffDep
+from standardiste.auth import StaffDep, require_staff
 from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,7 +51,22 @@ def openapi_schema(request: Request, _staff: StaffDep) -> JSONResponse:
     return JSONResponse(request.app.openapi())
 
 
+_FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _local_scraper(request: Request) -> bool:
+    """True for a client on this machine that did not come through a proxy."""
+    if any(name in request.headers for name in _FORWARDING_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host if request.client else "").is_loopback
+    except ValueError:
+        return False
+
+
 @router.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text exposition."""
+def metrics(request: Request, context: ContextDep) -> Response:
+    """Prometheus text exposition; 401 unless local (see the module) or with the API token."""
+    if not _local_scraper(request):
+        require_staff(request, context)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

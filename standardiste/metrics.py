@@ -16,3 +16,8 @@ TURN_LATENCY = Histogram(
 WEBHOOK_REJECTED = Counter(
     "standardiste_webhook_rejected_total", "Twilio requests refused (bad signature).", ["route"]
 )
+SWEPT_CALLS = Counter(
+    "standardiste_swept_calls_total",
+    "Calls closed by a sweeper: their instance died (dropped) or their stream never came.",
+    ["reason"],
+)

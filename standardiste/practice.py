@@ -49,6 +49,14 @@ class TimeRange(_Strict):
     start: dt.time
     end: dt.time
 
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_clock(cls, value: dt.time) -> dt.time:
+        # "09:00+01:00" would parse, then fail every comparison with a wall-clock time.
+        if value.tzinfo is not None:
+            raise ValueError("a wall-clock time without offset (the practice's timezone applies)")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:
         if self.end <= self.start:
@@ -389,14 +397,22 @@ def load_practice(path: Path | str) -> PracticeConfig:
         raise ConfigError(path, ["file not found (set STANDARDISTE_CONFIG)"]) from None
     except OSError as exc:
         raise ConfigError(path, [f"cannot be read: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"byte {exc.start}: not UTF-8 text"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(path, [f"{where}: {problem}"]) from None
-    return parse_practice(data, _display_path(path))
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+        # One line per problem, as every other error of this file.
+        raise ConfigError(path, [f"{where}: {' '.join(str(problem).split())}"]) from None
+    except RecursionError:
+        raise ConfigError(path, ["YAML: nested too deeply"]) from None
+    try:
+        return parse_practice(data, _display_path(path))
+    except RecursionError:  # e.g. an alias that contains itself
+        raise ConfigError(path, ["(top level): a value contains itself"]) from None
 
 
 def _display_path(path: Path) -> str:

@@ -123,6 +123,11 @@ class PracticeStore:
         return config
 
     @property
+    def cached(self) -> PracticeConfig:
+        """The settings last read, without asking the database (when it does not answer)."""
+        return self._cached
+
+    @property
     def version(self) -> int:
         """The version of the cached settings (0 before the first read)."""
         return self._version

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import signal
 import subprocess
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
 from standardiste.context import AppContext
 from standardiste.logs import configure_logging
+from standardiste.practice import ConfigError
 from standardiste.settings import Settings
+from standardiste.speech_models import ModelMissingError, announce_speech_models
+from standardiste.sweeping import sweep_forever
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,16 +42,45 @@ def _preload_voice(context: AppContext) -> None:
     threading.Thread(target=_load, name="voice-preload", daemon=True).start()
 
 
+def _check_speech_models(settings: Settings) -> None:
+    """Refuse to start with unusable speech models: one line saying which and why."""
+    try:
+        announce_speech_models(settings)
+    except ModelMissingError as exc:
+        # A ConfigError: the CLI prints it on one line and exits with status 2.
+        raise ConfigError("speech models", [str(exc)]) from None
+
+
+def serving_app(context: AppContext) -> FastAPI:
+    """The app as a serving instance runs it: with this instance's sweeper for stale calls."""
+    app = create_app(context=context)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        async with inner(running) as state:
+            sweeper = asyncio.create_task(
+                sweep_forever(context.db, context.settings), name="call-sweeper"
+            )
+            try:
+                yield state
+            finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
 def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve the gateway until interrupted (config errors raise before anything listens)."""
+    """Serve the gateway until interrupted (config and model errors raise before it listens)."""
     configure_logging(settings.standardiste_log_level)
     context = build_context(settings)
-    from standardiste.speech_models import announce_speech_models
-
-    announce_speech_models(settings)
+    _check_speech_models(settings)
     _preload_voice(context)
     uvicorn.run(
-        create_app(context=context),
+        serving_app(context),
         host=host or settings.standardiste_host,
         port=port or settings.standardiste_port,
         log_config=None,
@@ -73,7 +111,6 @@ def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[byt
     return subprocess.Popen(command, env=rasa_env(), start_new_session=True)
 
 
-
 def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
     """Terminate a child process, killing it if it does not exit within ``grace`` seconds."""
     if process.poll() is not None:
@@ -90,6 +127,7 @@ def run_all(settings: Settings, *, host: str | None = None, port: int | None = N
     """Start Rasa, then serve the gateway; stopping one stops the other. Returns an exit code."""
     configure_logging(settings.standardiste_log_level)
     context = build_context(settings)  # config errors surface before anything starts
+    _check_speech_models(settings)
     gateway_port = port or settings.standardiste_port
     rasa = start_rasa(settings, gateway_port=gateway_port)
 
@@ -98,12 +136,9 @@ def run_all(settings: Settings, *, host: str | None = None, port: int | None = N
 
     signal.signal(signal.SIGTERM, _on_term)
     try:
-        from standardiste.speech_models import announce_speech_models
-
-        announce_speech_models(settings)
         _preload_voice(context)
         config = uvicorn.Config(
-            create_app(context=context),
+            serving_app(context),
             host=host or settings.standardiste_host,
             port=gateway_port,
             log_config=None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +14,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
 
+def _default_instance() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"[:64]
+
+
 class Settings(BaseSettings):
     """Everything that differs between deployments; secrets never come from files in git."""
 
@@ -20,7 +26,8 @@ class Settings(BaseSettings):
     )
 
     standardiste_config: Path = Field(default=PROJECT_ROOT / "config" / "practice.yaml")
-    database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'standardiste.db'}")
+    # Not in repr: a PostgreSQL URL carries its password.
+    database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'standardiste.db'}", repr=False)
     twilio_auth_token: SecretStr | None = None
     public_base_url: AnyHttpUrl | None = None
     rasa_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5005"))
@@ -35,16 +42,39 @@ class Settings(BaseSettings):
     # Where `standardiste models download` puts the French models and where the engines look.
     vosk_model_path: Path = PROJECT_ROOT / "models" / "vosk-model-small-fr-0.22"
     piper_voice_path: Path = PROJECT_ROOT / "models" / "fr_FR-siwis-medium.onnx"
+    # Vosk's decoding search; unset keeps the model's own (accurate) values. Tighter values
+    # (e.g. max-active 1000, beam 8) halve recognition CPU, so more calls fit on the same
+    # cores; check recognition on real calls before lowering them (docs/benchmarks.md).
+    vosk_max_active: int | None = Field(default=None, ge=50, le=20000)
+    vosk_min_active: int | None = Field(default=None, ge=0, le=5000)
+    vosk_beam: float | None = Field(default=None, ge=3.0, le=30.0)
+    vosk_lattice_beam: float | None = Field(default=None, ge=0.5, le=20.0)
+    # Recognizers warmed at start-up, so the first calls do not pay a fresh recognizer's slow
+    # first utterance; each warm one holds 0.1–0.2 GB. Set it to the lines you expect at once.
+    vosk_warm_recognizers: int = Field(default=4, ge=0, le=64)
     rasa_model_dir: Path = VAR_DIR / "rasa-models"
     rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
     # Seconds the gateway waits for the Rasa server on one message before it falls back.
     rasa_timeout_s: float = 10.0
+    # This gateway instance's name in call records (which instance holds a call's WebSocket).
+    standardiste_instance: str = Field(default_factory=_default_instance, max_length=64)
+    # While a call's WebSocket is open, its instance refreshes the call's heartbeat this often.
+    standardiste_heartbeat_s: float = Field(default=10.0, gt=0)
+    # Every instance sweeps this often for calls whose instance died, and closes those whose
+    # heartbeat is older than the stale delay (or, never streamed, whose ringing is that old).
+    standardiste_sweep_interval_s: float = Field(default=30.0, gt=0)
+    standardiste_stale_after_s: float = Field(default=60.0, gt=0)
+    standardiste_ringing_timeout_s: float = Field(default=120.0, gt=0)
 
     @field_validator(
         "public_base_url",
         "twilio_auth_token",
         "standardiste_api_token",
         "standardiste_secret_key",
+        "vosk_max_active",
+        "vosk_min_active",
+        "vosk_beam",
+        "vosk_lattice_beam",
         mode="before",
     )
     @classmethod

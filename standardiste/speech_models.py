@@ -4,6 +4,10 @@ The French Vosk model and Piper voice come from `standardiste models download`. 
 be had (no internet, as on the build machines), the models that PyPI packages ship are used so the
 assistant still starts: a Korean Vosk model (recognition will not understand French) and an
 American-English Piper voice made to speak French phonemes. This is announced loudly.
+
+A path set explicitly to somewhere else than the default location (``VOSK_MODEL_PATH``,
+``PIPER_VOICE_PATH`` in the environment or `.env`) must exist: a typo there is an error, not a
+silent switch to the stand-ins. Only the default locations, absent, fall back.
 """
 
 from __future__ import annotations
@@ -67,12 +71,21 @@ def check_vosk_dir(path: Path) -> str | None:
     return None
 
 
+_ONNX_FIRST_BYTE = 0x08
+"""An ONNX file is a protobuf ``ModelProto`` whose first field is ``ir_version`` (field 1, a
+varint): its first byte is 0x08. Cheap to check, and a download interrupted into an HTML error
+page or a zero-filled file fails it."""
+
+
 def check_piper_voice(onnx: Path, config: Path) -> str | None:
     """Why a Piper voice is unusable, or None when it looks whole."""
     import json
 
     if not onnx.is_file() or onnx.stat().st_size < 1_000_000:
         return f"{onnx}: missing or truncated voice"
+    with onnx.open("rb") as handle:
+        if handle.read(1) != bytes([_ONNX_FIRST_BYTE]):
+            return f"{onnx}: not an ONNX model (corrupt voice)"
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -82,9 +95,24 @@ def check_piper_voice(onnx: Path, config: Path) -> str | None:
     return None
 
 
+def _explicit_but_absent(settings: Settings, field: str, path: Path) -> str | None:
+    default = Settings.model_fields[field].default
+    # `.env.example` spells out the default location: that is not a choice of another model.
+    chosen = field in settings.model_fields_set and path.resolve() != Path(default).resolve()
+    if chosen and not path.exists():
+        return (
+            f"{field.upper()}={path}: not found; run `standardiste models download`, fix the "
+            "path, or unset it to use the packaged stand-in"
+        )
+    return None
+
+
 def resolve_speech_models(settings: Settings) -> SpeechModels:
     """The models to load; raises `ModelMissingError` with what to do when none can be used."""
     french_vosk = settings.vosk_model_path
+    absent = _explicit_but_absent(settings, "vosk_model_path", french_vosk)
+    if absent:
+        raise ModelMissingError(absent)
     if french_vosk.exists():
         problem = check_vosk_dir(french_vosk)
         if problem:
@@ -99,6 +127,9 @@ def resolve_speech_models(settings: Settings) -> SpeechModels:
             )
         vosk, vosk_fr = packaged, False
     voice = settings.piper_voice_path
+    absent = _explicit_but_absent(settings, "piper_voice_path", voice)
+    if absent:
+        raise ModelMissingError(absent)
     voice_config = voice.with_name(voice.name + ".json")
     if voice.exists():
         problem = check_piper_voice(voice, voice_config)
@@ -117,13 +148,14 @@ def resolve_speech_models(settings: Settings) -> SpeechModels:
     return SpeechModels(vosk, vosk_fr, piper, piper_cfg, piper_fr)
 
 
-def announce_speech_models(settings: Settings) -> SpeechModels | None:
-    """Log which models will be used, loudly when they are not the French ones."""
-    try:
-        models = resolve_speech_models(settings)
-    except ModelMissingError as exc:
-        _LOGGER.error("speech models unusable: %s", exc)
-        return None
+def announce_speech_models(settings: Settings) -> SpeechModels:
+    """Log which models will be used, loudly when they are not the French ones.
+
+    Raises:
+        ModelMissingError: The configured models are missing or corrupt (the gateway must not
+            start: every call would fail).
+    """
+    models = resolve_speech_models(settings)
     if not models.vosk_is_french:
         _LOGGER.warning(
             "FRENCH VOSK MODEL ABSENT: using the packaged Korean model %s; callers will not be "

@@ -37,6 +37,8 @@ class CallEventType(StrEnum):
     TTS_START = "tts-start"
     """The first frame of an answer went out; ``data``: ``latency_s`` from the end of turn
     (or from the start of the stream for the greeting), ``stage``."""
+    RECORDING_CONSENT = "recording-consent"
+    """The caller answered the recording question; ``key``: yes, no, unclear or silence."""
     BARGE_IN = "barge-in"
     """The caller spoke over the assistant; ``data``: ``cleared``, ``stopped``."""
     ERROR = "error"

@@ -22,9 +22,11 @@ from standardiste.context import AppContext
 from standardiste.metrics import WEBHOOK_REJECTED
 from standardiste.privacy import mask_phone
 from telephony.answering_hours import Decision
+from telephony.heartbeat import CallHeartbeat
+from telephony.recording_consent import recording_consent
 from telephony.session import CallSession
 from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
-from telephony.twiml import MEDIA_PATH
+from telephony.twiml import MEDIA_PATH, RESUMED_MODE
 from telephony.voice_modes import Announcement, MessageTaker
 from telephony.voice_service import VoiceService, voice_service
 from telephony.webhooks import get_checker
@@ -74,8 +76,11 @@ async def _conversation(
 ) -> dialogue.Conversation:
     if mode == Decision.ANNOUNCEMENT.value:
         return Announcement(context, call_sid)
-    if mode == Decision.MESSAGE.value:
-        return MessageTaker(context, call_sid=call_sid, caller=caller, prompts=voice.prompts)
+    if mode in (Decision.MESSAGE.value, RESUMED_MODE):
+        return MessageTaker(
+            context, call_sid=call_sid, caller=caller, prompts=voice.prompts,
+            resumed=mode == RESUMED_MODE,
+        )
     for attempt in range(_OPEN_ATTEMPTS):
         try:
             return await dialogue.DialogueSession.open(
@@ -130,6 +135,26 @@ async def media_stream(websocket: WebSocket) -> None:
         "media stream started",
         extra={"call_sid": call_sid, "caller": mask_phone(caller), "mode": mode},
     )
+    settings = context.settings
+    heartbeat = CallHeartbeat(
+        context.db, call_sid, settings.standardiste_instance, settings.standardiste_heartbeat_s
+    )
+    # From here the call is this instance's: if it dies, another one closes the call.
+    async with heartbeat:
+        reason = await _serve_call(websocket, context, frames, start, mode, caller)
+    _LOGGER.info("media stream ended", extra={"call_sid": call_sid, "reason": reason})
+
+
+async def _serve_call(
+    websocket: WebSocket,
+    context: AppContext,
+    frames: AsyncIterator[str | bytes],
+    start: Start,
+    mode: str,
+    caller: str | None,
+) -> str:
+    """The call itself, from the greeting to its end; returns the reason it ended."""
+    call_sid = start.call_sid
     try:
         voice = await voice_service(context)
         practice = await run_in_threadpool(lambda: context.practice)
@@ -138,8 +163,13 @@ async def media_stream(websocket: WebSocket) -> None:
     except Exception:  # nothing can speak to the caller: Twilio goes on to connect-action
         _LOGGER.exception("speech engines unavailable", extra={"call_sid": call_sid})
         await websocket.close(code=1011)
-        return
+        return "speech-unavailable"
     conversation = await _conversation(context, voice, mode, call_sid, caller)
+    # Consent is asked only on calls the assistant converses on (not messages, announcements).
+    assistant = isinstance(conversation, dialogue.DialogueSession)
+    recording = (
+        recording_consent(context, voice.prompts, practice, call_sid) if assistant else None
+    )
 
     async def hang_up() -> None:
         await websocket.close(code=1000)
@@ -154,6 +184,6 @@ async def media_stream(websocket: WebSocket) -> None:
         send=websocket.send_text,
         hang_up=hang_up,
         mode=mode,
+        recording=recording,
     )
-    reason = await session.run(frames)
-    _LOGGER.info("media stream ended", extra={"call_sid": call_sid, "reason": reason})
+    return await session.run(frames)

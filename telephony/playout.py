@@ -21,11 +21,22 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from telephony.codec import FRAME_SECONDS, SAMPLE_RATE
 from telephony.twilio_stream import clear_message, mark_message, media_message
 
 Send = Callable[[str], Awaitable[None]]
+
+
+class PlayoutMonitor(Protocol):
+    """Sees the outbound audio (the call recorder); both methods must return at once."""
+
+    def sent(self, frame: bytes) -> None:
+        """One μ-law frame just went to Twilio."""
+
+    def cleared(self) -> None:
+        """A ``clear`` went to Twilio: the audio it still held will not be heard."""
 
 
 class PlayState(StrEnum):
@@ -117,6 +128,8 @@ class Playout:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._ids = itertools.count(1)
+        self.monitor: PlayoutMonitor | None = None
+        """Set while something (a consented recording) watches the outbound audio."""
 
     @property
     def busy(self) -> bool:
@@ -210,6 +223,8 @@ class Playout:
         cleared = not protected and bool(at_twilio or in_progress)
         if cleared:
             await self._send(clear_message(self._stream_sid))
+            if self.monitor is not None:
+                self.monitor.cleared()
             self._play_end = now
             stopped = [*at_twilio, *stopped]
             for utterance in at_twilio:
@@ -259,6 +274,8 @@ class Playout:
         utterance.frames_sent += 1
         self._play_end = start + len(frame) / SAMPLE_RATE
         await self._send(media_message(self._stream_sid, frame))
+        if self.monitor is not None:
+            self.monitor.sent(frame)
 
     async def _wait(self, seconds: float | None = None) -> None:
         self._wake.clear()

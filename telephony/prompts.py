@@ -33,6 +33,13 @@ class PromptKey(StrEnum):
     OUTSIDE_HOURS_MESSAGE = "outside_hours_message"
     GOODBYE = "goodbye"
     EMERGENCY = "emergency"
+    DROPPED_MESSAGE = "dropped_message"
+    """Opens a new stream after ours dropped mid-call (its instance died): a message is taken."""
+    RECORDING_CONSENT = "recording_consent"
+    """Asked after the disclosure, only when the practice enabled recording."""
+    RECORDING_ACCEPTED = "recording_accepted"
+    RECORDING_DECLINED = "recording_declined"
+    """Said after a no, keys other than 1, silence, or an unclear answer: nothing is recorded."""
 
     @property
     def reply_key(self) -> str:

@@ -12,6 +12,11 @@ the database. Any stage failing becomes an ``error`` event and the caller hears 
 technical-problem prompt before the call ends; the call is never just dropped. At the end
 (the dialogue's goodbye heard, the caller's ``stop``, or a dropped socket) the conversation is
 closed with the reason, which releases holds and leaves unfinished requests in the inbox.
+
+When the practice records calls, the session asks for consent after the disclosure, before the
+dialogue's first question (`telephony.recording_consent`); the dialogue never sees that
+exchange. After a clear yes, a `CallRecorder` taps the inbound frames and the playout's outbound
+ones until the call ends.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from telephony.keypad import Keypad
 from telephony.listening import Listener
 from telephony.playout import Playout, PlayState, Send, Utterance
 from telephony.prompts import PromptKey
+from telephony.recorder import CallRecorder
+from telephony.recording_consent import RecordingConsent, interpret
 from telephony.speaking import ReplySpeaker
 from telephony.stt import Recognizer
 from telephony.tts_piper import PromptAudio
@@ -54,6 +61,13 @@ def _is_emergency(key: str | None) -> bool:
     return key is not None and "emergency" in key
 
 
+def _after_disclosure(replies: Sequence[Reply]) -> int:
+    """Where the recording question goes: after the last reply the caller may not interrupt
+    (the automated-assistant disclosure), else after the whole opening."""
+    last = max((i for i, reply in enumerate(replies) if not reply.interruptible), default=None)
+    return len(replies) if last is None else last + 1
+
+
 class CallSession:
     """One call (see the module docstring); `run` returns the reason it ended."""
 
@@ -70,6 +84,7 @@ class CallSession:
         hang_up: Callable[[], Awaitable[None]],
         mode: str = "assistant",
         observers: Sequence[CallObserver] = (),
+        recording: RecordingConsent | None = None,
     ) -> None:
         params = voice.params
         self.call_sid = call_sid
@@ -96,6 +111,11 @@ class CallSession:
         self._ended = asyncio.Event()
         self._failing = False
         self._hang_up_needed = False
+        self._recording = recording
+        self.recorder: CallRecorder | None = None
+        """The recording, once the caller consented."""
+        self._said: list[Utterance] = []
+        """The utterances of the last answer."""
         self.end_reason: str | None = None
 
     # --- life cycle -------------------------------------------------------------------
@@ -132,6 +152,7 @@ class CallSession:
         await asyncio.gather(*workers, return_exceptions=True)
         await self.playout.close()
         for step, closing in (
+            ("recording-close", self._close_recording),
             ("recognizer-close", self.listener.close),
             ("dialogue-close", lambda: self._conversation.close(reason)),
         ):
@@ -185,6 +206,8 @@ class CallSession:
             event = parse_message(frame)
             if isinstance(event, Media):
                 self.listener.push(event.payload)
+                if self.recorder is not None:
+                    self.recorder.inbound(event.payload)
             elif isinstance(event, Mark):
                 self.playout.on_mark(event.name)
             elif isinstance(event, Dtmf):
@@ -244,7 +267,11 @@ class CallSession:
 
     async def _converse(self) -> None:
         began = time.monotonic()
-        if await self._respond(await self._conversation.start(), began):
+        opening = await self._conversation.start()
+        if self._recording is not None and not opening.ended:
+            opening = await self._ask_consent(self._recording, opening, began)
+            began = time.monotonic()
+        if await self._respond(opening, began):
             return
         while True:
             item = await self._inputs.get()
@@ -262,6 +289,50 @@ class CallSession:
             if await self._respond(result, began):
                 return
 
+    async def _ask_consent(
+        self, recording: RecordingConsent, opening: TurnResult, began: float
+    ) -> TurnResult:
+        """Ask after the disclosure; returns what to say next (the rest of the opening, or
+        the dialogue's answer when the caller's words were not a yes or a no)."""
+        split = _after_disclosure(opening.replies)
+        replies = [*opening.replies[:split], recording.question]
+        await self._respond(TurnResult(replies, expecting=Expecting.CONFIRMATION), began)
+        question = self._said[-1]
+        try:
+            await recording.asked()
+        except Exception:  # a transcript line lost; the call goes on
+            _LOGGER.exception("recording question not stored", extra={"call_sid": self.call_sid})
+        while True:
+            item = await self._inputs.get()
+            consent = interpret(item.kind, item.value)
+            # A yes or a key from before the question began is no answer to it (an "allô, oui"
+            # over the greeting): wait for one. Other words go to the dialogue, as they would.
+            start = question.started_at
+            early = item.kind != "silence" and (start is None or item.at < start)
+            if not early or consent.forward is not None:
+                break
+        self._publish(CallEventType.RECORDING_CONSENT, key=consent.answer.value)
+        try:
+            recorded = await recording.answered(consent) and consent.given
+        except Exception:  # no record of the consent, so no recording
+            _LOGGER.exception("recording consent not stored", extra={"call_sid": self.call_sid})
+            self._publish(CallEventType.ERROR, key="recording-consent-failed")
+            recorded = False
+        if recorded:
+            self.recorder = recording.recorder()
+            self.recorder.start()
+            self.playout.monitor = self.recorder
+        if consent.forward is not None:
+            return await self._conversation.handle_text(consent.forward)
+        rest = [recording.acknowledgement(recorded=recorded), *opening.replies[split:]]
+        return TurnResult(replies=rest, expecting=opening.expecting)
+
+    async def _close_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        self.playout.monitor = None
+        if recorder is not None and await recorder.close() is None:
+            self._publish(CallEventType.ERROR, key="recording-failed")
+
     async def _respond(self, result: TurnResult, began: float) -> bool:
         """Say a turn's answer; True when the call ends with it (after it was heard)."""
         keys = [reply.key for reply in result.replies]
@@ -278,6 +349,7 @@ class CallSession:
         if self._arming is not None:
             self._arming.cancel()
         utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
+        self._said = utterances
         if result.ended:
             await self._until_heard(utterances)
             transfer = result.end is CallEnd.TRANSFER

@@ -73,4 +73,4 @@ class SignatureChecker:
         """True when the `start` message carries this call's token."""
         if not token or not self._token:
             return False
-        return hmac.compare_digest(self.stream_token(call_sid), token)
+        return hmac.compare_digest(self.stream_token(call_sid).encode(), token.encode())

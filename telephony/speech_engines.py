@@ -8,6 +8,7 @@ the result; `build_prompt_audio` then synthesises the fixed prompts.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -18,9 +19,13 @@ from telephony.codec import ulaw_to_pcm16
 from telephony.prompts import Prompts, prompt_values
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
+from telephony.vosk_search import VoskSearch, searched_model
 
+_LOGGER = logging.getLogger(__name__)
 _WARM_UP = "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci."
-_ENGINES: dict[tuple[SpeechModels, VoskParams, PiperParams], SpeechEngines] = {}
+_ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, PiperParams], SpeechEngines] = {}
+SEARCH_VIEWS = "vosk-search"
+"""Folder of the var dir holding tuned views of the Vosk model (`telephony.vosk_search`)."""
 _LOCK = threading.Lock()
 
 
@@ -31,6 +36,17 @@ class SpeechEngines:
     models: SpeechModels
     recognition: VoskEngine
     synthesis: PiperSynthesizer
+    search: VoskSearch
+
+
+def vosk_search(settings: Settings) -> VoskSearch:
+    """The decoding search these settings ask for."""
+    return VoskSearch(
+        max_active=settings.vosk_max_active,
+        min_active=settings.vosk_min_active,
+        beam=settings.vosk_beam,
+        lattice_beam=settings.vosk_lattice_beam,
+    )
 
 
 def load_speech_engines(
@@ -38,7 +54,7 @@ def load_speech_engines(
     *,
     vosk: VoskParams | None = None,
     piper: PiperParams | None = None,
-    prewarm: int = 2,
+    prewarm: int | None = None,
 ) -> SpeechEngines:
     """The engines for these settings, loaded on first use (blocking; thread-safe).
 
@@ -46,20 +62,24 @@ def load_speech_engines(
         settings: Where the French models would be.
         vosk: Recognition threads and pool size.
         piper: Synthesis threads and espeak voice.
-        prewarm: Recognizers created and warmed up ahead of the first calls.
+        prewarm: Recognizers created and warmed up ahead of the first calls (default: the
+            ``vosk_warm_recognizers`` setting).
 
     Raises:
         standardiste.speech_models.ModelMissingError: No usable model.
     """
     models = resolve_speech_models(settings)
-    vosk = vosk or VoskParams()
+    search = vosk_search(settings)
+    prewarm = settings.vosk_warm_recognizers if prewarm is None else prewarm
+    vosk = vosk or VoskParams(max_idle=max(VoskParams.max_idle, prewarm))
     piper = piper or PiperParams(espeak_voice=models.espeak_voice)
-    key = (models, vosk, piper)
+    key = (models, search, vosk, piper)
     with _LOCK:
         engines = _ENGINES.get(key)
         if engines is None:
             synthesis = PiperSynthesizer.load(models.piper_voice, models.piper_config, piper)
-            recognition = VoskEngine(models.vosk_model, vosk)
+            views = settings.standardiste_var_dir / SEARCH_VIEWS
+            recognition = VoskEngine(searched_model(models.vosk_model, search, views), vosk)
             warm_up = b""
             if prewarm:
                 # Our own voice through the phone line: speech-like enough to expand the part
@@ -67,7 +87,11 @@ def load_speech_engines(
                 frames = synthesis.synthesize_frames(_WARM_UP)
                 warm_up = ulaw_to_pcm16(b"".join(frames)).tobytes()
             recognition.prewarm(prewarm, warm_up)
-            engines = SpeechEngines(models, recognition, synthesis)
+            _LOGGER.info(
+                "speech engines loaded: Vosk search %s, %d warm recognizers",
+                search.options or "as the model ships it", prewarm,
+            )
+            engines = SpeechEngines(models, recognition, synthesis, search)
             _ENGINES[key] = engines
         return engines
 

@@ -164,9 +164,14 @@ def _number(message: Mapping[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _decimal(value.strip()):
         return int(value)
     return None
+
+
+def _decimal(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts "²" or "٣", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _parameters(start: Mapping[str, Any]) -> dict[str, str]:
@@ -198,9 +203,9 @@ def _media_format(start: Mapping[str, Any]) -> MediaFormat:
         raise _MalformedError(ProtocolErrorCode.BAD_FIELD, "`start.mediaFormat` is not an object")
     rate = raw.get("sampleRate", MULAW_RATE)
     channels = raw.get("channels", 1)
-    if isinstance(rate, str) and rate.isdigit():
+    if isinstance(rate, str) and _decimal(rate):
         rate = int(rate)
-    if isinstance(channels, str) and channels.isdigit():
+    if isinstance(channels, str) and _decimal(channels):
         channels = int(channels)
     if not isinstance(rate, int) or not isinstance(channels, int):
         raise _MalformedError(ProtocolErrorCode.BAD_FIELD, "`start.mediaFormat` has a bad number")
@@ -310,7 +315,7 @@ def parse_message(frame: str | bytes) -> ParseResult:
         return ProtocolError(ProtocolErrorCode.BINARY_FRAME, "binary frame; Twilio sends JSON text")
     try:
         message = json.loads(frame)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: not Twilio's
         return ProtocolError(ProtocolErrorCode.INVALID_JSON, "frame is not valid JSON")
     if not isinstance(message, dict):
         return ProtocolError(ProtocolErrorCode.NOT_AN_OBJECT, "frame is not a JSON object")

@@ -8,6 +8,9 @@ from telephony.answering_hours import Decision
 
 MEDIA_PATH = "/twilio/media"
 CONNECT_ACTION_PATH = "/twilio/connect-action"
+RESUMED_MODE = "resumed"
+"""The stream mode of a call whose first stream dropped (its instance died): a message is
+taken, after an apology (`telephony.voice_modes.MessageTaker`)."""
 
 
 def connect_stream(
@@ -17,7 +20,7 @@ def connect_stream(
     call_sid: str,
     caller: str | None,
     token: str,
-    mode: Decision,
+    mode: Decision | str,
 ) -> str:
     """`<Connect><Stream>` to our media WebSocket; Twilio asks ``action_url`` what next after.
 
@@ -30,7 +33,7 @@ def connect_stream(
     stream.parameter(name="callSid", value=call_sid)
     stream.parameter(name="caller", value=caller or "")
     stream.parameter(name="token", value=token)
-    stream.parameter(name="mode", value=mode.value)
+    stream.parameter(name="mode", value=mode.value if isinstance(mode, Decision) else mode)
     response.append(connect)
     return str(response)
 

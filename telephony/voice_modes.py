@@ -1,7 +1,9 @@
 """The calls the assistant does not converse on, as `dialogue.Conversation`s the session drives.
 
 - `MessageTaker` (outside hours, ``mode=message``): the closed-practice prompt, then what the
-  caller says becomes an inbox message for the secretariat, then goodbye.
+  caller says becomes an inbox message for the secretariat, then goodbye. With ``resumed``
+  (``mode=resumed``: the call's first stream dropped, its instance died) it opens with an
+  apology instead, and lets go of the slots the first stream held.
 - `Announcement` (``mode=announcement``): the practice's announcement, then the call ends.
 
 Both record their turns and close the call record through `transcripts`' public face, like the
@@ -14,6 +16,7 @@ import datetime as dt
 
 from starlette.concurrency import run_in_threadpool
 
+import agenda
 import transcripts
 from dialogue import CallEnd, Expecting, Reply, TurnResult
 from standardiste.context import AppContext
@@ -60,9 +63,16 @@ class MessageTaker(_Recorded):
     """Implements `dialogue.Conversation` for the outside-hours message mode."""
 
     def __init__(
-        self, context: AppContext, *, call_sid: str, caller: str | None, prompts: Prompts
+        self,
+        context: AppContext,
+        *,
+        call_sid: str,
+        caller: str | None,
+        prompts: Prompts,
+        resumed: bool = False,
     ) -> None:
         super().__init__(context, call_sid)
+        self._resumed = resumed
         self._caller = caller
         self._prompts = prompts
         self._silences = 0
@@ -78,7 +88,8 @@ class MessageTaker(_Recorded):
 
     async def start(self) -> TurnResult:
         """The closed-practice prompt; the caller's answer may take pauses (dictation window)."""
-        reply = await self._prompt(PromptKey.OUTSIDE_HOURS_MESSAGE)
+        opening = PromptKey.DROPPED_MESSAGE if self._resumed else PromptKey.OUTSIDE_HOURS_MESSAGE
+        reply = await self._prompt(opening)
         return TurnResult(replies=[reply], expecting=Expecting.NAME)
 
     async def handle_text(self, text: str) -> TurnResult:
@@ -111,7 +122,30 @@ class MessageTaker(_Recorded):
 
     async def close(self, reason: str) -> None:
         """Close the call record (outcome ``message`` when one was left)."""
+        if self._resumed:
+            await run_in_threadpool(self._release_and_note)
         await self._end_call("message" if self._left else reason)
+
+    def _release_and_note(self) -> None:
+        # The first stream's holds (its instance died before releasing them); and the
+        # outcome the connect action noted ("dropped") gives way to what happened after.
+        with self._context.db.session() as session:
+            agenda.release_holds(session, self._call_sid)
+            if self._left:
+                transcripts.set_outcome(session, call_sid=self._call_sid, outcome="message")
+        if not self._left:
+            # Gone without a message: what was said before the drop still reaches the inbox.
+            settings = self._context.settings
+            transcripts.write_durably(
+                self._context.db,
+                transcripts.spool_for(settings.standardiste_var_dir,
+                                      settings.standardiste_instance),
+                transcripts.message_write(
+                    self._call_sid, transcripts.MessageKind.CALLBACK,
+                    transcripts.CallerIdentity(callback_number=self._caller),
+                    {"reason": "dropped"}, with_said=True,
+                ),
+            )
 
     async def _leave(self, kind: transcripts.MessageKind, details: dict[str, str]) -> None:
         identity = transcripts.CallerIdentity(callback_number=self._caller)

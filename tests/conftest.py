@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from dialogue.rasa_server import (
     ensure_model,
     rasa_env,
     server_command,
+    wait_until_ready,
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
@@ -123,19 +123,12 @@ def rasa_server(
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{rasa_port}"
-    deadline = time.monotonic() + 180
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"rasa exited; see {tmp / 'rasa.log'}")
-            try:
-                if httpx.get(f"{url}/status", timeout=2).json().get("model_file"):
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rasa did not start in time; see {tmp / 'rasa.log'}")
-            time.sleep(0.5)
+        try:
+            # Generous: a loaded 2-core machine has taken over three minutes to load TensorFlow.
+            wait_until_ready(url, process, timeout=420)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; see {tmp / 'rasa.log'}") from exc
         yield url
     finally:
         process.terminate()

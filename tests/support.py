@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -72,3 +75,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_rasa(
+    settings: Settings, gateway_port: int, timeout: float = 300.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A Rasa server as `standardiste run` starts it (port of ``RASA_URL``, tracker under the
+    var folder, actions on the gateway at ``gateway_port``), stopped on exit."""
+    from dialogue.rasa_server import wait_until_ready
+    from standardiste.server import start_rasa, stop_process
+
+    process = start_rasa(settings, gateway_port=gateway_port)
+    try:
+        wait_until_ready(settings.rasa_base, process, timeout=timeout)
+        yield process
+    finally:
+        stop_process(process)

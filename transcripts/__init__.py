@@ -8,6 +8,7 @@ from transcripts.calls import conversation_clock as conversation_clock
 from transcripts.calls import end_call as end_call
 from transcripts.calls import get_call as get_call
 from transcripts.calls import open_call as open_call
+from transcripts.calls import open_call_once as open_call_once
 from transcripts.calls import record_status as record_status
 from transcripts.calls import set_outcome as set_outcome
 from transcripts.inbox import leave_message as leave_message
@@ -17,6 +18,8 @@ from transcripts.inbox import set_message_status as set_message_status
 from transcripts.labels_fr import kind_label as kind_label
 from transcripts.labels_fr import status_label as status_label
 from transcripts.labels_fr import urgency_label as urgency_label
+from transcripts.liveness import beat as beat
+from transcripts.liveness import claim_call as claim_call
 from transcripts.models import Call as Call
 from transcripts.models import CallStatus as CallStatus
 from transcripts.models import InboxMessage as InboxMessage
@@ -26,11 +29,27 @@ from transcripts.models import Speaker as Speaker
 from transcripts.models import TranscriptsBase
 from transcripts.models import Turn as Turn
 from transcripts.models import Urgency as Urgency
+from transcripts.recordings import existing_recording as existing_recording
+from transcripts.recordings import partial_path as partial_recording_path
+from transcripts.recordings import record_consent as record_consent
+from transcripts.recordings import recording_path as recording_path
 from transcripts.retention import purge_expired as purge_expired
+from transcripts.spool import UNREACHABLE as DATABASE_UNREACHABLE
+from transcripts.spool import PendingWrite as PendingWrite
+from transcripts.spool import Spool as Spool
+from transcripts.spool import end_write as end_write
+from transcripts.spool import message_write as message_write
+from transcripts.spool import outcome_write as outcome_write
+from transcripts.spool import spool_for as spool_for
+from transcripts.spool import turn_write as turn_write
+from transcripts.spool import write_durably as write_durably
 from transcripts.summaries import CallerIdentity as CallerIdentity
 from transcripts.summaries import build_summary as build_summary
 from transcripts.summaries import masked_number as masked_number
+from transcripts.sweeper import SweptCall as SweptCall
+from transcripts.sweeper import close_stale_calls as close_stale_calls
 from transcripts.turns import add_turn as add_turn
+from transcripts.turns import caller_words as caller_words
 from transcripts.turns import list_turns as list_turns
 from transcripts.turns import transcript_lines as transcript_lines
 from transcripts.web import router as web_router
@@ -38,35 +57,54 @@ from transcripts.web import router as web_router
 metadata = TranscriptsBase.metadata
 
 __all__ = [
+    "DATABASE_UNREACHABLE",
     "Call",
     "CallStatus",
     "CallerIdentity",
     "InboxMessage",
     "MessageKind",
     "MessageStatus",
+    "PendingWrite",
     "Speaker",
+    "Spool",
+    "SweptCall",
     "Turn",
     "Urgency",
     "add_turn",
+    "beat",
     "build_summary",
+    "caller_words",
+    "claim_call",
+    "close_stale_calls",
     "conversation_clock",
     "end_call",
+    "end_write",
+    "existing_recording",
     "get_call",
     "kind_label",
     "leave_message",
     "list_messages",
     "list_turns",
     "masked_number",
+    "message_write",
     "messages_for_call",
     "metadata",
     "open_call",
+    "open_call_once",
+    "outcome_write",
+    "partial_recording_path",
     "purge_expired",
+    "record_consent",
     "record_status",
+    "recording_path",
     "router",
     "set_message_status",
     "set_outcome",
+    "spool_for",
     "status_label",
     "transcript_lines",
+    "turn_write",
     "urgency_label",
     "web_router",
+    "write_durably",
 ]

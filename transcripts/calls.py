@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from transcripts.models import Call, CallStatus
@@ -26,21 +27,70 @@ def open_call(
 
     ``simulated_start`` lets a chat try-out pretend to happen at another moment.
     """
-    existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if existing is not None:
-        return existing
-    call = Call(
+    call, _created = open_call_once(
+        session,
         call_sid=call_sid,
         caller=caller,
         called=called,
         answered_by=answered_by,
         channel=channel,
-        status=CallStatus.RINGING.value,
         simulated_start=simulated_start,
     )
-    session.add(call)
-    session.flush()
     return call
+
+
+def open_call_once(
+    session: Session,
+    *,
+    call_sid: str,
+    caller: str | None,
+    called: str | None,
+    answered_by: str,
+    channel: str = "voice",
+    simulated_start: dt.datetime | None = None,
+) -> tuple[Call, bool]:
+    """Like `open_call`, and whether this call created the record.
+
+    Two requests with one CallSid may race (Twilio retrying a webhook that was slow, two
+    instances behind a load balancer): the insert is ``ON CONFLICT DO NOTHING`` on the unique
+    CallSid, so exactly one creates the record and the other reads it, on SQLite as on
+    PostgreSQL, with no integrity error to catch.
+
+    Returns:
+        The record and True when it was created here.
+    """
+    existing = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if existing is not None:
+        return existing, False
+    values = {
+        "call_sid": call_sid,
+        "caller": caller,
+        "called": called,
+        "answered_by": answered_by,
+        "channel": channel,
+        "status": CallStatus.RINGING.value,
+        "simulated_start": simulated_start,
+    }
+    statement = (
+        _insert(session).values(values)
+        .on_conflict_do_nothing(index_elements=[Call.call_sid])
+        .returning(Call.id)
+    )
+    # No row back when another request's insert won (rowcount is not reliable here).
+    created = session.execute(statement).first() is not None
+    call = session.scalars(
+        select(Call).where(Call.call_sid == call_sid).execution_options(populate_existing=True)
+    ).one()
+    return call, created
+
+
+def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(Call)
+    if dialect == "sqlite":
+        return sqlite.insert(Call)
+    raise NotImplementedError(f"calls on {dialect}: SQLite and PostgreSQL only")
 
 
 def record_status(
@@ -101,6 +151,8 @@ def end_call(session: Session, *, call_sid: str, outcome: str | None = None) -> 
 def conversation_clock(call: Call, now: dt.datetime | None = None) -> dt.datetime:
     """The conversation's "now" (UTC): real time, or the simulated start plus time elapsed."""
     now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:  # SQLite gives back naive UTC datetimes
+        now = now.replace(tzinfo=dt.UTC)
     if call.simulated_start is None:
         return now
     started = call.started_at if call.started_at.tzinfo else call.started_at.replace(tzinfo=dt.UTC)

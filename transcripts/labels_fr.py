@@ -51,6 +51,7 @@ CALLBACK_REASONS: dict[str, str] = {
     "silence": "appelant silencieux",
     "dropped": "appel interrompu",
     "technical": "incident technique",
+    "no_stream": "appel resté sans réponse (incident technique)",
 }
 
 EMERGENCY_CATEGORIES: dict[str, str] = {

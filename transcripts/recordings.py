@@ -1,7 +1,9 @@
 """Where call recordings live: one WAV per call under ``<var>/recordings/``.
 
 Recording is off unless the practice enables it (``recording.enabled``) and the caller agrees;
-whoever writes a recording uses `recording_path`, and the retention purge deletes the files.
+the caller's answer goes into the call record (`record_consent`), whoever writes a recording
+uses `recording_path` (and `partial_path` while the call lasts), and the retention purge
+deletes the files, finished or not.
 """
 
 from __future__ import annotations
@@ -9,7 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from transcripts.calls import get_call
+
 RECORDINGS_FOLDER = "recordings"
+PARTIAL_SUFFIX = ".part"
+"""A recording still being written (or left behind by a crash) is ``<CallSid>.wav.part``."""
 _SAFE_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -38,3 +46,26 @@ def existing_recording(var_dir: Path, call_sid: str | None) -> Path | None:
     except ValueError:
         return None
     return path if path.is_file() else None
+
+
+def partial_path(var_dir: Path, call_sid: str) -> Path:
+    """Where a call's recording is written until the call ends (then renamed in one step).
+
+    Raises:
+        ValueError: the call id could escape the folder.
+    """
+    final = recording_path(var_dir, call_sid)
+    return final.with_name(final.name + PARTIAL_SUFFIX)
+
+
+def record_consent(session: Session, *, call_sid: str, consent: bool) -> bool:
+    """Store the caller's answer to the recording question (False unless a clear yes).
+
+    Returns:
+        False when the call record is unknown.
+    """
+    call = get_call(session, call_sid)
+    if call is None:
+        return False
+    call.recording_consent = consent
+    return True

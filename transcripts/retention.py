@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from standardiste.context import AppContext
 from standardiste.practice import Retention
 from transcripts.models import Call, InboxMessage, Turn
-from transcripts.recordings import recording_path, recordings_dir
+from transcripts.recordings import PARTIAL_SUFFIX, recording_path, recordings_dir
 
 _LOGGER = logging.getLogger(__name__)
 MAX_RECORDING_DAYS = 183
@@ -87,7 +87,8 @@ def _delete_recordings(var_dir: Path, purged_sids: list[str], cutoff: dt.datetim
             doomed.add(recording_path(var_dir, sid))
     folder = recordings_dir(var_dir)
     if folder.is_dir():
-        for path in folder.glob("*.wav"):
+        # Unfinished files too: a crash mid-call leaves a ``.wav.part`` behind.
+        for path in (*folder.glob("*.wav"), *folder.glob(f"*.wav{PARTIAL_SUFFIX}")):
             with contextlib.suppress(FileNotFoundError):
                 if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < cutoff:
                     doomed.add(path)

@@ -62,6 +62,16 @@ def list_turns(session: Session, call_sid: str) -> list[Turn]:
     return list(session.scalars(statement))
 
 
+def caller_words(session: Session, call_sid: str) -> list[str]:
+    """What the caller said in a call, in order (silences left out): the request as heard,
+    for a message left when nothing better was understood."""
+    return [
+        turn.text
+        for turn in list_turns(session, call_sid)
+        if turn.speaker == Speaker.CALLER.value and turn.text.strip()
+    ]
+
+
 def transcript_lines(turns: list[Turn]) -> list[dict[str, str | None]]:
     """Turns as plain data for the API and the inbox."""
     return [

@@ -117,6 +117,7 @@ def test_the_action_endpoint_gives_actions_the_app_context(
     assert message["address"] == "12 rue des Tilleuls, 69003 Lyon"
 
 
-def test_every_action_is_listed_for_rasa(client: TestClient) -> None:
-    names = {a["name"] for a in client.get("/dialogue/actions").json()}
+def test_every_action_is_listed_for_rasa(client: TestClient, context: AppContext) -> None:
+    token = action_token(context.settings)
+    names = {a["name"] for a in client.get("/dialogue/actions", params={"token": token}).json()}
     assert {"action_book", "validate_booking_form", "action_submit_renewal"} <= names

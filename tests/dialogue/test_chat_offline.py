@@ -98,7 +98,9 @@ def test_rasa_down_gives_a_french_fallback_and_a_callback_message(client: TestCl
     assert body["ended"] is True
     [message] = inbox(client)
     assert message["kind"] == "callback"
-    assert message["details"] == {"reason": "technical"}
+    assert message["details"] == {
+        "reason": "technical", "said": ["je voudrais renouveler mon ordonnance"]
+    }
     assert "incident technique" in message["summary"]
 
 

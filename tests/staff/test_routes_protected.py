@@ -9,7 +9,7 @@ from tests.support import API_TOKEN
 
 # Public on purpose (docs/staff-web.md, "What is public"): health and metrics for monitoring,
 # Twilio's webhooks (they check Twilio's signature instead), the login page, static files.
-PUBLIC = {"/healthz", "/metrics", "/login"}
+PUBLIC = {"/healthz", "/login"}
 SIGNED = {"/twilio/voice", "/twilio/status", "/twilio/connect-action"}
 # Protected by their own secret instead: the iCalendar feed (a token in its URL) and Rasa's
 # action endpoint (not in the schema; the token Rasa presents, tested in tests/dialogue).
@@ -59,6 +59,6 @@ def test_no_docs_pages_that_load_scripts_from_a_cdn(web: TestClient) -> None:
 
 def test_public_routes(web: TestClient) -> None:
     assert web.get("/login").status_code == 200
-    assert web.get("/metrics").status_code == 200
+    assert web.get("/metrics").status_code == 401  # local scraper or token: tests/security
     assert web.get("/static/staff/htmx.min.js").status_code == 200
     assert web.get("/healthz").status_code in (200, 503)

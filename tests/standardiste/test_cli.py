@@ -42,6 +42,9 @@ def _fresh_settings():
 
 def test_db_upgrade_then_doctor_reports_each_check(tmp_path: Path) -> None:
     env = _env(tmp_path)
+    # At their default locations, absent models fall back to the packaged stand-ins (a path set
+    # elsewhere must exist: tests/faults/test_model_files.py).
+    del env["VOSK_MODEL_PATH"], env["PIPER_VOICE_PATH"]
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     result = runner.invoke(app, ["doctor"], env=env)
     out = result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support import PUBLIC_BASE, call_params, sign
+from tests.support import API_TOKEN, PUBLIC_BASE, call_params, sign
 
 
 def test_healthz_is_503_when_rasa_is_down(client: TestClient) -> None:
@@ -22,6 +22,6 @@ def test_metrics_count_calls(client: TestClient) -> None:
         data=params,
         headers={"X-Twilio-Signature": sign(f"{PUBLIC_BASE}/twilio/voice", params)},
     )
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {API_TOKEN}"}).text
     assert "standardiste_calls_total{" in text
     assert "standardiste_turn_latency_seconds_bucket" in text or "standardiste_turn_latency" in text

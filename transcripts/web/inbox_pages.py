@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import agenda
 import staff
 from standardiste.context import AppContext
-from standardiste.deps import ContextDep
+from standardiste.deps import ContextDep, RowId
 from transcripts import inbox_workflow as workflow
 from transcripts.labels_fr import KIND_LABELS, kind_label, status_label, urgency_label
 from transcripts.models import InboxMessage, MessageKind, MessageStatus
@@ -144,7 +144,7 @@ def _appointment(context: AppContext, session: Session, appointment_id: int | No
 
 @router.get("/{message_id}")
 def message_page(
-    message_id: int, request: Request, context: ContextDep, current: staff.PageSession
+    message_id: RowId, request: Request, context: ContextDep, current: staff.PageSession
 ) -> Response:
     """One message: summary, caller, callback link, transcript, recording, appointment."""
     with context.db.session() as session:
@@ -190,7 +190,7 @@ def _found(message: InboxMessage | None) -> None:
 
 @router.post("/{message_id}/assign")
 def assign(
-    message_id: int,
+    message_id: RowId,
     context: ContextDep,
     current: staff.PageSession,
     assignee: Annotated[str, Form(max_length=120)] = "",
@@ -204,7 +204,7 @@ def assign(
 
 @router.post("/{message_id}/note")
 def annotate(
-    message_id: int,
+    message_id: RowId,
     context: ContextDep,
     current: staff.PageSession,
     note: Annotated[str, Form(max_length=workflow.NOTE_MAX)] = "",
@@ -217,7 +217,7 @@ def annotate(
 
 @router.post("/{message_id}/status")
 def change_status(
-    message_id: int,
+    message_id: RowId,
     context: ContextDep,
     current: staff.PageSession,
     new_status: Annotated[MessageStatus, Form(alias="status")],
@@ -233,7 +233,7 @@ def change_status(
 
 
 @router.get("/{message_id}/recording")
-def recording(message_id: int, context: ContextDep, current: staff.PageSession) -> Response:
+def recording(message_id: RowId, context: ContextDep, current: staff.PageSession) -> Response:
     """The call's recording (WAV), when one exists."""
     with context.db.session() as session:
         message = workflow.get_message(session, message_id)

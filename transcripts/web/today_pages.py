@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 import agenda
 import staff
-from standardiste.deps import ContextDep
+from standardiste.deps import ContextDep, RowId
 from transcripts.web import labels_fr
 from transcripts.web.rendering import templates
 
@@ -76,7 +76,7 @@ def today_page(
 
 @router.post("/patients/{patient_id}/verify")
 def verify_patient(
-    patient_id: int,
+    patient_id: RowId,
     context: ContextDep,
     current: staff.PageSession,
     last_name: Annotated[str, Form(max_length=120)] = "",

@@ -1,0 +1,84 @@
+"""The local cluster's shape: how many gateways, and the loopback ports of every process."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from standardiste.settings import VAR_DIR
+
+
+class ClusterSettings(BaseSettings):
+    """``STANDARDISTE_CLUSTER_*`` from the environment or `.env` (see `.env.example`).
+
+    Gateway ``i`` (from 1) listens on ``gateway_port + i - 1`` and is named ``gw<i>``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="STANDARDISTE_CLUSTER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    gateways: int = Field(default=2, ge=1, le=16)
+    port: int = 8080
+    """Where nginx, the load balancer, listens (the address the reverse proxy or tunnel uses)."""
+    gateway_port: int = 8101
+    rasa_port: int = 5006
+    postgres_port: int = 5433
+    redis_port: int = 6380
+    dir: Path = VAR_DIR / "cluster"
+    """PostgreSQL's data, Redis's, nginx's, the generated Procfile and configs, the logs."""
+
+    @classmethod
+    def on_free_ports(cls, folder: Path, *, gateways: int = 2) -> ClusterSettings:
+        """A cluster in ``folder`` on ports nobody uses now (tests, benchmarks); no `.env`."""
+        return cls(
+            _env_file=None,
+            gateways=gateways,
+            port=_free_port(),
+            gateway_port=_free_ports(gateways),
+            rasa_port=_free_port(),
+            postgres_port=_free_port(),
+            redis_port=_free_port(),
+            dir=folder,
+        )
+
+    def gateway_ports(self) -> dict[str, int]:
+        """Each gateway's instance name and port, in order."""
+        return {f"gw{i + 1}": self.gateway_port + i for i in range(self.gateways)}
+
+    @property
+    def base_url(self) -> str:
+        """The load balancer's address."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def rasa_url(self) -> str:
+        """The Rasa server's address."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports nobody listens on."""
+    for _ in range(50):
+        first = _free_port()
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")

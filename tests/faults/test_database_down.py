@@ -1,0 +1,144 @@
+"""The database unreachable for a few seconds (PostgreSQL stopped mid-conversation): the caller
+hears the technical-problem reply, nothing raises, what was said waits in the instance's spool,
+and once the database is back the sweeper loop's replay writes it, exactly once.
+
+The module runs its own PostgreSQL server (the shared one must stay up for other tests), stopped
+with ``pg_ctl`` and started again on the same data and port; the gateway's pool (pre-ping)
+reconnects by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import transcripts
+from dialogue import DialogueSession
+from standardiste.app import build_context, create_app
+from standardiste.context import AppContext
+from standardiste.migrate import upgrade
+from standardiste.sweeping import replay_spool
+from tests.postgres import PostgresServer
+from tests.support import API_TOKEN, CALLER, make_settings
+
+pytestmark = pytest.mark.postgres
+STAFF = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[PostgresServer, str]]:
+    """This module's PostgreSQL server (kept on disk across stops) and its migrated database."""
+    # Under /tmp itself: the server's account must reach it (pytest's folders are private).
+    root = Path(tempfile.mkdtemp(prefix="standardiste-pg-down-"))
+    pg = PostgresServer(root)
+    try:
+        pg.start()
+        url = pg.create_database("standardiste_down")
+        upgrade(url)
+        yield pg, url
+    finally:
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, server: tuple[PostgresServer, str]) -> Iterator[AppContext]:
+    """An app context on the module's PostgreSQL database, with its own var folder."""
+    context = build_context(make_settings(tmp_path, database_url=server[1]))
+    yield context
+    context.db.dispose()
+    if not server[0].accepts_connections():  # a failed test must not leave it down
+        server[0].start()
+
+
+def _messages(context: AppContext, call_sid: str) -> list[transcripts.InboxMessage]:
+    with context.db.session() as session:
+        return transcripts.messages_for_call(session, call_sid)
+
+
+def _caller_turns(context: AppContext, call_sid: str) -> list[str]:
+    with context.db.session() as session:
+        return transcripts.caller_words(session, call_sid)
+
+
+def _spool(context: AppContext) -> transcripts.Spool:
+    settings = context.settings
+    return transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+
+
+def test_a_chat_turn_while_the_database_is_down_answers_503_and_loses_nothing(
+    gateway: AppContext, server: tuple[PostgresServer, str]
+) -> None:
+    pg, _url = server
+    words = "je voudrais un rendez-vous demain matin"
+    with TestClient(create_app(context=gateway), base_url="http://testserver") as client:
+        started = client.post("/api/chat", json={"caller": CALLER}, headers=STAFF)
+        assert started.status_code == 201
+        session_id = started.json()["session_id"]
+        pg.stop()
+        reply = client.post(f"/api/chat/{session_id}", json={"text": words}, headers=STAFF)
+        assert reply.status_code == 503
+        assert reply.headers["retry-after"] == "5"
+        body = reply.json()
+        assert [r["key"] for r in body["replies"]] == ["utter_technical_problem"]
+        assert body["ended"] is True
+    assert [w.op for w in _spool(gateway).pending()] == ["turn", "message", "turn", "end"]
+    pending = _spool(gateway).pending()
+    pg.start()
+    assert replay_spool(gateway.db, gateway.settings) == 4
+    assert _spool(gateway).pending() == []
+    # Replayed again (a crash between the writes and the spool's rewrite): still once.
+    _spool(gateway).append(*pending)
+    assert replay_spool(gateway.db, gateway.settings) == 4
+    [message] = _messages(gateway, session_id)
+    assert message.kind == "callback" and message.callback_number == CALLER
+    assert message.details == {"reason": "technical", "said": [words]}
+    assert _caller_turns(gateway, session_id) == [words]
+    with gateway.db.session() as session:
+        call = transcripts.get_call(session, session_id)
+        assert call is not None and call.ended_at is not None and call.outcome == "error"
+
+
+def test_a_voice_turn_while_the_database_is_down_is_spooled_then_replayed(
+    gateway: AppContext, server: tuple[PostgresServer, str]
+) -> None:
+    pg, _url = server
+    call_sid = "CA" + uuid.uuid4().hex
+    words = "je voudrais renouveler mon ordonnance"
+
+    async def call() -> list[str | None]:
+        conversation = await DialogueSession.open(
+            gateway, conversation_id=call_sid, caller=CALLER, channel="voice"
+        )
+        await conversation.start()
+        await asyncio.to_thread(pg.stop)
+        result = await conversation.handle_text(words)
+        assert result.ended
+        await conversation.close("ended")  # nothing raises with the database away
+        assert conversation.database_down
+        return [r.key for r in result.replies]
+
+    assert asyncio.run(call()) == ["utter_technical_problem"]
+    spooled = _spool(gateway).pending()
+    # The caller's turn, the callback message, the reply and the end, at least.
+    assert {"turn", "message", "end"} <= {w.op for w in spooled}
+    pg.start()
+    assert replay_spool(gateway.db, gateway.settings) == len(spooled)
+    assert _spool(gateway).pending() == []
+    [message] = _messages(gateway, call_sid)
+    assert message.kind == "callback" and message.callback_number == CALLER
+    assert message.details == {"reason": "technical", "said": [words]}
+    with gateway.db.session() as session:
+        call_record = transcripts.get_call(session, call_sid)
+        turns = transcripts.list_turns(session, call_sid)
+    assert call_record is not None and call_record.ended_at is not None
+    assert [t.key for t in turns if t.speaker == "assistant"][-1] == "utter_technical_problem"
+    assert _caller_turns(gateway, call_sid) == [words]
+    assert replay_spool(gateway.db, gateway.settings) == 0
