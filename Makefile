@@ -8,6 +8,9 @@ RASA_VENV := .venv-rasa
 STAMPS := var/stamps
 BIN := $(VENV)/bin
 PIP_VERSION := 24.3.1
+# Two pytest workers: much of the suite waits (real-time audio, Rasa, subprocesses), and the
+# tests of the shared Rasa server stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
 # Debian packages the tests need: PostgreSQL (agenda concurrency), Chromium (staff pages).
 APT_TEST_PACKAGES := postgresql postgresql-contrib chromium redis-server nginx
 # Debian packages the local cluster runs (`make run-cluster`, docs/deployment.md).
@@ -77,7 +80,7 @@ lint: $(BIN)/.installed
 test: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/python -m benchmarks

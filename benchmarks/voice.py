@@ -92,13 +92,15 @@ def _cpu_s(pid: int) -> float:
 def _thread_cpu_s() -> dict[str, float]:
     """This process's CPU seconds by kind of thread (recognition, synthesis, the rest)."""
     tick = os.sysconf("SC_CLK_TCK")
+    # Python 3.11 does not name OS threads: map the executors' thread names by native id.
+    names = {t.native_id: t.name for t in threading.enumerate()}
     kinds: dict[str, float] = {"vosk": 0.0, "piper": 0.0, "other": 0.0}
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         try:
-            name = (task / "comm").read_text().strip()
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the thread ended meanwhile
+        name = names.get(int(task.name), "")
         kind = next((k for k in ("vosk", "piper") if name.startswith(k)), "other")
         kinds[kind] += (int(fields[11]) + int(fields[12])) / tick
     return kinds

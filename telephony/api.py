@@ -113,8 +113,11 @@ def connect_action(
     number = practice.answering.transfer_number
     if call is not None and call.outcome == "transferred" and number:
         return Response(twiml.transfer(number), media_type=_XML)
+    # Twilio also asks after the caller hung up (CallStatus completed): nobody to resume.
+    line_open = params.get("CallStatus", "in-progress") == "in-progress"
     if (
-        call is not None
+        line_open
+        and call is not None
         and call.ended_at is None
         and call.status == transcripts.CallStatus.IN_PROGRESS.value
         and call.outcome is None

@@ -144,7 +144,9 @@ class _Line:
         self.first_audio_after: float | None = None
         self.heard_since: float | None = None
         self.closed = False
-        """The gateway closed the stream."""
+        """The stream is closed (by either side)."""
+        self.closed_by_gateway = False
+        """The gateway closed the stream (Twilio then runs the ``<Connect>`` action)."""
         self.drained = asyncio.Event()
         """Set when the caller's queued speech has all gone out."""
         self.began = time.monotonic()
@@ -171,8 +173,12 @@ class _Line:
     async def receive(self) -> None:
         try:
             await self._receive()
+        except ConnectionClosed:
+            pass  # the gateway closed the socket without a closing handshake
         finally:
             self.closed = True
+        # Not reached when the caller's side cancels this task (after its own hang-up).
+        self.closed_by_gateway = True
 
     async def _receive(self) -> None:
         async for raw in self.ws:
@@ -316,14 +322,15 @@ async def simulate_call(
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
             # Twilio runs <Connect action> when our side ended the stream, not after a hang-up.
-            ended_by_gateway = line.closed
+            ended_by_gateway = line.closed_by_gateway
         call.close_code = ws.close_code
         call.lines.append((line.at(), "call", f"closed ({call.close_code})"))
         if ended_by_gateway:
             action = f"{base}{CONNECT_ACTION_PATH}"
-            signature = sign(config.auth_token, action, params)
+            in_call = {**params, "CallStatus": "in-progress"}
+            signature = sign(config.auth_token, action, in_call)
             after = await http.post(
-                CONNECT_ACTION_PATH, data=params, headers={"X-Twilio-Signature": signature}
+                CONNECT_ACTION_PATH, data=in_call, headers={"X-Twilio-Signature": signature}
             )
             call.next_twiml = after.text
     return call

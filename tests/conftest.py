@@ -156,3 +156,14 @@ def postgres_url() -> Iterator[str]:
         yield url
     finally:
         server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, keep every test of the shared Rasa server on one worker.
+
+    The suite runs on two workers (`make test`); a session fixture is per worker, so without
+    this each would start its own Rasa (over a minute of CPU on these two cores).
+    """
+    for item in items:
+        if "rasa_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("rasa"))

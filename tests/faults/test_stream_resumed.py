@@ -123,3 +123,16 @@ def test_a_call_closed_properly_is_not_resumed(gateway: LiveGateway) -> None:
             transcripts.end_call(session, call_sid=call_sid, outcome="completed")
         answer = _post(http, "/twilio/connect-action", call_params(call_sid))
     assert "<Hangup" in answer.text and "<Stream" not in answer.text
+
+
+def test_a_caller_who_hung_up_is_not_resumed(gateway: LiveGateway) -> None:
+    # Twilio asks the action URL after a hang-up too, with CallStatus completed: the stream
+    # stopped because the line is gone, not because an instance died.
+    with httpx.Client(base_url=gateway.url, timeout=60) as http:
+        call_sid = _call_left_by_a_dead_instance(gateway, http)
+        answer = _post(http, "/twilio/connect-action",
+                       call_params(call_sid, CallStatus="completed"))
+    assert "<Hangup" in answer.text and "<Stream" not in answer.text
+    with gateway.context.db.session() as session:
+        call = transcripts.get_call(session, call_sid)
+    assert call is not None and call.outcome is None  # left for the sweeper and status callback
