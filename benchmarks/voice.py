@@ -12,25 +12,31 @@ Figures:
 - voice-to-voice: the end of the caller's speech → the first audio back, as the caller hears
   it (includes the 0.6 s end-of-turn silence window), p50/p95;
 - greeting: ``start`` → first audio;
-- concurrency: calls at once (ramped) while every turn stays under 1.5 s voice-to-voice,
-  with the gateway's CPU (by kind of thread) and memory per call, Rasa's CPU and the callers'.
+- concurrency: lines busy at once (ramped; see `Pattern`) while every turn stays under 1.5 s
+  voice-to-voice, with the gateway's CPU (by kind of thread) and memory per call, Rasa's CPU
+  and the callers'; then the same number of calls in a surge.
 
 Each Vosk decoding search of `SEARCHES` is ramped in turn. Run with
-``python -m benchmarks voice``; about ten minutes on two cores.
+``python -m benchmarks voice``; about twenty minutes on two cores.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +57,7 @@ from standardiste.practice import AnsweringMode
 from standardiste.settings import PROJECT_ROOT, Settings
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
-from telephony.simulator import CallerTurn, SimulatedCall, Twilio, simulate_call
+from telephony.simulator import CallerTurn, Twilio, simulate_call
 from telephony.speech_engines import load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.voice_service import VoiceService
@@ -65,7 +71,9 @@ SENTENCES = (
     "Oui, c'est bien ça.",
 )
 SINGLE_CALLS = 3
-LEVELS = (3, 5, 8, 12, 16, 20, 25)
+LEVELS = (8, 12, 16, 20, 25, 30)
+STEADY_WINDOW_S = 40.0
+"""How long new calls are measured once all lines are busy."""
 TURNS_PER_CALL = 3
 TURN_LIMIT_S = 1.5
 SEARCHES: dict[str, dict[str, Any]] = {
@@ -132,39 +140,122 @@ def _ms(values: list[float]) -> dict[str, float]:
     }
 
 
-async def _callers(
-    config: Twilio, turns: list[CallerTurn], count: int, one_by_one: bool
-) -> list[SimulatedCall]:
-    async def one(index: int) -> SimulatedCall:
-        if not one_by_one:
-            await asyncio.sleep(random.uniform(0, 3.0))
-        mine = [turns[(index + k) % len(turns)] for k in range(TURNS_PER_CALL)]
-        return await simulate_call(config, mine, end="stop")
+class Pattern(StrEnum):
+    """How the simulated calls are placed."""
 
-    if one_by_one:
-        return [await one(i) for i in range(count)]
-    return list(await asyncio.gather(*(one(i) for i in range(count))))
+    ONE_BY_ONE = "one by one"
+    """Calls one after another: the unloaded latency."""
+    STEADY = "steady"
+    """N lines busy at once, each calling back to back, their calls spread evenly over one
+    call's length: what N calls at once means on a practice's lines (measured: the calls that
+    started once all N lines were busy)."""
+    SURGE = "surge"
+    """N calls answered within 3 s and following the same script in step: the worst case,
+    every caller speaking and waiting at the same moments."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One simulated call, as the callers' process saw it."""
+
+    call_sid: str
+    measured: bool
+    greeting_s: float | None
+    turns_s: list[float | None]
+    duration_s: float
+
+
+async def _place(
+    config: Twilio, turns: list[CallerTurn], count: int, pattern: Pattern, call_s: float, out: Any
+) -> list[Placed]:
+    began = time.monotonic()
+    out.send(began)  # the gateway's side samples CPU over the window from this origin
+    rotation = itertools.count()
+
+    async def one(measured: bool) -> Placed:
+        first = next(rotation)
+        mine = [turns[(first + k) % len(turns)] for k in range(TURNS_PER_CALL)]
+        call = await simulate_call(config, mine, end="stop")
+        duration = call.lines[-1][0] if call.lines else 0.0
+        return Placed(call.call_sid, measured, call.greeting_latency_s,
+                      call.turn_latencies_s, duration)
+
+    if pattern is Pattern.ONE_BY_ONE:
+        return [await one(True) for _ in range(count)]
+    if pattern is Pattern.SURGE:
+        async def surging() -> Placed:
+            await asyncio.sleep(random.uniform(0, 3.0))
+            return await one(True)
+        return list(await asyncio.gather(*(surging() for _ in range(count))))
+    full_at, stop_at = _window(count, call_s)
+
+    async def line(index: int) -> list[Placed]:
+        await asyncio.sleep(index * call_s / count)
+        placed = []
+        # Calls go on past the window so the last measured calls still share the lines.
+        while (at := time.monotonic() - began) < stop_at + call_s:
+            placed.append(await one(full_at <= at <= stop_at))
+        return placed
+
+    lines = await asyncio.gather(*(line(i) for i in range(count)))
+    return [p for placed in lines for p in placed]
+
+
+def _window(count: int, call_s: float) -> tuple[float, float]:
+    """When all ``count`` lines are busy, and when the measured calls stop starting."""
+    full_at = call_s * (count - 1) / count
+    return full_at, full_at + STEADY_WINDOW_S
 
 
 def _caller_process(
-    config: Twilio, turns: list[CallerTurn], count: int, one_by_one: bool, out: Any
+    config: Twilio, turns: list[CallerTurn], count: int, pattern: Pattern, call_s: float,
+    out: Any,
 ) -> None:
-    calls = asyncio.run(_callers(config, turns, count, one_by_one))
-    out.send([(c.greeting_latency_s, c.turn_latencies_s, c.clears, c.keys) for c in calls])
+    out.send(asyncio.run(_place(config, turns, count, pattern, call_s, out)))
+
+
+class _Sample:
+    """CPU and memory of the gateway (this process, by kind of thread) and Rasa at one instant."""
+
+    def __init__(self, rasa_pid: int) -> None:
+        me = os.getpid()
+        self.at = time.monotonic()
+        self.cpu, self.rasa = _cpu_s(me), _cpu_s(rasa_pid)
+        self.threads, self.rss = _thread_cpu_s(), _rss_mb(me)
 
 
 def _run_callers(
-    config: Twilio, turns: list[CallerTurn], count: int, one_by_one: bool = False
-) -> list[Any]:
+    config: Twilio, turns: list[CallerTurn], count: int, pattern: Pattern, call_s: float,
+    rasa_pid: int,
+) -> tuple[list[Placed], _Sample, _Sample, float]:
+    """Place the calls from a child process; sample CPU over the measured part.
+
+    Returns:
+        The calls, the samples at the start and end of the measured part, and the callers'
+        CPU seconds per second over the whole run.
+    """
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_caller_process, args=(config, turns, count, one_by_one, send)
+        target=_caller_process, args=(config, turns, count, pattern, call_s, send)
     )
+    callers0, wall0 = _children_cpu_s(), time.monotonic()
     child.start()
-    results: list[Any] = receive.recv()
+    began: float = receive.recv()
+    first = _Sample(rasa_pid)
+    if pattern is Pattern.STEADY:
+        full_at, stop_at = _window(count, call_s)
+        time.sleep(max(0.0, began + full_at - time.monotonic()))
+        first = _Sample(rasa_pid)
+        time.sleep(max(0.0, began + stop_at - time.monotonic()))
+        last = _Sample(rasa_pid)
+    placed: list[Placed] = receive.recv()
+    if pattern is not Pattern.STEADY:
+        last = _Sample(rasa_pid)
     child.join(timeout=60)
-    return results
+    # The child is reaped by now: its CPU is in RUSAGE_CHILDREN.
+    callers = (_children_cpu_s() - callers0) / (time.monotonic() - wall0)
+    return placed, first, last, callers
 
 
 class _Events:
@@ -193,7 +284,7 @@ def _server_side(events: list[CallEvent]) -> dict[str, Any]:
         "processing_end_of_turn_to_first_frame": _ms(first),
         "stt_final": _ms(stt),
         "dialogue": _ms(dialogue),
-        "errors": sum(1 for e in events if e.type is CallEventType.ERROR),
+        "errors": dict(Counter(e.key or "?" for e in events if e.type is CallEventType.ERROR)),
     }
 
 
@@ -212,37 +303,40 @@ def _level(
     count: int,
     events: _Events,
     rasa_pid: int,
-    one_by_one: bool = False,
+    pattern: Pattern,
+    call_s: float = 0.0,
 ) -> dict[str, Any]:
     events.take()
     load = os.getloadavg()[0]
-    me = os.getpid()
-    cpu0, rasa0, rss0, began = _cpu_s(me), _cpu_s(rasa_pid), _rss_mb(me), time.monotonic()
-    threads0, callers0 = _thread_cpu_s(), _children_cpu_s()
-    results = _run_callers(config, turns, count, one_by_one)
-    wall = time.monotonic() - began
-    count = 1 if one_by_one else count
-    cpu, rasa_cpu, rss = _cpu_s(me) - cpu0, _cpu_s(rasa_pid) - rasa0, _rss_mb(me)
-    threads = {k: round((v - threads0[k]) / wall, 2) for k, v in _thread_cpu_s().items()}
-    # The caller process is reaped by the time `_run_callers` returns: its CPU is counted.
-    callers = round((_children_cpu_s() - callers0) / wall, 2)
-    v2v = [t for _, lat, _, _ in results for t in lat if t is not None]
-    missing = sum(1 for _, lat, _, _ in results for t in lat if t is None)
-    greetings = [g for g, _, _, _ in results if g is not None]
+    rss0 = _rss_mb(os.getpid())
+    placed, first, last, callers = _run_callers(config, turns, count, pattern, call_s, rasa_pid)
+    measured = [p for p in placed if p.measured]
+    sids = {p.call_sid for p in measured}
+    wall = max(1e-6, last.at - first.at)
+    at_once = 1 if pattern is Pattern.ONE_BY_ONE else count
+    threads = {k: round((v - first.threads[k]) / wall, 2) for k, v in last.threads.items()}
+    cpu = (last.cpu - first.cpu) / wall
+    v2v = [t for p in measured for t in p.turns_s if t is not None]
+    missing = sum(1 for p in measured for t in p.turns_s if t is None)
+    greetings = [p.greeting_s for p in measured if p.greeting_s is not None]
     return {
-        "calls": count,
+        "calls": at_once,
+        "pattern": str(pattern),
+        "measured_calls": len(measured),
+        "placed_calls": len(placed),
+        "call_s": round(statistics.median(p.duration_s for p in measured), 1) if measured else 0,
         "load_before": round(load, 2),
         "voice_to_voice": _ms(v2v),
         "unanswered_turns": missing,
         "greeting": _ms(greetings),
-        **_server_side(events.take()),
-        "gateway_cores": round(cpu / wall, 2),
-        "gateway_cores_per_call": round(cpu / wall / count, 3),
-        "rasa_cores": round(rasa_cpu / wall, 2),
+        **_server_side([e for e in events.take() if e.call_sid in sids]),
+        "gateway_cores": round(cpu, 2),
+        "gateway_cores_per_call": round(cpu / at_once, 3),
+        "rasa_cores": round((last.rasa - first.rasa) / wall, 2),
         "gateway_threads_cores": threads,
-        "callers_cores": callers,
-        "gateway_rss_mb": round(rss),
-        "rss_growth_mb_per_call": round(max(0.0, rss - rss0) / count, 1),
+        "callers_cores": round(callers, 2),
+        "gateway_rss_mb": round(last.rss),
+        "rss_growth_mb_per_call": round(max(0.0, last.rss - rss0) / at_once, 1),
         "all_turns_under_limit": missing == 0 and bool(v2v) and max(v2v) <= TURN_LIMIT_S,
     }
 
@@ -307,7 +401,7 @@ def main() -> dict[str, Any]:
 def _ramp(
     settings: Settings, context: AppContext, events: _Events, twilio: Twilio, rasa_pid: int
 ) -> dict[str, Any]:
-    """One decoding search: engines loaded, one call at a time, then calls at once, ramped."""
+    """One decoding search: engines loaded, one call at a time, N lines busy (ramped), a surge."""
     started = time.monotonic()
     engines = load_speech_engines(settings, vosk=VoskParams(max_idle=max(LEVELS)), prewarm=2)
     voice = VoiceService(engines.recognition, engines.synthesis)
@@ -318,26 +412,33 @@ def _ramp(
     turns = _caller_turns(voice)
     print(f"voice/search {engines.search.options or 'as shipped'}: engines loaded in "
           f"{load_s:.1f} s", flush=True)
-    _run_callers(twilio, turns, 1)  # warm-up: Rasa's first actions, cached replies
-    events.take()
-    single = _level(twilio, turns, SINGLE_CALLS, events, rasa_pid, one_by_one=True)
+    _run_callers(twilio, turns, 1, Pattern.ONE_BY_ONE, 0.0, rasa_pid)  # Rasa's first actions
+    single = _level(twilio, turns, SINGLE_CALLS, events, rasa_pid, Pattern.ONE_BY_ONE)
     _print_level(single)
+    call_s = single["call_s"]
     ramp = []
     for count in LEVELS:
         _warm(voice, turns, count)
-        figures = _level(twilio, turns, count, events, rasa_pid)
+        figures = _level(twilio, turns, count, events, rasa_pid, Pattern.STEADY, call_s)
         ramp.append(figures)
         _print_level(figures)
-        if figures["voice_to_voice"]["p50_ms"] > 1500 or figures["unanswered_turns"]:
+        if figures["voice_to_voice"]["p50_ms"] > 1000 * TURN_LIMIT_S or figures["unanswered_turns"]:
             break  # past saturation: more calls only take longer
+        if len(ramp) >= 2 and not any(r["all_turns_under_limit"] for r in ramp[-2:]):
+            break
+    passing = [level["calls"] for level in ramp if level["all_turns_under_limit"]]
+    best = max(passing) if passing else (1 if single["all_turns_under_limit"] else 0)
+    surge_count = max(best, LEVELS[0])
+    _warm(voice, turns, surge_count)
+    surge = _level(twilio, turns, surge_count, events, rasa_pid, Pattern.SURGE)
+    _print_level(surge)
     engines.recognition.shutdown()
-    passing = [level["calls"] for level in (single, *ramp) if level["all_turns_under_limit"]]
-    best = max(passing) if passing else 0
     print(f"voice/calls at once with every turn ≤ {TURN_LIMIT_S} s: {best}", flush=True)
     return {
         "engines_load_s": round(load_s, 1),
         "one_call": single,
         "ramp": ramp,
+        "surge": surge,
         "max_calls_all_turns_under_1_5_s": best,
     }
 
@@ -351,13 +452,15 @@ def _print_level(level: dict[str, Any]) -> None:
     v2v, proc = level["voice_to_voice"], level["processing_end_of_turn_to_first_frame"]
     threads = level["gateway_threads_cores"]
     print(
-        f"voice/{level['calls']} calls: voice-to-voice p50 {v2v['p50_ms']} p95 {v2v['p95_ms']} "
+        f"voice/{level['calls']} calls ({level['pattern']}, {level['measured_calls']} measured "
+        f"of {level['placed_calls']}, call {level['call_s']} s): voice-to-voice p50 "
+        f"{v2v['p50_ms']} p95 {v2v['p95_ms']} "
         f"max {v2v['max_ms']} ms; processing p50 {proc['p50_ms']} p95 {proc['p95_ms']} ms; "
         f"stt final p95 {level['stt_final']['p95_ms']} ms; greeting p50 "
         f"{level['greeting']['p50_ms']} ms; unanswered {level['unanswered_turns']}; gateway "
         f"{level['gateway_cores']} cores (vosk {threads['vosk']}, piper {threads['piper']}, "
         f"other {threads['other']}), rasa {level['rasa_cores']}, callers "
-        f"{level['callers_cores']}; rss {level['gateway_rss_mb']} MB",
+        f"{level['callers_cores']}; rss {level['gateway_rss_mb']} MB; errors {level['errors']}",
         flush=True,
     )
 
@@ -366,10 +469,12 @@ def _row(level: dict[str, Any]) -> str:
     v2v, proc = level["voice_to_voice"], level["processing_end_of_turn_to_first_frame"]
     threads = level["gateway_threads_cores"]
     return (
-        f"| {level['calls']} | {proc['p50_ms']} / {proc['p95_ms']} | {v2v['p50_ms']} / "
+        f"| {level['calls']} {level['pattern']} | {level['measured_calls']} | "
+        f"{proc['p50_ms']} / {proc['p95_ms']} | {v2v['p50_ms']} / "
         f"{v2v['p95_ms']} / {v2v['max_ms']} | {level['greeting']['p50_ms']} | "
         f"{level['stt_final']['p50_ms']} / {level['stt_final']['p95_ms']} | "
-        f"{level['dialogue']['p50_ms']} | {level['unanswered_turns']} | "
+        f"{level['dialogue']['p50_ms']} / {level['dialogue']['p95_ms']} | "
+        f"{level['unanswered_turns']} | "
         f"{level['gateway_cores']} ({level['gateway_cores_per_call']}) | "
         f"{threads['vosk']} / {threads['piper']} / {threads['other']} | {level['rasa_cores']} | "
         f"{level['callers_cores']} | {level['gateway_rss_mb']} | "
@@ -386,7 +491,7 @@ def _limit(name: str, search: dict[str, Any]) -> str:
     threads = level["gateway_threads_cores"]
     busy = level["gateway_cores"] + level["rasa_cores"] + level["callers_cores"]
     return (
-        f"- Search {name}, {level['calls']} calls: {busy:.2f} of 2 cores busy (gateway "
+        f"- Search {name}, {level['calls']} lines busy: {busy:.2f} of 2 cores busy (gateway "
         f"{level['gateway_cores']}: recognition {threads['vosk']}, synthesis {threads['piper']}, "
         f"event loop and the rest {threads['other']}; Rasa {level['rasa_cores']}; the simulated "
         f"callers {level['callers_cores']}), recognizer finalisation p95 "
@@ -404,32 +509,42 @@ def _write_docs(results: dict[str, Any]) -> None:
         f"({TURNS_PER_CALL} turns per call, French sentences said by the real voice).",
         "Processing = the gateway's end-of-turn decision → its first outbound frame; "
         "voice-to-voice = end of the caller's speech → first audio heard (includes the 0.6 s "
-        "end-of-turn window). Times in ms (p50 / p95 / max). Cores: the gateway process (per "
-        "call), split into its recognition / synthesis / other threads, the Rasa server and the "
-        "callers' process. Before each level the recognizer pool holds one warm recognizer per "
-        "call. \"load before\": the machine's 1-minute load average as the level started. "
-        "Each Vosk decoding search (`VOSK_MAX_ACTIVE`, `VOSK_BEAM`, see `.env.example`) is "
-        "ramped separately; the first row of each table is "
-        f"{SINGLE_CALLS} calls one after another.",
+        "end-of-turn window). Times in ms (p50 / p95, and max for voice-to-voice).",
+        "",
+        f"Rows: *one by one* = {SINGLE_CALLS} calls one after another. *N steady* = N lines "
+        "busy at once, each placing calls back to back, the lines' calls spread evenly over one "
+        "call's length (as calls arrive on a practice's lines); only the calls that started "
+        f"once all N lines were busy are measured, over {STEADY_WINDOW_S:.0f} s, and the lines "
+        "stay busy until those calls end. CPU and memory are sampled over that window. *N "
+        "surge* = N calls answered within 3 s that follow the same script in step (every "
+        "caller speaks and waits at the same moments): the worst case, at the steady ceiling.",
+        "",
+        "Cores: the gateway process (per call), split into its recognition / synthesis / "
+        "other threads, the Rasa server and the callers' process. Before each level the "
+        "recognizer pool holds one warm recognizer per call. \"load before\": the machine's "
+        "1-minute load average as the level started. Each Vosk decoding search "
+        "(`VOSK_MAX_ACTIVE`, `VOSK_BEAM`, see `.env.example`) is ramped separately.",
         "",
     ]
     for name, search in results["searches"].items():
         lines += [
             f"### Search: {name}",
             "",
-            "| calls | processing | voice-to-voice | greeting | stt final p50 / p95 | dialogue "
-            "| unanswered | gateway cores (per call) | vosk / piper / other | Rasa cores "
-            "| callers cores | gateway RSS MB | all turns ≤ 1.5 s | load before |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| calls | measured | processing | voice-to-voice | greeting | stt final "
+            "| dialogue | unanswered | gateway cores (per call) | vosk / piper / other "
+            "| Rasa cores | callers cores | gateway RSS MB | all turns ≤ 1.5 s | load before |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             _row(search["one_call"]),
             *(_row(level) for level in search["ramp"]),
+            _row(search["surge"]),
             "",
-            f"Calls at once with every turn ≤ 1.5 s: **{search['max_calls_all_turns_under_1_5_s']}"
-            f"**. Engines + prompts load: {search['engines_load_s']} s.",
+            f"Calls at once (steady) with every turn ≤ 1.5 s: "
+            f"**{search['max_calls_all_turns_under_1_5_s']}**. Engines + prompts load: "
+            f"{search['engines_load_s']} s.",
             "",
         ]
     lines += [
-        "Where the ceiling is, at the first level that missed the 1.5 s bound:",
+        "Where the ceiling is, at the first steady level that missed the 1.5 s bound:",
         "",
         *(_limit(name, search) for name, search in results["searches"].items()),
         "",

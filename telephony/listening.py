@@ -3,8 +3,9 @@
 `Listener.push` runs on the event loop for every inbound payload and costs a few microseconds
 per frame (μ-law table, webrtcvad, the pure `TurnDetector`). Audio for the recognizer goes
 through a queue to `Listener.run`, which awaits the recognizer's worker threads, so a slow
-decode never holds up the socket. Outside an utterance frames only fill the pre-roll: Vosk's
-CPU goes to the caller's words, not to line noise or the echo of our own voice.
+decode never holds up the socket; what queued meanwhile is handed over in one piece. Outside
+an utterance frames only fill the pre-roll: Vosk's CPU goes to the caller's words, not to line
+noise or the echo of our own voice.
 
 What the listener finds goes one way, to a `ListenerSink` (the call session): speech started
 (barge-in), partial words, an utterance's text with the time its turn ended, silence timeouts.
@@ -89,9 +90,9 @@ class Listener:
     async def run(self) -> None:
         """Feed the recognizer until cancelled (the session runs this as a task)."""
         while True:
-            pcm = await self._audio.get()
-            if pcm == _END:
-                text = await self._recognizer.finish()
+            pcm, ends = await self._next_audio()
+            if ends:
+                text = await self._recognizer.finish(pcm)
                 self._sink.utterance(text, self._ended_at.pop(0))
                 continue
             update = await self._recognizer.feed(pcm)
@@ -108,6 +109,19 @@ class Listener:
                 and self.turns.on_final(update.final) is TurnEvent.END_OF_TURN
             ):
                 self._end_utterance()
+
+    async def _next_audio(self) -> tuple[bytes, bool]:
+        """All the audio waiting, up to and including an end of utterance (then True).
+
+        When decoding lags (many calls at once on few cores), the frames that queued meanwhile
+        go to the recognizer in one hand-over instead of one per batch, so a call catches up
+        in one wait for a worker thread rather than one wait per 100 ms of audio.
+        """
+        chunks = [await self._audio.get()]
+        while chunks[-1] != _END and not self._audio.empty():
+            chunks.append(self._audio.get_nowait())
+        ends = chunks[-1] == _END
+        return b"".join(chunks[:-1] if ends else chunks), ends
 
     def set_dictating(self, dictating: bool) -> None:
         """Use the longer silence window (date of birth, number, name being dictated)."""

@@ -32,8 +32,12 @@ class Recognizer(Protocol):
         """
         ...
 
-    async def finish(self) -> str:
-        """End the current utterance: its whole text (possibly empty). Ready for the next one."""
+    async def finish(self, pcm: bytes = b"") -> str:
+        """End the current utterance with its last audio (8 kHz 16-bit PCM, possibly none).
+
+        Returns:
+            The utterance's whole text (possibly empty). The recognizer is ready for the next one.
+        """
         ...
 
     async def close(self) -> None:

@@ -56,8 +56,9 @@ class ScriptedRecognizer:
         shown = min(len(words), int(seconds / self._seconds_per_word))
         return RecognitionUpdate(partial=" ".join(words[:shown]))
 
-    async def finish(self) -> str:
+    async def finish(self, pcm: bytes = b"") -> str:
         """The next scripted transcript when audio was fed, else empty text."""
+        self._fed_bytes += len(pcm)
         if self._fed_bytes == 0:
             return ""
         self._fed_bytes = 0

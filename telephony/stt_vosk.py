@@ -10,6 +10,11 @@ Costs that shape this module (voice-costs V1–V13):
 - Decoding releases the GIL, so feeding runs in a dedicated thread pool and scales across cores;
   the event loop only buffers. Audio is handed over in ~100 ms batches: Vosk decodes in nnet
   batches anyway, and one thread hop per 20 ms frame per call would be needless loop work.
+- What the caller waits for is the end of an utterance, not the decoding of its middle. So
+  finalisation has its own threads (it never queues behind other calls' batches) and the feeding
+  threads run at a lower CPU priority: when many calls speak at once, their decoding falls a
+  little behind (and catches up in one piece, see `telephony.listening`), while the event loop,
+  synthesis and finalisation keep their turn on the cores.
 - The recognizer takes Twilio's 8 kHz as is when the model allows upsampling (see
   `telephony.codec` for why); otherwise each call resamples with a `StreamResampler`.
 """
@@ -17,6 +22,7 @@ Costs that shape this module (voice-costs V1–V13):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -74,8 +80,12 @@ class VoskParams:
     """How recognition runs."""
 
     workers: int = max(4, 2 * (os.cpu_count() or 1))
-    """Threads decoding for all calls. Decoding holds no GIL; more threads than cores only
-    let one call's slow batch not hold the others back."""
+    """Threads decoding calls' audio as it comes. Decoding holds no GIL; more threads than cores
+    only let one call's slow batch not hold the others back."""
+    final_workers: int = 2
+    """Threads finishing utterances (the decoding a caller waits for), apart from the feeding."""
+    feed_niceness: int = 5
+    """How much lower the feeding threads' CPU priority is (Linux ``nice``; 0 for the same)."""
     max_idle: int = 8
     """Warm recognizers kept for the next calls; each holds 0.1–0.2 GB once warm (V11)."""
     batch_seconds: float = 0.1
@@ -101,7 +111,13 @@ class VoskEngine:
         self.stats = PoolStats()
         self._idle: list[vosk.KaldiRecognizer] = []
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(self.params.workers, thread_name_prefix="vosk")
+        self._executor = ThreadPoolExecutor(
+            self.params.workers, thread_name_prefix="vosk", initializer=_lower_priority,
+            initargs=(self.params.feed_niceness,),
+        )
+        self._final_executor = ThreadPoolExecutor(
+            self.params.final_workers, thread_name_prefix="vosk-final"
+        )
 
     def acquire(self) -> vosk.KaldiRecognizer:
         """A recognizer from the pool, or a new one (blocking: ~80 ms; call from a thread)."""
@@ -150,8 +166,13 @@ class VoskEngine:
 
     @property
     def executor(self) -> ThreadPoolExecutor:
-        """The recognition threads."""
+        """The threads decoding audio as it comes."""
         return self._executor
+
+    @property
+    def final_executor(self) -> ThreadPoolExecutor:
+        """The threads finishing utterances."""
+        return self._final_executor
 
     async def open(self) -> VoskRecognition:
         """A streaming recognizer for one call (pooled; see `VoskRecognition`)."""
@@ -165,6 +186,14 @@ class VoskEngine:
     def shutdown(self) -> None:
         """Stop the worker threads (process exit)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._final_executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _lower_priority(niceness: int) -> None:
+    """Lower the calling thread's CPU priority (Linux: ``nice`` applies per thread)."""
+    if niceness > 0:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 def _text(result_json: str, key: str) -> str:
@@ -206,15 +235,17 @@ class VoskRecognition:
             self._segments.append(update.final)
         return update
 
-    async def finish(self) -> str:
-        """Decode what is buffered, close the utterance, return all its text."""
+    async def finish(self, pcm: bytes = b"") -> str:
+        """Decode the utterance's last audio and what is buffered, close it, return its text."""
         if self._resampler:
-            self._buffer += self._resampler.flush()
+            self._buffer += self._resampler.push(pcm) + self._resampler.flush()
+        else:
+            self._buffer += pcm
         data = bytes(self._buffer)
         self._buffer.clear()
         async with self._lock:
             loop = asyncio.get_running_loop()
-            last = await loop.run_in_executor(self._engine.executor, self._finalize, data)
+            last = await loop.run_in_executor(self._engine.final_executor, self._finalize, data)
         segments = [*self._segments, last]
         self._segments.clear()
         return " ".join(s for s in segments if s)

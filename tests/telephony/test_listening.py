@@ -1,0 +1,139 @@
+"""The listener on real speech and the real Vosk model, when decoding lags behind the line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from telephony.codec import pcm16_to_ulaw
+from telephony.listening import Listener
+from telephony.stt_vosk import VoskEngine, VoskRecognition
+from tests.telephony.conftest import line_noise
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.started = 0
+        self.utterances: list[tuple[str, float]] = []
+        self.done = asyncio.Event()
+
+    def speech_started(self) -> None:
+        self.started += 1
+
+    def partial(self, text: str) -> None:
+        pass
+
+    def utterance(self, text: str, turn_ended_at: float) -> None:
+        self.utterances.append((text, turn_ended_at))
+        self.done.set()
+
+    def silence_timeout(self) -> None:
+        pass
+
+
+@pytest.fixture
+def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
+    """Every piece of audio handed to a worker thread: (``feed``/``finish``, bytes)."""
+    seen: list[tuple[str, int]] = []
+    accept, finalize = VoskRecognition._accept, VoskRecognition._finalize
+
+    def spy_accept(self: VoskRecognition, data: bytes) -> object:
+        seen.append(("feed", len(data)))
+        return accept(self, data)
+
+    def spy_finalize(self: VoskRecognition, data: bytes) -> str:
+        seen.append(("finish", len(data)))
+        return finalize(self, data)
+
+    monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
+    monkeypatch.setattr(VoskRecognition, "_finalize", spy_finalize)
+    yield seen
+
+
+def _utterance(speech: bytes) -> bytes:
+    """Speech between quiet line noise, long enough after it for the end-of-turn window (μ-law)."""
+    pcm = line_noise(0.4) + speech + line_noise(1.2)
+    return bytes(pcm16_to_ulaw(np.frombuffer(pcm, dtype=np.int16)))
+
+
+async def _listen(engine: VoskEngine, ulaw: bytes, *, lagging: bool) -> _Sink:
+    """Push the call's audio (all at once when ``lagging``, else paced) and wait for the text."""
+    sink = _Sink()
+    listener = Listener(await engine.open(), sink)
+    if lagging:
+        # The whole utterance arrives while decoding has not started yet.
+        listener.push(ulaw)
+        task = asyncio.create_task(listener.run())
+    else:
+        task = asyncio.create_task(listener.run())
+        for i in range(0, len(ulaw), 160):
+            listener.push(ulaw[i : i + 160])
+            await asyncio.sleep(0.002)
+    try:
+        await asyncio.wait_for(sink.done.wait(), timeout=60)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await listener.close()
+    return sink
+
+
+def test_audio_queued_while_decoding_lags_goes_over_in_one_piece(
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[tuple[str, int]]
+) -> None:
+    sink = asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=True))
+    assert sink.started == 1
+    [(text, _)] = sink.utterances
+    assert text.strip()
+    # One hand-over for everything queued (the end of the turn included), not one per 100 ms.
+    assert [kind for kind, _ in hand_overs] == ["finish"]
+    [(_, pcm_bytes)] = hand_overs
+    assert pcm_bytes > len(spoken[0])  # the speech, its pre-roll and the end-of-turn window
+
+
+def test_paced_audio_is_decoded_as_it_comes(
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[tuple[str, int]]
+) -> None:
+    sink = asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
+    [(text, _)] = sink.utterances
+    assert text.strip()
+    kinds = [kind for kind, _ in hand_overs]
+    assert kinds[-1] == "finish"
+    assert kinds.count("feed") >= 10  # ~100 ms batches while the caller speaks
+
+
+def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
+    vosk_engine: VoskEngine, spoken: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str, int]] = []
+    accept, finalize = VoskRecognition._accept, VoskRecognition._finalize
+
+    def where() -> tuple[str, int]:
+        tid = threading.get_native_id()
+        return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, tid)
+
+    def spy_accept(self: VoskRecognition, data: bytes) -> object:
+        seen.append(("feed", *where()))
+        return accept(self, data)
+
+    def spy_finalize(self: VoskRecognition, data: bytes) -> str:
+        seen.append(("finish", *where()))
+        return finalize(self, data)
+
+    monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
+    monkeypatch.setattr(VoskRecognition, "_finalize", spy_finalize)
+    asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    feeds = [(name, nice) for kind, name, nice in seen if kind == "feed"]
+    finishes = [(name, nice) for kind, name, nice in seen if kind == "finish"]
+    assert feeds and finishes
+    lower = min(19, ours + vosk_engine.params.feed_niceness)
+    assert all(name.startswith("vosk_") and nice == lower for name, nice in feeds)
+    assert all(name.startswith("vosk-final") and nice == ours for name, nice in finishes)
