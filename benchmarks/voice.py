@@ -17,7 +17,7 @@ Figures:
   and the callers'; then the same number of calls in a surge.
 
 Each Vosk decoding search of `SEARCHES` is ramped in turn. Run with
-``python -m benchmarks voice``; about twenty minutes on two cores.
+``python -m benchmarks voice``; about forty minutes on two cores.
 """
 
 from __future__ import annotations
@@ -549,7 +549,7 @@ def _write_docs(results: dict[str, Any]) -> None:
         *(_limit(name, search) for name, search in results["searches"].items()),
         "",
     ]
-    section = "\n".join(lines)
+    section = "\n".join(lines) + "\n"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
     pattern = re.compile(r"^## Voice\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
