@@ -23,7 +23,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import statistics
 import tempfile
 import threading
 import time
@@ -38,9 +37,10 @@ import psycopg
 
 import cluster
 import telephony
+from benchmarks._figures import latency_ms, write_section
 from standardiste.app import build_context
 from standardiste.practice import AnsweringMode
-from standardiste.settings import PROJECT_ROOT, Settings
+from standardiste.settings import Settings
 
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)
 TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105
@@ -51,7 +51,6 @@ WAVES = (8, 16, 32)
 MIXED_TEXT = 16
 VOICE_CALLS = 3
 GATEWAYS = 2
-DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 PREFERENCES = ("jeudi matin", "le plus tôt possible", "mardi après-midi", "lundi matin",
                "vendredi", "jeudi après-midi")
 CHOICES = ("le 1er", "le 2ème", "le 3ème")
@@ -136,20 +135,6 @@ def _converse(base: str, conv: Conversation) -> Conversation:
     return conv
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
-def _ms(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50_ms": round(statistics.median(values) * 1000) if values else 0,
-        "p95_ms": round(_pct(values, 0.95) * 1000),
-        "max_ms": round(max(values) * 1000) if values else 0,
-    }
-
-
 # --- CPU per process, from /proc -------------------------------------------------------------
 
 def _stat(pid: int) -> tuple[int, float] | None:
@@ -221,7 +206,7 @@ def _summary(convs: list[Conversation], cores: dict[str, float], wall: float,
         spread.update(conv.upstreams)
     return {
         "conversations": len(convs),
-        "turns": _ms([t for c in convs for t in c.latencies]),
+        "turns": latency_ms([t for c in convs for t in c.latencies]),
         "booked": sum(c.booked for c in convs),
         "errors": sum(len(c.errors) for c in convs),
         "wall_s": round(wall, 1),
@@ -341,9 +326,9 @@ def main() -> dict[str, Any]:
         latencies = [t for call in calls for t in call.turn_latencies_s if t is not None]
         mixed_figures["voice"] = {
             "calls": len(calls),
-            "voice_to_voice": _ms(latencies),
+            "voice_to_voice": latency_ms(latencies),
             "unanswered_turns": sum(t is None for c in calls for t in c.turn_latencies_s),
-            "greeting": _ms([c.greeting_latency_s for c in calls
+            "greeting": latency_ms([c.greeting_latency_s for c in calls
                              if c.greeting_latency_s is not None]),
         }
         _print_wave(f"{MIXED_TEXT} at once + {VOICE_CALLS} calls", mixed_figures)
@@ -453,12 +438,7 @@ def _write_docs(results: dict[str, Any]) -> None:
         ceiling,
         "",
     ]
-    section = "\n".join(lines)
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Cluster\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
-
+    write_section("Cluster", lines)
 
 run = main
 

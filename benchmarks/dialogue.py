@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from benchmarks._figures import free_port
 from dialogue.rasa_server import (
     action_token,
     ensure_model,
@@ -56,14 +57,6 @@ SCRIPTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _conversation(base: str, script: tuple[str, ...]) -> list[float]:
     """Play one scripted conversation; the latency of each turn in seconds."""
     timings = []
@@ -95,7 +88,7 @@ def main() -> dict[str, Any]:
     """Start the gateway and Rasa, play the scripts, print and return the figures."""
     with tempfile.TemporaryDirectory(prefix="standardiste-dialogue-bench-") as tmp:
         folder = Path(tmp)
-        rasa_port, gateway_port = _free_port(), _free_port()
+        rasa_port, gateway_port = free_port(), free_port()
         settings = Settings(
             _env_file=None,
             standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",

@@ -42,6 +42,13 @@ from typing import Any
 
 import uvicorn
 
+from benchmarks._figures import (
+    cpu_seconds,
+    free_port,
+    latency_ms,
+    stat_cpu_seconds,
+    write_section,
+)
 from dialogue.rasa_server import (
     action_token,
     ensure_model,
@@ -81,36 +88,19 @@ SEARCHES: dict[str, dict[str, Any]] = {
     "tight (max-active 1000, beam 8)": {"vosk_max_active": 1000, "vosk_beam": 8.0},
 }
 """Vosk decoding searches to ramp (settings overrides; see `telephony.vosk_search`)."""
-DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _thread_cpu_s() -> dict[str, float]:
     """This process's CPU seconds by kind of thread (recognition, synthesis, the rest)."""
-    tick = os.sysconf("SC_CLK_TCK")
     # Python 3.11 does not name OS threads: map the executors' thread names by native id.
     names = {t.native_id: t.name for t in threading.enumerate()}
     kinds: dict[str, float] = {"vosk": 0.0, "piper": 0.0, "other": 0.0}
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            seconds = stat_cpu_seconds(task / "stat")
         except OSError:
             continue  # the thread ended meanwhile
         name = names.get(int(task.name), "")
         kind = next((k for k in ("vosk", "piper") if name.startswith(k)), "other")
-        kinds[kind] += (int(fields[11]) + int(fields[12])) / tick
+        kinds[kind] += seconds
     return kinds
 
 
@@ -122,22 +112,6 @@ def _children_cpu_s() -> float:
 def _rss_mb(pid: int) -> float:
     match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
     return int(match.group(1)) / 1024 if match else 0.0
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _ms(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50_ms": round(_pct(values, 0.5) * 1000),
-        "p95_ms": round(_pct(values, 0.95) * 1000),
-        "max_ms": round(max(values) * 1000) if values else float("nan"),
-    }
 
 
 class Pattern(StrEnum):
@@ -220,7 +194,7 @@ class _Sample:
     def __init__(self, rasa_pid: int) -> None:
         me = os.getpid()
         self.at = time.monotonic()
-        self.cpu, self.rasa = _cpu_s(me), _cpu_s(rasa_pid)
+        self.cpu, self.rasa = cpu_seconds(me), cpu_seconds(rasa_pid)
         self.threads, self.rss = _thread_cpu_s(), _rss_mb(me)
 
 
@@ -281,9 +255,9 @@ def _server_side(events: list[CallEvent]) -> dict[str, Any]:
     dialogue = [e.data["duration_s"] for e in events
                 if e.type is CallEventType.DIALOGUE_END and e.data.get("keys")]
     return {
-        "processing_end_of_turn_to_first_frame": _ms(first),
-        "stt_final": _ms(stt),
-        "dialogue": _ms(dialogue),
+        "processing_end_of_turn_to_first_frame": latency_ms(first),
+        "stt_final": latency_ms(stt),
+        "dialogue": latency_ms(dialogue),
         "errors": dict(Counter(e.key or "?" for e in events if e.type is CallEventType.ERROR)),
     }
 
@@ -326,9 +300,9 @@ def _level(
         "placed_calls": len(placed),
         "call_s": round(statistics.median(p.duration_s for p in measured), 1) if measured else 0,
         "load_before": round(load, 2),
-        "voice_to_voice": _ms(v2v),
+        "voice_to_voice": latency_ms(v2v),
         "unanswered_turns": missing,
-        "greeting": _ms(greetings),
+        "greeting": latency_ms(greetings),
         **_server_side([e for e in events.take() if e.call_sid in sids]),
         "gateway_cores": round(cpu, 2),
         "gateway_cores_per_call": round(cpu / at_once, 3),
@@ -345,7 +319,7 @@ def main() -> dict[str, Any]:
     """Start the gateway and Rasa, play simulated calls, print and record the figures."""
     with tempfile.TemporaryDirectory(prefix="standardiste-voice-bench-") as tmp:
         folder = Path(tmp)
-        rasa_port, port = _free_port(), _free_port()
+        rasa_port, port = free_port(), free_port()
         settings = Settings(
             _env_file=None,
             standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
@@ -549,12 +523,7 @@ def _write_docs(results: dict[str, Any]) -> None:
         *(_limit(name, search) for name, search in results["searches"].items()),
         "",
     ]
-    section = "\n".join(lines) + "\n"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Voice\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
-
+    write_section("Voice", lines)
 
 run = main
 
