@@ -74,7 +74,7 @@ async def _listen(engine: VoskEngine, ulaw: bytes, *, lagging: bool) -> _Sink:
         task = asyncio.create_task(listener.run())
         for i in range(0, len(ulaw), 160):
             listener.push(ulaw[i : i + 160])
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.01)  # twice real time: decoding keeps up, even on a busy CI
     try:
         await asyncio.wait_for(sink.done.wait(), timeout=60)
     finally:
@@ -106,7 +106,9 @@ def test_paced_audio_is_decoded_as_it_comes(
     assert text.strip()
     kinds = [kind for kind, _ in hand_overs]
     assert kinds[-1] == "finish"
-    assert kinds.count("feed") >= 10  # ~100 ms batches while the caller speaks
+    assert kinds.count("feed") >= 5  # batches while the caller speaks
+    fed = sum(size for kind, size in hand_overs if kind == "feed")
+    assert fed > hand_overs[-1][1]  # most of the audio was decoded before the end of the turn
 
 
 def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
