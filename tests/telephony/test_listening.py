@@ -7,6 +7,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -37,18 +38,32 @@ class _Sink:
         pass
 
 
+class HandOver(NamedTuple):
+    """One piece of audio handed to a worker thread, and where it ran."""
+
+    kind: str
+    """``feed`` or ``finish``."""
+    size: int
+    thread: str
+    niceness: int
+
+
 @pytest.fixture
-def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
-    """Every piece of audio handed to a worker thread: (``feed``/``finish``, bytes)."""
-    seen: list[tuple[str, int]] = []
+def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
+    """Every piece of audio handed to a worker thread, in order."""
+    seen: list[HandOver] = []
     accept, finalize = VoskRecognition._accept, VoskRecognition._finalize
 
+    def note(kind: str, data: bytes) -> None:
+        nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen.append(HandOver(kind, len(data), threading.current_thread().name, nice))
+
     def spy_accept(self: VoskRecognition, data: bytes) -> object:
-        seen.append(("feed", len(data)))
+        note("feed", data)
         return accept(self, data)
 
     def spy_finalize(self: VoskRecognition, data: bytes) -> str:
-        seen.append(("finish", len(data)))
+        note("finish", data)
         return finalize(self, data)
 
     monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
@@ -86,56 +101,39 @@ async def _listen(engine: VoskEngine, ulaw: bytes, *, lagging: bool) -> _Sink:
 
 
 def test_audio_queued_while_decoding_lags_goes_over_in_one_piece(
-    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[tuple[str, int]]
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
 ) -> None:
     sink = asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=True))
     assert sink.started == 1
     [(text, _)] = sink.utterances
     assert text.strip()
     # One hand-over for everything queued (the end of the turn included), not one per 100 ms.
-    assert [kind for kind, _ in hand_overs] == ["finish"]
-    [(_, pcm_bytes)] = hand_overs
+    assert [h.kind for h in hand_overs] == ["finish"]
+    pcm_bytes = hand_overs[0].size
     assert pcm_bytes > len(spoken[0])  # the speech, its pre-roll and the end-of-turn window
 
 
 def test_paced_audio_is_decoded_as_it_comes(
-    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[tuple[str, int]]
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
 ) -> None:
     sink = asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
     [(text, _)] = sink.utterances
     assert text.strip()
-    kinds = [kind for kind, _ in hand_overs]
+    kinds = [h.kind for h in hand_overs]
     assert kinds[-1] == "finish"
     assert kinds.count("feed") >= 5  # batches while the caller speaks
-    fed = sum(size for kind, size in hand_overs if kind == "feed")
-    assert fed > hand_overs[-1][1]  # most of the audio was decoded before the end of the turn
+    fed = sum(h.size for h in hand_overs if h.kind == "feed")
+    assert fed > hand_overs[-1].size  # most of the audio was decoded before the end of the turn
 
 
 def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
-    vosk_engine: VoskEngine, spoken: list[bytes], monkeypatch: pytest.MonkeyPatch
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
 ) -> None:
-    seen: list[tuple[str, str, int]] = []
-    accept, finalize = VoskRecognition._accept, VoskRecognition._finalize
-
-    def where() -> tuple[str, int]:
-        tid = threading.get_native_id()
-        return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, tid)
-
-    def spy_accept(self: VoskRecognition, data: bytes) -> object:
-        seen.append(("feed", *where()))
-        return accept(self, data)
-
-    def spy_finalize(self: VoskRecognition, data: bytes) -> str:
-        seen.append(("finish", *where()))
-        return finalize(self, data)
-
-    monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
-    monkeypatch.setattr(VoskRecognition, "_finalize", spy_finalize)
     asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    feeds = [(name, nice) for kind, name, nice in seen if kind == "feed"]
-    finishes = [(name, nice) for kind, name, nice in seen if kind == "finish"]
+    feeds = [h for h in hand_overs if h.kind == "feed"]
+    finishes = [h for h in hand_overs if h.kind == "finish"]
     assert feeds and finishes
     lower = min(19, ours + vosk_engine.params.feed_niceness)
-    assert all(name.startswith("vosk_") and nice == lower for name, nice in feeds)
-    assert all(name.startswith("vosk-final") and nice == ours for name, nice in finishes)
+    assert all(h.thread.startswith("vosk_") and h.niceness == lower for h in feeds)
+    assert all(h.thread.startswith("vosk-final") and h.niceness == ours for h in finishes)
