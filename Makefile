@@ -16,7 +16,7 @@ APT_TEST_PACKAGES := postgresql postgresql-contrib chromium redis-server nginx
 # Debian packages the local cluster runs (`make run-cluster`, docs/deployment.md).
 APT_CLUSTER_PACKAGES := postgresql redis-server nginx
 
-.PHONY: run run-cluster test setup bench lint typecheck lock models rasa-model db clean help
+.PHONY: run run-cluster test setup bench lint typecheck lock models rasa-model db clean help screenshots
 .DEFAULT_GOAL := help
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make test   set up what is missing, then run the whole suite"
 	@echo "make bench  measure latencies and throughput (figures in docs/benchmarks.md)"
 	@echo "make models download the French speech models (needs internet)"
+	@echo "make screenshots  refresh the staff pages' pictures in docs/screenshots/"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -81,6 +82,10 @@ test: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# Refresh the staff pages' pictures in docs/screenshots/ (the tests write theirs to a temporary folder).
+screenshots: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
+	STANDARDISTE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/staff/test_browser.py
 
 bench: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/python -m benchmarks

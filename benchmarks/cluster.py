@@ -41,13 +41,15 @@ from benchmarks._figures import latency_ms, write_section
 from standardiste.app import build_context
 from standardiste.practice import AnsweringMode
 from standardiste.settings import Settings
+from tests.clock import local, quiet_monday
 
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)
 TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105
 PUBLIC = "https://standardiste.bench.invalid"
 CALLER = "+33612345678"
-AT = "2027-01-12T10:00:00+01:00"  # a Tuesday; its next weeks have no closure or holiday
 WAVES = (8, 16, 32)
+# A Tuesday whose week and the waves' weeks after it have no closure or holiday.
+AT = local(quiet_monday(weeks=len(WAVES) + 2) + dt.timedelta(days=1), 10)
 MIXED_TEXT = 16
 VOICE_CALLS = 3
 GATEWAYS = 2

@@ -33,10 +33,11 @@ from dialogue.rasa_server import (
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
 from standardiste.settings import PROJECT_ROOT, Settings
+from tests.clock import staffed_tuesday
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway gateway's token)
 CALLER = "+33612345678"
-AT = "2026-12-01T10:00:00+01:00"
+AT = staffed_tuesday()
 ROUNDS = 3
 CONCURRENT = 4
 SCRIPTS: tuple[tuple[str, ...], ...] = (

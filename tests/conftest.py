@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import threading
 import time
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 import uvicorn
 from fastapi.testclient import TestClient
 
@@ -25,6 +27,41 @@ from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from standardiste.settings import Settings
 from tests.support import free_port, make_settings
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift-days",
+        type=int,
+        default=0,
+        help="run with the wall clock moved this many days ahead (tests/test_time_travel.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--clock-shift-days``, every wall-clock read of this process (the product's and the
+    tests') happens that many days ahead, ticking; monotonic time, hence timeouts, is untouched."""
+    shift = int(config.getoption("--clock-shift-days"))
+    if shift:
+        moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=shift)
+        traveller = time_machine.travel(moved, tick=True)
+        traveller.start()
+        config.stash[_TRAVELLER] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("--clock-shift-days"):
+        return f"wall clock moved to {dt.datetime.now(dt.UTC).isoformat(timespec='minutes')}"
+    return None
+
+
+_TRAVELLER = pytest.StashKey[time_machine.travel]()
 
 
 @pytest.fixture

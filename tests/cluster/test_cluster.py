@@ -27,6 +27,7 @@ import cluster
 import telephony
 from standardiste.app import build_context
 from standardiste.practice import AnsweringMode
+from tests.clock import staffed_tuesday, week_start
 from tests.support import (
     API_TOKEN,
     AUTH_TOKEN,
@@ -39,7 +40,7 @@ from tests.support import (
 
 pytestmark = pytest.mark.cluster
 
-AT = "2026-12-01T10:00:00+01:00"  # a staffed Tuesday, as in tests/dialogue
+AT = staffed_tuesday()  # a staffed Tuesday, as in tests/dialogue
 BOOKING = (
     ("je voudrais un rendez-vous pour une consultation avec le docteur martin",
      "utter_ask_time_preference"),
@@ -128,7 +129,7 @@ def test_booking_conversation_spreads_over_both_gateways(
     assert upstreams == expected
     booked = api.get(
         "/api/appointments",
-        params={"start": "2026-11-30T00:00:00+01:00", "session_id": session_id},
+        params={"start": week_start(), "session_id": session_id},
     ).json()
     assert [(b["practitioner_id"], b["status"]) for b in booked] == [("martin", "booked")]
     assert dt.datetime.fromisoformat(booked[0]["start"]).weekday() == 3  # a Thursday

@@ -2,8 +2,9 @@
 actions in the live gateway, the real database. Each asserts what the practice gets: the
 appointment row, the inbox message (kind and summary), or nothing at all.
 
-The conversations pretend to happen on Tuesday 1 December 2026 at 10:00 in Lyon (``at``), a
-staffed moment, so slots and transfers do not depend on when the suite runs.
+The conversations pretend to happen on a staffed Tuesday at 10:00 in Lyon (``at``), in the first
+ordinary week at least a week from today (`tests/clock.py`), so slots and transfers do not depend
+on when the suite runs.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.clock import staffed_tuesday, tuesday_night, week_start
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, CALLER
 
 pytestmark = pytest.mark.rasa
 
-AT = "2026-12-01T10:00:00+01:00"
-NIGHT = "2026-12-01T22:30:00+01:00"
+AT = staffed_tuesday()
+NIGHT = tuesday_night()
 
 
 class Chat:
@@ -61,7 +63,7 @@ class Chat:
     def appointments(self, session_id: str | None = None) -> list[dict[str, Any]]:
         reply = self.http.get(
             "/api/appointments",
-            params={"start": "2026-11-30T00:00:00+01:00", "days": 90,
+            params={"start": week_start(), "days": 90,
                     "session_id": session_id or self.session_id},
         )
         assert reply.status_code == 200, reply.text

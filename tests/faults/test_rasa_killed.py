@@ -19,11 +19,12 @@ import pytest
 
 import agenda
 from standardiste.migrate import upgrade
+from tests.clock import staffed_tuesday
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, CALLER, free_port, make_settings, running_rasa
 
 pytestmark = pytest.mark.rasa
-AT = "2026-12-01T10:00:00+01:00"  # a staffed Tuesday morning, as in the dialogue tests
+AT = staffed_tuesday()  # a staffed Tuesday morning, as in the dialogue tests
 BOOKING = "je voudrais un rendez-vous pour une consultation avec le docteur martin"
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from standardiste.logs import JsonFormatter
 from standardiste.privacy import PhoneMaskingFilter
+from tests.clock import staffed_tuesday, week_start
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE, call_params, sign
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.rasa
 CALLER = "+33611223344"
 LAST, FIRST = "vasseur", "hortense"
 BORN_SAID = "le dix sept octobre mille neuf cent soixante huit"
-AT = "2026-12-01T10:00:00+01:00"
+AT = staffed_tuesday()
 FORBIDDEN = {
     "number (E.164)": r"\+?33\s?0?611223344",
     "number (national)": r"0611223344",
@@ -100,7 +101,7 @@ def _book_by_chat(gateway: LiveGateway) -> str:
         keys = [r["key"] for r in reply.json()["replies"]]
         assert expected in keys, (text, keys)
     booked = http.get("/api/appointments", params={"session_id": session_id,
-                                                    "start": "2026-11-30T00:00:00+01:00"})
+                                                    "start": week_start()})
     [appointment] = booked.json()
     assert appointment["patient_last_name"].lower() == LAST
     return session_id

@@ -1,13 +1,18 @@
 """The staff pages in a real browser (Debian's Chromium, driven by Playwright) against the
 gateway served by uvicorn on a real port, with the real Rasa server for the conversation.
 
-Screenshots land in docs/screenshots/ (shown in docs/staff-web.md).
+Screenshots land in a temporary folder, so a test run leaves the checkout as it found it;
+`make screenshots` runs this module with ``STANDARDISTE_SCREENSHOTS=docs/screenshots`` to
+refresh the pictures of the README and docs/staff-web.md.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,14 +20,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 import staff
 import transcripts
-from standardiste.settings import PROJECT_ROOT
 from tests.conftest import LiveGateway
 from tests.staff.support import PASSWORD, add_user
 from tests.support import PUBLIC_BASE, call_params, sign
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("STANDARDISTE_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "standardiste-screenshots"
+)
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -66,7 +73,9 @@ def tab(browser: Browser, live_gateway: LiveGateway) -> Iterator[BrowserContext]
 
 def _shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 1000, path
 
 
 def _login(page: Page, username: str, password: str = PASSWORD) -> None:
