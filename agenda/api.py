@@ -36,9 +36,7 @@ from agenda.schemas import (
 )
 from agenda.sync import on_settings_saved, sync_from_config
 from agenda.timegrid import PartOfDay, utcnow
-from standardiste.auth import StaffDep, require_staff
-from standardiste.context import AppContext
-from standardiste.deps import PracticeDep, RowId, SessionDep, SettingsDep
+from core import AppContext, PracticeDep, RowId, SessionDep, SettingsDep, StaffDep, require_staff
 
 _LOGGER = logging.getLogger(__name__)
 Weekday = Annotated[int, Field(ge=0, le=6)]

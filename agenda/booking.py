@@ -26,7 +26,7 @@ from agenda.models import Appointment, AppointmentStatus, Hold, Patient, Source
 from agenda.results import AppointmentInfo
 from agenda.slots import check_offered_slot, offered
 from agenda.timegrid import aware, granules, on_grid, utcnow
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 # Statuses whose time is given back to the agenda.
 _FREEING = {AppointmentStatus.CANCELLED.value, AppointmentStatus.ENTERED_IN_ERROR.value}

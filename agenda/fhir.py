@@ -20,8 +20,7 @@ from fastapi.responses import JSONResponse
 from agenda import labels, listing, slots
 from agenda.errors import AgendaError
 from agenda.results import AppointmentInfo, Slot
-from standardiste.auth import require_staff
-from standardiste.deps import PracticeDep, SessionDep
+from core import PracticeDep, SessionDep, require_staff
 
 FHIR_JSON = "application/fhir+json"
 TYPE_SYSTEM = "urn:standardiste:appointment-type"

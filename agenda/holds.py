@@ -22,7 +22,7 @@ from agenda.models import AppointmentType, Hold, Practitioner
 from agenda.results import HeldSlot, Slot
 from agenda.slots import check_offered_slot
 from agenda.timegrid import aware, granules, utcnow
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 
 def hold_slot(

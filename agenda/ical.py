@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from agenda import labels
 from agenda.listing import appointments_between
 from agenda.models import AppointmentStatus, Practitioner
-from standardiste import __version__
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig, __version__
 
 # How far back and ahead the feed reaches.
 PAST_DAYS = 90

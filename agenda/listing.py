@@ -12,7 +12,7 @@ from agenda.errors import UnknownReferenceError
 from agenda.models import Appointment, AppointmentType, Practitioner
 from agenda.results import AppointmentInfo, AppointmentTypeInfo, PractitionerInfo
 from agenda.timegrid import local_instant
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 
 def list_practitioners(

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from standardiste.db import component_metadata
+from core import component_metadata
 
 
 class AgendaBase(DeclarativeBase):

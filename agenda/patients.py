@@ -22,7 +22,7 @@ from agenda.listing import appointments_between
 from agenda.models import AppointmentStatus, Patient, Source
 from agenda.results import AppointmentInfo, Identification, IdentityStatus, PatientInfo
 from agenda.timegrid import fold, utcnow
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 DEFAULT_REGION = "FR"
 # Similarity (0-100, rapidfuzz ratio on folded names) a last name needs when the phone matches.

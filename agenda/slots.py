@@ -33,7 +33,7 @@ from agenda.timegrid import (
     to_minute,
     utcnow,
 )
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 DEFAULT_LIMIT = 3
 # When the window has fewer half-days than proposals wanted, extra proposals in one half-day

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agenda.models import AppointmentType, Closure, OpeningHours, Practitioner
-from standardiste.practice import WEEKDAYS, PracticeConfig
+from core import WEEKDAYS, PracticeConfig
 
 _LOGGER = logging.getLogger(__name__)
 CONFIG_ORIGIN = "config"

@@ -7,7 +7,7 @@ import re
 import socket
 from pathlib import Path
 
-from standardiste.settings import PROJECT_ROOT
+from core import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 

@@ -20,9 +20,8 @@ import holidays
 from sqlalchemy import insert, text
 
 import agenda
-from standardiste.db import Database
+from core import Database, PracticeConfig, parse_practice
 from standardiste.migrate import upgrade
-from standardiste.practice import PracticeConfig, parse_practice
 
 PRACTITIONERS = 10
 BOOKED_SHARE = 0.7

@@ -38,9 +38,8 @@ import psycopg
 import cluster
 import telephony
 from benchmarks._figures import latency_ms, write_section
+from core import AnsweringMode, Settings
 from standardiste.app import build_context
-from standardiste.practice import AnsweringMode
-from standardiste.settings import Settings
 from tests.clock import local, quiet_monday
 
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)

@@ -22,6 +22,7 @@ import httpx
 import uvicorn
 
 from benchmarks._figures import free_port
+from core import PROJECT_ROOT, Settings
 from dialogue.rasa_server import (
     action_token,
     ensure_model,
@@ -32,7 +33,6 @@ from dialogue.rasa_server import (
 )
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
-from standardiste.settings import PROJECT_ROOT, Settings
 from tests.clock import staffed_tuesday
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway gateway's token)

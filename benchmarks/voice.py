@@ -49,6 +49,7 @@ from benchmarks._figures import (
     stat_cpu_seconds,
     write_section,
 )
+from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings
 from dialogue.rasa_server import (
     action_token,
     ensure_model,
@@ -58,10 +59,7 @@ from dialogue.rasa_server import (
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
-from standardiste.practice import AnsweringMode
-from standardiste.settings import PROJECT_ROOT, Settings
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
 from telephony.simulator import CallerTurn, Twilio, simulate_call

@@ -8,7 +8,7 @@ import sys
 from cluster import roles
 from cluster.launcher import run
 from cluster.settings import ClusterSettings
-from standardiste.settings import Settings
+from core import Settings
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,7 @@ import httpx
 
 from cluster.settings import ClusterSettings
 from cluster.topology import cluster_environment, database_url, prepare
-from standardiste.settings import PROJECT_ROOT, Settings
+from core import PROJECT_ROOT, Settings
 
 
 def honcho_command(procfile: Path) -> list[str]:

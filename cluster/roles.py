@@ -19,7 +19,7 @@ from types import FrameType
 import dialogue
 from cluster.settings import ClusterSettings
 from cluster.topology import GATEWAY_DB, RASA_DB, database_url, postgres_server
-from standardiste.migrate import alembic_config, upgrade
+from standardiste import alembic_config, upgrade
 
 WAIT_S = 180.0
 

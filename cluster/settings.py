@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from standardiste.settings import VAR_DIR
+from core import VAR_DIR
 
 
 class ClusterSettings(BaseSettings):

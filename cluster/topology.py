@@ -21,7 +21,7 @@ import dialogue
 from cluster import nginx
 from cluster.postgres import PostgresServer
 from cluster.settings import ClusterSettings
-from standardiste.settings import Settings
+from core import Settings
 
 GATEWAY_DB = "standardiste"
 RASA_DB = "rasa"

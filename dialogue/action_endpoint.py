@@ -15,11 +15,10 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from core import AppContext, ContextDep
 from dialogue.actions import ACTIONS
 from dialogue.actions.runtime import bound_context
 from dialogue.rasa_server import action_token
-from standardiste.context import AppContext
-from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/dialogue", tags=["dialogue"], include_in_schema=False)

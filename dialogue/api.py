@@ -20,11 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
+from core import ContextDep, StaffDep
 from dialogue import replies as catalogue
 from dialogue.conversation import TurnResult
 from dialogue.session import DialogueSession
-from standardiste.auth import StaffDep
-from standardiste.deps import ContextDep
 
 router = APIRouter(prefix="/api", tags=["chat"])
 CHANNEL = "chat"

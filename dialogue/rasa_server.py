@@ -14,8 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from standardiste.secret_key import derived_token
-from standardiste.settings import Settings
+from core import Settings, derived_token
 
 PROJECT_DIR = Path(__file__).resolve().parent
 RASA_VERSION = "3.6.21"
@@ -212,7 +211,7 @@ def wait_until_ready(
 
 def main() -> None:
     """``python -m dialogue.rasa_server train`` (used by the Makefile)."""
-    from standardiste.settings import get_settings
+    from core import get_settings
 
     settings = get_settings()
     if sys.argv[1:] == ["train"]:

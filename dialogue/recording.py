@@ -5,9 +5,8 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 
 import transcripts
+from core import TURN_LATENCY, TURNS, Database
 from dialogue.events import DialogueEvent, DialogueEventType
-from standardiste.db import Database
-from standardiste.metrics import TURN_LATENCY, TURNS
 
 
 class TranscriptRecorder:

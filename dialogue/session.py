@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
+from core import AppContext, PracticeConfig
 from dialogue import replies as catalogue
 from dialogue import understood
 from dialogue.conversation import CallEnd, Expecting, Reply, TurnResult
@@ -28,8 +29,6 @@ from dialogue.normalize import normalize_transcript
 from dialogue.rasa_client import DialogueState, RasaClient
 from dialogue.recording import MetricsObserver, TranscriptRecorder
 from dialogue.safety import EmergencyHit, EmergencyKind, check_emergency
-from standardiste.context import AppContext
-from standardiste.practice import PracticeConfig
 
 _LOGGER = logging.getLogger(__name__)
 SILENCE_KEY = "silence"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from standardiste.practice import WEEKDAYS, TimeRange, WeeklyHours
+from core import WEEKDAYS, TimeRange, WeeklyHours
 
 DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTH_NAMES = (

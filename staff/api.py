@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
+from core import STAFF_SESSION_RESOLVERS
 from staff import login_pages, settings_pages, softphone_page
 from staff.auth_web import resolve_principal
 from staff.templating import STATIC_PREFIX
-from standardiste.auth import STAFF_SESSION_RESOLVERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -1,6 +1,6 @@
 """Who is logged in: the session cookie, checked against the database, and the CSRF token.
 
-`resolve_principal` is registered in `standardiste.auth.STAFF_SESSION_RESOLVERS`, so every staff
+`resolve_principal` is registered in `core.STAFF_SESSION_RESOLVERS`, so every staff
 API route (`StaffDep`) accepts a logged-in browser as well as the API token. A browser's
 unsafe requests (POST, DELETE…) must carry the session's CSRF token: the ``X-CSRF-Token``
 header (HTMX, the softphone's fetch calls) or the ``csrf_token`` form field.
@@ -14,11 +14,10 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
+from core import AppContext, Principal
 from staff import labels_fr
 from staff.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE
 from staff.sessions import OpenSession, csrf_matches, find_session
-from standardiste.auth import Principal
-from standardiste.context import AppContext
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_PATH = "/login"

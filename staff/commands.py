@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from core import Database, Settings
 from staff.accounts import StaffUser, add_account, list_accounts, set_password
 from staff.models import Role
-from standardiste.db import Database
-from standardiste.settings import Settings
 
 
 class NotMigratedError(RuntimeError):

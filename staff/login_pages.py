@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from core import ContextDep
 from staff import labels_fr
 from staff.accounts import authenticate
 from staff.auth_web import LOGIN_PATH, PageSession, request_session, safe_next
@@ -28,7 +29,6 @@ from staff.security import (
 )
 from staff.sessions import MAX_AGE, close_session, open_session, purge_sessions
 from staff.templating import templates
-from standardiste.deps import ContextDep
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from standardiste.db import component_metadata
+from core import component_metadata
 
 
 class StaffBase(DeclarativeBase):

@@ -13,7 +13,7 @@ from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from standardiste.settings import Settings
+from core import Settings
 
 SESSION_COOKIE = "standardiste_session"
 LOGIN_CSRF_COOKIE = "standardiste_login_csrf"

@@ -14,8 +14,8 @@ from typing import Any
 
 import phonenumbers
 
+from core import WEEKDAYS, ConfigError, PracticeConfig, WeeklyHours, parse_practice
 from staff import labels_fr as fr
-from standardiste.practice import WEEKDAYS, ConfigError, PracticeConfig, WeeklyHours, parse_practice
 
 FormValues = Mapping[str, Sequence[str]]
 """A submitted form: each field's values, in order (checkboxes repeat)."""

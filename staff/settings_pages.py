@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 import agenda
+from core import WEEKDAYS, AppContext, ContextDep, PracticeConfig, StaleSettingsError
 from staff import labels_fr as fr
 from staff.auth_web import SettingsSession
 from staff.security import with_security_headers
@@ -34,10 +35,6 @@ from staff.settings_forms import (
     format_ranges,
 )
 from staff.templating import templates
-from standardiste.context import AppContext
-from standardiste.deps import ContextDep
-from standardiste.practice import WEEKDAYS, PracticeConfig
-from standardiste.practice_store import StaleSettingsError
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/settings", include_in_schema=False)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from core import ContextDep
 from staff.auth_web import PageSession
 from staff.templating import templates
-from standardiste.deps import ContextDep
 
 router = APIRouter(include_in_schema=False)
 

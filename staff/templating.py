@@ -19,10 +19,10 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 from starlette.templating import Jinja2Templates
 
+from core import AppContext
 from staff import labels_fr
 from staff.auth_web import request_session
 from staff.security import CSRF_FIELD, CSRF_HEADER, with_security_headers
-from standardiste.context import AppContext
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_PREFIX = "/static/staff"

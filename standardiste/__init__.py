@@ -1,7 +1,10 @@
-"""Standardiste: the thin shell (settings, database, app assembly, command line).
+"""Standardiste's assembly: the app that mounts each component's router, the server and its
+supervision, the command line, health, the sweeper loop, doctor and the database migrations.
 
-Components import only from this package's public modules: ``standardiste.settings``,
-``standardiste.practice``, ``standardiste.db`` and ``standardiste.privacy``.
+Components never import this package; the cluster launcher uses its migrations.
 """
 
-__version__ = "0.1.0"
+from core import __version__
+from standardiste.migrate import alembic_config, downgrade, upgrade
+
+__all__ = ["__version__", "alembic_config", "downgrade", "upgrade"]

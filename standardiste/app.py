@@ -12,12 +12,16 @@ import dialogue
 import staff
 import telephony
 import transcripts
-from standardiste import __version__, health
-from standardiste.context import AppContext
-from standardiste.db import Database
-from standardiste.practice import load_practice
-from standardiste.practice_store import PracticeStore
-from standardiste.settings import Settings, get_settings
+from core import (
+    AppContext,
+    Database,
+    PracticeStore,
+    Settings,
+    __version__,
+    get_settings,
+    load_practice,
+)
+from standardiste import health
 
 
 def build_context(settings: Settings) -> AppContext:

@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from standardiste.practice import ConfigError
-from standardiste.practice_store import NotMigratedError
-from standardiste.settings import Settings, get_settings
+from core import ConfigError, NotMigratedError, Settings, get_settings
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Standardiste: the practice's phone assistant."
@@ -87,7 +85,7 @@ def check_config(
     path: Annotated[Path | None, typer.Argument(help="Defaults to STANDARDISTE_CONFIG.")] = None,
 ) -> None:
     """Validate a practice configuration file."""
-    from standardiste.practice import load_practice
+    from core import load_practice
 
     target = path or _settings().standardiste_config
     try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 import typer
 
-from standardiste.settings import Settings
+from core import Settings
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Check:
 
 
 def _config(settings: Settings) -> Check:
-    from standardiste.practice import ConfigError, load_practice
+    from core import ConfigError, load_practice
 
     try:
         config = load_practice(settings.standardiste_config)
@@ -35,7 +35,7 @@ def _config(settings: Settings) -> Check:
 def _database(settings: Settings) -> Check:
     from sqlalchemy import inspect
 
-    from standardiste.db import Database
+    from core import Database
 
     try:
         db = Database(settings.database_url)
@@ -55,7 +55,7 @@ def _database(settings: Settings) -> Check:
 
 
 def _models(settings: Settings) -> Check:
-    from standardiste.speech_models import ModelMissingError, resolve_speech_models
+    from telephony import ModelMissingError, resolve_speech_models
 
     try:
         models = resolve_speech_models(settings)

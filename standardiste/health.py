@@ -17,8 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from standardiste.auth import StaffDep, require_staff
-from standardiste.deps import ContextDep
+from core import ContextDep, StaffDep, require_staff
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])

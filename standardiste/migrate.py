@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from standardiste.db import normalise_url
+from core import normalise_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

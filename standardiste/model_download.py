@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from standardiste.settings import Settings
+from core import Settings
 
 
 @dataclass(frozen=True)

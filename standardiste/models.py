@@ -8,8 +8,8 @@ from sqlalchemy import MetaData
 def all_metadata() -> list[MetaData]:
     """The metadata of every component that owns tables."""
     from agenda import metadata as agenda_metadata
+    from core import ShellBase
     from staff import metadata as staff_metadata
-    from standardiste.practice_store import ShellBase
     from transcripts import metadata as transcripts_metadata
 
     return [ShellBase.metadata, agenda_metadata, transcripts_metadata, staff_metadata]

@@ -16,14 +16,11 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from core import AppContext, ConfigError, Settings, configure_logging
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
-from standardiste.logs import configure_logging
-from standardiste.practice import ConfigError
-from standardiste.settings import Settings
-from standardiste.speech_models import ModelMissingError, announce_speech_models
 from standardiste.sweeping import sweep_forever
+from telephony import ModelMissingError, announce_speech_models
 
 _LOGGER = logging.getLogger(__name__)
 

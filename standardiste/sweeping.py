@@ -17,9 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
-from standardiste.db import Database
-from standardiste.metrics import CALL_OUTCOMES, SWEPT_CALLS
-from standardiste.settings import Settings
+from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Settings
 
 _LOGGER = logging.getLogger(__name__)
 

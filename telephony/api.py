@@ -8,11 +8,8 @@ import logging
 from fastapi import APIRouter, Response
 
 import transcripts
-from standardiste.deps import PracticeDep, SessionDep
-from standardiste.metrics import CALL_OUTCOMES, CALLS
-from standardiste.privacy import mask_phone
+from core import CALL_OUTCOMES, CALLS, Decision, PracticeDep, SessionDep, decide, mask_phone
 from telephony import media_ws, twiml
-from telephony.answering_hours import Decision, decide
 from telephony.webhooks import CheckerDep, SignedForm
 
 _LOGGER = logging.getLogger(__name__)

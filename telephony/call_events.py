@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from standardiste.metrics import TURN_LATENCY
+from core import TURN_LATENCY
 
 _LOGGER = logging.getLogger(__name__)
 

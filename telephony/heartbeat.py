@@ -17,7 +17,7 @@ from types import TracebackType
 from starlette.concurrency import run_in_threadpool
 
 import transcripts
-from standardiste.db import Database
+from core import Database
 
 _LOGGER = logging.getLogger(__name__)
 

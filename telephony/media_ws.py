@@ -18,10 +18,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
 import dialogue
-from standardiste.context import AppContext
-from standardiste.metrics import WEBHOOK_REJECTED
-from standardiste.privacy import mask_phone
-from telephony.answering_hours import Decision
+from core import WEBHOOK_REJECTED, AppContext, Decision, mask_phone
 from telephony.heartbeat import CallHeartbeat
 from telephony.recording_consent import recording_consent
 from telephony.session import CallSession

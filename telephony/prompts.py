@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 
 DEFAULT_PROMPTS = Path(__file__).with_name("prompts.fr.yaml")
 

@@ -23,10 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 import dialogue
 import transcripts
+from core import AppContext, Database, PracticeConfig
 from dialogue import Reply
-from standardiste.context import AppContext
-from standardiste.db import Database
-from standardiste.practice import PracticeConfig
 from telephony.prompts import PromptKey, Prompts, prompt_values
 from telephony.recorder import CallRecorder
 

@@ -33,8 +33,7 @@ from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from standardiste.settings import Settings
-from standardiste.speech_models import resolve_speech_models
+from core import Settings
 from telephony.codec import (
     FRAME_BYTES,
     MULAW_SILENCE,
@@ -44,6 +43,7 @@ from telephony.codec import (
     split_frames,
     ulaw_to_pcm16,
 )
+from telephony.speech_models import resolve_speech_models
 from telephony.tts_piper import PiperParams, PiperSynthesizer
 from telephony.twiml import CONNECT_ACTION_PATH
 

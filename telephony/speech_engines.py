@@ -1,6 +1,6 @@
 """Loads the process's speech engines once: recognition (Vosk) and synthesis (Piper).
 
-Which model files are used is decided by `standardiste.speech_models.resolve_speech_models`: the
+Which model files are used is decided by `telephony.speech_models.resolve_speech_models`: the
 French models when downloaded, else the packaged stand-ins. Loading takes ~2–3 s and ~0.8 GB, so
 the gateway calls `load_speech_engines` once at startup (in a thread) and every call shares
 the result; `build_prompt_audio` then synthesises the fixed prompts.
@@ -12,11 +12,10 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from standardiste.practice import PracticeConfig
-from standardiste.settings import Settings
-from standardiste.speech_models import SpeechModels, resolve_speech_models
+from core import PracticeConfig, Settings
 from telephony.codec import ulaw_to_pcm16
 from telephony.prompts import Prompts, prompt_values
+from telephony.speech_models import SpeechModels, resolve_speech_models
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
 from telephony.vosk_search import VoskSearch, searched_model
@@ -66,7 +65,7 @@ def load_speech_engines(
             ``vosk_warm_recognizers`` setting).
 
     Raises:
-        standardiste.speech_models.ModelMissingError: No usable model.
+        telephony.speech_models.ModelMissingError: No usable model.
     """
     models = resolve_speech_models(settings)
     search = vosk_search(settings)

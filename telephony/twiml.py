@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
-from telephony.answering_hours import Decision
+from core import Decision
 
 MEDIA_PATH = "/twilio/media"
 CONNECT_ACTION_PATH = "/twilio/connect-action"

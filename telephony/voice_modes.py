@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
+from core import AppContext
 from dialogue import CallEnd, Expecting, Reply, TurnResult
-from standardiste.context import AppContext
 from telephony.prompts import PromptKey, Prompts, prompt_values
 
 ANNOUNCEMENT_KEY = "announcement"

@@ -4,7 +4,7 @@ The engines load once (~3 s, ~0.8 GB; see `telephony.speech_engines`), on the fi
 ahead of it, in a thread. The fixed prompts are synthesised per practice configuration (its
 name and emergency numbers go into them) and rebuilt when staff change those settings.
 
-Tests replace `standardiste.context.AppContext.speech` with their own `VoiceService`, e.g. one
+Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one
 whose recognizers are a `telephony.stt_scripted.ScriptedRecognizerFactory`.
 """
 
@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
-from standardiste.context import AppContext
-from standardiste.practice import PracticeConfig
-from standardiste.settings import Settings
+from core import AppContext, PracticeConfig, Settings
 from telephony.call_events import CallLog, CallObserver, LatencyMetrics
 from telephony.prompts import Prompts, prompt_values
 from telephony.speaking import ReplyAudioCache
@@ -108,7 +106,7 @@ async def voice_service(context: AppContext) -> VoiceService:
     """The context's voice service, loading the real engines in a thread the first time.
 
     Raises:
-        standardiste.speech_models.ModelMissingError: No usable speech model.
+        telephony.speech_models.ModelMissingError: No usable speech model.
     """
     if isinstance(context.speech, VoiceService):
         return context.speech

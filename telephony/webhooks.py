@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from standardiste.deps import ContextDep
-from standardiste.metrics import WEBHOOK_REJECTED
+from core import WEBHOOK_REJECTED, ContextDep
 from telephony.signature import SIGNATURE_HEADER, SignatureChecker
 
 _LOGGER = logging.getLogger(__name__)

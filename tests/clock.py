@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from standardiste.practice import PracticeConfig, load_practice
-from standardiste.settings import PROJECT_ROOT
-from telephony.answering_hours import public_holiday
+from core import PROJECT_ROOT, PracticeConfig, load_practice, public_holiday
 
 # How many ordinary weeks a conversation may need: the asked week, a "semaine prochaine", a move.
 QUIET_WEEKS = 3

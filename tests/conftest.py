@@ -14,6 +14,7 @@ import time_machine
 import uvicorn
 from fastapi.testclient import TestClient
 
+from core import AppContext, Settings
 from dialogue.rasa_server import (
     action_token,
     ensure_model,
@@ -23,9 +24,7 @@ from dialogue.rasa_server import (
     write_endpoints,
 )
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
-from standardiste.settings import Settings
 from tests.support import free_port, make_settings
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from standardiste.settings import PROJECT_ROOT, Settings
+from core import PROJECT_ROOT, Settings
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 PUBLIC_BASE = "https://standardiste.example.org"

@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from standardiste.settings import PROJECT_ROOT
+from core import PROJECT_ROOT
 
 # Everything that reads a calendar: slot search, holds, booking and patients; retention, the inbox
 # and its pages; staff sessions, login limits and the settings forms (closures); answering hours

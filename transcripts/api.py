@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from standardiste.auth import StaffDep
-from standardiste.deps import SessionDep
+from core import SessionDep, StaffDep
 from transcripts.inbox import list_messages
 from transcripts.labels_fr import kind_label, status_label, urgency_label
 from transcripts.models import InboxMessage, MessageKind, MessageStatus

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from standardiste.db import component_metadata
+from core import component_metadata
 
 
 class TranscriptsBase(DeclarativeBase):

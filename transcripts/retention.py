@@ -23,8 +23,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from standardiste.context import AppContext
-from standardiste.practice import Retention
+from core import AppContext, Retention
 from transcripts.models import Call, InboxMessage, Turn
 from transcripts.recordings import PARTIAL_SUFFIX, recording_path, recordings_dir
 

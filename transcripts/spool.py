@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from standardiste.db import Database
+from core import Database
 from transcripts.calls import end_call, get_call, set_outcome
 from transcripts.inbox import leave_message
 from transcripts.models import MessageKind, Speaker, Urgency

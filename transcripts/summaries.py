@@ -9,7 +9,7 @@ from typing import Any
 
 import phonenumbers
 
-from standardiste.privacy import mask_phone
+from core import mask_phone
 from transcripts import labels_fr as fr
 from transcripts.models import MessageKind
 

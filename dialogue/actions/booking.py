@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 import transcripts
+from core import PracticeConfig
 from dialogue import understood
 from dialogue.actions.common import (
     answer_for,
@@ -35,7 +36,6 @@ from dialogue.normalize import fold_accents
 from dialogue.slot_choice import choose_slot
 from dialogue.speech_format import say_list, say_moment
 from dialogue.time_preference import TimePreference, parse_time_preference
-from standardiste.practice import PracticeConfig
 
 ANY_PRACTITIONER = "any"
 PROPOSALS = 3

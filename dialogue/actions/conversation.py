@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionSt
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from core import office_staffed
 from dialogue.actions.common import latest_intent, previous_action
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.speech_format import say_weekly_hours
@@ -64,12 +65,9 @@ class ActionTalkToSomeone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Say the transfer (the channel performs it), or start the message form."""
-        # Imported here: telephony's public face imports its call session, which imports us.
-        import telephony
-
         practice = await current_practice()
         now = call_metadata(tracker, practice).now
-        if practice.answering.transfer_number and telephony.office_staffed(practice, now):
+        if practice.answering.transfer_number and office_staffed(practice, now):
             dispatcher.utter_message(response="utter_transfer")
             return []
         dispatcher.utter_message(response="utter_nobody_available")

@@ -22,8 +22,7 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from standardiste.context import AppContext
-from standardiste.practice import PracticeConfig
+from core import AppContext, PracticeConfig
 
 ACTION_CONTEXT: ContextVar[AppContext] = ContextVar("standardiste_action_context")
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from standardiste.db import make_engine
+from core import make_engine
 from standardiste.models import all_metadata
 
 config = context.config

@@ -10,10 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 import agenda
+from core import Database, PracticeConfig, Settings
 from standardiste.app import build_context, create_app
-from standardiste.db import Database
-from standardiste.practice import PracticeConfig
-from standardiste.settings import Settings
 from tests.agenda.support import make_practice, write_practice
 from tests.support import make_settings
 

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 import agenda
-from standardiste.practice import PracticeConfig, parse_practice
+from core import PracticeConfig, parse_practice
 
 PARIS = ZoneInfo("Europe/Paris")
 # Monday 1 March 2027, 07:00 in Paris: the tests' "now" unless they say otherwise.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 from agenda.models import Appointment, Occupancy
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 from tests.agenda.support import NOW, local, patient
 
 MONDAY = dt.date(2027, 3, 1)

@@ -30,9 +30,7 @@ from agenda.models import (
     Practitioner,
     appointment_type_practitioners,
 )
-from standardiste.db import Database
-from standardiste.practice import PracticeConfig
-from standardiste.settings import Settings
+from core import Database, PracticeConfig, Settings
 from tests.agenda.support import NOW, local, make_practice, patient
 
 ATTEMPTS = 50

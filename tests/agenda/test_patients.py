@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 from agenda.models import Patient
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 from tests.agenda.support import BIRTH, NOW, local, patient
 
 

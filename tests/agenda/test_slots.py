@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 import agenda
-from standardiste.practice import PracticeConfig
+from core import PracticeConfig
 from tests.agenda.support import NOW, PRACTICE, local, make_practice, patient
 
 MONDAY = dt.date(2027, 3, 1)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 from agenda.models import Closure, OpeningHours, Practitioner
-from standardiste.practice import parse_practice
+from core import parse_practice
 from tests.agenda.support import PRACTICE
 
 

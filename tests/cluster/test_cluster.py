@@ -25,8 +25,8 @@ import pytest
 
 import cluster
 import telephony
+from core import AnsweringMode
 from standardiste.app import build_context
-from standardiste.practice import AnsweringMode
 from tests.clock import staffed_tuesday, week_start
 from tests.support import (
     API_TOKEN,

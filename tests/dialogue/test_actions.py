@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from core import AppContext
 from dialogue.actions.booking import match_practitioner, match_type
 from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
 from dialogue.rasa_server import action_token
 from dialogue.replies import replies_from_rasa
 from dialogue.speech_format import say_moment, say_weekly_hours
-from standardiste.context import AppContext
 
 
 @pytest.mark.parametrize(

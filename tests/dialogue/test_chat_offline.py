@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 import agenda
 import transcripts
-from standardiste.context import AppContext
+from core import AppContext
 from tests.support import API_TOKEN, CALLER
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

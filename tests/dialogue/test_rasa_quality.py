@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core import get_settings
 from dialogue.rasa_server import PROJECT_DIR, ensure_model, rasa_env
-from standardiste.settings import get_settings
 
 pytestmark = pytest.mark.rasa
 MACRO_F1_GOAL = 0.90

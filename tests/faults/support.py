@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 import transcripts
-from standardiste.context import AppContext
+from core import AppContext
 from tests.support import CALLER
 
 

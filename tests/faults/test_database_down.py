@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import transcripts
+from core import AppContext
 from dialogue import DialogueSession
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from standardiste.sweeping import replay_spool
 from tests.postgres import PostgresServer

@@ -26,8 +26,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 import transcripts
+from core import AppContext
 from standardiste.app import build_context
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from standardiste.sweeping import sweep_once
 from telephony.simulator import parse_twiml, sign

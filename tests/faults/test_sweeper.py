@@ -12,10 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 import transcripts
-from standardiste.context import AppContext
-from standardiste.db import Database
-from standardiste.metrics import SWEPT_CALLS
-from standardiste.settings import Settings
+from core import SWEPT_CALLS, AppContext, Database, Settings
 from standardiste.sweeping import sweep_once
 from tests.faults.support import hold_a_slot, live_holds, open_voice_call, say
 from tests.support import CALLER

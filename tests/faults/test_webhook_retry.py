@@ -15,10 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import transcripts
-from standardiste.context import AppContext
-from standardiste.metrics import CALL_OUTCOMES, CALLS
+from core import CALL_OUTCOMES, CALLS, AnsweringMode, AppContext, OutsideHoursAction, WeeklyHours
 from standardiste.migrate import upgrade
-from standardiste.practice import AnsweringMode, OutsideHoursAction, WeeklyHours
 from tests.conftest import LiveGateway
 from tests.support import PUBLIC_BASE, call_params, free_port, make_settings, sign
 
@@ -129,7 +127,7 @@ def test_racing_retries_of_one_call_create_one_record(gateway: LiveGateway) -> N
 def racing_context(request: pytest.FixtureRequest, context: AppContext) -> AppContext:
     """The test's app context, on SQLite or with the shared PostgreSQL database."""
     if request.param == "postgres":
-        from standardiste.db import Database
+        from core import Database
 
         db = Database(request.getfixturevalue("postgres_url"))
         request.addfinalizer(db.dispose)

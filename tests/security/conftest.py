@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import staff
+from core import AppContext
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from tests.staff.support import add_user, login, session_csrf
 from tests.support import PUBLIC_BASE, make_settings

@@ -3,7 +3,7 @@
 The scenario: Twilio's signed incoming-call webhook, then a booking through ``/api/chat`` with the
 real Rasa server (name, birth date, callback number confirmed, appointment booked), while every
 log record of the gateway process goes, at DEBUG, through the production pipeline
-(`standardiste.logs.JsonFormatter` and the phone-masking filter). The Rasa server's own output
+(`core.JsonFormatter` and the phone-masking filter). The Rasa server's own output
 (its log file) is searched too. Each identifying value is searched in the forms people write it.
 """
 
@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from standardiste.logs import JsonFormatter
-from standardiste.privacy import PhoneMaskingFilter
+from core import JsonFormatter, PhoneMaskingFilter
 from tests.clock import staffed_tuesday, week_start
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE, call_params, sign

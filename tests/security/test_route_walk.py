@@ -292,7 +292,7 @@ def test_metrics_for_a_local_scraper_or_the_token(secure_app: SecureApp) -> None
 def test_public_routes_answer_anyone(web: TestClient, method: str, path: str) -> None:
     if (method, path) == ("MOUNT", "/static/staff"):
         assert web.get(f"{path}/htmx.min.js").status_code == 200
-        assert web.get(f"{path}/../../standardiste/settings.py").status_code == 404
+        assert web.get(f"{path}/../../core/settings.py").status_code == 404
         return
     reply = web.request(method, path, follow_redirects=False)
     if path == "/healthz":

@@ -15,11 +15,9 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from core import PROJECT_ROOT, AppContext, ConfigError, Settings, get_settings, parse_practice
 from standardiste.app import create_app
 from standardiste.cli import app as cli
-from standardiste.context import AppContext
-from standardiste.practice import ConfigError, parse_practice
-from standardiste.settings import PROJECT_ROOT, Settings, get_settings
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE
 
 SECRET_KEY = "clé-secrète-de-test-0123456789abcdef"

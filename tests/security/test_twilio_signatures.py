@@ -18,8 +18,8 @@ from prometheus_client import REGISTRY
 from starlette.websockets import WebSocketDisconnect
 
 import transcripts
+from core import AppContext
 from standardiste.app import create_app
-from standardiste.context import AppContext
 from telephony.simulator import parse_twiml
 from telephony.stt_scripted import ScriptedRecognizerFactory
 from telephony.tts_piper import PromptAudio

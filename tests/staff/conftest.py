@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from core import AppContext
 from standardiste.app import create_app
-from standardiste.context import AppContext
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 import staff
-from standardiste.context import AppContext
+from core import AppContext
 
 PASSWORD = "un mot de passe assez long"
 _HIDDEN_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')

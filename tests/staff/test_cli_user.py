@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 import staff
+from core import Database
 from standardiste.cli import app
-from standardiste.db import Database
 from standardiste.migrate import upgrade
 
 runner = CliRunner()
@@ -18,7 +18,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    from standardiste.settings import get_settings
+    from core import get_settings
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     upgrade(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 import staff
-from standardiste.context import AppContext
+from core import AppContext
 from tests.staff.support import logged_in
 from tests.support import API_TOKEN
 

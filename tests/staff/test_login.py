@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import staff
+from core import AppContext
 from standardiste.app import build_context, create_app
-from standardiste.context import AppContext
 from standardiste.migrate import upgrade
 from tests.staff.support import PASSWORD, add_user, form_token, login
 from tests.support import API_TOKEN, make_settings

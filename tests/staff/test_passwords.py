@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 import staff
+from core import AppContext
 from staff.models import StaffAccount
 from staff.passwords import MIN_LENGTH, hash_password, verify_password
-from standardiste.context import AppContext
 from tests.staff.support import PASSWORD, add_user
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
+from core import AppContext
 from staff.ratelimit import LoginLimits, clear_failures, is_limited, purge_failures, record_failure
-from standardiste.context import AppContext
 from tests.staff.support import PASSWORD, add_user, login
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)

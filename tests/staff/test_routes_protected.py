@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from standardiste.context import AppContext
+from core import AppContext
 from tests.support import API_TOKEN
 
 # Public on purpose (docs/staff-web.md, "What is public"): health and metrics for monitoring,

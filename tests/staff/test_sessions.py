@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 import staff
+from core import AppContext
 from staff.models import StaffSession
 from staff.sessions import IDLE_TIMEOUT, MAX_AGE, close_session, find_session, open_session
-from standardiste.context import AppContext
 from tests.staff.support import add_user
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core import PROJECT_ROOT, AnsweringMode, OutsideHoursAction, PracticeConfig, load_practice
 from staff.settings_forms import (
     FormProblemsError,
     apply_answering,
@@ -14,8 +15,6 @@ from staff.settings_forms import (
     apply_hours,
     parse_ranges,
 )
-from standardiste.practice import AnsweringMode, OutsideHoursAction, PracticeConfig, load_practice
-from standardiste.settings import PROJECT_ROOT
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 import agenda
 import staff
-from standardiste.context import AppContext
+from core import AppContext
 from tests.staff.support import logged_in
 from tests.support import PUBLIC_BASE, call_params, sign
 

@@ -33,7 +33,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_settings():
-    from standardiste.settings import get_settings
+    from core import get_settings
 
     get_settings.cache_clear()
     yield
@@ -158,7 +158,7 @@ def test_config_export_writes_the_database_settings(tmp_path: Path) -> None:
     out = tmp_path / "export.yaml"
     result = runner.invoke(app, ["config", "export", "-o", str(out)], env=env)
     assert result.exit_code == 0, result.output
-    from standardiste.practice import load_practice
+    from core import load_practice
 
     assert load_practice(out).practice.name == "Cabinet médical des Tilleuls"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from standardiste.practice import ConfigError, load_practice
-from standardiste.settings import PROJECT_ROOT
+from core import PROJECT_ROOT, ConfigError, load_practice
 
 CONFIG = PROJECT_ROOT / "config" / "practice.yaml"
 

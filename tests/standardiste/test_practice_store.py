@@ -7,10 +7,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from standardiste.db import Database
-from standardiste.practice import PracticeConfig, load_practice, parse_practice
-from standardiste.practice_store import NotMigratedError, PracticeStore, StaleSettingsError
-from standardiste.settings import PROJECT_ROOT, Settings
+from core import (
+    PROJECT_ROOT,
+    Database,
+    NotMigratedError,
+    PracticeConfig,
+    PracticeStore,
+    Settings,
+    StaleSettingsError,
+    load_practice,
+    parse_practice,
+)
 
 SEED = load_practice(PROJECT_ROOT / "config" / "practice.yaml")
 

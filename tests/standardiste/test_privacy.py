@@ -8,8 +8,7 @@ import logging
 
 import pytest
 
-from standardiste.logs import JsonFormatter
-from standardiste.privacy import PhoneMaskingFilter, mask_phone, mask_text
+from core import JsonFormatter, PhoneMaskingFilter, mask_phone, mask_text
 
 
 @pytest.mark.parametrize(

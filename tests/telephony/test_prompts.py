@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from standardiste.practice import load_practice
-from standardiste.settings import PROJECT_ROOT
+from core import PROJECT_ROOT, load_practice
 from telephony.prompts import (
     DEFAULT_PROMPTS,
     PROMPT_FIELDS,

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import transcripts
-from standardiste.context import AppContext
-from standardiste.practice import Retention
+from core import AppContext, Retention
 from telephony.codec import FRAME_BYTES, MULAW_SILENCE, ulaw_to_pcm16
 from telephony.recorder import CallRecorder
 

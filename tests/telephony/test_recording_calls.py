@@ -13,7 +13,7 @@ import httpx
 import numpy as np
 
 import transcripts
-from standardiste.practice import Recording
+from core import Recording
 from telephony.codec import ulaw_to_pcm16
 from telephony.simulator import CallerTurn, SimulatedCall, simulate_call
 from telephony.tts_piper import PiperSynthesizer

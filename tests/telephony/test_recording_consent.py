@@ -21,9 +21,8 @@ import numpy as np
 import pytest
 
 import transcripts
+from core import AppContext, Recording
 from dialogue import Reply, TurnResult
-from standardiste.context import AppContext
-from standardiste.practice import Recording
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import FRAME_BYTES, ulaw_to_pcm16
 from telephony.prompts import Prompts

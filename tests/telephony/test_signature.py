@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from standardiste.context import AppContext
+from core import AppContext
 from telephony.signature import SignatureChecker
 from tests.support import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_params, sign
 from transcripts import Call

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from core import Decision, get_settings
 from standardiste.cli import app
-from standardiste.settings import get_settings
 from telephony import twiml
-from telephony.answering_hours import Decision
 from telephony.codec import FRAME_BYTES
 from telephony.simulator import parse_twiml, sign, wav_frames, write_wav
 from tests.support import AUTH_TOKEN, PUBLIC_BASE

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from standardiste.practice import load_practice
-from standardiste.settings import PROJECT_ROOT
+from core import PROJECT_ROOT, load_practice
 from telephony.codec import FRAME_BYTES
 from telephony.prompts import PromptKey
 from telephony.speech_engines import build_prompt_audio, load_speech_engines

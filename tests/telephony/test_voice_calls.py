@@ -14,7 +14,7 @@ import time
 
 import agenda
 import transcripts
-from standardiste.practice import WEEKDAYS, TimeRange, WeeklyHours
+from core import WEEKDAYS, TimeRange, WeeklyHours
 from telephony.simulator import CallerTurn, SimulatedCall, simulate_call
 from telephony.tts_piper import PiperSynthesizer
 from tests.telephony.conftest import VoiceGateway

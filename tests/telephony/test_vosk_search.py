@@ -10,7 +10,7 @@ import pytest
 import vosk
 from pydantic import ValidationError
 
-from standardiste.settings import Settings
+from core import Settings
 from telephony.speech_engines import vosk_search
 from telephony.vosk_search import VoskSearch, searched_model, tuned_conf
 from tests.telephony.conftest import KOREAN_MODEL

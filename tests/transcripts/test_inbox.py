@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 import transcripts
-from standardiste.context import AppContext
+from core import AppContext
 
 
 @pytest.fixture

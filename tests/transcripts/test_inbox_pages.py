@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 import agenda
 import staff
 import transcripts
+from core import AppContext
 from standardiste.app import create_app
-from standardiste.context import AppContext
 from tests.staff.support import logged_in
 from transcripts import inbox_workflow as workflow
 from transcripts.recordings import recording_path

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 import transcripts
+from core import AppContext, Retention
 from standardiste.cli import app
-from standardiste.context import AppContext
-from standardiste.practice import Retention
 from transcripts.recordings import recording_path
 from transcripts.retention import purge_expired, retention_loop
 
@@ -110,7 +109,7 @@ def test_the_gateway_loop_purges_and_stops_when_cancelled(context: AppContext) -
 
 
 def test_purge_command(context: AppContext) -> None:
-    from standardiste.settings import get_settings
+    from core import get_settings
 
     _call(context, "CAold", dt.datetime.now(dt.UTC) - dt.timedelta(days=1000),
           message_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1000))

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 import staff
-from standardiste.context import AppContext
-from standardiste.deps import ContextDep, RowId
+from core import AppContext, ContextDep, RowId
 from transcripts import inbox_workflow as workflow
 from transcripts.labels_fr import KIND_LABELS, kind_label, status_label, urgency_label
 from transcripts.models import InboxMessage, MessageKind, MessageStatus

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 import agenda
 import staff
-from standardiste.deps import ContextDep, RowId
+from core import ContextDep, RowId
 from transcripts.web import labels_fr
 from transcripts.web.rendering import templates
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from standardiste.db import Database
-from standardiste.practice import PracticeConfig
-from standardiste.practice_store import PracticeStore
-from standardiste.settings import Settings
+from core.db import Database
+from core.practice import PracticeConfig
+from core.practice_store import PracticeStore
+from core.settings import Settings
 
 
 @dataclass

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from standardiste.settings import Settings
+from core import Settings
 
 _LOGGER = logging.getLogger(__name__)
 

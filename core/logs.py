@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from standardiste.privacy import PhoneMaskingFilter, mask_text
+from core.privacy import PhoneMaskingFilter, mask_text
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
 

@@ -1,6 +1,6 @@
-"""The practice configuration (`config/practice.yaml`): its schema, loading and error messages.
+"""The practice configuration's schema (`config/practice.yaml`): who, when, what may be booked.
 
-Validation errors name the file, the field path and why, e.g.
+Validation errors name the field path and why; `core.practice_loading` adds the file, e.g.
 ``config/practice.yaml: practitioners[1].hours.tuesday[0]: end 12:00 is before start 14:00``.
 """
 
@@ -9,121 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from itertools import pairwise
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-WEEKDAYS: tuple[str, ...] = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
+from core.practice_hours import StrictModel, WeeklyHours
+
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 _PHONE = re.compile(r"^\+?[0-9 .]{2,20}$")
 
 
-class ConfigError(Exception):
-    """A practice configuration that cannot be used, with one line per problem."""
-
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TimeRange(_Strict):
-    """A span of one day, local wall-clock time, end excluded."""
-
-    start: dt.time
-    end: dt.time
-
-    @field_validator("start", "end")
-    @classmethod
-    def _wall_clock(cls, value: dt.time) -> dt.time:
-        # "09:00+01:00" would parse, then fail every comparison with a wall-clock time.
-        if value.tzinfo is not None:
-            raise ValueError("a wall-clock time without offset (the practice's timezone applies)")
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeRange:
-        if self.end <= self.start:
-            raise ValueError(
-                f"end {self.end:%H:%M} is before start {self.start:%H:%M}"
-                if self.end < self.start
-                else f"end {self.end:%H:%M} equals start {self.start:%H:%M}"
-            )
-        return self
-
-    def contains(self, moment: dt.time) -> bool:
-        """True when ``moment`` falls inside the range."""
-        return self.start <= moment < self.end
-
-
-class WeeklyHours(_Strict):
-    """Opening ranges for each day of the week; a missing day is closed."""
-
-    monday: list[TimeRange] = Field(default_factory=list)
-    tuesday: list[TimeRange] = Field(default_factory=list)
-    wednesday: list[TimeRange] = Field(default_factory=list)
-    thursday: list[TimeRange] = Field(default_factory=list)
-    friday: list[TimeRange] = Field(default_factory=list)
-    saturday: list[TimeRange] = Field(default_factory=list)
-    sunday: list[TimeRange] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _no_overlap(self) -> WeeklyHours:
-        for day in WEEKDAYS:
-            ranges = sorted(getattr(self, day), key=lambda r: r.start)
-            for before, after in pairwise(ranges):
-                if after.start < before.end:
-                    raise ValueError(
-                        f"{day}: {after.start:%H:%M}-{after.end:%H:%M} overlaps "
-                        f"{before.start:%H:%M}-{before.end:%H:%M}"
-                    )
-        return self
-
-    def for_weekday(self, weekday: int) -> list[TimeRange]:
-        """The ranges of a weekday (0 = Monday), in order."""
-        return sorted(getattr(self, WEEKDAYS[weekday]), key=lambda r: r.start)
-
-    def contains(self, local: dt.datetime) -> bool:
-        """True when the local wall-clock moment is inside one of the day's ranges."""
-        return any(r.contains(local.time()) for r in self.for_weekday(local.weekday()))
-
-    def is_empty(self) -> bool:
-        """True when no day has any range."""
-        return not any(getattr(self, day) for day in WEEKDAYS)
-
-    @classmethod
-    def union(cls, schedules: list[WeeklyHours]) -> WeeklyHours:
-        """The merged hours of several schedules (overlapping ranges are joined)."""
-        merged: dict[str, list[TimeRange]] = {}
-        for day in WEEKDAYS:
-            ranges = sorted((r for s in schedules for r in getattr(s, day)), key=lambda r: r.start)
-            out: list[TimeRange] = []
-            for r in ranges:
-                if out and r.start <= out[-1].end:
-                    last = out.pop()
-                    r = TimeRange(start=last.start, end=max(last.end, r.end))
-                out.append(r)
-            merged[day] = out
-        return cls(**merged)
-
-
-class PracticeInfo(_Strict):
+class PracticeInfo(StrictModel):
     """Who the practice is, as the caller hears it."""
 
     name: str = Field(min_length=1)
@@ -150,7 +47,7 @@ class PracticeInfo(_Strict):
         return value
 
 
-class Practitioner(_Strict):
+class Practitioner(StrictModel):
     """One practitioner and when they see patients."""
 
     id: Annotated[str, Field(pattern=_SLUG)]
@@ -160,7 +57,7 @@ class Practitioner(_Strict):
     hours: WeeklyHours
 
 
-class AppointmentType(_Strict):
+class AppointmentType(StrictModel):
     """A kind of appointment: French label, length, who gives it, whether phone may book it."""
 
     id: Annotated[str, Field(pattern=_SLUG)]
@@ -170,7 +67,7 @@ class AppointmentType(_Strict):
     bookable_by_phone: bool = True
 
 
-class Closure(_Strict):
+class Closure(StrictModel):
     """Days the practice (or some practitioners) is closed, both ends included."""
 
     start: dt.date
@@ -210,7 +107,7 @@ class OutsideHoursAction(StrEnum):
     TRANSFER = "transfer"
 
 
-class OutsideHours(_Strict):
+class OutsideHours(StrictModel):
     """The behaviour outside answering hours."""
 
     action: OutsideHoursAction = OutsideHoursAction.MESSAGE
@@ -226,7 +123,7 @@ class OutsideHours(_Strict):
         return self
 
 
-class Answering(_Strict):
+class Answering(StrictModel):
     """When the assistant answers, and what happens outside those hours."""
 
     mode: AnsweringMode = AnsweringMode.OFFICE
@@ -248,7 +145,7 @@ class Answering(_Strict):
         return self
 
 
-class EmergencyNumbers(_Strict):
+class EmergencyNumbers(StrictModel):
     """Numbers read to callers in an emergency."""
 
     samu: str = "15"
@@ -257,7 +154,7 @@ class EmergencyNumbers(_Strict):
     deaf_sms: str = "114"
 
 
-class Retention(_Strict):
+class Retention(StrictModel):
     """How long personal data is kept, in days."""
 
     transcripts_days: int = Field(default=90, ge=1, le=3650)
@@ -265,13 +162,13 @@ class Retention(_Strict):
     messages_days: int = Field(default=365, ge=1, le=3650)
 
 
-class Recording(_Strict):
+class Recording(StrictModel):
     """Call recording; off unless the practice enables it and the caller consents."""
 
     enabled: bool = False
 
 
-class Booking(_Strict):
+class Booking(StrictModel):
     """Rules for appointments taken by phone."""
 
     hold_minutes: int = Field(default=5, ge=1, le=60)
@@ -280,7 +177,7 @@ class Booking(_Strict):
     slot_step_minutes: int = Field(default=5, ge=5, le=60)
 
 
-class PracticeConfig(_Strict):
+class PracticeConfig(StrictModel):
     """The whole of `config/practice.yaml`."""
 
     version: Literal[1] = 1
@@ -350,73 +247,3 @@ def _unique(section: str, ids: list[str]) -> None:
         if item in seen:
             raise _PathError(f"{section}[{i}].id", f"duplicate id {item!r}")
         seen.add(item)
-
-
-def _format_loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    problems = []
-    for err in exc.errors():
-        ctx_error = (err.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, _PathError):
-            problems.append(f"{ctx_error.path}: {ctx_error.reason}")
-            continue
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        problems.append(f"{_format_loc(tuple(err['loc']))}: {message}")
-    return problems
-
-
-def parse_practice(data: Any, source: Path | str = "<memory>") -> PracticeConfig:
-    """Validate already-loaded YAML data; raises `ConfigError`."""
-    if not isinstance(data, dict):
-        raise ConfigError(source, ["(top level): expected a mapping of sections"])
-    try:
-        return PracticeConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(source, _problems(exc)) from None
-
-
-def load_practice(path: Path | str) -> PracticeConfig:
-    """Read and validate a practice file; raises `ConfigError` naming the file, field and reason."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, ["file not found (set STANDARDISTE_CONFIG)"]) from None
-    except OSError as exc:
-        raise ConfigError(path, [f"cannot be read: {exc.strerror}"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"byte {exc.start}: not UTF-8 text"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-        # One line per problem, as every other error of this file.
-        raise ConfigError(path, [f"{where}: {' '.join(str(problem).split())}"]) from None
-    except RecursionError:
-        raise ConfigError(path, ["YAML: nested too deeply"]) from None
-    try:
-        return parse_practice(data, _display_path(path))
-    except RecursionError:  # e.g. an alias that contains itself
-        raise ConfigError(path, ["(top level): a value contains itself"]) from None
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

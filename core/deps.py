@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from standardiste.context import AppContext
-from standardiste.practice import PracticeConfig
-from standardiste.settings import Settings
+from core.context import AppContext
+from core.practice import PracticeConfig
+from core.settings import Settings
 
 
 def get_context(request: Request) -> AppContext:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import holidays
 
-from standardiste.practice import AnsweringMode, OutsideHoursAction, PracticeConfig
+from core.practice import AnsweringMode, OutsideHoursAction, PracticeConfig
 
 
 class Decision(StrEnum):

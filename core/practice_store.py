@@ -19,8 +19,9 @@ from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from standardiste.db import Database, component_metadata
-from standardiste.practice import ConfigError, PracticeConfig, parse_practice
+from core.db import Database, component_metadata
+from core.practice import PracticeConfig
+from core.practice_loading import ConfigError, parse_practice
 
 _LOGGER = logging.getLogger(__name__)
 _ROW_ID = 1

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from standardiste.deps import ContextDep
+from core.deps import ContextDep
 
 
 @dataclass(frozen=True)

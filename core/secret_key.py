@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-from standardiste.settings import Settings
+from core.settings import Settings
 
 
 def secret_key(settings: Settings) -> bytes:
