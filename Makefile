@@ -35,11 +35,11 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 # Rasa 3.6 does not declare Python 3.11 and pins SQLAlchemy 1.4, pydantic 1 and twilio 8, so it
-# has its own environment, installed in two steps (see dialogue/requirements-rasa.txt).
-$(RASA_VENV)/.installed: dialogue/requirements-rasa.txt
+# has its own environment, installed in two steps (see dialogue/rasa/requirements-rasa.txt).
+$(RASA_VENV)/.installed: dialogue/rasa/requirements-rasa.txt
 	@test -x $(RASA_VENV)/bin/python || $(PY) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check pip==$(PIP_VERSION)
-	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r dialogue/requirements-rasa.txt
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r dialogue/rasa/requirements-rasa.txt
 	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --no-deps --ignore-requires-python \
 		rasa-sdk==3.6.2 rasa==3.6.21
 	@touch $@
@@ -65,7 +65,7 @@ db: $(BIN)/.installed
 
 # Trains only when config, domain or data changed (the model is named by their hash).
 rasa-model: $(BIN)/.installed $(RASA_VENV)/.installed
-	@$(BIN)/python -m dialogue.rasa_server train
+	@$(BIN)/python -m dialogue.rasa.server train
 
 run: setup
 	$(BIN)/standardiste run

@@ -23,7 +23,7 @@ import uvicorn
 
 from benchmarks._figures import free_port
 from core import PROJECT_ROOT, Settings
-from dialogue.rasa_server import (
+from dialogue.rasa.server import (
     action_token,
     ensure_model,
     rasa_env,

@@ -50,7 +50,7 @@ from benchmarks._figures import (
     write_section,
 )
 from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings
-from dialogue.rasa_server import (
+from dialogue.rasa.server import (
     action_token,
     ensure_model,
     rasa_env,

@@ -111,9 +111,8 @@ class OutsideHours(StrictModel):
     """The behaviour outside answering hours."""
 
     action: OutsideHoursAction = OutsideHoursAction.MESSAGE
-    announcement: str = (
-        "Le cabinet est actuellement fermé. En cas d'urgence, appelez le 15 ou le 112."
-    )
+    announcement: str | None = None
+    """The practice's own words; None: the catalogue's, which name the emergency numbers."""
     transfer_number: str | None = None
 
     @model_validator(mode="after")

@@ -1,10 +1,15 @@
-"""Dialogue: the Rasa project, its custom actions, and the conversation core the channels drive.
+"""Dialogue: every conversation, spoken or typed (the assistant, message taking, the
+announcement), the one catalogue of spoken French, the Rasa project and its custom actions.
 
 Public face: the names in ``__all__``.
 """
 
 from dialogue.action_endpoint import router as router
 from dialogue.api import router as chat_router
+from dialogue.catalogue import practice_values as practice_values
+from dialogue.catalogue import ready_replies as ready_replies
+from dialogue.catalogue import response as response
+from dialogue.catalogue import say as say
 from dialogue.chat_cli import ChatError as ChatError
 from dialogue.chat_cli import run_chat as run_chat
 from dialogue.conversation import CallEnd as CallEnd
@@ -15,23 +20,26 @@ from dialogue.conversation import TurnResult as TurnResult
 from dialogue.events import DialogueEvent as DialogueEvent
 from dialogue.events import DialogueEventType as DialogueEventType
 from dialogue.events import Observer as Observer
-from dialogue.rasa_server import action_token as action_token
-from dialogue.rasa_server import ensure_model as ensure_model
-from dialogue.rasa_server import rasa_env as rasa_env
-from dialogue.rasa_server import server_command as server_command
-from dialogue.rasa_server import wait_until_ready as wait_until_ready
-from dialogue.rasa_server import write_endpoints as write_endpoints
-from dialogue.session import DialogueSession as DialogueSession
-from dialogue.yes_no import is_small_talk as is_small_talk
-from dialogue.yes_no import parse_yes_no as parse_yes_no
+from dialogue.french.yes_no import is_small_talk as is_small_talk
+from dialogue.french.yes_no import parse_yes_no as parse_yes_no
+from dialogue.modes import ConversationMode as ConversationMode
+from dialogue.modes import fallback_conversation as fallback_conversation
+from dialogue.modes import open_conversation as open_conversation
+from dialogue.modes import resume_conversation as resume_conversation
+from dialogue.rasa.server import action_token as action_token
+from dialogue.rasa.server import ensure_model as ensure_model
+from dialogue.rasa.server import rasa_env as rasa_env
+from dialogue.rasa.server import server_command as server_command
+from dialogue.rasa.server import wait_until_ready as wait_until_ready
+from dialogue.rasa.server import write_endpoints as write_endpoints
 
 __all__ = [
     "CallEnd",
     "ChatError",
     "Conversation",
+    "ConversationMode",
     "DialogueEvent",
     "DialogueEventType",
-    "DialogueSession",
     "Expecting",
     "Observer",
     "Reply",
@@ -39,11 +47,18 @@ __all__ = [
     "action_token",
     "chat_router",
     "ensure_model",
+    "fallback_conversation",
     "is_small_talk",
+    "open_conversation",
     "parse_yes_no",
+    "practice_values",
     "rasa_env",
+    "ready_replies",
+    "response",
+    "resume_conversation",
     "router",
     "run_chat",
+    "say",
     "server_command",
     "wait_until_ready",
     "write_endpoints",

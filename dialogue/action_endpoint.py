@@ -18,7 +18,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from core import AppContext, ContextDep
 from dialogue.actions import ACTIONS
 from dialogue.actions.runtime import bound_context
-from dialogue.rasa_server import action_token
+from dialogue.rasa.server import action_token
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/dialogue", tags=["dialogue"], include_in_schema=False)

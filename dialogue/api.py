@@ -1,8 +1,10 @@
 """The text channel: talk to the assistant over HTTP (staff try-outs, the CLI, tests).
 
-``POST /api/chat`` opens a conversation and returns the greeting; ``POST /api/chat/{id}`` sends
-one caller turn. The same `DialogueSession` runs the voice channel. Each request rebuilds the
-session from the database and Rasa's tracker store, so any gateway process can serve any turn.
+``POST /api/chat`` opens a conversation in a mode (the assistant by default; ``message`` or
+``announcement`` as outside hours) and returns its opening; ``POST /api/chat/{id}`` sends one
+caller turn. The same conversations run the voice channel. Each request rebuilds the
+conversation from the database and Rasa's tracker store, so any gateway process can serve any
+turn.
 ``GET /api/appointments`` shows what conversations booked.
 """
 
@@ -21,8 +23,9 @@ from starlette.concurrency import run_in_threadpool
 import agenda
 import transcripts
 from core import ContextDep, StaffDep
-from dialogue import replies as catalogue
+from dialogue import catalogue
 from dialogue.conversation import TurnResult
+from dialogue.modes import ConversationMode, open_conversation, resume_conversation
 from dialogue.session import DialogueSession
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -34,6 +37,18 @@ class ChatStart(BaseModel):
     """Opening a chat conversation."""
 
     caller: str | None = Field(default=None, description="The caller's number, as on a call.")
+    mode: ConversationMode = Field(
+        default=ConversationMode.ASSISTANT,
+        description="Who answers: the assistant, outside-hours message taking, or the "
+        "announcement.",
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _chat_mode(cls, value: ConversationMode) -> ConversationMode:
+        if value is ConversationMode.RESUMED:
+            raise ValueError("only a voice call is resumed")
+        return value
     at: dt.datetime | None = Field(
         default=None,
         description="Pretend the conversation happens at this moment (aware datetime), "
@@ -142,8 +157,9 @@ async def start_chat(body: ChatStart, context: ContextDep, _staff: StaffDep) -> 
     """Open a conversation; the greeting comes back with its session id."""
     session_id = f"chat-{secrets.token_hex(12)}"
     try:
-        dialogue = await DialogueSession.open(
+        dialogue = await open_conversation(
             context,
+            body.mode,
             conversation_id=session_id,
             caller=body.caller,
             channel=CHANNEL,
@@ -173,7 +189,7 @@ async def chat_turn(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation inconnue")
     if call.ended_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, "conversation terminée")
-    dialogue = await DialogueSession.resume(context, session_id)
+    dialogue = await resume_conversation(context, session_id)
     assert dialogue is not None  # the call row was just read
     if body.text is not None:
         result = await dialogue.handle_text(body.text)
@@ -202,7 +218,7 @@ async def hang_up(session_id: str, context: ContextDep, _staff: StaffDep) -> Non
     if call is None or call.channel != CHANNEL:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation inconnue")
     if call.ended_at is None:
-        dialogue = await DialogueSession.resume(context, session_id)
+        dialogue = await resume_conversation(context, session_id)
         assert dialogue is not None
         await dialogue.close("hangup")
 

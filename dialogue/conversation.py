@@ -36,9 +36,11 @@ class Reply:
 
     text: str
     key: str | None = None
-    """The response's key (e.g. ``utter_greet``, ``prompt.emergency``); tests assert on keys."""
+    """The response's key in the catalogue (e.g. ``utter_greet``); tests assert on keys."""
     interruptible: bool = True
     """False for the automated-assistant disclosure and the emergency message."""
+    emergency: bool = False
+    """An emergency message: the call is flagged, and its channel says so at once."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Conversation(Protocol):
     @property
     def conversation_id(self) -> str:
         """The CallSid (voice) or chat session id; Rasa's sender id."""
+        ...
+
+    @property
+    def database_down(self) -> bool:
+        """Whether the database failed this conversation (its writes went to the spool)."""
         ...
 
     async def start(self) -> TurnResult:

@@ -8,7 +8,7 @@ database before its replies are handed to the channel.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -52,3 +52,32 @@ class DialogueEvent:
 
 
 Observer = Callable[[DialogueEvent], Awaitable[None]]
+
+
+class EventSink:
+    """One conversation's observers: every part of the conversation emits through it."""
+
+    def __init__(self, conversation_id: str, observers: Sequence[Observer]) -> None:
+        self._id = conversation_id
+        self._observers = list(observers)
+
+    async def emit(
+        self,
+        kind: DialogueEventType,
+        *,
+        text: str = "",
+        key: str | None = None,
+        replies: Sequence[Reply] = (),
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Hand an event to each observer, in order (the turn is written before it is said)."""
+        event = DialogueEvent(
+            type=kind,
+            conversation_id=self._id,
+            text=text,
+            key=key,
+            replies=tuple(replies),
+            data=data or {},
+        )
+        for observer in self._observers:
+            await observer(event)

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from dialogue.normalize import fold_accents, is_filler
+from dialogue.french.normalize import fold_accents, is_filler
 
 __all__ = ["EmergencyCategory", "EmergencyHit", "EmergencyKind", "check_emergency"]
 

@@ -54,7 +54,7 @@ def form_fields(config: PracticeConfig) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "mode": answering.mode.value,
         "outside_action": answering.outside_hours.action.value,
-        "announcement": answering.outside_hours.announcement,
+        "announcement": answering.outside_hours.announcement or "",
         "outside_transfer_number": answering.outside_hours.transfer_number or "",
         "transfer_number": answering.transfer_number or "",
         "greeting": answering.greeting or "",

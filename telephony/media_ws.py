@@ -19,13 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 import dialogue
 from core import WEBHOOK_REJECTED, AppContext, Decision, mask_phone
+from telephony.call_inputs import CallPhrases
 from telephony.heartbeat import CallHeartbeat
 from telephony.recording_consent import recording_consent
 from telephony.session import CallSession
 from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
-from telephony.twiml import MEDIA_PATH, RESUMED_MODE
-from telephony.voice_modes import Announcement, MessageTaker
-from telephony.voice_service import VoiceService, voice_service
+from telephony.twiml import MEDIA_PATH
+from telephony.voice_service import voice_service
 from telephony.webhooks import get_checker
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,30 +69,30 @@ async def _read_start(frames: AsyncIterator[str | bytes], call_log: dict[str, st
 
 
 async def _conversation(
-    context: AppContext, voice: VoiceService, mode: str, call_sid: str, caller: str | None
-) -> dialogue.Conversation:
-    if mode == Decision.ANNOUNCEMENT.value:
-        return Announcement(context, call_sid)
-    if mode in (Decision.MESSAGE.value, RESUMED_MODE):
-        return MessageTaker(
-            context, call_sid=call_sid, caller=caller, prompts=voice.prompts,
-            resumed=mode == RESUMED_MODE,
-        )
+    context: AppContext, mode: str, call_sid: str, caller: str | None
+) -> tuple[dialogue.Conversation, bool]:
+    """The call's conversation, and whether it is the assistant's (which may ask consent)."""
+    try:
+        chosen = dialogue.ConversationMode(mode)
+    except ValueError:
+        chosen = dialogue.ConversationMode.ASSISTANT
     for attempt in range(_OPEN_ATTEMPTS):
         try:
-            return await dialogue.DialogueSession.open(
-                context, conversation_id=call_sid, caller=caller, channel="voice"
+            conversation = await dialogue.open_conversation(
+                context, chosen, conversation_id=call_sid, caller=caller, channel="voice"
             )
+            return conversation, chosen is dialogue.ConversationMode.ASSISTANT
         except Exception as exc:  # no traceback: database errors quote the caller's number
             # Twilio may connect before the webhook's call record is committed: the second
             # attempt then finds the record instead of racing to create it.
             extra = {"call_sid": call_sid, "error": exc.__class__.__name__}
-            _LOGGER.warning("dialogue open failed", extra=extra)
+            _LOGGER.warning("conversation open failed", extra=extra)
             if attempt + 1 < _OPEN_ATTEMPTS:
                 await asyncio.sleep(0.2)
     # The caller can still leave a message rather than hear nothing.
-    _LOGGER.error("dialogue unavailable; taking a message", extra={"call_sid": call_sid})
-    return MessageTaker(context, call_sid=call_sid, caller=caller, prompts=voice.prompts)
+    _LOGGER.error("conversation unavailable; taking a message", extra={"call_sid": call_sid})
+    fallback = dialogue.fallback_conversation(context, conversation_id=call_sid, caller=caller)
+    return fallback, False
 
 
 @router.websocket(_ROUTE)
@@ -161,12 +161,9 @@ async def _serve_call(
         _LOGGER.exception("speech engines unavailable", extra={"call_sid": call_sid})
         await websocket.close(code=1011)
         return "speech-unavailable"
-    conversation = await _conversation(context, voice, mode, call_sid, caller)
+    conversation, assistant = await _conversation(context, mode, call_sid, caller)
     # Consent is asked only on calls the assistant converses on (not messages, announcements).
-    assistant = isinstance(conversation, dialogue.DialogueSession)
-    recording = (
-        recording_consent(context, voice.prompts, practice, call_sid) if assistant else None
-    )
+    recording = recording_consent(context, practice, call_sid) if assistant else None
 
     async def hang_up() -> None:
         await websocket.close(code=1000)
@@ -182,5 +179,9 @@ async def _serve_call(
         hang_up=hang_up,
         mode=mode,
         recording=recording,
+        phrases=CallPhrases(
+            technical_problem=dialogue.say("utter_technical_problem", practice),
+            say_again=dialogue.say("utter_say_again", practice),
+        ),
     )
     return await session.run(frames)

@@ -1,7 +1,7 @@
 """Asking the caller whether the call may be recorded, and keeping their answer.
 
 Only when the practice enabled recording (``recording.enabled``): right after the disclosure,
-before the dialogue's first question, the call session asks `PromptKey.RECORDING_CONSENT` and
+before the dialogue's first question, the call session asks ``utter_recording_consent`` and
 takes the next thing the caller does as the answer. This exchange belongs to the telephony
 layer; the dialogue (and Rasa) never see it.
 
@@ -25,9 +25,11 @@ import dialogue
 import transcripts
 from core import AppContext, Database, PracticeConfig
 from dialogue import Reply
-from telephony.prompts import PromptKey, Prompts, prompt_values
 from telephony.recorder import CallRecorder
 
+QUESTION = "utter_recording_consent"
+ACCEPTED = "utter_recording_accepted"
+DECLINED = "utter_recording_declined"
 YES_KEY = "1"
 NO_KEY = "2"
 
@@ -89,30 +91,26 @@ class RecordingConsent:
         db: The database holding the call record.
         call_sid: The call.
         var_dir: The data folder (recordings go under ``recordings/``).
-        texts: The consent phrases as said (for the transcript).
+        replies: The consent phrases, by catalogue key, as this practice says them.
     """
 
     def __init__(
-        self, db: Database, *, call_sid: str, var_dir: Path, texts: dict[PromptKey, str]
+        self, db: Database, *, call_sid: str, var_dir: Path, replies: dict[str, Reply]
     ) -> None:
         self._db = db
         self.call_sid = call_sid
         self._path = transcripts.recording_path(var_dir, call_sid)
         self._partial = transcripts.partial_recording_path(var_dir, call_sid)
-        self._texts = texts
-
-    def _reply(self, key: PromptKey, *, interruptible: bool) -> Reply:
-        return Reply(text=self._texts[key], key=key.reply_key, interruptible=interruptible)
+        self._replies = replies
 
     @property
     def question(self) -> Reply:
         """The question; the caller hears it whole (how to refuse included)."""
-        return self._reply(PromptKey.RECORDING_CONSENT, interruptible=False)
+        return self._replies[QUESTION]
 
     def acknowledgement(self, *, recorded: bool) -> Reply:
         """What the caller hears back: recorded from now on, or not recorded."""
-        key = PromptKey.RECORDING_ACCEPTED if recorded else PromptKey.RECORDING_DECLINED
-        return self._reply(key, interruptible=True)
+        return self._replies[ACCEPTED if recorded else DECLINED]
 
     def recorder(self) -> CallRecorder:
         """The recorder to start once the caller said yes."""
@@ -175,19 +173,17 @@ class RecordingConsent:
 
 
 def recording_consent(
-    context: AppContext, prompts: Prompts, practice: PracticeConfig, call_sid: str
+    context: AppContext, practice: PracticeConfig, call_sid: str
 ) -> RecordingConsent | None:
     """The consent exchange for this call, or None when the practice does not record calls."""
     if not practice.recording.enabled:
         return None
-    values = prompt_values(practice)
-    keys = (PromptKey.RECORDING_CONSENT, PromptKey.RECORDING_ACCEPTED, PromptKey.RECORDING_DECLINED)
     try:
         return RecordingConsent(
             context.db,
             call_sid=call_sid,
             var_dir=context.settings.standardiste_var_dir,
-            texts={key: prompts.render(key, values) for key in keys},
+            replies={key: dialogue.say(key, practice) for key in (QUESTION, ACCEPTED, DECLINED)},
         )
     except ValueError:  # a CallSid unfit for a file name: no recording rather than a bad path
         return None

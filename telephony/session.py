@@ -26,15 +26,21 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
-from dialogue import CallEnd, Conversation, Expecting, Reply, TurnResult
+from dialogue import CallEnd, Conversation, Expecting, TurnResult
 from telephony.call_events import CallEventType, CallObserver, EventPump
+from telephony.call_inputs import (
+    DICTATION,
+    KEYED_IN,
+    CallInput,
+    CallPhrases,
+    after_disclosure,
+)
 from telephony.keypad import Keypad
 from telephony.listening import Listener
 from telephony.playout import Playout, PlayState, Send, Utterance
-from telephony.prompts import PromptKey
 from telephony.recorder import CallRecorder
 from telephony.recording_consent import RecordingConsent, interpret
 from telephony.speaking import ReplySpeaker
@@ -44,30 +50,6 @@ from telephony.twilio_stream import Dtmf, Mark, Media, ProtocolError, Stop, pars
 from telephony.voice_service import VoiceService
 
 _LOGGER = logging.getLogger(__name__)
-_DICTATION = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER, Expecting.NAME})
-_KEYED_IN = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER})
-"""Answers keyed digit by digit: wait for ``#`` or a pause before handing them over."""
-
-
-@dataclass(frozen=True)
-class _Input:
-    kind: str
-    """``text``, ``digits`` or ``silence``."""
-    value: str = ""
-    at: float = field(default_factory=time.monotonic)
-
-
-def _is_emergency(key: str | None) -> bool:
-    return key is not None and "emergency" in key
-
-
-def _after_disclosure(replies: Sequence[Reply]) -> int:
-    """Where the recording question goes: after the last reply the caller may not interrupt
-    (the automated-assistant disclosure), else after the whole opening."""
-    last = max((i for i, reply in enumerate(replies) if not reply.interruptible), default=None)
-    return len(replies) if last is None else last + 1
-
-
 class CallSession:
     """One call (see the module docstring); `run` returns the reason it ended."""
 
@@ -85,8 +67,10 @@ class CallSession:
         mode: str = "assistant",
         observers: Sequence[CallObserver] = (),
         recording: RecordingConsent | None = None,
+        phrases: CallPhrases | None = None,
     ) -> None:
         params = voice.params
+        self._phrases = phrases or CallPhrases()
         self.call_sid = call_sid
         self._conversation = conversation
         self._send_raw = send
@@ -101,7 +85,7 @@ class CallSession:
         )
         self.speaker = ReplySpeaker(self.playout, voice.synthesis, prompt_audio, voice.replies)
         self.keypad = Keypad(self._keyed)
-        self._inputs: asyncio.Queue[_Input] = asyncio.Queue()
+        self._inputs: asyncio.Queue[CallInput] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._arming: asyncio.Task[None] | None = None
         self._expecting = Expecting.ANYTHING
@@ -193,7 +177,7 @@ class CallSession:
         self._failing = True
         self.speaker.interrupt()
         await self.playout.interrupt()
-        fallback = Reply(text="", key=PromptKey.TECHNICAL_PROBLEM.reply_key, interruptible=False)
+        fallback = replace(self._phrases.technical_problem, interruptible=False)
         try:
             await self._until_heard(await self.speaker.say([fallback]))
         finally:
@@ -234,22 +218,22 @@ class CallSession:
         now = time.monotonic()
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
         self._clock, self._first = (turn_ended_at, "first-audio"), None
-        self._inputs.put_nowait(_Input("text", text, turn_ended_at))
+        self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
     def silence_timeout(self) -> None:
         """Listener: the caller has said nothing for a while."""
-        self._inputs.put_nowait(_Input("silence"))
+        self._inputs.put_nowait(CallInput("silence"))
 
     def _on_digit(self, digit: str) -> None:
         if not self.keypad.pending and (self.playout.busy or self.speaker.speaking):
             self._spawn(self._barge_in(), "barge-in")
         self.listener.disarm_silence_timeout()
-        self.keypad.press(digit, number=self._expecting in _KEYED_IN)
+        self.keypad.press(digit, number=self._expecting in KEYED_IN)
 
     def _keyed(self, digits: str) -> None:
         now = time.monotonic()
         self._clock, self._first = (now, "dtmf-first-audio"), None
-        self._inputs.put_nowait(_Input("digits", digits, now))
+        self._inputs.put_nowait(CallInput("digits", digits, now))
 
     async def _barge_in(self) -> None:
         self.speaker.interrupt()
@@ -278,8 +262,7 @@ class CallSession:
             began = time.monotonic()
             if item.kind == "text" and not item.value.strip():
                 # Speech nobody understood (a cough, noise): ask again, the dialogue unchanged.
-                reply = Reply(text="", key=PromptKey.NOT_UNDERSTOOD.reply_key)
-                result = TurnResult(replies=[reply], expecting=self._expecting)
+                result = TurnResult(replies=[self._phrases.say_again], expecting=self._expecting)
             elif item.kind == "text":
                 result = await self._conversation.handle_text(item.value)
             elif item.kind == "digits":
@@ -294,7 +277,7 @@ class CallSession:
     ) -> TurnResult:
         """Ask after the disclosure; returns what to say next (the rest of the opening, or
         the dialogue's answer when the caller's words were not a yes or a no)."""
-        split = _after_disclosure(opening.replies)
+        split = after_disclosure(opening.replies)
         replies = [*opening.replies[:split], recording.question]
         await self._respond(TurnResult(replies, expecting=Expecting.CONFIRMATION), began)
         question = self._said[-1]
@@ -340,11 +323,11 @@ class CallSession:
             CallEventType.DIALOGUE_END,
             data={"keys": keys, "duration_s": time.monotonic() - began, "ended": result.ended},
         )
-        emergency = next((key for key in keys if _is_emergency(key)), None)
+        emergency = next((reply.key for reply in result.replies if reply.emergency), None)
         if emergency:
             self._publish(CallEventType.SAFETY_HIT, key=emergency)
         self._expecting = result.expecting
-        self.listener.set_dictating(result.expecting in _DICTATION)
+        self.listener.set_dictating(result.expecting in DICTATION)
         self.listener.disarm_silence_timeout()
         if self._arming is not None:
             self._arming.cancel()

@@ -1,7 +1,7 @@
 """Saying the dialogue's replies: ready audio when we have it, else Piper sentence by sentence.
 
-A reply whose key is a telephony prompt (``prompt.<key>``, see `telephony.prompts.PromptKey`)
-plays from the `PromptAudio` built at start-up. Other replies are synthesised piece by piece
+A reply whose text is one of the catalogue's fixed phrases (`dialogue.ready_replies`) plays
+from the `PromptAudio` built at start-up. Other replies are synthesised piece by piece
 and handed to the `Playout` as each piece is ready, so the caller hears the first sentence
 while the next one is synthesised. Replies said again and again (the greeting, "Quel est
 votre nom ?") are kept as ready frames once they have been heard twice: keyed by a digest of
@@ -25,8 +25,6 @@ from dialogue import Reply
 from telephony.codec import FRAME_SECONDS
 from telephony.playout import Playout, Utterance
 from telephony.tts_piper import PiperSynthesizer, PromptAudio
-
-PROMPT_PREFIX = "prompt."
 
 
 def _digest(text: str) -> bytes:
@@ -137,10 +135,7 @@ class ReplySpeaker:
                     await utterance.done.wait()
 
     def _ready(self, reply: Reply) -> tuple[bytes, ...] | None:
-        key = reply.key or ""
-        if key.startswith(PROMPT_PREFIX) and key[len(PROMPT_PREFIX) :] in self._prompts:
-            return self._prompts.get(key[len(PROMPT_PREFIX) :])
-        return self._cache.get(reply.text)
+        return self._prompts.get(reply.text) or self._cache.get(reply.text)
 
     async def _say_one(
         self, reply: Reply, started: Callable[[Utterance], None] | None

@@ -12,9 +12,9 @@ import logging
 import threading
 from dataclasses import dataclass
 
+import dialogue
 from core import PracticeConfig, Settings
 from telephony.codec import ulaw_to_pcm16
-from telephony.prompts import Prompts, prompt_values
 from telephony.speech_models import SpeechModels, resolve_speech_models
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
@@ -95,14 +95,6 @@ def load_speech_engines(
         return engines
 
 
-def build_prompt_audio(
-    synthesis: PiperSynthesizer, practice: PracticeConfig, prompts: Prompts | None = None
-) -> PromptAudio:
-    """Synthesise every fixed prompt for this practice (blocking: ~1–3 s at startup).
-
-    Returns:
-        The frames of each prompt, keyed by `telephony.prompts.PromptKey` value.
-    """
-    prompts = prompts or Prompts.load()
-    texts = prompts.render_all(prompt_values(practice))
-    return PromptAudio.build(synthesis, {key.value: text for key, text in texts.items()})
+def build_prompt_audio(synthesis: PiperSynthesizer, practice: PracticeConfig) -> PromptAudio:
+    """Synthesise the catalogue's fixed phrases as this practice says them (blocking: ~1–3 s)."""
+    return PromptAudio.build(synthesis, [r.text for r in dialogue.ready_replies(practice)])

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,36 +184,32 @@ class PiperSynthesizer:
 
 
 class PromptAudio:
-    """Fixed prompts synthesised once, served as ready μ-law frames."""
+    """Fixed phrases synthesised once, served as ready μ-law frames, found by their text."""
 
     def __init__(self, frames: Mapping[str, tuple[bytes, ...]]) -> None:
         self._frames = dict(frames)
 
     @classmethod
-    def build(cls, synthesizer: PiperSynthesizer, texts: Mapping[str, str]) -> PromptAudio:
-        """Synthesise every prompt (blocking: at startup, in a thread).
+    def build(cls, synthesizer: PiperSynthesizer, texts: Sequence[str]) -> PromptAudio:
+        """Synthesise every phrase (blocking: at startup, in a thread).
 
         Args:
             synthesizer: The shared synthesizer.
-            texts: Prompt key → the exact text to say (templates already filled in).
+            texts: The exact texts to say (placeholders already filled in).
         """
-        keys = list(texts)
-        # On the synthesis threads: one prompt per core at once.
-        frames = synthesizer.executor.map(synthesizer.synthesize_frames, [texts[k] for k in keys])
-        return cls({key: tuple(prompt) for key, prompt in zip(keys, frames, strict=True)})
+        unique = list(dict.fromkeys(texts))
+        # On the synthesis threads: one phrase per core at once.
+        frames = synthesizer.executor.map(synthesizer.synthesize_frames, unique)
+        return cls({text: tuple(audio) for text, audio in zip(unique, frames, strict=True)})
 
-    def get(self, key: str) -> tuple[bytes, ...]:
-        """The frames of a prompt.
+    def get(self, text: str) -> tuple[bytes, ...] | None:
+        """The frames of a phrase, when it was built."""
+        return self._frames.get(text)
 
-        Raises:
-            KeyError: The prompt was not built.
-        """
-        return self._frames[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._frames
+    def __contains__(self, text: object) -> bool:
+        return text in self._frames
 
     @property
-    def keys(self) -> frozenset[str]:
-        """The prompts held."""
+    def texts(self) -> frozenset[str]:
+        """The phrases held."""
         return frozenset(self._frames)

@@ -1,8 +1,9 @@
 """What every call of this process shares: recognizers, the voice, prompt audio, timings.
 
 The engines load once (~3 s, ~0.8 GB; see `telephony.speech_engines`), on the first call or
-ahead of it, in a thread. The fixed prompts are synthesised per practice configuration (its
-name and emergency numbers go into them) and rebuilt when staff change those settings.
+ahead of it, in a thread. The catalogue's fixed phrases are synthesised per practice
+configuration (its name, greeting and emergency numbers go into them) and rebuilt when staff
+change those settings.
 
 Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one
 whose recognizers are a `telephony.stt_scripted.ScriptedRecognizerFactory`.
@@ -16,9 +17,9 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
+import dialogue
 from core import AppContext, PracticeConfig, Settings
 from telephony.call_events import CallLog, CallObserver, LatencyMetrics
-from telephony.prompts import Prompts, prompt_values
 from telephony.speaking import ReplyAudioCache
 from telephony.speech_engines import build_prompt_audio, load_speech_engines
 from telephony.stt import RecognizerFactory
@@ -50,7 +51,6 @@ class VoiceService:
     Args:
         recognizers: Hands out one recognizer per call (Vosk; scripted in some tests).
         synthesis: The shared Piper synthesizer.
-        prompts: The fixed French phrases (default: `telephony/prompts.fr.yaml`).
         params: Timings.
         observers: Call-event observers added to every call (metrics and logs by default).
     """
@@ -60,19 +60,17 @@ class VoiceService:
         recognizers: RecognizerFactory,
         synthesis: PiperSynthesizer,
         *,
-        prompts: Prompts | None = None,
         params: VoiceParams | None = None,
         observers: Sequence[CallObserver] | None = None,
     ) -> None:
         self.recognizers = recognizers
         self.synthesis = synthesis
-        self.prompts = prompts or Prompts.load()
         self.params = params or VoiceParams()
         self.observers: list[CallObserver] = list(
             observers if observers is not None else (LatencyMetrics(), CallLog())
         )
         self.replies = ReplyAudioCache()
-        self._prompt_audio: dict[tuple[tuple[str, str], ...], PromptAudio] = {}
+        self._prompt_audio: dict[tuple[str, ...], PromptAudio] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -82,12 +80,12 @@ class VoiceService:
         return cls(engines.recognition, engines.synthesis)
 
     def prompt_audio(self, practice: PracticeConfig) -> PromptAudio:
-        """The fixed prompts for this practice, synthesised on first use (blocking)."""
-        key = tuple(sorted(prompt_values(practice).items()))
+        """The fixed phrases for this practice, synthesised on first use (blocking)."""
+        key = tuple(sorted(r.text for r in dialogue.ready_replies(practice)))
         with self._lock:
             audio = self._prompt_audio.get(key)
             if audio is None:
-                audio = build_prompt_audio(self.synthesis, practice, self.prompts)
+                audio = build_prompt_audio(self.synthesis, practice)
                 # Only the current configuration's prompts are worth keeping.
                 self._prompt_audio = {key: audio}
             return audio

@@ -15,7 +15,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from core import AppContext, Settings
-from dialogue.rasa_server import (
+from dialogue.rasa.server import (
     action_token,
     ensure_model,
     rasa_env,

@@ -83,7 +83,7 @@ def running_rasa(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A Rasa server as `standardiste run` starts it (port of ``RASA_URL``, tracker under the
     var folder, actions on the gateway at ``gateway_port``), stopped on exit."""
-    from dialogue.rasa_server import wait_until_ready
+    from dialogue.rasa.server import wait_until_ready
     from standardiste.server import start_rasa, stop_process
 
     process = start_rasa(settings, gateway_port=gateway_port)

@@ -27,7 +27,7 @@ from dialogue.actions.common import (
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
-from dialogue.speech_format import say_moment
+from dialogue.french.speech_format import say_moment
 
 _LOOKUP_SLOTS = ("appointment_id", "appointment_text", "appointment_confirmed")
 _NOTHING_FOUND = ""

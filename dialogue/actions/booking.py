@@ -32,10 +32,10 @@ from dialogue.actions.common import (
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
-from dialogue.normalize import fold_accents
-from dialogue.slot_choice import choose_slot
-from dialogue.speech_format import say_list, say_moment
-from dialogue.time_preference import TimePreference, parse_time_preference
+from dialogue.french.normalize import fold_accents
+from dialogue.french.slot_choice import choose_slot
+from dialogue.french.speech_format import say_list, say_moment
+from dialogue.french.time_preference import TimePreference, parse_time_preference
 
 ANY_PRACTITIONER = "any"
 PROPOSALS = 3

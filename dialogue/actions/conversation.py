@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from core import office_staffed
 from dialogue.actions.common import latest_intent, previous_action
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.speech_format import say_weekly_hours
+from dialogue.french.speech_format import say_weekly_hours
 
 
 class ActionSessionStart(Action):

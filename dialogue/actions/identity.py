@@ -19,8 +19,8 @@ from rasa_sdk.types import DomainDict
 
 from dialogue.actions.common import answer_for, latest_intent, retry_or_give_up, tidy
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.birth_date import parse_birth_date
-from dialogue.french_phone import parse_french_phone
+from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.phone_numbers import parse_french_phone
 from dialogue.understood import UNKNOWN
 
 _NAME_PREFIX = re.compile(

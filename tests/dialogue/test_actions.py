@@ -12,9 +12,9 @@ from core import AppContext
 from dialogue.actions.booking import match_practitioner, match_type
 from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
-from dialogue.rasa_server import action_token
-from dialogue.replies import replies_from_rasa
-from dialogue.speech_format import say_moment, say_weekly_hours
+from dialogue.catalogue import replies_from_rasa
+from dialogue.french.speech_format import say_moment, say_weekly_hours
+from dialogue.rasa.server import action_token
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogue.birth_date import parse_birth_date
-from dialogue.date_words import PARIS
-from dialogue.slot_choice import choose_slot
-from dialogue.time_preference import PartOfDay, TimePreference, parse_time_preference
+from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.date_words import PARIS
+from dialogue.french.slot_choice import choose_slot
+from dialogue.french.time_preference import PartOfDay, TimePreference, parse_time_preference
 
 # Wednesday 11 March 2026, 10:00 in Paris.
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogue.french_phone import format_french_phone, parse_french_phone
-from dialogue.normalize import fold_accents, is_filler, normalize_transcript
+from dialogue.french.normalize import fold_accents, is_filler, normalize_transcript
+from dialogue.french.phone_numbers import format_french_phone, parse_french_phone
 
 
 @pytest.mark.parametrize(

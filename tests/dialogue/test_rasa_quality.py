@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core import get_settings
-from dialogue.rasa_server import PROJECT_DIR, ensure_model, rasa_env
+from dialogue.rasa.server import PROJECT_DIR, ensure_model, rasa_env
 
 pytestmark = pytest.mark.rasa
 MACRO_F1_GOAL = 0.90

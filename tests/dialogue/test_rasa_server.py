@@ -36,7 +36,7 @@ def test_healthz_is_200_when_database_and_rasa_answer(
 
 def test_model_is_cached_by_the_hash_of_its_inputs(rasa_server: str) -> None:
     from core import get_settings
-    from dialogue.rasa_server import model_hash, model_path
+    from dialogue.rasa.server import model_hash, model_path
 
     path = model_path(get_settings().rasa_model_dir)
     assert path.exists()

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogue.normalize import normalize_transcript
+from dialogue.french.normalize import normalize_transcript
 from dialogue.safety import (
     PHRASES_FILE,
     EmergencyCategory,

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from core import PROJECT_ROOT
 from dialogue.actions import ACTIONS
-from dialogue.normalize import is_filler, normalize_transcript
-from dialogue.rasa_server import PROJECT_DIR
-from dialogue.replies import catalogue
+from dialogue.catalogue import catalogue
+from dialogue.french.normalize import is_filler, normalize_transcript
+from dialogue.rasa.server import PROJECT_DIR
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})")
 
@@ -83,8 +84,11 @@ def test_every_response_carries_its_own_key() -> None:
 
 def test_every_response_the_code_names_exists() -> None:
     named = set()
-    for path in PROJECT_DIR.rglob("*.py"):
-        named |= set(re.findall(r"""response(?:=|\()["'](utter_\w+)["']""", path.read_text()))
+    for folder in ("dialogue", "telephony"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            named |= set(re.findall(
+                r"""(?:response|say)(?:=|\()["'](utter_\w+)["']""", path.read_text()
+            ))
     assert named, "the scan found nothing: the pattern is wrong"
     assert sorted(named - set(catalogue())) == []
 

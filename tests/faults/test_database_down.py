@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+import dialogue
 import transcripts
 from core import AppContext
-from dialogue import DialogueSession
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
 from standardiste.sweeping import replay_spool
@@ -114,8 +114,9 @@ def test_a_voice_turn_while_the_database_is_down_is_spooled_then_replayed(
     words = "je voudrais renouveler mon ordonnance"
 
     async def call() -> list[str | None]:
-        conversation = await DialogueSession.open(
-            gateway, conversation_id=call_sid, caller=CALLER, channel="voice"
+        conversation = await dialogue.open_conversation(
+            gateway, dialogue.ConversationMode.ASSISTANT, conversation_id=call_sid,
+            caller=CALLER, channel="voice",
         )
         await conversation.start()
         await asyncio.to_thread(pg.stop)

@@ -110,7 +110,7 @@ def test_a_dropped_call_is_resumed_once_in_message_mode(gateway: LiveGateway) ->
         turns = transcripts.list_turns(session, call_sid)
         [message] = transcripts.messages_for_call(session, call_sid)
     assert call is not None and call.ended_at is not None and call.instance == "gw-survivor"
-    assert [t.key for t in turns if t.speaker == "assistant"][-1] == "prompt.dropped_message"
+    assert [t.key for t in turns if t.speaker == "assistant"][-1] == "utter_dropped_message"
     assert message.kind == "callback" and message.callback_number == CALLER
     assert message.details == {"reason": "dropped", "said": list(SAID)}
     assert live_holds(context, call_sid) == []

@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import PROJECT_ROOT, ConfigError, load_practice
-from dialogue.birth_date import parse_birth_date
-from dialogue.date_words import PARIS
-from dialogue.french_phone import parse_french_phone
-from dialogue.normalize import normalize_transcript
-from dialogue.slot_choice import choose_slot
-from dialogue.time_preference import parse_time_preference
+from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.date_words import PARIS
+from dialogue.french.normalize import normalize_transcript
+from dialogue.french.phone_numbers import parse_french_phone
+from dialogue.french.slot_choice import choose_slot
+from dialogue.french.time_preference import parse_time_preference
 from telephony.twilio_stream import (
     Connected,
     Dtmf,

@@ -131,7 +131,7 @@ def test_malformed_frames_are_logged_and_the_call_goes_on(
         _, custom = webhook(voice_gateway, call_sid)
         ws = await open_stream(voice_gateway, custom)
         _, name = await receive_until_mark(ws)
-        assert name.endswith("prompt.outside_hours_message")
+        assert name.endswith("utter_outside_hours_message")
         bad_base64 = json.loads(media(b"\x00" * 160))
         bad_base64["media"]["payload"] = "%%% not base64 %%%"
         for frame in ("{not json", json.dumps(bad_base64), '{"event": "wiggle"}', "[1, 2]"):
@@ -141,7 +141,7 @@ def test_malformed_frames_are_logged_and_the_call_goes_on(
         for index, frame in enumerate(text_frames(piper, "Rappelez-moi.") + silence(1.5)):
             await ws.send(media(frame, index + 1))
         _, name = await receive_until_mark(ws)
-        assert name.endswith("prompt.goodbye")
+        assert name.endswith("utter_message_taken")
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1000
@@ -165,7 +165,7 @@ def test_the_announcement_plays_then_the_gateway_hangs_up(
     voice_gateway.answering("announcement")
     call = asyncio.run(simulate_call(voice_gateway.twilio(), [], end="wait"))
     assert call.mode == "announcement"
-    assert call.keys == ["announcement"]
+    assert call.keys == ["utter_outside_hours_announcement"]
     assert call.close_code == 1000
     assert call.next_twiml is not None and "<Hangup" in call.next_twiml
     assert len(call.assistant_audio) > 8000
@@ -178,7 +178,7 @@ def test_the_outside_hours_message_by_simulator_leaves_what_was_said(
     voice_gateway.hears("c'est pour un renouvellement d'ordonnance")
     turns = [CallerTurn("renouvellement", tuple(text_frames(piper, "Un renouvellement.")))]
     call = asyncio.run(simulate_call(voice_gateway.twilio(), turns, end="wait"))
-    assert call.keys == ["prompt.outside_hours_message", "prompt.goodbye"]
+    assert call.keys == ["utter_outside_hours_message", "utter_message_taken"]
     assert call.greeting_latency_s is not None
     assert call.turn_latencies_s[0] is not None
     with voice_gateway.context.db.session() as session:

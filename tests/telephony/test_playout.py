@@ -163,7 +163,7 @@ def test_uninterruptible_utterances_survive_interrupt() -> None:
     async def scenario(playout: Playout, wire: Wire) -> None:
         disclosure = playout.play(frames(15, 1), "greeting", interruptible=False)
         question = playout.play(frames(10, 2), "utter_ask")
-        emergency = playout.play(frames(5, 3), "prompt.emergency", interruptible=False)
+        emergency = playout.play(frames(5, 3), "utter_emergency", interruptible=False)
         await asyncio.sleep(0.05)
         result = await playout.interrupt()
         assert not result.cleared

@@ -61,8 +61,8 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
     yes, request = spoken(piper, "oui"), spoken(piper, REQUEST)
     result = call(voice_gateway, [yes, request])
     assert result.keys[:6] == [
-        "utter_greet", "utter_disclosure", "prompt.recording_consent",
-        "prompt.recording_accepted", "utter_how_can_i_help", "utter_ask_time_preference",
+        "utter_greet", "utter_disclosure", "utter_recording_consent",
+        "utter_recording_accepted", "utter_how_can_i_help", "utter_ask_time_preference",
     ]
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context
@@ -70,7 +70,7 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
         record = transcripts.get_call(session, result.call_sid)
         assert record is not None and record.recording_consent is True
         keys = [t.key for t in transcripts.list_turns(session, result.call_sid)]
-    assert keys.index("prompt.recording_consent") < keys.index("prompt.recording_accepted")
+    assert keys.index("utter_recording_consent") < keys.index("utter_recording_accepted")
     tracker = httpx.get(f"{rasa_server}/conversations/{result.call_sid}/tracker", timeout=10)
     said_to_rasa = [e["text"] for e in tracker.json()["events"] if e["event"] == "user"]
     assert len(said_to_rasa) == 1 and "oui" not in said_to_rasa[0].split()

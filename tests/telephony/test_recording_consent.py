@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+import dialogue
 import transcripts
 from core import AppContext, Recording
 from dialogue import Reply, TurnResult
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import FRAME_BYTES, ulaw_to_pcm16
-from telephony.prompts import Prompts
 from telephony.recording_consent import ConsentAnswer, interpret, recording_consent
 from telephony.session import CallSession
 from telephony.stt_scripted import ScriptedRecognizerFactory
@@ -144,7 +144,7 @@ class Live:
 
     async def asked(self) -> None:
         """Until the caller heard the recording question."""
-        await self.heard("prompt.recording_consent")
+        await self.heard("utter_recording_consent")
 
 
 Script = Callable[[Live], Awaitable[None]]
@@ -188,7 +188,7 @@ def run_call(
             prompt_audio=prompt_audio,
             send=twilio.send,
             hang_up=twilio.hang_up,
-            recording=recording_consent(context, Prompts.load(), practice, CALL_SID),
+            recording=recording_consent(context, practice, CALL_SID),
         )
         line = Line(twilio)
         running = asyncio.create_task(session.run(twilio.frames()))
@@ -251,15 +251,15 @@ def test_a_spoken_yes_records_both_sides_from_then_on_without_the_dialogue_heari
     )
     assert conversation.calls == [("start", ""), ("text", "je voudrais un rdv")]
     assert call.said() == [
-        "utter_greet", "utter_disclosure", "prompt.recording_consent",
-        "prompt.recording_accepted", "utter_how_can_i_help", "utter_ok",
+        "utter_greet", "utter_disclosure", "utter_recording_consent",
+        "utter_recording_accepted", "utter_how_can_i_help", "utter_ok",
     ]
     assert call.consent_events() == ["yes"] and call.consent is True
     # The exchange is in the transcript (the fake dialogue records nothing itself).
     assert [(who, key) for who, _, key in call.turns] == [
-        ("assistant", "prompt.recording_consent"),
+        ("assistant", "utter_recording_consent"),
         ("caller", None),
-        ("assistant", "prompt.recording_accepted"),
+        ("assistant", "utter_recording_accepted"),
     ]
     assert call.turns[1][1] == "oui bien sûr" and "enregistré" in call.turns[0][1]
     assert call.recording is not None and not call.leftover
@@ -267,8 +267,11 @@ def test_a_spoken_yes_records_both_sides_from_then_on_without_the_dialogue_heari
     # From the yes on, both sides; nothing from before it.
     assert contains(caller, pcm(request))
     assert not contains(caller, pcm(yes))
-    assert contains(assistant, pcm(prompt_audio.get("recording_accepted")))
-    assert not contains(assistant, pcm(prompt_audio.get("recording_consent")[-25:]))
+    accepted = prompt_audio.get(dialogue.response("utter_recording_accepted").text)
+    question = prompt_audio.get(dialogue.response("utter_recording_consent").text)
+    assert accepted is not None and question is not None
+    assert contains(assistant, pcm(accepted))
+    assert not contains(assistant, pcm(question[-25:]))
     # As long as the call after the yes: one 20 ms frame per inbound frame from then on (the
     # recording starts once the answer is stored, a few frames after the event).
     assert count % FRAME_BYTES == 0
@@ -310,7 +313,7 @@ def test_without_a_clear_yes_nothing_is_recorded(
     )
     assert conversation.calls == [("start", "")]
     assert call.said()[2:5] == [
-        "prompt.recording_consent", "prompt.recording_declined", "utter_how_can_i_help",
+        "utter_recording_consent", "utter_recording_declined", "utter_how_can_i_help",
     ]
     assert call.consent_events() == [expected.value]
     assert call.consent is False
@@ -374,7 +377,7 @@ def test_words_that_are_not_an_answer_go_to_the_dialogue_and_nothing_is_recorded
     )
     # The request is the dialogue's first turn: not swallowed, not asked for again.
     assert conversation.calls == [("start", ""), ("text", "je voudrais un rendez-vous")]
-    assert call.said()[2:] == ["prompt.recording_consent", "utter_ok"]
+    assert call.said()[2:] == ["utter_recording_consent", "utter_ok"]
     assert call.consent_events() == ["unclear"] and call.consent is False
     assert call.recording is None
 

@@ -149,7 +149,8 @@ def test_the_emergency_message_is_not_interrupted(
     piper: PiperSynthesizer, prompt_audio: PromptAudio
 ) -> None:
     emergency = Reply(
-        "Si c'est une urgence, raccrochez et appelez le quinze.", "utter_emergency", False
+        "Si c'est une urgence, raccrochez et appelez le quinze.", "utter_emergency", False,
+        emergency=True,
     )
     conversation = FakeConversation(answers=[TurnResult([emergency])])
 
@@ -212,7 +213,7 @@ def test_noise_nobody_understood_is_asked_again_without_the_dialogue(
     async def script(twilio: FakeTwilio, session: CallSession) -> None:
         await until(lambda: twilio.marked("utter_greet"))
         await twilio.speak(text_frames(piper, "Heu, voyons voir.") + silence(1.0))
-        await until(lambda: twilio.marked("prompt.not_understood"))
+        await until(lambda: twilio.marked("utter_say_again"))
 
     run_call(piper, prompt_audio, conversation, script, ("",))
     assert conversation.calls == [("start", "")]
@@ -251,7 +252,7 @@ def test_a_failing_dialogue_gives_the_technical_prompt_then_ends(
 
     call = run_call(piper, prompt_audio, conversation, script, ("bonjour",))
     assert [e.key for e in call.of(CallEventType.ERROR)] == ["dialogue-failed"]
-    assert call.twilio.marked("prompt.technical_problem")
+    assert call.twilio.marked("utter_technical_problem")
     assert call.reason == "error" and conversation.closed == ["error"]
 
 

@@ -78,7 +78,7 @@ def test_standardiste_call_against_the_live_gateway(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "(mode message)" in result.output
-    assert "prompt.outside_hours_message" in result.output and "prompt.goodbye" in result.output
+    assert "utter_outside_hours_message" in result.output and "utter_message_taken" in result.output
     assert "→ answer after" in result.output
     assert "<Hangup" in result.output
     with wave.open(str(out), "rb") as wav:

@@ -1,12 +1,13 @@
-"""Loading the process's engines from the settings, and synthesising the practice's prompts."""
+"""Loading the process's engines from the settings, and synthesising the catalogue's fixed
+phrases as the practice says them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import dialogue
 from core import PROJECT_ROOT, load_practice
 from telephony.codec import FRAME_BYTES
-from telephony.prompts import PromptKey
 from telephony.speech_engines import build_prompt_audio, load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer
@@ -40,7 +41,10 @@ def test_packaged_models_are_loaded_once(
 def test_every_prompt_is_synthesised_for_the_practice(piper: PiperSynthesizer) -> None:
     practice = load_practice(PROJECT_ROOT / "config" / "practice.yaml")
     audio = build_prompt_audio(piper, practice)
-    assert audio.keys == {key.value for key in PromptKey}
-    greeting = audio.get(PromptKey.GREETING)
-    assert len(greeting) * 0.02 > 2.0  # name + disclosure + question: several seconds
-    assert all(len(frame) == FRAME_BYTES for frame in greeting)
+    ready = dialogue.ready_replies(practice)
+    assert audio.texts == {reply.text for reply in ready}
+    assert {"utter_greet", "utter_emergency", "utter_technical_problem"} <= {r.key for r in ready}
+    opening = audio.get(dialogue.say("utter_outside_hours_message", practice).text)
+    assert opening is not None
+    assert len(opening) * 0.02 > 5.0  # closed, who answers, 15/112, what to leave: many seconds
+    assert all(len(frame) == FRAME_BYTES for frame in opening)

@@ -98,17 +98,15 @@ def test_prompts_are_synthesised_once_and_served_as_is(
         return original(self, text)
 
     monkeypatch.setattr(PiperSynthesizer, "synthesize_frames", spy)
-    cache = PromptAudio.build(
-        piper, {"please_hold": "Un instant, s'il vous plaît.", "goodbye": "Au revoir."}
-    )
-    first = cache.get("please_hold")
-    assert cache.get("please_hold") is first
-    assert cache.get("please_hold") == first
+    hold, goodbye = "Un instant, s'il vous plaît.", "Au revoir."
+    cache = PromptAudio.build(piper, [hold, goodbye, hold])
+    first = cache.get(hold)
+    assert first is not None
+    assert cache.get(hold) is first
     assert all(len(frame) == FRAME_BYTES for frame in first)
-    assert len(calls) == 2  # once per prompt, at build time
-    assert "goodbye" in cache and cache.keys == {"please_hold", "goodbye"}
-    with pytest.raises(KeyError):
-        cache.get("greeting")
+    assert len(calls) == 2  # once per phrase, at build time, a repeated text once
+    assert goodbye in cache and cache.texts == {hold, goodbye}
+    assert cache.get("Bonjour.") is None
 
 
 def test_split_for_synthesis() -> None:

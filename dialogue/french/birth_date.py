@@ -1,0 +1,71 @@
+"""Dates of birth, said or keyed on the phone keypad."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dialogue.french.date_words import ANY_MONTH, MONTHS, prepare
+
+__all__ = ["MAX_AGE_YEARS", "parse_birth_date"]
+
+# Further back is a misheard year, not a patient's birth.
+MAX_AGE_YEARS = 130
+_BIRTH_WITH_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:er|ere)? ({ANY_MONTH})(?: (?:de l annee|en|annee))? (\d{{4}}|\d{{2}})\b"
+)
+_BIRTH_NUMERIC = re.compile(r"\b(\d{1,2}) (\d{1,2}) (\d{4}|\d{2})\b")
+_BIRTH_COMPACT = re.compile(r"\b(\d{2})(\d{2})(\d{4}|\d{2})\b")
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """Read a date of birth, said or keyed.
+
+    Accepts "le douze mars mille neuf cent cinquante quatre", "né le 1er avril 1980",
+    "12 03 1954", "douze trois cinquante quatre" and keypad digits "12031954" (DDMMYYYY) or
+    "120354" (DDMMYY). A two-digit year is the most recent one not in the future ("54" →
+    1954, "12" → 2012 when today is later than that birthday in 2012).
+
+    Args:
+        text: Recognizer, typed or DTMF text.
+        today: The practice's current date; a birth date cannot be after it.
+
+    Returns:
+        The date, or None when no complete (day, month, year), possible and past date was
+        given (no year, 31 February, a future date, more than 130 years ago).
+    """
+    text = prepare(text)
+    match = _BIRTH_WITH_MONTH.search(text)
+    if match is not None:
+        return _birth(today, match[1], str(MONTHS.index(match[2]) + 1), match[3])
+    if any(month in text.split() for month in MONTHS):
+        return None
+    digits = "".join(char for char in text if char.isdigit())
+    if len(digits) == 8:
+        # Digit by digit ("un deux zéro trois…") or keyed: DDMMYYYY whatever the grouping.
+        return _birth(today, digits[:2], digits[2:4], digits[4:])
+    for pattern in (_BIRTH_NUMERIC, _BIRTH_COMPACT):
+        match = pattern.search(text)
+        if match is not None:
+            return _birth(today, match[1], match[2], match[3])
+    if len(digits) == 6:
+        return _birth(today, digits[:2], digits[2:4], digits[4:])
+    return None
+
+
+def _birth(today: date, day_text: str, month_text: str, year_text: str) -> date | None:
+    day, month, year = int(day_text), int(month_text), int(year_text)
+    if len(year_text) == 2:
+        year += 2000
+        try:
+            if date(year, month, day) > today:
+                year -= 100
+        except ValueError:
+            return None
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    if born > today or born.year < today.year - MAX_AGE_YEARS:
+        return None
+    return born

@@ -1,0 +1,226 @@
+"""How the Rasa server is trained and started (it lives in its own virtual environment).
+
+The trained model is cached by a hash of its inputs (config, domain, data, Rasa version): a
+model is trained only when one of them changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from core import Settings, derived_token
+
+PROJECT_DIR = Path(__file__).resolve().parent
+RASA_VERSION = "3.6.21"
+# The domain is a folder: core.yml (intents, slots, forms, actions) and responses.yml (every
+# sentence the caller hears).
+_INPUTS = ("config.yml", "domain", "data")
+
+
+def _input_files() -> list[Path]:
+    files: list[Path] = []
+    for name in _INPUTS:
+        path = PROJECT_DIR / name
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.yml") if p.is_file()))
+        elif path.exists():
+            files.append(path)
+    return files
+
+
+def action_token(settings: Settings) -> str:
+    """The token Rasa must present to the gateway's action endpoint."""
+    return derived_token(settings, "rasa-action-endpoint")
+
+
+def model_hash() -> str:
+    """A digest of everything that shapes the trained model."""
+    digest = hashlib.sha256(RASA_VERSION.encode())
+    for path in _input_files():
+        digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(model_dir: Path) -> Path:
+    """Where the model for the current inputs is (or will be) stored."""
+    return model_dir / f"dialogue-{model_hash()}.tar.gz"
+
+
+def rasa_env() -> dict[str, str]:
+    """Environment for Rasa subprocesses: quiet TensorFlow, no telemetry, deterministic hashing."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONHASHSEED="0",
+        TF_ENABLE_ONEDNN_OPTS="0",
+    )
+    return env
+
+
+def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
+    """Train the model unless one for the current inputs exists; return its path."""
+    target = model_path(model_dir)
+    if target.exists():
+        return target
+    model_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(rasa_venv / "bin" / "rasa"),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain",
+        "--data",
+        "data",
+        "--out",
+        str(model_dir),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
+    subprocess.run(command, cwd=PROJECT_DIR, env=rasa_env(), check=True)
+    if not target.exists():
+        raise RuntimeError(f"rasa train did not write {target}")
+    return target
+
+
+def write_endpoints(
+    path: Path,
+    *,
+    action_url: str,
+    action_token: str,
+    tracker_db: str | None,
+    lock_store: str | None = None,
+) -> Path:
+    """Write Rasa's endpoints.yml: actions run in the gateway; the tracker is stored in SQL.
+
+    Rasa sends ``action_token`` as the ``token`` query parameter of every action call.
+
+    Args:
+        path: Where to write the file.
+        action_url: The gateway's action endpoint (behind the load balancer in a cluster).
+        action_token: The token Rasa presents to it.
+        tracker_db: A SQLite file path or a ``postgresql://`` URL; None keeps trackers in memory.
+        lock_store: A ``redis://host:port/db`` URL, so that several Rasa servers (or a restarted
+            one) share the per-conversation locks; None keeps Rasa's in-memory lock store.
+    """
+    endpoints: dict[str, object] = {"action_endpoint": {"url": action_url, "token": action_token}}
+    if tracker_db:
+        if tracker_db.startswith("postgresql"):
+            endpoints["tracker_store"] = _postgres_tracker(tracker_db)
+        else:
+            endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": tracker_db}
+    if lock_store:
+        endpoints["lock_store"] = _redis_lock_store(lock_store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _postgres_tracker(url: str) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
+    return {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 5432,
+        "db": parts.path.lstrip("/"),
+        "username": parts.username or "",
+        "password": parts.password or "",
+    }
+
+
+def _redis_lock_store(url: str) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "redis":
+        raise ValueError(f"lock store: a redis:// URL is expected, not {parts.scheme}://")
+    store: dict[str, object] = {
+        "type": "redis",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int(parts.path.lstrip("/") or 1),
+        # Rasa requires an alphanumeric prefix; it keeps our keys apart on a shared Redis.
+        "key_prefix": "standardiste",
+    }
+    if parts.password:
+        store["password"] = parts.password
+    return store
+
+
+def server_command(
+    rasa_venv: Path, model: Path, endpoints: Path, *, host: str = "127.0.0.1", port: int = 5005
+) -> list[str]:
+    """The command that starts the Rasa server with its REST API, on localhost only."""
+    return [
+        str(rasa_venv / "bin" / "rasa"),
+        "run",
+        "--enable-api",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(PROJECT_DIR / "credentials.yml"),
+        "--interface",
+        host,
+        "--port",
+        str(port),
+        "--log-file",
+        os.devnull,
+    ]
+
+
+def wait_until_ready(
+    base_url: str, process: subprocess.Popen[bytes], timeout: float = 240.0
+) -> None:
+    """Wait until the Rasa server at ``base_url`` answers with a loaded model.
+
+    Raises:
+        RuntimeError: The process exited, or the server was not ready within ``timeout``.
+    """
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the Rasa server exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/status", timeout=2).json().get("model_file"):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the Rasa server did not start in time")
+
+
+def main() -> None:
+    """``python -m dialogue.rasa.server train`` (used by the Makefile)."""
+    from core import get_settings
+
+    settings = get_settings()
+    if sys.argv[1:] == ["train"]:
+        print(ensure_model(settings.rasa_venv, settings.rasa_model_dir))
+    elif sys.argv[1:] == ["hash"]:
+        print(model_hash())
+    else:
+        raise SystemExit("usage: python -m dialogue.rasa.server train|hash")
+
+
+if __name__ == "__main__":
+    main()
