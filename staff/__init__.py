@@ -1,7 +1,8 @@
-"""Staff web: accounts, login and sessions, the settings pages, the softphone, the base layout.
+"""Staff web: accounts, login and sessions, every staff page (inbox, « Aujourd'hui », settings,
+the softphone), the base layout.
 
-Public face: the names in ``__all__``. Other components' pages (the inbox in
-``transcripts/web``) render with `StaffTemplates` and protect themselves with `PageSession`.
+Public face: the names in ``__all__``. A page drawn outside ``staff/`` would render with
+`StaffTemplates` and protect itself with `PageSession`.
 """
 
 from staff.accounts import AccountError as AccountError

@@ -42,6 +42,45 @@ SECTION_LABELS: dict[str, str] = {
     "emergency": "Numéros d'urgence",
 }
 
+# The inbox and « Aujourd'hui » pages (the kind, status and urgency labels of messages are
+# the transcripts component's: `transcripts.kind_label`, `status_label`, `urgency_label`).
+SPEAKER_LABELS: dict[str, str] = {"caller": "Appelant", "assistant": "Assistant"}
+
+STATUS_FILTERS: dict[str, str] = {
+    "open": "À traiter (nouveaux et en cours)",
+    "new": "Nouveaux",
+    "in_progress": "En cours",
+    "done": "Traités",
+    "all": "Tous",
+}
+
+CHANNEL_LABELS: dict[str, str] = {"voice": "appel téléphonique", "chat": "essai écrit"}
+
+APPOINTMENT_STATUS_LABELS: dict[str, str] = {
+    "booked": "confirmé",
+    "cancelled": "annulé",
+    "noshow": "patient absent",
+    "fulfilled": "honoré",
+    "entered-in-error": "saisi par erreur",
+}
+
+DETAIL_LABELS: dict[str, str] = {
+    "medicines": "Médicaments",
+    "certificate_kind": "Certificat",
+    "topic": "Sujet",
+    "text": "Ses mots",
+    "reason": "Motif",
+    "category": "Catégorie",
+    "wish": "Souhait",
+    "interrupted": "Appel interrompu",
+}
+
+MESSAGE_MISSING = "Ce message n'existe plus (traité et purgé, ou adresse erronée)."
+PATIENT_VERIFIED = "Fiche patient confirmée."
+PATIENT_MISSING = "Cette fiche patient n'existe plus."
+PATIENT_BAD_BIRTH_DATE = "Date de naissance invalide : la fiche n'a pas été modifiée."
+PATIENT_BAD_PHONE = "Numéro de téléphone illisible : la fiche n'a pas été modifiée."
+
 # Errors and notices.
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
 LOGIN_LIMITED = (

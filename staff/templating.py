@@ -1,7 +1,8 @@
 """Jinja2 for the staff pages: one base layout, French filters, and the security headers.
 
-Other components' pages (the inbox in ``transcripts/web``) render through `StaffTemplates`
-with their own template folder in front of this one, so they extend the same ``base.html``.
+Every staff page's template is in ``staff/templates``. A page drawn outside ``staff/`` would
+render through `StaffTemplates` with its own template folder in front of this one, so that it
+extends the same ``base.html``.
 """
 
 from __future__ import annotations

@@ -69,6 +69,5 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(agenda.router)
     staff.register_session_resolver()
     app.include_router(staff.router)
-    app.include_router(transcripts.web_router)
     app.add_middleware(staff.SecurityHeadersMiddleware)
     return app

@@ -15,6 +15,14 @@ from transcripts.inbox import leave_message as leave_message
 from transcripts.inbox import list_messages as list_messages
 from transcripts.inbox import messages_for_call as messages_for_call
 from transcripts.inbox import set_message_status as set_message_status
+from transcripts.inbox_workflow import NOTE_MAX as NOTE_MAX
+from transcripts.inbox_workflow import OPEN_STATUSES as OPEN_STATUSES
+from transcripts.inbox_workflow import InboxState as InboxState
+from transcripts.inbox_workflow import annotate_message as annotate_message
+from transcripts.inbox_workflow import assign_message as assign_message
+from transcripts.inbox_workflow import find_messages as find_messages
+from transcripts.inbox_workflow import get_message as get_message
+from transcripts.inbox_workflow import inbox_state as inbox_state
 from transcripts.labels_fr import kind_label as kind_label
 from transcripts.labels_fr import status_label as status_label
 from transcripts.labels_fr import urgency_label as urgency_label
@@ -52,16 +60,18 @@ from transcripts.turns import add_turn as add_turn
 from transcripts.turns import caller_words as caller_words
 from transcripts.turns import list_turns as list_turns
 from transcripts.turns import transcript_lines as transcript_lines
-from transcripts.web import router as web_router
 
 metadata = TranscriptsBase.metadata
 
 __all__ = [
     "DATABASE_UNREACHABLE",
+    "NOTE_MAX",
+    "OPEN_STATUSES",
     "Call",
     "CallStatus",
     "CallerIdentity",
     "InboxMessage",
+    "InboxState",
     "MessageKind",
     "MessageStatus",
     "PendingWrite",
@@ -71,6 +81,8 @@ __all__ = [
     "Turn",
     "Urgency",
     "add_turn",
+    "annotate_message",
+    "assign_message",
     "beat",
     "build_summary",
     "caller_words",
@@ -80,7 +92,10 @@ __all__ = [
     "end_call",
     "end_write",
     "existing_recording",
+    "find_messages",
     "get_call",
+    "get_message",
+    "inbox_state",
     "kind_label",
     "leave_message",
     "list_messages",
@@ -105,6 +120,5 @@ __all__ = [
     "transcript_lines",
     "turn_write",
     "urgency_label",
-    "web_router",
     "write_durably",
 ]

@@ -1,4 +1,7 @@
-"""`GET /api/inbox`: the messages the assistant left for the secretariat."""
+"""`GET /api/inbox`: the messages the assistant left for the secretariat.
+
+`router` is what the app includes; its lifespan also runs the hourly retention purge.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ from core import SessionDep, StaffDep
 from transcripts.inbox import list_messages
 from transcripts.labels_fr import kind_label, status_label, urgency_label
 from transcripts.models import InboxMessage, MessageKind, MessageStatus
+from transcripts.retention import retention_lifespan
 from transcripts.turns import list_turns, transcript_lines
 
-router = APIRouter(prefix="/api", tags=["inbox"])
+router = APIRouter(prefix="/api", tags=["inbox"], lifespan=retention_lifespan)
 
 
 class InboxMessageOut(BaseModel):

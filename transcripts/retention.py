@@ -2,9 +2,9 @@
 
 Periods come from the practice settings (``retention``: days, recordings at most 183, about six
 months). `standardiste purge` runs one pass; the gateway runs one every hour (`retention_loop`,
-started by the inbox pages' router lifespan). Several gateway instances may run it at once:
-each pass is idempotent, and on PostgreSQL an advisory lock lets only one of them work per
-round while the others skip.
+started by the lifespan of the transcripts router, `/api/inbox`). Several gateway instances may
+run it at once: each pass is idempotent, and on PostgreSQL an advisory lock lets only one of them
+work per round while the others skip.
 """
 
 from __future__ import annotations

@@ -9,29 +9,45 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 import agenda
-import staff
 from core import AppContext, ContextDep, RowId
-from transcripts import inbox_workflow as workflow
-from transcripts.labels_fr import KIND_LABELS, kind_label, status_label, urgency_label
-from transcripts.models import InboxMessage, MessageKind, MessageStatus
-from transcripts.recordings import existing_recording
-from transcripts.turns import list_turns
-from transcripts.web import labels_fr
-from transcripts.web.rendering import templates
+from staff import labels_fr
+from staff.accounts import list_accounts
+from staff.auth_web import PageSession
+from staff.security import with_security_headers
+from staff.templating import templates
+from transcripts import (
+    NOTE_MAX,
+    OPEN_STATUSES,
+    InboxMessage,
+    MessageKind,
+    MessageStatus,
+    annotate_message,
+    assign_message,
+    existing_recording,
+    find_messages,
+    get_message,
+    inbox_state,
+    kind_label,
+    list_turns,
+    set_message_status,
+    status_label,
+    urgency_label,
+)
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 POLL_SECONDS = 5
+_KIND_LABELS = {kind: kind_label(kind) for kind in MessageKind}
 
 
 def _statuses(value: str) -> tuple[MessageStatus, ...]:
     if value == "open":
-        return workflow.OPEN_STATUSES
+        return OPEN_STATUSES
     if value == "all":
         return ()
     try:
         return (MessageStatus(value),)
     except ValueError:
-        return workflow.OPEN_STATUSES
+        return OPEN_STATUSES
 
 
 def _kinds(value: str) -> tuple[MessageKind, ...]:
@@ -64,14 +80,12 @@ def _row(message: InboxMessage) -> dict[str, Any]:
 
 
 def _list_values(session: Session, kind: str, status_filter: str) -> dict[str, Any]:
-    messages = workflow.find_messages(
-        session, kinds=_kinds(kind), statuses=_statuses(status_filter)
-    )
+    messages = find_messages(session, kinds=_kinds(kind), statuses=_statuses(status_filter))
     return {
         "rows": [_row(m) for m in messages],
         "kind": kind if _kinds(kind) else "",
         "status_filter": status_filter if status_filter in labels_fr.STATUS_FILTERS else "open",
-        "state": workflow.inbox_state(session),
+        "state": inbox_state(session),
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -80,14 +94,14 @@ def _list_values(session: Session, kind: str, status_filter: str) -> dict[str, A
 def inbox_page(
     request: Request,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     kind: KindQuery = "",
     status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
 ) -> Response:
     """Messages, most urgent first, then newest; filters by kind and status."""
     with context.db.session() as session:
         values = _list_values(session, kind, status_filter)
-    values.update(kinds=KIND_LABELS, status_filters=labels_fr.STATUS_FILTERS)
+    values.update(kinds=_KIND_LABELS, status_filters=labels_fr.STATUS_FILTERS)
     return templates.render(request, "inbox.html", values)
 
 
@@ -95,7 +109,7 @@ def inbox_page(
 def inbox_rows(
     request: Request,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     kind: KindQuery = "",
     status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
 ) -> Response:
@@ -109,14 +123,14 @@ def inbox_rows(
 def inbox_changes(
     request: Request,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     since: Annotated[str, Query(max_length=64)] = "",
     kind: KindQuery = "",
     status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
 ) -> Response:
     """The polled status line; when the inbox moved, ``HX-Trigger: inbox-changed`` too."""
     with context.db.session() as session:
-        state = workflow.inbox_state(session)
+        state = inbox_state(session)
     headers = {"HX-Trigger": "inbox-changed"} if state.marker != since else {}
     return templates.render(
         request,
@@ -143,11 +157,11 @@ def _appointment(context: AppContext, session: Session, appointment_id: int | No
 
 @router.get("/{message_id}")
 def message_page(
-    message_id: RowId, request: Request, context: ContextDep, current: staff.PageSession
+    message_id: RowId, request: Request, context: ContextDep, current: PageSession
 ) -> Response:
     """One message: summary, caller, callback link, transcript, recording, appointment."""
     with context.db.session() as session:
-        message = workflow.get_message(session, message_id)
+        message = get_message(session, message_id)
         if message is None:
             return templates.render(
                 request, "message_missing.html", {"problem": labels_fr.MESSAGE_MISSING},
@@ -166,7 +180,7 @@ def message_page(
                 context.settings.standardiste_var_dir, call.call_sid if call else None
             ) is not None,
             "appointment": _appointment(context, session, message.appointment_id),
-            "accounts": staff.list_accounts(session),
+            "accounts": list_accounts(session),
             "speakers": labels_fr.SPEAKER_LABELS,
             "detail_labels": labels_fr.DETAIL_LABELS,
             "channels": labels_fr.CHANNEL_LABELS,
@@ -177,7 +191,7 @@ def message_page(
 
 
 def _back(message_id: int) -> Response:
-    return staff.with_security_headers(
+    return with_security_headers(
         RedirectResponse(f"/inbox/{message_id}", status.HTTP_303_SEE_OTHER)
     )
 
@@ -191,13 +205,13 @@ def _found(message: InboxMessage | None) -> None:
 def assign(
     message_id: RowId,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     assignee: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     """Give the message to someone (``me``: to whoever is logged in)."""
     who = current.user.username if assignee == "me" else assignee
     with context.db.session() as session:
-        _found(workflow.assign_message(session, message_id, who or None))
+        _found(assign_message(session, message_id, who or None))
     return _back(message_id)
 
 
@@ -205,12 +219,12 @@ def assign(
 def annotate(
     message_id: RowId,
     context: ContextDep,
-    current: staff.PageSession,
-    note: Annotated[str, Form(max_length=workflow.NOTE_MAX)] = "",
+    current: PageSession,
+    note: Annotated[str, Form(max_length=NOTE_MAX)] = "",
 ) -> Response:
     """Replace the message's note."""
     with context.db.session() as session:
-        _found(workflow.annotate_message(session, message_id, note))
+        _found(annotate_message(session, message_id, note))
     return _back(message_id)
 
 
@@ -218,26 +232,24 @@ def annotate(
 def change_status(
     message_id: RowId,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     new_status: Annotated[MessageStatus, Form(alias="status")],
 ) -> Response:
     """Mark handled, in progress, or reopen."""
     with context.db.session() as session:
-        _found(workflow.set_status(session, message_id, new_status))
+        _found(set_message_status(session, message_id, new_status))
     if new_status is MessageStatus.DONE:
-        return staff.with_security_headers(
-            RedirectResponse("/inbox", status.HTTP_303_SEE_OTHER)
-        )
+        return with_security_headers(RedirectResponse("/inbox", status.HTTP_303_SEE_OTHER))
     return _back(message_id)
 
 
 @router.get("/{message_id}/recording")
-def recording(message_id: RowId, context: ContextDep, current: staff.PageSession) -> Response:
+def recording(message_id: RowId, context: ContextDep, current: PageSession) -> Response:
     """The call's recording (WAV), when one exists."""
     with context.db.session() as session:
-        message = workflow.get_message(session, message_id)
+        message = get_message(session, message_id)
         call_sid = message.call.call_sid if message is not None and message.call else None
     path = existing_recording(context.settings.standardiste_var_dir, call_sid)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return staff.with_security_headers(FileResponse(path, media_type="audio/wav"))
+    return with_security_headers(FileResponse(path, media_type="audio/wav"))

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 import agenda
-import staff
 from core import ContextDep, RowId
-from transcripts.web import labels_fr
-from transcripts.web.rendering import templates
+from staff import labels_fr
+from staff.auth_web import PageSession
+from staff.security import with_security_headers
+from staff.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +45,7 @@ def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.Appointmen
 def today_page(
     request: Request,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     day: Annotated[dt.date | None, Query()] = None,
     notice: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
@@ -67,8 +68,8 @@ def today_page(
             "notice": {
                 "verified": labels_fr.PATIENT_VERIFIED,
                 "missing": labels_fr.PATIENT_MISSING,
-                "bad-date": labels_fr.BAD_BIRTH_DATE,
-                "bad-phone": labels_fr.BAD_PHONE,
+                "bad-date": labels_fr.PATIENT_BAD_BIRTH_DATE,
+                "bad-phone": labels_fr.PATIENT_BAD_PHONE,
             }.get(notice),
         },
     )
@@ -78,7 +79,7 @@ def today_page(
 def verify_patient(
     patient_id: RowId,
     context: ContextDep,
-    current: staff.PageSession,
+    current: PageSession,
     last_name: Annotated[str, Form(max_length=120)] = "",
     first_name: Annotated[str, Form(max_length=120)] = "",
     birth_date: Annotated[str, Form(max_length=10)] = "",
@@ -106,6 +107,6 @@ def verify_patient(
                 )
         except agenda.UnknownReferenceError:
             outcome = "missing"
-    return staff.with_security_headers(
+    return with_security_headers(
         RedirectResponse(f"/today?notice={outcome}#verify", status.HTTP_303_SEE_OTHER)
     )
