@@ -1,12 +1,13 @@
-"""Agenda: the practice calendar (practitioners, schedules, slots, holds, bookings).
+"""Agenda: the practice calendar (practitioners, schedules, slots, holds, bookings), and the
+booking policy on the phone (what callers name, which proposals they hear).
 
 Public face: the names in ``__all__``; other components import nothing else from here.
 
 The phone path, as the dialogue's actions use it::
 
-    found = agenda.search_slots(session, practice, "consultation", part_of_day=PartOfDay.MORNING,
-                                conversation_id=call_sid)
-    held = agenda.hold_slots(session, practice, found, conversation_id=call_sid)
+    kind = agenda.match_type("pour un vaccin", practice)  # "vaccination"
+    held = agenda.propose(session, practice, kind, wish=agenda.TimeWish(asap=True),
+                          conversation_id=call_sid)  # at most three, spread, held
     who = agenda.register_patient(session, last_name=..., first_name=..., birth_date=...,
                                   phone=caller)
     done = agenda.confirm_hold(session, practice, held[0].hold_id, patient_id=who.id,
@@ -42,6 +43,12 @@ from agenda.listing import appointments_on as appointments_on
 from agenda.listing import get_appointment as get_appointment
 from agenda.listing import list_appointment_types as list_appointment_types
 from agenda.listing import list_practitioners as list_practitioners
+from agenda.matching import ANY_PRACTITIONER as ANY_PRACTITIONER
+from agenda.matching import match_practitioner as match_practitioner
+from agenda.matching import match_type as match_type
+from agenda.matching import practitioner_name as practitioner_name
+from agenda.matching import practitioners_for as practitioners_for
+from agenda.matching import type_label as type_label
 from agenda.models import AgendaBase
 from agenda.models import AppointmentStatus as AppointmentStatus
 from agenda.models import Source as Source
@@ -52,6 +59,8 @@ from agenda.patients import patients_to_verify as patients_to_verify
 from agenda.patients import register_patient as register_patient
 from agenda.patients import upcoming_appointments as upcoming_appointments
 from agenda.patients import verify_patient as verify_patient
+from agenda.proposals import TimeWish as TimeWish
+from agenda.proposals import propose as propose
 from agenda.results import AppointmentInfo as AppointmentInfo
 from agenda.results import AppointmentTypeInfo as AppointmentTypeInfo
 from agenda.results import HeldSlot as HeldSlot
@@ -69,6 +78,7 @@ from agenda.timegrid import PartOfDay as PartOfDay
 metadata = AgendaBase.metadata
 
 __all__ = [
+    "ANY_PRACTITIONER",
     "PART_OF_DAY_HOURS",
     "AgendaError",
     "AppointmentInfo",
@@ -89,6 +99,7 @@ __all__ = [
     "SlotUnavailableError",
     "Source",
     "SyncReport",
+    "TimeWish",
     "UnknownReferenceError",
     "appointments_between",
     "appointments_on",
@@ -103,10 +114,15 @@ __all__ = [
     "identify_patient",
     "list_appointment_types",
     "list_practitioners",
+    "match_practitioner",
+    "match_type",
     "metadata",
     "move_appointment",
     "normalise_phone",
     "patients_to_verify",
+    "practitioner_name",
+    "practitioners_for",
+    "propose",
     "purge_expired_holds",
     "register_patient",
     "release_holds",
@@ -115,6 +131,7 @@ __all__ = [
     "set_appointment_status",
     "sync_agenda",
     "sync_from_config",
+    "type_label",
     "upcoming_appointments",
     "verify_patient",
 ]

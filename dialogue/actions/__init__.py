@@ -13,7 +13,8 @@ from dialogue.actions.appointments import (
     ActionStartLookup,
     ValidateAppointmentLookupForm,
 )
-from dialogue.actions.booking import ActionBook, ActionStartBooking, ValidateBookingForm
+from dialogue.actions.booking import ActionBook, ActionStartBooking
+from dialogue.actions.booking_form import ValidateBookingForm
 from dialogue.actions.conversation import (
     ActionNotUnderstood,
     ActionPracticalInfo,

@@ -2,7 +2,7 @@
 
 Who (last name, first name, date of birth) → the caller's next appointment, read back → "je
 l'annule ?" / "vous souhaitez le déplacer ?" → the agenda cancels it, or the booking form finds
-the new time (`dialogue.actions.booking`, with ``moving_appointment_id`` set).
+the new time (`dialogue.actions.booking_form`, with ``moving_appointment_id`` set).
 """
 
 from __future__ import annotations

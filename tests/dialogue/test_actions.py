@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from core import AppContext
-from dialogue.actions.booking import match_practitioner, match_type
+from dialogue.actions.booking_proposals import time_wish
 from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
 from dialogue.catalogue import replies_from_rasa
 from dialogue.french.speech_format import say_moment, say_weekly_hours
+from dialogue.french.time_preference import parse_time_preference
 from dialogue.rasa.server import action_token
 
 
@@ -45,17 +48,27 @@ def test_certificate_kinds_from_keywords() -> None:
     assert classify("pour la mairie", CERTIFICATE_KEYWORDS, "other") == "other"
 
 
-def test_appointment_types_and_practitioners_are_matched_from_the_configuration(
-    context: AppContext,
-) -> None:
-    practice = context.practice
-    assert match_type("une consultation avec le docteur martin", practice) == "consultation"
-    assert match_type("c'est pour une 1ère consultation", practice) == "premiere-consultation"
-    assert match_type("pour le vaccin de la grippe", practice) == "vaccination"
-    assert match_type("pour une petite chirurgie", practice) is None  # not bookable by phone
-    assert match_practitioner("avec le docteur durant", practice, ["martin", "durand"]) == "durand"
-    assert match_practitioner("peu importe", practice, ["martin", "durand"]) == "any"
-    assert match_practitioner("le plus vite", practice, ["martin", "durand"]) is None
+@pytest.mark.parametrize(
+    "said",
+    [
+        "jeudi prochain vers dix heures et demie",
+        "pas le mercredi, plutôt l'après-midi",
+        "la semaine prochaine entre 9 heures et 11 heures",
+        "le plus tôt possible",
+        "n'importe quand",
+        "demain à 14 heures",
+    ],
+)
+def test_the_time_wish_reaches_the_agenda_as_understood(said: str) -> None:
+    paris = ZoneInfo("Europe/Paris")
+    now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=paris)
+    preference = parse_time_preference(said, now)
+    wish = time_wish(preference)
+    assert {f.name: getattr(wish, f.name) for f in fields(wish)} == {
+        f.name: getattr(preference, f.name) for f in fields(wish)
+    }
+    moments = [now + dt.timedelta(minutes=25 * n) for n in range(14 * 24 * 60 // 25)]
+    assert [wish.accepts(m, paris) for m in moments] == [preference.accepts(m) for m in moments]
 
 
 def test_opening_hours_and_moments_are_said_in_french(context: AppContext) -> None:

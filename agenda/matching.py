@@ -1,0 +1,95 @@
+"""What a caller names, read against the practice's catalogue: an appointment type (by its label
+or a word callers use for it), a practitioner (by a surname close enough), or anyone at all.
+
+The words callers use live here, as data, in one place: `TYPE_ALIASES` and
+`ANY_PRACTITIONER_WORDS` (accents folded, lower case). The dialogue only hands over what was said.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+
+from core import PracticeConfig
+
+# The practitioner answer "anyone": a value of the dialogue's ``practitioner`` slot too.
+ANY_PRACTITIONER = "any"
+# Words meaning "any practitioner will do".
+ANY_PRACTITIONER_WORDS: tuple[str, ...] = (
+    "importe", "premier disponible", "indifferent", "egal", "qui vous voulez",
+    "le plus tot", "pas de preference", "celui qui",
+)
+# What callers say for a type, beyond its label → the label it stands for.
+TYPE_ALIASES: dict[str, str] = {
+    "vaccin": "vaccination",
+    "grippe": "vaccination",
+    "grossesse": "suivi de grossesse",
+    "enceinte": "suivi de grossesse",
+    "1ere": "premiere consultation",
+    "premiere fois": "premiere consultation",
+    "nouveau patient": "premiere consultation",
+    "nouvelle patiente": "premiere consultation",
+    "jamais venu": "premiere consultation",
+}
+# Similarity (0-100, rapidfuzz ratio) a said word needs with a practitioner's surname.
+_SURNAME_SCORE = 80
+
+
+def match_type(text: str, practice: PracticeConfig) -> str | None:
+    """The phone-bookable appointment type named in ``text`` (longest label wins), or None."""
+    folded = _folded(text)
+    for alias, label in TYPE_ALIASES.items():
+        if alias in folded:
+            folded = f"{folded} {label}"
+    best: tuple[int, str] | None = None
+    for kind in practice.appointment_types:
+        label = _folded(kind.label)
+        if kind.bookable_by_phone and label in folded and (best is None or len(label) > best[0]):
+            best = (len(label), kind.id)
+    return best[1] if best else None
+
+
+def match_practitioner(
+    text: str, practice: PracticeConfig, allowed: Sequence[str]
+) -> str | None:
+    """A practitioner id among ``allowed``, `ANY_PRACTITIONER`, or None when the words name
+    neither."""
+    folded = _folded(text)
+    if any(word in folded for word in ANY_PRACTITIONER_WORDS):
+        return ANY_PRACTITIONER
+    best: tuple[float, str] | None = None
+    for person in practice.practitioners:
+        if person.id not in allowed:
+            continue
+        surname = _folded(person.name.split()[-1])
+        score = max((fuzz.ratio(surname, word) for word in folded.split()), default=0.0)
+        if score >= _SURNAME_SCORE and (best is None or score > best[0]):
+            best = (score, person.id)
+    return best[1] if best else None
+
+
+def practitioners_for(practice: PracticeConfig, type_id: str) -> list[str]:
+    """Who gives an appointment type (empty for an unknown type)."""
+    for kind in practice.appointment_types:
+        if kind.id == type_id:
+            return list(kind.practitioners)
+    return []
+
+
+def type_label(practice: PracticeConfig, type_id: str) -> str:
+    """The French label of a type (its id when unknown)."""
+    return next((k.label for k in practice.appointment_types if k.id == type_id), type_id)
+
+
+def practitioner_name(practice: PracticeConfig, practitioner_id: str) -> str:
+    """The practitioner's name as said to callers (empty when unknown)."""
+    return next((p.name for p in practice.practitioners if p.id == practitioner_id), "")
+
+
+def _folded(text: str) -> str:
+    """Lower case, without diacritics or ligatures ("Première" → "premiere", "œ" → "oe")."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

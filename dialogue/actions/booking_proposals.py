@@ -1,0 +1,122 @@
+"""Proposals in the booking form: the caller's time wish → the agenda's held proposals, phrased
+for the question "Lequel vous convient ?"; or, when none are left, a booking that fails softly.
+
+Which slots, how many, how far apart and for how many rounds is the agenda's policy
+(`agenda.propose`); here the dialogue's reading of the wish is handed over, and the answer is
+put into slots and words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+import agenda
+from core import PracticeConfig
+from dialogue.actions.common import conversation_id
+from dialogue.actions.runtime import in_db
+from dialogue.french.speech_format import say_list, say_moment
+from dialogue.french.time_preference import TimePreference
+
+
+def time_wish(preference: TimePreference) -> agenda.TimeWish:
+    """The agenda's description of what the caller said about the time.
+
+    The part of the day is already in ``time_from``/``time_to`` (its window, when no clock
+    time was said).
+    """
+    return agenda.TimeWish(
+        earliest=preference.earliest,
+        latest=preference.latest,
+        weekdays=preference.weekdays,
+        excluded_weekdays=preference.excluded_weekdays,
+        time_from=preference.time_from,
+        time_to=preference.time_to,
+        around=preference.around,
+        asap=preference.asap,
+        flexible=preference.flexible,
+    )
+
+
+def chosen_practitioner(tracker: Tracker) -> str | None:
+    """The practitioner the caller asked for, or None for anyone."""
+    who = tracker.get_slot("practitioner")
+    return None if who in (None, agenda.ANY_PRACTITIONER) else str(who)
+
+
+async def propose(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    practice: PracticeConfig,
+    now: dt.datetime,
+    said: str | None,
+    wish: agenda.TimeWish,
+    *,
+    after: dt.datetime | None,
+) -> dict[str, Any]:
+    """Hold and phrase the next round of proposals; none left → the booking fails softly."""
+    sender = conversation_id(tracker)
+    type_id = str(tracker.get_slot("appointment_type") or "consultation")
+    practitioner = chosen_practitioner(tracker)
+    rounds = int(tracker.get_slot("proposal_rounds") or 0) + 1
+
+    def work(session: Session) -> list[agenda.HeldSlot]:
+        return agenda.propose(
+            session,
+            practice,
+            type_id,
+            practitioner=practitioner,
+            wish=wish,
+            conversation_id=sender,
+            after=after,
+            round_number=rounds,
+            now=now,
+        )
+
+    held = await in_db(work)
+    slots: dict[str, Any] = {"proposal_rounds": rounds, "retries": 0}
+    if said is not None:
+        slots["time_preference"] = said
+    if not held:
+        return slots | await give_up(dispatcher, tracker, practice, said)
+    proposals = [
+        {"hold_id": h.hold_id, "start": h.slot.start.isoformat(),
+         "practitioner": h.slot.practitioner_name}
+        for h in held
+    ]
+    several = len({h.slot.practitioner_id for h in held}) > 1
+    phrases = [
+        say_moment(h.slot.start.astimezone(practice.tz))
+        + (f" {h.slot.practitioner_name}" if several else "")
+        for h in held
+    ]
+    return slots | {
+        "proposals": proposals,
+        "proposals_text": say_list(phrases, "ou"),
+        "chosen_slot": None,
+    }
+
+
+async def give_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, practice: PracticeConfig, said: str | None
+) -> dict[str, Any]:
+    """No slot suits: release the holds; the form goes on to take the caller's details."""
+    sender = conversation_id(tracker)
+    await in_db(lambda session: agenda.release_holds(session, sender))
+    dispatcher.utter_message(response="utter_no_slot")
+    type_id = str(tracker.get_slot("appointment_type") or "")
+    who = chosen_practitioner(tracker)
+    wish = ", ".join(
+        part
+        for part in (
+            agenda.type_label(practice, type_id),
+            agenda.practitioner_name(practice, who) if who is not None else "",
+            str(said or tracker.get_slot("time_preference") or ""),
+        )
+        if part
+    )
+    return {"booking_failed": True, "booking_wish": wish, "chosen_slot": None, "retries": 0}
