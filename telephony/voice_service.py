@@ -4,8 +4,8 @@ The engines load once (~3 s, ~0.8 GB; see `telephony.speech_engines`), on the fi
 ahead of it, in a thread. The fixed prompts are synthesised per practice configuration (its
 name and emergency numbers go into them) and rebuilt when staff change those settings.
 
-Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one
-whose recognizers are a `telephony.stt_scripted.ScriptedRecognizerFactory`.
+Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one whose recognizers
+are the test double `tests.doubles.scripted_recognizer.ScriptedRecognizerFactory`.
 """
 
 from __future__ import annotations
