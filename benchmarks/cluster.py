@@ -36,10 +36,10 @@ import httpx
 import psycopg
 
 import cluster
-import telephony
 from benchmarks._figures import latency_ms, write_section
 from core import AnsweringMode, Settings
 from standardiste.app import build_context
+from standardiste.simulator import caller_turns, run_simulator
 from tests.clock import local, quiet_monday
 
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)
@@ -186,7 +186,7 @@ def _wave(base: str, first: int, count: int, week: int) -> list[Conversation]:
 
 def _calls(settings: Settings, base: str, turns: list[Any], count: int) -> list[Any]:
     def one(_: int) -> Any:
-        return telephony.run_simulator(settings, turns, gateway=base, end="stop")
+        return run_simulator(settings, turns, gateway=base, end="stop")
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(one, range(count)))
@@ -294,9 +294,9 @@ def main() -> dict[str, Any]:
         _always_answer(settings)
         # Warm-up, outside the figures: each gateway loads its speech engines in the background
         # after it starts (a call waits for them), and Rasa's first actions load the domain.
-        turns = telephony.caller_turns(settings, says=list(SENTENCES), wavs=[], digits=[])
+        turns = caller_turns(settings, says=list(SENTENCES), wavs=[], digits=[])
         for port in shape.gateway_ports().values():
-            telephony.run_simulator(settings, turns[:1], gateway=f"http://127.0.0.1:{port}")
+            run_simulator(settings, turns[:1], gateway=f"http://127.0.0.1:{port}")
         _converse(base, Conversation(999))
         convs: list[Conversation] = []
         waves = []

@@ -3,7 +3,7 @@
 The gateway runs in this process under uvicorn on a free loopback port, with the real speech
 engines (the packaged Korean Vosk model and the joe voice: see docs/voice-costs for why) and a
 real Rasa server with the trained model. Callers run in a child process (so the gateway's CPU
-is its own) and play Twilio with `telephony.simulator` in real time: every call streams 50
+is its own) and play Twilio with `standardiste.simulator` in real time: every call streams 50
 frames a second both ways, its turns are the real voice saying French sentences.
 
 Figures:
@@ -60,9 +60,9 @@ from dialogue.rasa.server import (
 )
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
+from standardiste.simulator import CallerTurn, Twilio, simulate_call
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
-from telephony.simulator import CallerTurn, Twilio, simulate_call
 from telephony.speech_engines import load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.voice_service import VoiceService

@@ -206,8 +206,7 @@ def call(
     ),
 ) -> None:
     """Play Twilio against a running gateway: a signed webhook, then the media stream."""
-    from telephony import SimulatorError, caller_turns, run_simulator
-    from telephony import report_call as report
+    from standardiste.simulator import SimulatorError, caller_turns, report, run_simulator
 
     settings = _settings()
     try:

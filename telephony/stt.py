@@ -1,8 +1,10 @@
 """The recognizer's small interface: what a call session needs from speech recognition.
 
-`telephony.stt_vosk` is the real implementation. `telephony.stt_scripted` stands in only where
-French words must come out of recognition (an end-to-end booking by voice), because the only
-model that can be installed here is Korean; every other layer stays real.
+`telephony.stt_vosk` is the real implementation. The test double
+`tests.doubles.scripted_recognizer` stands in only where French words must come out of
+recognition (an end-to-end booking by voice), because the only model that can be installed here
+is Korean; every other layer stays real. It implements these Protocols as `telephony`'s face
+exports them (`Recognizer`, `RecognizerFactory`, `RecognitionUpdate`).
 """
 
 from __future__ import annotations

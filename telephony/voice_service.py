@@ -5,8 +5,8 @@ ahead of it, in a thread. The catalogue's fixed phrases are synthesised per prac
 configuration (its name, greeting and emergency numbers go into them) and rebuilt when staff
 change those settings.
 
-Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one
-whose recognizers are a `telephony.stt_scripted.ScriptedRecognizerFactory`.
+Tests replace `core.AppContext.speech` with their own `VoiceService`, e.g. one whose recognizers
+are the test double `tests.doubles.scripted_recognizer.ScriptedRecognizerFactory`.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ import psycopg
 import pytest
 
 import cluster
-import telephony
 from core import AnsweringMode
 from standardiste.app import build_context
+from standardiste.simulator import run_simulator
 from tests.clock import staffed_tuesday, week_start
 from tests.support import (
     API_TOKEN,
@@ -170,7 +170,7 @@ def test_media_stream_websocket_through_nginx(running: cluster.Cluster) -> None:
         context.db.dispose()
     _engines_ready(running.log, running.settings.gateways)
 
-    call = telephony.run_simulator(settings, [], gateway=running.base_url, end="stop")
+    call = run_simulator(settings, [], gateway=running.base_url, end="stop")
 
     # The webhook's TwiML pointed at the stream, the upgrade went through nginx, the greeting
     # came back as audio frames, and the hang-up reached the gateway that held the socket.

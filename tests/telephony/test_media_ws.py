@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import transcripts
-from telephony.simulator import CallerTurn, parse_twiml, sign, simulate_call
+from standardiste.simulator import CallerTurn, parse_twiml, sign, simulate_call
 from telephony.tts_piper import PiperSynthesizer
 from tests.support import AUTH_TOKEN, PUBLIC_BASE, call_params, form_body
 from tests.telephony.calls import SID, dtmf, media, silence, text_frames

@@ -14,8 +14,8 @@ import numpy as np
 
 import transcripts
 from core import Recording
+from standardiste.simulator import CallerTurn, SimulatedCall, simulate_call
 from telephony.codec import ulaw_to_pcm16
-from telephony.simulator import CallerTurn, SimulatedCall, simulate_call
 from telephony.tts_piper import PiperSynthesizer
 from tests.telephony.conftest import VoiceGateway
 from tests.telephony.test_voice_calls import wait_closed

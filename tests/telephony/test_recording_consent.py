@@ -28,10 +28,10 @@ from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import FRAME_BYTES, ulaw_to_pcm16
 from telephony.recording_consent import ConsentAnswer, interpret, recording_consent
 from telephony.session import CallSession
-from telephony.stt_scripted import ScriptedRecognizerFactory
 from telephony.tts_piper import PiperSynthesizer, PromptAudio
 from telephony.turns import TurnParams
 from telephony.voice_service import VoiceParams, VoiceService
+from tests.doubles.scripted_recognizer import ScriptedRecognizerFactory
 from tests.telephony.calls import (
     CALL_SID,
     SID,

@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from dialogue import CallEnd, Expecting, Reply, TurnResult
 from telephony.call_events import CallEvent, CallEventType
 from telephony.session import CallSession
-from telephony.stt_scripted import ScriptedRecognizerFactory
 from telephony.tts_piper import PiperSynthesizer, PromptAudio
 from telephony.turns import TurnParams
 from telephony.voice_service import VoiceParams, VoiceService
+from tests.doubles.scripted_recognizer import ScriptedRecognizerFactory
 from tests.telephony.calls import (
     CALL_SID,
     SID,

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from core import Decision, get_settings
 from standardiste.cli import app
+from standardiste.simulator import parse_twiml, sign, wav_frames, write_wav
 from telephony import twiml
 from telephony.codec import FRAME_BYTES
-from telephony.simulator import parse_twiml, sign, wav_frames, write_wav
 from tests.support import AUTH_TOKEN, PUBLIC_BASE
 from tests.telephony.conftest import VoiceGateway
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from telephony.stt import Recognizer, RecognizerFactory
-from telephony.stt_scripted import ScriptedRecognizerFactory
+from telephony import Recognizer, RecognizerFactory
+from tests.doubles.scripted_recognizer import ScriptedRecognizerFactory
 
 SECOND = b"\x00\x00" * 8000
 

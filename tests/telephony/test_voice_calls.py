@@ -15,7 +15,7 @@ import time
 import agenda
 import transcripts
 from core import WEEKDAYS, TimeRange, WeeklyHours
-from telephony.simulator import CallerTurn, SimulatedCall, simulate_call
+from standardiste.simulator import CallerTurn, SimulatedCall, simulate_call
 from telephony.tts_piper import PiperSynthesizer
 from tests.telephony.conftest import VoiceGateway
 

@@ -1,4 +1,4 @@
-"""Plays Twilio against a running gateway over the real protocol (`standardiste call`).
+"""Twilio's side of a call against a running gateway, over the real protocol (`standardiste call`).
 
 Like Twilio: a signed incoming-call webhook (form POST, ``X-Twilio-Signature`` over
 ``PUBLIC_BASE_URL`` + path with the auth token), the TwiML read for the ``<Stream>`` URL and its
@@ -20,44 +20,21 @@ import contextlib
 import json
 import time
 import uuid
-import wave
 import xml.etree.ElementTree as ET
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import numpy as np
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
-from core import Settings
-from telephony.codec import (
-    FRAME_BYTES,
-    MULAW_SILENCE,
-    SAMPLE_RATE,
-    pcm16_to_ulaw,
-    resample,
-    split_frames,
-    ulaw_to_pcm16,
-)
-from telephony.speech_models import resolve_speech_models
-from telephony.tts_piper import PiperParams, PiperSynthesizer
-from telephony.twiml import CONNECT_ACTION_PATH
+from standardiste.simulator.callers import CallerTurn
+from telephony import CONNECT_ACTION_PATH, FRAME_BYTES, MULAW_SILENCE, SAMPLE_RATE
 
 SILENCE = bytes([MULAW_SILENCE]) * FRAME_BYTES
 FRAME_S = FRAME_BYTES / SAMPLE_RATE
-
-
-@dataclass(frozen=True)
-class CallerTurn:
-    """One caller turn: speech (μ-law frames) or keypad digits."""
-
-    label: str
-    frames: tuple[bytes, ...] = ()
-    digits: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,28 +83,6 @@ class SimulatedCall:
 def sign(token: str, url: str, params: dict[str, str]) -> str:
     """The ``X-Twilio-Signature`` Twilio would send (the twilio library's own algorithm)."""
     return str(RequestValidator(token).compute_signature(url, params))
-
-
-def wav_frames(path: Path) -> tuple[bytes, ...]:
-    """A 16-bit PCM WAV file (any rate, mono or first channel) as 8 kHz μ-law frames."""
-    with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != 2:
-            raise ValueError(f"{path}: 16-bit PCM WAV expected")
-        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-        data = data[:: wav.getnchannels()]
-        rate = wav.getframerate()
-    audio = resample(data.astype(np.float32) / 32768.0, rate, SAMPLE_RATE)
-    pcm = np.clip(np.rint(audio * 32767), -32768, 32767).astype(np.int16)
-    return tuple(split_frames(pcm16_to_ulaw(pcm)))
-
-
-def write_wav(path: Path, ulaw: bytes) -> None:
-    """μ-law audio as an 8 kHz 16-bit mono WAV file."""
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(ulaw_to_pcm16(ulaw).tobytes())
 
 
 class _Line:
@@ -333,83 +288,4 @@ async def simulate_call(
                 CONNECT_ACTION_PATH, data=in_call, headers={"X-Twilio-Signature": signature}
             )
             call.next_twiml = after.text
-    return call
-
-
-def report(call: SimulatedCall) -> str:
-    """The transcript with timings, as printed by ``standardiste call``."""
-    lines = [f"call {call.call_sid} (mode {call.mode or 'none'})"]
-    if call.greeting_latency_s is not None:
-        lines.append(f"  greeting: first audio {call.greeting_latency_s * 1000:.0f} ms after start")
-    turn = 0
-    for at, who, what in call.lines:
-        suffix = ""
-        if who == "caller":
-            latency = call.turn_latencies_s[turn] if turn < len(call.turn_latencies_s) else None
-            suffix = f"   → answer after {latency * 1000:.0f} ms" if latency is not None else ""
-            turn += 1
-        lines.append(f"  {at:7.2f}s  {who:<9} {what}{suffix}")
-    lines.append(f"  clears: {call.clears}; stream closed with {call.close_code}")
-    if call.next_twiml:
-        lines.append(f"  then: {call.next_twiml}")
-    return "\n".join(lines)
-
-
-class SimulatorError(RuntimeError):
-    """The simulated call could not be placed (no secrets, gateway unreachable, refused)."""
-
-
-def caller_turns(
-    settings: Settings, *, says: list[str], wavs: list[Path], digits: list[str]
-) -> list[CallerTurn]:
-    """The caller's turns: WAV files, then sentences (synthesised by Piper), then keys.
-
-    A ``--say`` value written ``dtmf:123#`` is keyed in instead of spoken.
-    """
-    turns = [CallerTurn(path.name, wav_frames(path)) for path in wavs]
-    spoken = [text for text in says if not text.startswith("dtmf:")]
-    synthesis = None
-    if spoken:
-        models = resolve_speech_models(settings)
-        synthesis = PiperSynthesizer.load(
-            models.piper_voice, models.piper_config, PiperParams(espeak_voice=models.espeak_voice)
-        )
-    for text in says:
-        if text.startswith("dtmf:"):
-            turns.append(CallerTurn(text, digits=text.removeprefix("dtmf:")))
-        elif synthesis is not None:
-            turns.append(CallerTurn(text, tuple(synthesis.synthesize_frames(text))))
-    turns.extend(CallerTurn(f"dtmf:{keys}", digits=keys) for keys in digits)
-    return turns
-
-
-def run_simulator(
-    settings: Settings,
-    turns: list[CallerTurn],
-    *,
-    gateway: str | None = None,
-    speed: float = 1.0,
-    end: str = "stop",
-    out: Path | None = None,
-) -> SimulatedCall:
-    """Place one simulated call against a running gateway (blocking; `standardiste call`).
-
-    Raises:
-        SimulatorError: Secrets missing, gateway unreachable or the stream refused.
-    """
-    token = settings.twilio_auth_token
-    if token is None or settings.public_base is None:
-        raise SimulatorError("TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set (as the gateway's)")
-    config = Twilio(
-        gateway=gateway or f"http://{settings.standardiste_host}:{settings.standardiste_port}",
-        public_base=settings.public_base,
-        auth_token=token.get_secret_value(),
-        speed=speed,
-    )
-    try:
-        call = asyncio.run(simulate_call(config, turns, end=end))
-    except (httpx.HTTPError, OSError, InvalidStatus) as exc:
-        raise SimulatorError(f"{config.gateway}: {exc}") from exc
-    if out is not None:
-        write_wav(out, bytes(call.assistant_audio))
     return call

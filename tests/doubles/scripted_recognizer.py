@@ -2,7 +2,7 @@
 
 Allowed in one place only: end-to-end tests that need French words out of recognition (a booking
 by voice), because the only Vosk model installable on the build machines is Korean. It sits
-behind the same `telephony.stt.Recognizer` interface as Vosk, so voice activity, end of turn,
+behind the same `telephony.Recognizer` interface as Vosk, so voice activity, end of turn,
 barge-in, the dialogue and synthesis around it all stay real.
 
 Each utterance the turn detector closes (each `finish` after audio was fed) takes the next
@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from telephony.codec import SAMPLE_RATE
-from telephony.stt import RecognitionUpdate
+from telephony import SAMPLE_RATE, RecognitionUpdate
 
 
 class ScriptedScript:
@@ -39,7 +38,7 @@ class ScriptedScript:
 
 
 class ScriptedRecognizer:
-    """Implements `telephony.stt.Recognizer` from a script instead of audio."""
+    """Implements `telephony.Recognizer` from a script instead of audio."""
 
     def __init__(self, script: ScriptedScript, seconds_per_word: float = 0.3) -> None:
         self._script = script
@@ -72,7 +71,7 @@ class ScriptedRecognizer:
 
 
 class ScriptedRecognizerFactory:
-    """Implements `telephony.stt.RecognizerFactory`: every call reads the same script."""
+    """Implements `telephony.RecognizerFactory`: every call reads the same script."""
 
     def __init__(self, transcripts: Iterable[str], seconds_per_word: float = 0.3) -> None:
         self.script = ScriptedScript(transcripts)
