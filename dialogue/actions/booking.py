@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 import agenda
 import transcripts
 from core import PracticeConfig
-from dialogue import understood
+from dialogue import catalogue, understood
 from dialogue.actions.common import conversation_id
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
 from dialogue.french.speech_format import say_list, say_moment
@@ -85,12 +85,15 @@ async def booking_summary(tracker: Tracker) -> str | None:
     practice = await current_practice()
     start = dt.datetime.fromisoformat(picked["start"]).astimezone(practice.tz)
     label = agenda.type_label(practice, str(tracker.get_slot("appointment_type") or ""))
-    parts = [f"{label} avec {picked['practitioner']}", say_moment(start)]
     first = understood.known(tracker.get_slot("first_name"))
     last = understood.known(tracker.get_slot("last_name"))
-    if first or last:
-        parts.append(f"au nom de {' '.join(filter(None, (first, last))).title()}")
-    return ", ".join(parts)
+    name = " ".join(filter(None, (first, last))).title()
+    summary = catalogue.response(
+        "utter_booking_summary_named" if name else "utter_booking_summary",
+        appointment_type=label, practitioner=picked["practitioner"], moment=say_moment(start),
+        name=name,
+    )
+    return summary.text
 
 
 class ActionBook(Action):

@@ -6,6 +6,7 @@ model is trained only when one of them changes.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -69,11 +70,23 @@ def rasa_env() -> dict[str, str]:
 
 
 def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
-    """Train the model unless one for the current inputs exists; return its path."""
+    """Train the model unless one for the current inputs exists; return its path.
+
+    Several processes may ask at once (`make run-cluster`'s launcher, a test session's workers):
+    one trains while the others wait on a lock, then find its model.
+    """
     target = model_path(model_dir)
     if target.exists():
         return target
     model_dir.mkdir(parents=True, exist_ok=True)
+    with (model_dir / ".training.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            _train(rasa_venv, model_dir, target)
+    return target
+
+
+def _train(rasa_venv: Path, model_dir: Path, target: Path) -> None:
     command = [
         str(rasa_venv / "bin" / "rasa"),
         "train",
@@ -91,7 +104,6 @@ def ensure_model(rasa_venv: Path, model_dir: Path) -> Path:
     subprocess.run(command, cwd=PROJECT_DIR, env=rasa_env(), check=True)
     if not target.exists():
         raise RuntimeError(f"rasa train did not write {target}")
-    return target
 
 
 def write_endpoints(

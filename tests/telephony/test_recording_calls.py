@@ -12,6 +12,7 @@ import wave
 import httpx
 import numpy as np
 
+import dialogue
 import transcripts
 from core import Recording
 from standardiste.simulator import CallerTurn, SimulatedCall, simulate_call
@@ -83,7 +84,9 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
     caller, assistant = stereo[:, 0].tobytes(), stereo[:, 1].tobytes()
     assert pcm(request.frames) in caller
     assert pcm(yes.frames) not in caller
-    question = voice_gateway.service.prompt_audio(context.practice).get("recording_consent")
+    asked = dialogue.say("utter_recording_consent", context.practice).text
+    question = voice_gateway.service.prompt_audio(context.practice).get(asked)
+    assert question is not None
     assert pcm(question[-25:]) not in assistant
     assert np.sqrt(np.mean(stereo[:, 1].astype(np.float64) ** 2)) > 300  # speech, not silence
     # Nothing but what the gateway sent (20 ms frames) and silence.
