@@ -377,7 +377,7 @@ def _ramp(
     started = time.monotonic()
     engines = load_speech_engines(settings, vosk=VoskParams(max_idle=max(LEVELS)), prewarm=2)
     voice = VoiceService(engines.recognition, engines.synthesis)
-    voice.prompt_audio(context.practice)
+    voice.prompt_audio(context.practice, wait=True)
     load_s = time.monotonic() - started
     voice.observers.append(events)
     context.speech = voice

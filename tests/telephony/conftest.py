@@ -139,9 +139,13 @@ def voice_service(piper: PiperSynthesizer) -> VoiceService:
     """One voice service for the gateway tests: real voice, scripted recognizer (see hears).
 
     Audio goes out as fast as it is synthesised (a long lead at "Twilio"), so calls take less
-    than real time; the simulator's playback follows its own speed.
+    than real time; the simulator's playback follows its own speed. The practice's fixed phrases
+    are synthesised here, as `standardiste serve` does at start-up, not within a test's first
+    call.
     """
-    return VoiceService(ScriptedRecognizerFactory(()), piper, params=VoiceParams(lead_s=60.0))
+    service = VoiceService(ScriptedRecognizerFactory(()), piper, params=VoiceParams(lead_s=60.0))
+    service.prompt_audio(load_practice(PROJECT_ROOT / "config" / "practice.yaml"), wait=True)
+    return service
 
 
 @pytest.fixture

@@ -309,7 +309,7 @@ def test_without_a_clear_yes_nothing_is_recorded(
 
     call = run_call(
         context, piper, prompt_audio, conversation, script, (heard,),
-        turns=TurnParams(silence_timeout_s=1.0),
+        turns=TurnParams(silence_timeout_s=1.5),
     )
     assert conversation.calls == [("start", "")]
     assert call.said()[2:5] == [
@@ -354,7 +354,7 @@ def test_a_yes_said_over_the_greeting_is_not_consent(
 
     call = run_call(
         context, piper, prompt_audio, conversation, script, ("allô oui",),
-        turns=TurnParams(silence_timeout_s=1.0),
+        turns=TurnParams(silence_timeout_s=1.5),
     )
     # The early "oui" answered nothing: the caller's silence after the question did.
     assert call.consent_events() == ["silence"] and call.consent is False
