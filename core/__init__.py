@@ -15,7 +15,7 @@ from core.answering_hours import (
 )
 from core.auth import API_PRINCIPAL, STAFF_SESSION_RESOLVERS, Principal, StaffDep, require_staff
 from core.context import AppContext
-from core.db import Database, component_metadata, make_engine, normalise_url
+from core.db import Database, UTCDateTime, component_metadata, make_engine, normalise_url
 from core.deps import (
     MAX_ROW_ID,
     ContextDep,
@@ -29,6 +29,8 @@ from core.logs import JsonFormatter, configure_logging
 from core.metrics import (
     CALL_OUTCOMES,
     CALLS,
+    SMS_REPLIES,
+    SMS_TEXTS,
     SWEPT_CALLS,
     TURN_LATENCY,
     TURNS,
@@ -48,13 +50,16 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    Sms,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
 from core.practice_store import NotMigratedError, PracticeStore, ShellBase, StaleSettingsError
 from core.privacy import PhoneMaskingFilter, mask_phone, mask_text
 from core.secret_key import derived_token, secret_key
-from core.settings import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_settings
+from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
+from core.twilio_webhooks import CheckerDep, SignedForm, get_checker, signed_form
 from core.version import __version__
 
 __all__ = [
@@ -63,10 +68,14 @@ __all__ = [
     "CALL_OUTCOMES",
     "MAX_ROW_ID",
     "PROJECT_ROOT",
+    "SIGNATURE_HEADER",
+    "SMS_REPLIES",
+    "SMS_TEXTS",
     "STAFF_SESSION_RESOLVERS",
     "SWEPT_CALLS",
     "TURNS",
     "TURN_LATENCY",
+    "TWILIO_API",
     "VAR_DIR",
     "WEBHOOK_REJECTED",
     "WEEKDAYS",
@@ -76,6 +85,7 @@ __all__ = [
     "AppContext",
     "AppointmentType",
     "Booking",
+    "CheckerDep",
     "Closure",
     "ConfigError",
     "ContextDep",
@@ -100,15 +110,20 @@ __all__ = [
     "Settings",
     "SettingsDep",
     "ShellBase",
+    "SignatureChecker",
+    "SignedForm",
+    "Sms",
     "StaffDep",
     "StaleSettingsError",
     "TimeRange",
+    "UTCDateTime",
     "WeeklyHours",
     "__version__",
     "component_metadata",
     "configure_logging",
     "decide",
     "derived_token",
+    "get_checker",
     "get_context",
     "get_settings",
     "is_practice_closed",
@@ -122,4 +137,5 @@ __all__ = [
     "public_holiday",
     "require_staff",
     "secret_key",
+    "signed_form",
 ]
