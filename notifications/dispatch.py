@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
@@ -96,12 +97,20 @@ def claim(
         .order_by(Notification.due_at, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Locked first, then updated: inside ``IN (…)`` PostgreSQL may run a LIMIT … SKIP
+        # LOCKED subquery more than once and claim more rows than asked.
+        chosen: Any = list(session.scalars(picked))
+        if not chosen:
+            return []
+    else:
+        # SQLite has no row locks: the conditional UPDATE is the claim (writers take turns).
+        chosen = picked.scalar_subquery()
     token = str(uuid.uuid4())
     session.execute(
         update(Notification)
-        .where(Notification.id.in_(picked), due)
+        .where(Notification.id.in_(chosen), due)
         .values(
             state=State.SENDING.value,
             claim_token=token,

@@ -51,10 +51,14 @@ def add_notification(session: Session, **values: Any) -> bool:
     """Insert a row unless its ``dedupe_key`` exists; True when this call inserted it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
+    statement = (
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
     )
-    return bool(getattr(session.execute(statement), "rowcount", 0))
+    # The returned row, not the row count: PostgreSQL's count is -1 here.
+    return session.execute(statement).first() is not None
 
 
 def drop_waiting(session: Session, appointment_id: int, reason: str, now: dt.datetime) -> int:

@@ -178,7 +178,10 @@ class RunningStandIn:
         self.state = TwilioStandIn()
         self._server = _Server(self.state)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stopping waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> RunningStandIn:
         self._thread.start()

@@ -77,5 +77,28 @@ def test_two_instances_send_each_confirmation_and_reminder_once(
     assert len({r["twilio_sid"] for r in stored}) == 2 * APPOINTMENTS
     sent = sum(r.sent for rs in reports.values() for r in rs)
     assert sent == 2 * APPOINTMENTS and standin.state.creates == 2 * APPOINTMENTS
+    # Both instances scheduled the same reminders at once: each row was created by one.
+    assert sum(r.scheduled for rs in reports.values() for r in rs) == 2 * APPOINTMENTS
     first.db.dispose()
     second.db.dispose()
+
+
+def test_a_claim_takes_no_more_rows_than_asked_and_skips_locked_ones(
+    tmp_path: Path, postgres_url: str, standin: RunningStandIn
+) -> None:
+    context = _instance(tmp_path, postgres_url, standin.url, "gw-c")
+    table = notifications.metadata.tables["notifications"]
+    with context.db.session() as session:
+        session.execute(delete(table))
+        session.execute(table.insert(), [
+            {"kind": "ready", "dedupe_key": f"ready:{n}", "due_at": START, "state": "pending",
+             "attempts": 0, "verify_first": False, "created_at": START, "updated_at": START}
+            for n in range(10)
+        ])
+    with context.db.session() as first, context.db.session() as second:
+        mine = notifications.claim(first, START, "gw-c", limit=3)
+        # The first claim is not committed: its rows stay locked, the second takes others.
+        theirs = notifications.claim(second, START, "gw-d", limit=3)
+        assert len(mine) == len(theirs) == 3
+        assert not {r.id for r in mine} & {r.id for r in theirs}
+    context.db.dispose()
