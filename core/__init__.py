@@ -1,8 +1,9 @@
 """The ground floor: what every component may use, and which uses no component.
 
 Settings, the database and its sessions, the practice model and its store, answering hours,
-staff authentication primitives, privacy masking, metrics and logs, the secret key. Other
-packages import these names from ``core`` only, never from its modules.
+staff authentication primitives, privacy masking, metrics and logs, the secret key, and the check
+of Twilio's request signatures (the voice webhooks in telephony, the SMS ones in notifications).
+Other packages import these names from ``core`` only, never from its modules.
 """
 
 from core.answering_hours import (
