@@ -158,7 +158,7 @@ def _appointment_text(
             return None, None, "expired"
     elif not practice.sms.confirmations:
         return None, None, "disabled"
-    if kind is not NotificationKind.CANCELLED and info.status != "booked":
+    if kind is not NotificationKind.CANCELLED and info.status != agenda.AppointmentStatus.BOOKED:
         return None, None, f"appointment-{info.status}"
     if info.start <= now:
         return None, None, "past"

@@ -4,14 +4,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 import agenda
 from core import AppContext
-from standardiste.app import create_app
+from standardiste.app import build_context, create_app
+from standardiste.server import serving_app
 from tests.doubles.twilio_rest import RunningStandIn
-from tests.notifications.support import MOBILE, SMS_NUMBER, book, enable_sms, rows, run, tuesday
+from tests.notifications.support import (
+    MOBILE,
+    SMS_NUMBER,
+    book,
+    enable_sms,
+    rows,
+    run,
+    sms_settings,
+    tuesday,
+)
 from tests.support import API_TOKEN
 
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -71,3 +84,24 @@ def test_confirmations_off_send_nothing_and_the_outbox_is_emptied(
     assert standin.state.creates == 0 and rows(sms_context) == []
     with sms_context.db.session() as session:
         assert agenda.take_appointment_changes(session) == []
+
+
+def test_a_serving_gateway_texts_a_booking_by_itself(
+    tmp_path: Path, migrated_db: Path, standin: RunningStandIn
+) -> None:
+    database = tmp_path / "served.db"
+    shutil.copy(migrated_db, database)
+    context = build_context(
+        sms_settings(tmp_path, database, standin.url, standardiste_sms_interval_s=0.2))
+    enable_sms(context)
+    with TestClient(serving_app(context)) as api:
+        made = api.post("/agenda/appointments", headers=BEARER, json={
+            "practitioner_id": "martin", "appointment_type_id": "consultation",
+            "start": tuesday(10).isoformat(), "patient": _patient()})
+        assert made.status_code == 201, made.text
+        deadline = time.monotonic() + 30
+        while not standin.state.to(MOBILE) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [text] = standin.state.to(MOBILE)
+    assert "RDV confirmé" in text.body
+    context.db.dispose()

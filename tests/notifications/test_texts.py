@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 import agenda
+import notifications
 from core import AppContext
 from notifications import TextsError, load_texts
 from notifications.texts import TEXTS_FILE, gsm7, parse_texts, segments
 from tests.clock import practice
 from tests.doubles.twilio_rest import RunningStandIn
-from tests.notifications.support import book, rows, run, tuesday
+from tests.notifications.support import OTHER_MOBILE, book, rows, run, tuesday
 
 
 def _catalogue() -> dict[str, Any]:
@@ -72,3 +73,23 @@ def test_a_patient_who_refused_texts_gets_none(
     run(sms_context, now)
     assert standin.state.creates == 0
     assert [(r["state"], r["error_code"]) for r in rows(sms_context)] == [("skipped", "refused")]
+
+
+def test_retention_purges_settled_texts_and_keeps_waiting_ones_and_opt_outs(
+    sms_context: AppContext, standin: RunningStandIn
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    book(sms_context, tuesday(10), now=now)
+    standin.state.fail_next(429, 20429)
+    book(sms_context, tuesday(11), now=now, phone=OTHER_MOBILE, last_name="Bernard")
+    run(sms_context, now)  # one sent, one waiting for its retry
+    with sms_context.db.session() as session:
+        notifications.handle_reply(session, sms_context.practice, message_sid="SM" + "d" * 32,
+                                   from_number=OTHER_MOBILE, body="STOP", now=now)
+    later = now + dt.timedelta(days=sms_context.practice.retention.sms_days + 1)
+    with sms_context.db.session() as session:
+        assert notifications.purge_texts(session, sms_context.practice.retention, later) == 2
+    assert [r["state"] for r in rows(sms_context)] == ["pending"]
+    with sms_context.db.session() as session:
+        opted = session.execute(notifications.metadata.tables["sms_opt_outs"].select()).all()
+    assert [o.phone for o in opted] == [OTHER_MOBILE]
