@@ -1,12 +1,14 @@
-"""« Je ne veux pas de SMS » said during a call: the booking action stores the refusal on the
-patient's record, and no text follows. The action runs through Rasa's action endpoint, served
-by the gateway, with the tracker Rasa would send (no Rasa server needed)."""
+"""A booking by phone is confirmed by text; unless the caller said « je ne veux pas de SMS »
+during the call: the booking action stores the refusal on the patient's record, and no text
+follows. The action runs through Rasa's action endpoint, served by the gateway, with the tracker
+Rasa would send (no Rasa server needed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 import agenda
@@ -39,15 +41,22 @@ def _action_book(hold_id: int) -> dict[str, Any]:
     }
 
 
-def test_a_caller_who_wants_no_texts_gets_none(
-    sms_context: AppContext, standin: RunningStandIn
+@pytest.mark.parametrize(
+    ("said", "outcome"),
+    [
+        ("oui c'est ça", ("booked", "sent", None)),
+        ("oui mais je ne veux pas de s m s", ("booked", "skipped", "refused")),
+    ],
+)
+def test_a_phone_booking_is_confirmed_unless_the_caller_wants_no_texts(
+    sms_context: AppContext, standin: RunningStandIn, said: str, outcome: tuple[str, ...]
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     with sms_context.db.session() as session:
         transcripts.open_call(session, call_sid=CALL, caller=MOBILE, called=None,
                               answered_by="assistant")
         transcripts.add_turn(session, call_sid=CALL, speaker=transcripts.Speaker.CALLER,
-                             text="oui mais je ne veux pas de s m s")
+                             text=said)
         held = agenda.hold_slot(session, sms_context.practice, practitioner_id="martin",
                                 appointment_type_id="consultation", start=tuesday(10),
                                 conversation_id=CALL, now=now)
@@ -57,6 +66,5 @@ def test_a_caller_who_wants_no_texts_gets_none(
     assert reply.status_code == 200, reply.text
     assert reply.json()["responses"][0]["response"] == "utter_booked"
     run(sms_context, now)
-    assert standin.state.creates == 0
-    assert [(r["kind"], r["state"], r["error_code"]) for r in rows(sms_context)] == [
-        ("booked", "skipped", "refused")]
+    assert [(r["kind"], r["state"], r["error_code"]) for r in rows(sms_context)] == [outcome]
+    assert len(standin.state.to(MOBILE)) == (outcome[1] == "sent")
