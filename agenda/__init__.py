@@ -14,6 +14,9 @@ The phone path, as the dialogue's actions use it::
                                conversation_id=call_sid)
     agenda.release_holds(session, call_sid)  # when the call ends
 
+Every booking, move, cancellation and status change also leaves a row in an outbox, in its own
+transaction; a follower (the texts to patients) takes them with `take_appointment_changes`.
+
 Write functions commit (or roll back) their own transaction; failures raise `AgendaError`
 subclasses with a stable ``code``.
 """
@@ -25,6 +28,8 @@ from agenda.booking import cancel_appointment as cancel_appointment
 from agenda.booking import confirm_hold as confirm_hold
 from agenda.booking import move_appointment as move_appointment
 from agenda.booking import set_appointment_status as set_appointment_status
+from agenda.changes import AppointmentChange as AppointmentChange
+from agenda.changes import take_appointment_changes as take_appointment_changes
 from agenda.errors import AgendaError as AgendaError
 from agenda.errors import AppointmentStateError as AppointmentStateError
 from agenda.errors import HoldNotFoundError as HoldNotFoundError
@@ -51,11 +56,13 @@ from agenda.matching import practitioners_for as practitioners_for
 from agenda.matching import type_label as type_label
 from agenda.models import AgendaBase
 from agenda.models import AppointmentStatus as AppointmentStatus
+from agenda.models import ChangeKind as ChangeKind
 from agenda.models import Source as Source
 from agenda.patients import get_patient as get_patient
 from agenda.patients import identify_patient as identify_patient
 from agenda.patients import normalise_phone as normalise_phone
 from agenda.patients import patients_to_verify as patients_to_verify
+from agenda.patients import refuse_sms as refuse_sms
 from agenda.patients import register_patient as register_patient
 from agenda.patients import upcoming_appointments as upcoming_appointments
 from agenda.patients import verify_patient as verify_patient
@@ -81,10 +88,12 @@ __all__ = [
     "ANY_PRACTITIONER",
     "PART_OF_DAY_HOURS",
     "AgendaError",
+    "AppointmentChange",
     "AppointmentInfo",
     "AppointmentStateError",
     "AppointmentStatus",
     "AppointmentTypeInfo",
+    "ChangeKind",
     "HeldSlot",
     "HoldNotFoundError",
     "Identification",
@@ -124,6 +133,7 @@ __all__ = [
     "practitioners_for",
     "propose",
     "purge_expired_holds",
+    "refuse_sms",
     "register_patient",
     "release_holds",
     "router",
@@ -131,6 +141,7 @@ __all__ = [
     "set_appointment_status",
     "sync_agenda",
     "sync_from_config",
+    "take_appointment_changes",
     "type_label",
     "upcoming_appointments",
     "verify_patient",

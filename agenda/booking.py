@@ -3,7 +3,8 @@
 Every write function commits on success and rolls the session back on failure: a conflict
 (another transaction took a granule first) surfaces as `SlotUnavailableError` with nothing
 written. The guarantee is the `occupancy` primary key, so it holds across threads, processes and
-machines, on SQLite and PostgreSQL.
+machines, on SQLite and PostgreSQL. Each write also leaves its row in the appointments outbox
+(`agenda.changes`), in the same transaction, for whoever follows appointments.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agenda import occupancy
+from agenda.changes import record_change
 from agenda.errors import (
     AppointmentStateError,
     HoldNotFoundError,
@@ -22,7 +24,7 @@ from agenda.errors import (
     SlotUnavailableError,
     UnknownReferenceError,
 )
-from agenda.models import Appointment, AppointmentStatus, Hold, Patient, Source
+from agenda.models import Appointment, AppointmentStatus, ChangeKind, Hold, Patient, Source
 from agenda.results import AppointmentInfo
 from agenda.slots import check_offered_slot, offered
 from agenda.timegrid import aware, granules, on_grid, utcnow
@@ -82,6 +84,7 @@ def confirm_hold(
         )
         session.add(appointment)
         session.flush()
+        record_change(session, appointment.id, ChangeKind.BOOKED, now)
         if occupancy.hand_over(session, hold_id, appointment.id) != expected:
             raise SlotUnavailableError("the hold expired and its time was taken")
         others = session.scalars(select(Hold.id).where(Hold.conversation_id == conversation_id))
@@ -150,6 +153,7 @@ def book_appointment(
         )
         session.add(appointment)
         session.flush()
+        record_change(session, appointment.id, ChangeKind.BOOKED, now)
         occupancy.take(session, practitioner_id, minutes, appointment_id=appointment.id)
         session.commit()
     except IntegrityError:
@@ -185,6 +189,7 @@ def cancel_appointment(
     _booked(session, appointment_id, patient_id)
     try:
         _mark_cancelled(session, appointment_id, by, now)
+        record_change(session, appointment_id, ChangeKind.CANCELLED, now, by=by)
         session.commit()
     except AppointmentStateError:
         session.rollback()
@@ -257,6 +262,7 @@ def move_appointment(
         )
         session.add(moved)
         session.flush()
+        record_change(session, moved.id, ChangeKind.MOVED, now, previous_id=old.id, by=by)
         if hold is not None:
             if occupancy.hand_over(session, hold.id, moved.id) != len(minutes):
                 raise SlotUnavailableError("the hold expired and its time was taken")
@@ -304,6 +310,7 @@ def set_appointment_status(
     if status.value in _FREEING:
         row.cancelled_at, row.cancelled_by = now, by
         occupancy.give_back(session, row.id)
+    record_change(session, row.id, ChangeKind.STATUS, now, by=by)
     session.commit()
     return _info(session, appointment_id, practice)
 

@@ -180,6 +180,20 @@ def verify_patient(
     return PatientInfo.of(row)
 
 
+def refuse_sms(session: Session, patient_id: int, *, refused: bool = True) -> PatientInfo:
+    """Record that the patient wants no texts (or wants them again); commits.
+
+    Raises:
+        UnknownReferenceError: no such patient.
+    """
+    row = session.get(Patient, patient_id)
+    if row is None:
+        raise UnknownReferenceError(f"no patient {patient_id}")
+    row.sms_refused = refused
+    session.commit()
+    return PatientInfo.of(row)
+
+
 def upcoming_appointments(
     session: Session,
     practice: PracticeConfig,

@@ -1,8 +1,9 @@
 """The ground floor: what every component may use, and which uses no component.
 
 Settings, the database and its sessions, the practice model and its store, answering hours,
-staff authentication primitives, privacy masking, metrics and logs, the secret key. Other
-packages import these names from ``core`` only, never from its modules.
+staff authentication primitives, privacy masking, metrics and logs, the secret key, and the check
+of Twilio's request signatures (the voice webhooks in telephony, the SMS ones in notifications).
+Other packages import these names from ``core`` only, never from its modules.
 """
 
 from core.answering_hours import (
@@ -15,7 +16,7 @@ from core.answering_hours import (
 )
 from core.auth import API_PRINCIPAL, STAFF_SESSION_RESOLVERS, Principal, StaffDep, require_staff
 from core.context import AppContext
-from core.db import Database, component_metadata, make_engine, normalise_url
+from core.db import Database, UTCDateTime, component_metadata, make_engine, normalise_url
 from core.deps import (
     MAX_ROW_ID,
     ContextDep,
@@ -29,6 +30,8 @@ from core.logs import JsonFormatter, configure_logging
 from core.metrics import (
     CALL_OUTCOMES,
     CALLS,
+    SMS_REPLIES,
+    SMS_TEXTS,
     SWEPT_CALLS,
     TURN_LATENCY,
     TURNS,
@@ -48,13 +51,16 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    Sms,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
 from core.practice_store import NotMigratedError, PracticeStore, ShellBase, StaleSettingsError
 from core.privacy import PhoneMaskingFilter, mask_phone, mask_text
 from core.secret_key import derived_token, secret_key
-from core.settings import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_settings
+from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
+from core.twilio_webhooks import CheckerDep, SignedForm, get_checker, signed_form
 from core.version import __version__
 
 __all__ = [
@@ -63,10 +69,14 @@ __all__ = [
     "CALL_OUTCOMES",
     "MAX_ROW_ID",
     "PROJECT_ROOT",
+    "SIGNATURE_HEADER",
+    "SMS_REPLIES",
+    "SMS_TEXTS",
     "STAFF_SESSION_RESOLVERS",
     "SWEPT_CALLS",
     "TURNS",
     "TURN_LATENCY",
+    "TWILIO_API",
     "VAR_DIR",
     "WEBHOOK_REJECTED",
     "WEEKDAYS",
@@ -76,6 +86,7 @@ __all__ = [
     "AppContext",
     "AppointmentType",
     "Booking",
+    "CheckerDep",
     "Closure",
     "ConfigError",
     "ContextDep",
@@ -100,15 +111,20 @@ __all__ = [
     "Settings",
     "SettingsDep",
     "ShellBase",
+    "SignatureChecker",
+    "SignedForm",
+    "Sms",
     "StaffDep",
     "StaleSettingsError",
     "TimeRange",
+    "UTCDateTime",
     "WeeklyHours",
     "__version__",
     "component_metadata",
     "configure_logging",
     "decide",
     "derived_token",
+    "get_checker",
     "get_context",
     "get_settings",
     "is_practice_closed",
@@ -122,4 +138,5 @@ __all__ = [
     "public_holiday",
     "require_staff",
     "secret_key",
+    "signed_form",
 ]

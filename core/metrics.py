@@ -21,3 +21,11 @@ SWEPT_CALLS = Counter(
     "Calls closed by a sweeper: their instance died (dropped) or their stream never came.",
     ["reason"],
 )
+SMS_TEXTS = Counter(
+    "standardiste_sms_texts_total",
+    "Texts to patients by kind and outcome (sent, found after a crash, failed, retry, skipped).",
+    ["kind", "outcome"],
+)
+SMS_REPLIES = Counter(
+    "standardiste_sms_replies_total", "Texts received from patients, by what was done.", ["action"]
+)

@@ -159,12 +159,40 @@ class Retention(StrictModel):
     transcripts_days: int = Field(default=90, ge=1, le=3650)
     recordings_days: int = Field(default=30, ge=1, le=183)
     messages_days: int = Field(default=365, ge=1, le=3650)
+    sms_days: int = Field(default=90, ge=1, le=3650)
+    """Texts sent and received (number, time, state); opt-outs are kept while they apply."""
 
 
 class Recording(StrictModel):
     """Call recording; off unless the practice enables it and the caller consents."""
 
     enabled: bool = False
+
+
+class Sms(StrictModel):
+    """Texts to patients through Twilio Messaging; each kind is off until the practice opts in.
+
+    A text says the date, time, practitioner, address and how to cancel: never the reason for
+    the appointment, a medicine or anything about health.
+    """
+
+    confirmations: bool = False
+    """A text within a minute of a booking, a move or a cancellation (phone, chat or staff)."""
+    reminders: bool = False
+    reminder_hours: list[int] = Field(default_factory=lambda: [48, 2], max_length=4)
+    """Hours before the appointment each reminder is sent."""
+    ready: bool = False
+    """The secretary's « votre ordonnance / votre certificat est prêt » button in the inbox."""
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _lead_times(cls, value: list[int]) -> list[int]:
+        for hours in value:
+            if not 1 <= hours <= 336:
+                raise ValueError(f"{hours} h: a reminder is sent 1 to 336 hours (14 days) ahead")
+        if len(set(value)) != len(value):
+            raise ValueError("the same lead time is given twice")
+        return sorted(value, reverse=True)
 
 
 class Booking(StrictModel):
@@ -189,6 +217,7 @@ class PracticeConfig(StrictModel):
     retention: Retention = Field(default_factory=Retention)
     recording: Recording = Field(default_factory=Recording)
     booking: Booking = Field(default_factory=Booking)
+    sms: Sms = Field(default_factory=Sms)
 
     @model_validator(mode="after")
     def _references(self) -> PracticeConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+
+
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+TWILIO_API = "https://api.twilio.com"
 
 
 def _default_instance() -> str:
@@ -65,6 +70,22 @@ class Settings(BaseSettings):
     standardiste_sweep_interval_s: float = Field(default=30.0, gt=0)
     standardiste_stale_after_s: float = Field(default=60.0, gt=0)
     standardiste_ringing_timeout_s: float = Field(default=120.0, gt=0)
+    # Twilio Messaging (texts to patients; README « SMS »). REST calls authenticate with the
+    # account SID and TWILIO_AUTH_TOKEN, or with an API key: a regional account (Ireland, ie1)
+    # takes only keys created in that region.
+    twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    twilio_api_key_sid: str | None = Field(default=None, pattern=r"^SK[0-9a-fA-F]{32}$")
+    twilio_api_key_secret: SecretStr | None = None
+    twilio_messaging_from: str | None = None
+    twilio_messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
+    # Where the REST API is; tests point it at a local stand-in. Region and edge rewrite
+    # Twilio's own host only (ie1 + dublin keeps the data in the EU).
+    twilio_api_base_url: AnyHttpUrl = Field(default=AnyHttpUrl(TWILIO_API))
+    twilio_region: str | None = Field(default=None, pattern=r"^[a-z]{2}[0-9]$")
+    twilio_edge: str | None = Field(default=None, pattern=r"^[a-z-]{3,20}$")
+    # Every instance looks for texts to schedule and send this often (a booking is confirmed
+    # within one interval, plus Twilio's delay).
+    standardiste_sms_interval_s: float = Field(default=10.0, gt=0, le=60)
 
     @field_validator(
         "public_base_url",
@@ -75,6 +96,13 @@ class Settings(BaseSettings):
         "vosk_min_active",
         "vosk_beam",
         "vosk_lattice_beam",
+        "twilio_account_sid",
+        "twilio_api_key_sid",
+        "twilio_api_key_secret",
+        "twilio_messaging_from",
+        "twilio_messaging_service_sid",
+        "twilio_region",
+        "twilio_edge",
         mode="before",
     )
     @classmethod
@@ -88,6 +116,21 @@ class Settings(BaseSettings):
         if value is not None and value.scheme != "https":
             raise ValueError("must be the https:// address Twilio calls")
         return value
+
+    @field_validator("twilio_messaging_from")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is not None and not _E164.match(value.replace(" ", "")):
+            raise ValueError("must be the Twilio number in E.164 form, e.g. +33757000000")
+        return value.replace(" ", "") if value is not None else None
+
+    @property
+    def sms_configured(self) -> bool:
+        """True when texts can be sent: an account, credentials and a sender."""
+        has_key = self.twilio_api_key_sid is not None and self.twilio_api_key_secret is not None
+        credentials = has_key or self.twilio_auth_token is not None
+        sender = self.twilio_messaging_from or self.twilio_messaging_service_sid
+        return self.twilio_account_sid is not None and credentials and sender is not None
 
     @property
     def public_base(self) -> str | None:

@@ -1,7 +1,9 @@
-"""The secretaries' inbox: the list (kept current by HTMX polling), one message, its actions."""
+"""The secretaries' inbox: the list (kept current by HTMX polling), one message, its actions
+(among them « votre ordonnance / votre certificat est disponible » by text)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
@@ -9,8 +11,9 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 import agenda
+import notifications
 from core import AppContext, ContextDep, RowId
-from staff import labels_fr
+from staff import labels_fr, labels_sms_fr
 from staff.accounts import list_accounts
 from staff.auth_web import PageSession
 from staff.security import with_security_headers
@@ -157,7 +160,11 @@ def _appointment(context: AppContext, session: Session, appointment_id: int | No
 
 @router.get("/{message_id}")
 def message_page(
-    message_id: RowId, request: Request, context: ContextDep, current: PageSession
+    message_id: RowId,
+    request: Request,
+    context: ContextDep,
+    current: PageSession,
+    sms: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One message: summary, caller, callback link, transcript, recording, appointment."""
     with context.db.session() as session:
@@ -186,6 +193,11 @@ def message_page(
             "channels": labels_fr.CHANNEL_LABELS,
             "appointment_statuses": labels_fr.APPOINTMENT_STATUS_LABELS,
             "statuses": {s.value: status_label(s.value) for s in MessageStatus},
+            "ready_document": (
+                notifications.ready_document(message.kind) if context.practice.sms.ready else None
+            ),
+            "ready_text": notifications.ready_text(session, message.id),
+            "ready_notice": labels_sms_fr.READY_OUTCOMES.get(sms),
         }
     return templates.render(request, "message.html", values)
 
@@ -241,6 +253,18 @@ def change_status(
     if new_status is MessageStatus.DONE:
         return with_security_headers(RedirectResponse("/inbox", status.HTTP_303_SEE_OTHER))
     return _back(message_id)
+
+
+@router.post("/{message_id}/ready")
+def send_ready(message_id: RowId, context: ContextDep, current: PageSession) -> Response:
+    """Text the patient that their prescription or certificate can be collected (once)."""
+    with context.db.session() as session:
+        outcome = notifications.request_ready(
+            session, context.practice, message_id, dt.datetime.now(dt.UTC)
+        )
+    return with_security_headers(RedirectResponse(
+        f"/inbox/{message_id}?sms={outcome.value}#ready", status.HTTP_303_SEE_OTHER
+    ))
 
 
 @router.get("/{message_id}/recording")

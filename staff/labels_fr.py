@@ -40,6 +40,7 @@ SECTION_LABELS: dict[str, str] = {
     "recording": "Enregistrement",
     "booking": "Prise de rendez-vous",
     "emergency": "Numéros d'urgence",
+    "sms": "SMS aux patients",
 }
 
 # The inbox and « Aujourd'hui » pages (the kind, status and urgency labels of messages are

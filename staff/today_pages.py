@@ -1,4 +1,5 @@
-"""« Aujourd'hui »: what the assistant booked by phone, and the new patients to check.
+"""« Aujourd'hui »: what the assistant booked by phone, the day's appointments and their texts
+(confirmation, reminders), and the new patients to check.
 
 Patients created by phone carry what speech recognition heard; the secretary confirms them, or
 corrects the name, date of birth or number, through the agenda's `verify_patient`.
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 import agenda
+import notifications
 from core import ContextDep, RowId
 from staff import labels_fr
 from staff.auth_web import PageSession
@@ -41,6 +43,15 @@ def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.Appointmen
     ]
 
 
+def _day_texts(context: ContextDep, day: dt.date) -> list[dict[str, object]]:
+    """The day's appointments with where their texts are (sent, planned, not sent and why)."""
+    practice = context.practice
+    with context.db.session() as session:
+        found = agenda.appointments_on(session, practice, day)
+        texts = notifications.appointment_texts(session, practice, found)
+    return [{"appointment": a, "texts": texts[a.id]} for a in found]
+
+
 @router.get("/today")
 def today_page(
     request: Request,
@@ -63,6 +74,8 @@ def today_page(
             "previous_day": shown - dt.timedelta(days=1),
             "next_day": shown + dt.timedelta(days=1),
             "bookings": _phone_bookings(context, shown),
+            "day_texts": _day_texts(context, shown),
+            "sms": context.practice.sms,
             "patients": to_verify,
             "appointment_statuses": labels_fr.APPOINTMENT_STATUS_LABELS,
             "notice": {

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 import agenda
 import dialogue
+import notifications
 import staff
 import telephony
 import transcripts
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(dialogue.chat_router)
     app.include_router(transcripts.router)
     app.include_router(agenda.router)
+    app.include_router(notifications.router)
     staff.register_session_resolver()
     app.include_router(staff.router)
     app.add_middleware(staff.SecurityHeadersMiddleware)

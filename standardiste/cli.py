@@ -289,7 +289,8 @@ def user_list() -> None:
 
 @app.command()
 def purge() -> None:
-    """Delete transcripts, recordings and inbox messages past their retention periods now."""
+    """Delete transcripts, recordings, inbox messages and texts past their retention periods."""
+    from notifications import purge_texts
     from standardiste.app import build_context
     from transcripts import purge_expired
 
@@ -302,6 +303,8 @@ def purge() -> None:
         raise typer.Exit(2) from None
     try:
         report = purge_expired(context)
+        with context.db.session() as session:
+            texts = purge_texts(session, context.practice.retention)
     finally:
         context.db.dispose()
     if report.skipped:
@@ -309,7 +312,7 @@ def purge() -> None:
         return
     typer.echo(
         f"purged: {report.calls} call(s), {report.turns} turn(s), {report.messages} message(s), "
-        f"{report.recordings} recording(s)"
+        f"{report.recordings} recording(s), {texts} text(s)"
     )
 
 

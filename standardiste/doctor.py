@@ -118,6 +118,20 @@ def _public_url(settings: Settings) -> Check:
     return Check("public URL", True, f"{settings.public_base}/twilio/voice is the webhook")
 
 
+def _texts(settings: Settings) -> Check:
+    if settings.sms_configured:
+        sender = settings.twilio_messaging_service_sid or settings.twilio_messaging_from
+        return Check("texts (SMS)", True, f"Twilio Messaging from {sender}")
+    return Check(
+        "texts (SMS)",
+        True,
+        "Twilio Messaging is not configured: no confirmations or reminders can be sent",
+        "set TWILIO_ACCOUNT_SID and TWILIO_MESSAGING_FROM (or TWILIO_MESSAGING_SERVICE_SID) in "
+        ".env, then turn texts on in the settings page (README « SMS to patients »)",
+        warning=True,
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _database,
@@ -125,6 +139,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _rasa,
     _twilio,
     _public_url,
+    _texts,
 )
 
 

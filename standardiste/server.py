@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+import notifications
 from core import AppContext, ConfigError, Settings, configure_logging
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
@@ -49,22 +50,28 @@ def _check_speech_models(settings: Settings) -> None:
 
 
 def serving_app(context: AppContext) -> FastAPI:
-    """The app as a serving instance runs it: with this instance's sweeper for stale calls."""
+    """The app as a serving instance runs it: with this instance's sweeper for stale calls and
+    its dispatcher of texts (every instance runs both; the database keeps them from clashing)."""
     app = create_app(context=context)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         async with inner(running) as state:
-            sweeper = asyncio.create_task(
-                sweep_forever(context.db, context.settings), name="call-sweeper"
-            )
+            tasks = [
+                asyncio.create_task(
+                    sweep_forever(context.db, context.settings), name="call-sweeper"
+                ),
+                asyncio.create_task(notifications.dispatch_forever(context), name="sms-dispatcher"),
+            ]
             try:
                 yield state
             finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app.router.lifespan_context = lifespan
     return app

@@ -8,9 +8,18 @@ import logging
 from fastapi import APIRouter, Response
 
 import transcripts
-from core import CALL_OUTCOMES, CALLS, Decision, PracticeDep, SessionDep, decide, mask_phone
+from core import (
+    CALL_OUTCOMES,
+    CALLS,
+    CheckerDep,
+    Decision,
+    PracticeDep,
+    SessionDep,
+    SignedForm,
+    decide,
+    mask_phone,
+)
 from telephony import media_ws, twiml
-from telephony.webhooks import CheckerDep, SignedForm
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/twilio", tags=["twilio"])

@@ -18,7 +18,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
 import dialogue
-from core import WEBHOOK_REJECTED, AppContext, Decision, mask_phone
+from core import WEBHOOK_REJECTED, AppContext, Decision, get_checker, mask_phone
 from telephony.call_inputs import CallPhrases
 from telephony.heartbeat import CallHeartbeat
 from telephony.recording_consent import recording_consent
@@ -26,7 +26,6 @@ from telephony.session import CallSession
 from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
 from telephony.twiml import MEDIA_PATH
 from telephony.voice_service import voice_service
-from telephony.webhooks import get_checker
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["twilio"])

@@ -23,7 +23,8 @@ from core import PROJECT_ROOT
 
 # Everything that reads a calendar: slot search, holds, booking and patients; retention, the inbox
 # and its pages; staff sessions, login limits and the settings forms (closures); answering hours
-# and holidays; French dates and birth dates; practice config; the chat channel without Rasa.
+# and holidays; French dates and birth dates; practice config; the chat channel without Rasa;
+# the reminders of appointments.
 TIME_DEPENDENT = [
     "tests/agenda",
     "tests/transcripts",
@@ -38,6 +39,7 @@ TIME_DEPENDENT = [
     "tests/dialogue/test_chat_offline.py",
     "tests/standardiste",
     "tests/security/test_parser_fuzz.py",
+    "tests/notifications/test_reminders.py",
 ]
 
 

@@ -17,6 +17,7 @@ KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.CALLBACK: "Rappel",
     MessageKind.EMERGENCY: "Urgence",
     MessageKind.FAILED_BOOKING: "Rendez-vous non abouti",
+    MessageKind.SMS: "SMS reçu",
 }
 
 URGENCY_LABELS: dict[Urgency, str] = {

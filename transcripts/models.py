@@ -44,6 +44,8 @@ class MessageKind(StrEnum):
     CALLBACK = "callback"
     EMERGENCY = "emergency"
     FAILED_BOOKING = "failed_booking"
+    SMS = "sms"
+    """A patient's text the assistant could not act on (not ANNULER, STOP or START)."""
 
 
 class Urgency(StrEnum):

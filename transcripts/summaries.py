@@ -67,7 +67,7 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         details: What the dialogue understood; keys by kind: ``medicines`` (renewal),
             ``certificate_kind`` (certificate), ``topic`` and ``text`` (message),
             ``reason`` (callback), ``category`` (emergency: a safety-net category),
-            ``request`` (book, move, cancel) and ``wish`` (failed booking);
+            ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
             ``interrupted`` for a call that dropped mid-request.
 
     Returns:
@@ -90,6 +90,9 @@ def _detail(kind: MessageKind, details: Mapping[str, Any]) -> str:
     if kind is MessageKind.CERTIFICATE:
         value = str(details.get("certificate_kind") or "")
         return fr.CERTIFICATE_LABELS.get(value, value)
+    if kind is MessageKind.SMS:
+        text = _short(str(details.get("text") or ""))
+        return fr.SAID.format(text=text) if text else ""
     if kind is MessageKind.MESSAGE:
         topic = fr.TOPIC_LABELS.get(str(details.get("topic") or ""), "")
         text = _short(str(details.get("text") or ""))

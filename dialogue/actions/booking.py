@@ -27,6 +27,7 @@ from core import PracticeConfig
 from dialogue import catalogue, understood
 from dialogue.actions.common import conversation_id
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
+from dialogue.french.sms_refusal import refuses_texts
 from dialogue.french.speech_format import say_list, say_moment
 
 BOOKING_SLOTS = (
@@ -170,6 +171,9 @@ async def _confirm(
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
+        # « Je ne veux pas de SMS », said at any moment of the call: no texts to this patient.
+        if any(refuses_texts(words) for words in transcripts.caller_words(session, sender)):
+            agenda.refuse_sms(session, patient.id)
         return info
 
     try:

@@ -53,6 +53,8 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/twilio/status"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/connect-action"): P.TWILIO_SIGNATURE,
     ("WS", "/twilio/media"): P.STREAM_SIGNATURE,
+    ("POST", "/twilio/sms"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/sms/status"): P.TWILIO_SIGNATURE,
     ("POST", "/dialogue/webhook"): P.ACTION_TOKEN,
     ("GET", "/dialogue/actions"): P.ACTION_TOKEN,
     ("POST", "/api/chat"): P.STAFF_API,
@@ -89,6 +91,7 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/inbox/{message_id}/note"): P.STAFF_PAGE,
     ("POST", "/inbox/{message_id}/status"): P.STAFF_PAGE,
     ("GET", "/inbox/{message_id}/recording"): P.STAFF_PAGE,
+    ("POST", "/inbox/{message_id}/ready"): P.STAFF_PAGE,
     ("GET", "/today"): P.STAFF_PAGE,
     ("POST", "/patients/{patient_id}/verify"): P.STAFF_PAGE,
 }

@@ -240,3 +240,30 @@ def test_closing_the_office_hours_makes_twilio_calls_out_of_hours(
     finally:
         store.current()
         store.save(original, actor="tests", expected_version=store.version)
+
+
+def test_a_practitioner_turns_on_texts_to_patients(
+    tab: BrowserContext, live_gateway: LiveGateway
+) -> None:
+    store = live_gateway.context.practice_store
+    original = store.current()
+    _account(live_gateway, "claire", staff.Role.PRACTITIONER, "Dr Claire Martin")
+    try:
+        page = tab.new_page()
+        _login(page, "claire")
+        page.goto("/settings#sms")
+        section = page.locator("#sms")
+        section.get_by_label("Confirmation d'un rendez-vous").check()
+        section.get_by_label("Rappel avant chaque rendez-vous").check()
+        section.get_by_label("Délais des rappels").fill("48, 2")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        section.screenshot(path=str(SCREENSHOTS / "settings-sms.png"))
+        assert (SCREENSHOTS / "settings-sms.png").stat().st_size > 1000
+        section.get_by_role("button", name="Enregistrer les SMS").click()
+        expect(page.locator("#notice")).to_be_visible()
+        sms = store.current().sms
+        assert (sms.confirmations, sms.reminders, sms.reminder_hours, sms.ready) == (
+            True, True, [48, 2], False)
+    finally:
+        store.current()
+        store.save(original, actor="tests", expected_version=store.version)

@@ -10,14 +10,18 @@ from tests.support import API_TOKEN
 # Public on purpose (docs/staff-web.md, "What is public"): health and metrics for monitoring,
 # Twilio's webhooks (they check Twilio's signature instead), the login page, static files.
 PUBLIC = {"/healthz", "/login"}
-SIGNED = {"/twilio/voice", "/twilio/status", "/twilio/connect-action"}
+SIGNED = {
+    "/twilio/voice", "/twilio/status", "/twilio/connect-action", "/twilio/sms",
+    "/twilio/sms/status",
+}
 # Protected by their own secret instead: the iCalendar feed (a token in its URL) and Rasa's
 # action endpoint (not in the schema; the token Rasa presents, tested in tests/dialogue).
 OWN_SECRET = {"/agenda/{practitioner_id}.ics"}
 STAFF_PAGES = [
     ("GET", "/"), ("GET", "/inbox"), ("GET", "/inbox/rows"), ("GET", "/inbox/changes"),
     ("GET", "/inbox/1"), ("POST", "/inbox/1/assign"), ("POST", "/inbox/1/note"),
-    ("POST", "/inbox/1/status"), ("GET", "/inbox/1/recording"), ("GET", "/today"),
+    ("POST", "/inbox/1/status"), ("GET", "/inbox/1/recording"), ("POST", "/inbox/1/ready"),
+    ("GET", "/today"),
     ("POST", "/patients/1/verify"), ("GET", "/settings"), ("POST", "/settings/hours"),
     ("GET", "/settings/audit"), ("GET", "/try"), ("POST", "/logout"),
 ]
