@@ -48,6 +48,7 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    Statistics,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -102,6 +103,7 @@ __all__ = [
     "ShellBase",
     "StaffDep",
     "StaleSettingsError",
+    "Statistics",
     "TimeRange",
     "WeeklyHours",
     "__version__",

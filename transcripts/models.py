@@ -88,7 +88,9 @@ class Call(TranscriptsBase):
     answered_by: Mapped[str] = mapped_column(String(24), default="assistant")
     """``assistant`` inside answering hours, else the outside-hours action."""
     outcome: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, index=True
+    )
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(Text)
@@ -118,9 +120,9 @@ class Turn(TranscriptsBase):
     seq: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    key: Mapped[str | None] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(64), index=True)
     """The response key of an assistant turn (``utter_…``); ``silence``/``digits`` for the
-    caller's non-speech turns."""
+    caller's non-speech turns. Indexed: the review queue finds calls by the replies said."""
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -156,5 +158,23 @@ class InboxMessage(TranscriptsBase):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
     )
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When it was marked handled (« traité »); None while open. ``updated_at`` moves with any
+    later note, so the time a message took to handle is measured from this."""
 
     call: Mapped[Call | None] = relationship()
+
+
+class CallReview(TranscriptsBase):
+    """A call that ended badly, looked at by someone at the practice (the review queue).
+
+    Goes with its call: the retention purge that deletes the call deletes the review too.
+    """
+
+    __tablename__ = "call_reviews"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewed_by: Mapped[str] = mapped_column(String(120))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
