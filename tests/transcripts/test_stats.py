@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 import transcripts
 from core import AppContext, Retention
+from standardiste.app import build_context
+from standardiste.migrate import upgrade
+from tests.support import make_settings
 from tests.transcripts.stats_month import PARIS, SPECS, Seeded, seed_month
 from transcripts import Handling, OutcomeGroup, ReviewReason
 from transcripts.models import Call, CallReview, InboxMessage
@@ -25,10 +29,26 @@ TROUBLE_KEYS = {
 }
 
 
-@pytest.fixture
-def month(context: AppContext) -> Seeded:
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext, Seeded]]:
+    """One seeded month for the tests that read it (and put back what they change)."""
+    settings = make_settings(tmp_path_factory.mktemp("stats"))
+    upgrade(settings.database_url)
+    context = build_context(settings)
     with context.db.session() as session:
-        return seed_month(session, dt.datetime.now(dt.UTC))
+        seeded = seed_month(session, dt.datetime.now(dt.UTC))
+    yield context, seeded
+    context.db.dispose()
+
+
+@pytest.fixture
+def shared_context(shared: tuple[AppContext, Seeded]) -> AppContext:
+    return shared[0]
+
+
+@pytest.fixture
+def month(shared: tuple[AppContext, Seeded]) -> Seeded:
+    return shared[1]
 
 
 def _bounds(seeded: Seeded) -> tuple[dt.datetime, dt.datetime]:
@@ -37,10 +57,10 @@ def _bounds(seeded: Seeded) -> tuple[dt.datetime, dt.datetime]:
 
 
 def test_every_call_falls_in_its_outcome_group_and_handling(
-    context: AppContext, month: Seeded
+    shared_context: AppContext, month: Seeded
 ) -> None:
     start, end = _bounds(month)
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         for channel in ("voice", "chat", None):
             stats = transcripts.call_stats(session, start, end, channel=channel)
             assert {g.value: n for g, n in stats.by_group.items()} == month.groups(channel)
@@ -58,9 +78,11 @@ def test_every_call_falls_in_its_outcome_group_and_handling(
         assert before.total == 0
 
 
-def test_python_and_sql_agree_on_who_handled_each_call(context: AppContext, month: Seeded) -> None:
+def test_python_and_sql_agree_on_who_handled_each_call(
+    shared_context: AppContext, month: Seeded
+) -> None:
     start, end = _bounds(month)
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         stats = transcripts.call_stats(session, start, end, channel=None)
         calls = session.scalars(select(Call)).all()
     by_python = Counter(transcripts.call_handling(c.answered_by, c.outcome) for c in calls)
@@ -76,9 +98,11 @@ def test_an_outcome_nobody_knows_yet_counts_as_other() -> None:
     assert transcripts.outcome_group(None, "assistant", ended=False) is OutcomeGroup.IN_PROGRESS
 
 
-def test_message_counts_and_median_time_to_handle(context: AppContext, month: Seeded) -> None:
+def test_message_counts_and_median_time_to_handle(
+    shared_context: AppContext, month: Seeded
+) -> None:
     start, end = _bounds(month)
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         stats = transcripts.message_stats(session, start, end, now=month.now, channel="voice")
     assert stats.by_kind == dict(month.messages_by_kind)
     assert stats.handled == len(month.handled_s)
@@ -103,11 +127,11 @@ def test_marking_a_message_handled_stamps_when(context: AppContext) -> None:
 
 
 def test_the_review_queue_lists_the_calls_that_ended_badly(
-    context: AppContext, month: Seeded
+    shared_context: AppContext, month: Seeded
 ) -> None:
     start, end = _bounds(month)
     expected = {call_id: spec.reasons for call_id, spec, _ in month.calls if spec.reasons}
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         items = transcripts.calls_to_review(
             session, start, end, trouble_keys=TROUBLE_KEYS, channel=None, limit=500
         )
@@ -119,7 +143,7 @@ def test_the_review_queue_lists_the_calls_that_ended_badly(
         first = items[0].call_id
         assert transcripts.mark_reviewed(session, first, by="sophie")
         assert transcripts.mark_reviewed(session, first, by="claire")  # a second mark: no-op
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         left = transcripts.calls_to_review(session, start, end, trouble_keys=TROUBLE_KEYS,
                                            channel=None, limit=500)
         done = transcripts.calls_to_review(session, start, end, trouble_keys=TROUBLE_KEYS,
@@ -128,13 +152,13 @@ def test_the_review_queue_lists_the_calls_that_ended_badly(
         assert [(i.call_id, i.reviewed_by) for i in done] == [(first, "sophie")]
         assert transcripts.mark_reviewed(session, first, by=None)
         assert not transcripts.mark_reviewed(session, 10**6, by="sophie")
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         assert session.scalars(select(CallReview)).all() == []
 
 
-def test_a_review_goes_with_its_call_when_the_retention_purges_it(
-    context: AppContext, month: Seeded
-) -> None:
+def test_a_review_goes_with_its_call_when_the_retention_purges_it(context: AppContext) -> None:
+    with context.db.session() as session:
+        month = seed_month(session, dt.datetime.now(dt.UTC))
     call_id = month.troubled()[0]
     with context.db.session() as session:
         transcripts.mark_reviewed(session, call_id, by="sophie")
@@ -149,10 +173,10 @@ def test_a_review_goes_with_its_call_when_the_retention_purges_it(
 
 
 def test_the_export_has_one_line_per_call_with_its_figures(
-    context: AppContext, month: Seeded
+    shared_context: AppContext, month: Seeded
 ) -> None:
     start, end = _bounds(month)
-    with context.db.session() as session:
+    with shared_context.db.session() as session:
         records = list(transcripts.call_records(
             session, start, end, trouble_keys=TROUBLE_KEYS, channel=None, with_transcripts=True
         ))
@@ -170,6 +194,6 @@ def test_the_export_has_one_line_per_call_with_its_figures(
     assert len(SPECS) * 2 == len(records)
 
 
-def test_periods_must_be_aware(context: AppContext) -> None:
-    with context.db.session() as session, pytest.raises(ValueError, match="aware"):
+def test_periods_must_be_aware(shared_context: AppContext) -> None:
+    with shared_context.db.session() as session, pytest.raises(ValueError, match="aware"):
         transcripts.call_stats(session, dt.datetime(2027, 1, 1), dt.datetime(2027, 2, 1))
