@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from transcripts.models import Call, CallReview, Turn
+from transcripts.models import Call, CallReview, InboxMessage, MessageKind, Turn
 from transcripts.outcomes import OutcomeGroup, outcome_group, troubled_outcome_sql
 from transcripts.stats import utc
 
@@ -136,8 +136,32 @@ def calls_to_review(
             CallReview.call_id.is_not(None) if reviewed else CallReview.call_id.is_(None)
         )
     rows = session.execute(statement).all()
-    keys = said_keys(session, [call.id for call, _ in rows], trouble_keys)
-    return [_item(call, review, keys.get(call.id, ()), trouble_keys) for call, review in rows]
+    ids = [call.id for call, _ in rows]
+    keys = said_keys(session, ids, trouble_keys)
+    asked = callbacks_left(session, ids)
+    return [
+        _item(call, review, keys.get(call.id, ()), trouble_keys, call.id in asked)
+        for call, review in rows
+    ]
+
+
+def callbacks_left(session: Session, call_ids: Collection[int]) -> set[int]:
+    """Which of these calls left a callback request (a ``completed`` call's group depends on
+    it)."""
+    if not call_ids:
+        return set()
+    return {
+        int(call_id)
+        for call_id in session.scalars(
+            select(InboxMessage.call_id)
+            .where(
+                InboxMessage.call_id.in_(list(call_ids)),
+                InboxMessage.kind == MessageKind.CALLBACK.value,
+            )
+            .distinct()
+        )
+        if call_id is not None
+    }
 
 
 def said_keys(
@@ -157,7 +181,11 @@ def said_keys(
 
 
 def _item(
-    call: Call, review: CallReview | None, keys: Collection[str], trouble_keys: TroubleKeys
+    call: Call,
+    review: CallReview | None,
+    keys: Collection[str],
+    trouble_keys: TroubleKeys,
+    callback: bool,
 ) -> ReviewItem:
     return ReviewItem(
         call_id=call.id,
@@ -165,7 +193,9 @@ def _item(
         channel=call.channel,
         answered_by=call.answered_by,
         outcome=call.outcome,
-        group=outcome_group(call.outcome, call.answered_by, ended=call.ended_at is not None),
+        group=outcome_group(
+            call.outcome, call.answered_by, ended=call.ended_at is not None, callback=callback
+        ),
         started_at=_aware(call.started_at),
         duration_s=call.duration_s,
         reasons=review_reasons(call.outcome, call.answered_by, keys, trouble_keys),
@@ -185,7 +215,8 @@ def review_item(session: Session, call_id: int, trouble_keys: TroubleKeys) -> Re
         return None
     call, review = row
     keys = said_keys(session, [call.id], trouble_keys)
-    return _item(call, review, keys.get(call.id, ()), trouble_keys)
+    callback = bool(callbacks_left(session, [call.id]))
+    return _item(call, review, keys.get(call.id, ()), trouble_keys, callback)
 
 
 def mark_reviewed(
