@@ -139,7 +139,7 @@ HANDLING_LABELS: dict[str, str] = {
     "outside_hours": "Hors horaires (message, annonce ou renvoi)",
 }
 ANSWERED_BY_LABELS: dict[str, str] = {
-    "assistant": "l'assistant",
+    "assistant": "pris par l'assistant",
     "message": "prise de message hors horaires",
     "announcement": "annonce hors horaires",
     "transfer": "renvoi hors horaires",

@@ -165,14 +165,11 @@ def seed_month(session: Session, now: dt.datetime, prefix: str = "CA") -> Seeded
             )
             session.add(call)
             session.flush()
-            transcripts.add_turn(session, call_sid=sid, speaker=Speaker.ASSISTANT,
-                                 text="Bonjour, cabinet médical.", key="utter_greet",
-                                 started_at=started)
-            transcripts.add_turn(session, call_sid=sid, speaker=Speaker.CALLER,
-                                 text=f"=appel numéro {index}", started_at=started)
-            for key in spec.keys:
-                transcripts.add_turn(session, call_sid=sid, speaker=Speaker.ASSISTANT,
-                                     text="…", key=key, started_at=started)
+            said = started
+            for speaker, key, text in _turns(spec):
+                transcripts.add_turn(session, call_sid=sid, speaker=speaker, text=text, key=key,
+                                     started_at=said)
+                said += dt.timedelta(seconds=6)
             for message in spec.messages:
                 _leave(session, seeded, call, message)
             seeded.calls.append((call.id, spec, started))
@@ -181,11 +178,48 @@ def seed_month(session: Session, now: dt.datetime, prefix: str = "CA") -> Seeded
     return seeded
 
 
+GREETING = "Bonjour, vous êtes bien au cabinet. Que puis-je faire pour vous ?"
+CALLER_WORDS = {
+    "booked": "je voudrais un rendez-vous avec le docteur martin",
+    "moved": "il faudrait déplacer mon rendez-vous de jeudi",
+    "cancelled": "je dois annuler mon rendez-vous",
+    "renewal": "c'est pour renouveler mon ordonnance",
+    "certificate": "il me faudrait un certificat pour le sport",
+    "sick_leave": "j'ai besoin d'un arrêt de travail",
+    "message": "euh c'est pour le truc de la dernière fois",
+    "emergency": "mon mari a une douleur dans la poitrine",
+}
+TROUBLE_REPLIES = {
+    NOT_UNDERSTOOD: "Je n'ai toujours pas compris, excusez-moi. Je vais prendre un message pour "
+                    "le secrétariat.",
+    SILENCE: "Je ne vous entends pas. Le secrétariat vous rappellera si besoin. Au revoir.",
+    TECHNICAL: "Excusez-moi, je rencontre un problème technique. Votre appel est transmis au "
+               "secrétariat, qui vous rappellera. Au revoir.",
+}
+
+
+def _turns(spec: Spec) -> list[tuple[Speaker, str | None, str]]:
+    """A short, plausible transcript: the greeting, the caller's request, the trouble replies."""
+    turns: list[tuple[Speaker, str | None, str]] = [
+        (Speaker.ASSISTANT, "utter_greet", GREETING),
+        (Speaker.CALLER, None, CALLER_WORDS.get(spec.group, "bonjour, je voudrais savoir")),
+    ]
+    for key in spec.keys:
+        if key == NOT_UNDERSTOOD:
+            turns += [(Speaker.ASSISTANT, "utter_reprompt", "Excusez-moi, je n'ai pas compris."),
+                      (Speaker.CALLER, None, "ben le papier pour la mutuelle")]
+        elif key == SILENCE:
+            turns.append((Speaker.CALLER, "silence", ""))
+        turns.append((Speaker.ASSISTANT, key, TROUBLE_REPLIES[key]))
+    return turns
+
+
 def _leave(session: Session, seeded: Seeded, call: Call, spec: Msg) -> None:
     created = call.started_at + dt.timedelta(minutes=1)
     handled = created + spec.handled_after if spec.handled_after is not None else None
     session.add(InboxMessage(
-        call_id=call.id, kind=spec.kind.value, status=spec.status.value, summary="résumé",
+        call_id=call.id, kind=spec.kind.value, status=spec.status.value,
+        summary=f"{transcripts.kind_label(spec.kind.value)} — appelant non identifié",
         created_at=created, updated_at=handled or created, handled_at=handled,
     ))
     seeded.messages_by_kind[spec.kind.value] += 1
