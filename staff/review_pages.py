@@ -59,9 +59,10 @@ def review_list(
     channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
     state: Annotated[str, Query(max_length=8)] = "todo",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    shown: Annotated[str, Query(max_length=24)] = "",
 ) -> Response:
     """The period's calls that ended badly, newest first, those still to review by default."""
-    wanted = asked(context, period, first, last, channel)
+    wanted = asked(context, period, first, last, channel, shown)
     state = state if state in _STATES else "todo"
     start, end = wanted.period.bounds(context.practice.tz)
     with context.db.session() as session:

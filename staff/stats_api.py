@@ -112,20 +112,16 @@ class StatsOut(BaseModel):
 
 def stats_out(f: Figures, timezone: str) -> StatsOut:
     """The JSON form of the figures (daily, whatever the page's chart shows)."""
-    by_day: dict[dt.date, dict[Handling, int]] = {}
+    by_day: dict[dt.date, list[int]] = {}
     zone = ZoneInfo(timezone)
-    for (hour, who), n in f.calls.by_hour.items():
+    for hour, counts in f.calls.by_hour.items():
         day = dt.datetime.fromtimestamp(hour * 3600, zone).date()
-        by_day.setdefault(day, dict.fromkeys(Handling, 0))[who] += n
+        sums = by_day.setdefault(day, [0, 0, 0])
+        for index, n in enumerate(counts):
+            sums[index] += n
     days = [
-        DayOut(
-            date=day,
-            assistant=counts[Handling.ASSISTANT],
-            transferred=counts[Handling.TRANSFERRED],
-            outside_hours=counts[Handling.OUTSIDE_HOURS],
-            total=sum(counts.values()),
-        )
-        for day, counts in sorted(by_day.items())
+        DayOut(date=day, assistant=a, transferred=t, outside_hours=o, total=a + t + o)
+        for day, (a, t, o) in sorted(by_day.items())
     ]
     median = f.messages.median_handling_s
     return StatsOut(
@@ -170,8 +166,7 @@ def stats_out(f: Figures, timezone: str) -> StatsOut:
 
 
 def _compute(context: AppContext, period: Period, channel: Channel) -> StatsOut:
-    with context.db.session() as session:
-        figures = gather(session, context.practice, period, channel, now=dt.datetime.now(dt.UTC))
+    figures = gather(context.db, context.practice, period, channel, now=dt.datetime.now(dt.UTC))
     return stats_out(figures, context.practice.practice.timezone)
 
 

@@ -57,13 +57,21 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
-def asked(context: AppContext, preset: str, first: str, last: str, channel: str) -> Asked:
-    """Read the query; a period that cannot be shown falls back to the last 30 days."""
+def asked(
+    context: AppContext, preset: str, first: str, last: str, channel: str, shown: str = ""
+) -> Asked:
+    """Read the query; a period that cannot be shown falls back to the last 30 days.
+
+    ``shown`` is the period the form was drawn with (``from/to``): dates changed from it mean
+    the chosen dates, whichever period button is still selected (no script needed).
+    """
     today = dt.datetime.now(context.practice.tz).date()
     try:
         chosen = Channel(channel)
     except ValueError:
         chosen = Channel.VOICE
+    if shown and first and last and shown != f"{first}/{last}":
+        preset = Preset.CUSTOM.value
     try:
         return Asked(period_of(preset, _date(first), _date(last), today), chosen, None)
     except PeriodError as exc:
@@ -89,15 +97,14 @@ def stats_page(
     last: Annotated[str, Query(alias="to", max_length=10)] = "",
     channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
     minutes: Annotated[str, Query(max_length=8)] = "",
+    shown: Annotated[str, Query(max_length=24)] = "",
 ) -> Response:
     """Calls, outcomes, messages and bookings of a period, charted and tabled."""
-    wanted = asked(context, period, first, last, channel)
-    now = dt.datetime.now(dt.UTC)
-    with context.db.session() as session:
-        figures = gather(
-            session, context.practice, wanted.period, wanted.channel, now=now,
-            minutes=_minutes(minutes),
-        )
+    wanted = asked(context, period, first, last, channel, shown)
+    figures = gather(
+        context.db, context.practice, wanted.period, wanted.channel,
+        now=dt.datetime.now(dt.UTC), minutes=_minutes(minutes),
+    )
     values = stats_view.page_values(figures)
     values.update(
         problem=wanted.problem,

@@ -12,9 +12,7 @@ from typing import Any
 import agenda
 from staff import charts, labels_fr
 from staff.stats_figures import Figures, share
-from transcripts import Handling, OutcomeGroup, kind_label
-
-HANDLING_ORDER = (Handling.ASSISTANT, Handling.TRANSFERRED, Handling.OUTSIDE_HOURS)
+from transcripts import HANDLING_ORDER, Handling, OutcomeGroup, kind_label
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ from transcripts.spool import outcome_write as outcome_write
 from transcripts.spool import spool_for as spool_for
 from transcripts.spool import turn_write as turn_write
 from transcripts.spool import write_durably as write_durably
+from transcripts.stats import HANDLING_ORDER as HANDLING_ORDER
 from transcripts.stats import OPEN_TOO_LONG as OPEN_TOO_LONG
 from transcripts.stats import CallStats as CallStats
 from transcripts.stats import MessageStats as MessageStats
@@ -87,6 +88,7 @@ metadata = TranscriptsBase.metadata
 
 __all__ = [
     "DATABASE_UNREACHABLE",
+    "HANDLING_ORDER",
     "NOTE_MAX",
     "OPEN_STATUSES",
     "OPEN_TOO_LONG",

@@ -313,3 +313,18 @@ def test_the_trouble_replies_are_replies_the_assistant_has() -> None:
     path = PROJECT_ROOT / "dialogue" / "rasa" / "domain" / "responses.yml"
     responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
     assert set(stats_figures.TROUBLE_KEYS) <= set(responses)
+
+
+def test_dates_changed_in_the_form_are_the_period_shown(
+    practitioner: TestClient, month: Month
+) -> None:
+    first, last = month.calls.first_day, month.calls.last_day
+    shown = f"{first}/{last}"
+    # The "30 days" button still selected, but the dates were edited: the dates win.
+    edited = practitioner.get(
+        f"/stats?period=30d&from={last - dt.timedelta(days=6)}&to={last}&shown={shown}"
+    )
+    assert len(keyed(edited.text, "calls-table", "data-day")) == 7
+    # Another button chosen with the dates untouched: the button wins.
+    week = practitioner.get(f"/stats?period=week&from={first}&to={last}&shown={shown}")
+    assert len(keyed(week.text, "calls-table", "data-day")) == last.weekday() + 1

@@ -70,8 +70,8 @@ def test_every_call_falls_in_its_outcome_group_and_handling(
         # A day's worth of calls is that day's, and nothing outside the period counts.
         stats = transcripts.call_stats(session, start, end, channel="voice")
         hours = Counter(
-            dt.datetime.fromtimestamp(hour * 3600, PARIS).date() for (hour, _), n in
-            stats.by_hour.items() for _ in range(n)
+            dt.datetime.fromtimestamp(hour * 3600, PARIS).date() for hour, counts in
+            stats.by_hour.items() for _ in range(sum(counts))
         )
         assert hours == Counter(s.astimezone(PARIS).date() for _, _, s in month.of("voice"))
         before = transcripts.call_stats(session, start - dt.timedelta(days=30), start)

@@ -35,8 +35,7 @@ def test_a_month_counts_the_same_on_postgresql(postgres_url: str) -> None:
         with db.session() as session:
             bookings = seed_bookings(session, NOW, "stats-pg", "stats-pg")
         period = Period(seeded.first_day, seeded.last_day, Preset.CUSTOM)
-        with db.session() as session:
-            figures = gather(session, config, period, Channel.VOICE, now=NOW)
+        figures = gather(db, config, period, Channel.VOICE, now=NOW)
         assert {g.value: n for g, n in figures.calls.by_group.items()} == seeded.groups()
         assert {h.value: figures.handled(h) for h in Handling if figures.handled(h)} == dict(
             seeded.handlings()

@@ -2,8 +2,8 @@
 
 The review queue's table (owned by transcripts), when each inbox message was marked handled
 (messages already handled take their last update as the best estimate), and the indexes the
-statistics page reads by: calls by start time (covering what the figures need), turns by
-response key.
+statistics page reads by: calls by start time and by outcome (both covering what the figures
+need), turns by response key.
 
 Revision ID: 0006_stats
 Revises: 0005
@@ -35,6 +35,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index('ix_calls_started_at_figures', ['started_at', 'channel', 'answered_by', 'outcome', 'ended_at'], unique=False)
+        batch_op.create_index('ix_calls_channel_outcomes', ['channel', 'answered_by', 'outcome', 'started_at', 'ended_at'], unique=False)
 
     with op.batch_alter_table('inbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True))
@@ -49,6 +50,7 @@ def downgrade() -> None:
         batch_op.drop_column('handled_at')
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_calls_channel_outcomes')
         batch_op.drop_index('ix_calls_started_at_figures')
 
     with op.batch_alter_table('call_turns', schema=None) as batch_op:
