@@ -124,15 +124,17 @@ class Turn(TranscriptsBase):
     """One utterance of a call: the caller's recognised text or one assistant reply."""
 
     __tablename__ = "call_turns"
+    # The review queue finds calls by the replies they heard, from this index alone.
+    __table_args__ = (Index("ix_call_turns_key_call_id", "key", "call_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    key: Mapped[str | None] = mapped_column(String(64), index=True)
+    key: Mapped[str | None] = mapped_column(String(64))
     """The response key of an assistant turn (``utter_…``); ``silence``/``digits`` for the
-    caller's non-speech turns. Indexed: the review queue finds calls by the replies said."""
+    caller's non-speech turns."""
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -5,7 +5,7 @@ A call record keeps the raw ``outcome`` its writers chose (the dialogue's action
 conversations' close, Twilio's status callback, the sweeper): ``booked``, ``renewal``,
 ``completed``, ``hangup``, ``no-answer``… Writers add outcomes over time, so grouping is by
 rule, and an outcome nobody knows yet lands in `OutcomeGroup.OTHER` instead of breaking a page.
-The same rules exist twice, in Python (one call) and in SQL (`handling_sql`,
+The same rules exist twice, in Python (one call) and in SQL (`handling_filters`,
 `troubled_outcome_sql`: counting a year of calls in the database); tests hold them together.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from transcripts.models import Call
 
@@ -126,13 +126,17 @@ def handling(answered_by: str, outcome: str | None) -> Handling:
     return Handling.ASSISTANT
 
 
-def handling_sql() -> ColumnElement[str]:
-    """`handling` as an SQL expression over `Call`."""
-    return case(
-        (Call.answered_by != Handling.ASSISTANT.value, Handling.OUTSIDE_HOURS.value),
-        (Call.outcome.startswith(TRANSFER_PREFIX), Handling.TRANSFERRED.value),
-        else_=Handling.ASSISTANT.value,
-    )
+def handling_filters(
+    answered_by: ColumnElement[str], outcome: ColumnElement[str | None]
+) -> dict[Handling, ColumnElement[bool]]:
+    """`handling` as one SQL condition per `Handling`, over these columns (aggregate filters)."""
+    by_assistant = answered_by == Handling.ASSISTANT.value
+    transfer = outcome.startswith(TRANSFER_PREFIX)
+    return {
+        Handling.ASSISTANT: and_(by_assistant, or_(outcome.is_(None), ~transfer)),
+        Handling.TRANSFERRED: and_(by_assistant, transfer),
+        Handling.OUTSIDE_HOURS: answered_by != Handling.ASSISTANT.value,
+    }
 
 
 TROUBLED_GROUPS = frozenset({

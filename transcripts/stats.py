@@ -16,11 +16,17 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, SQLColumnExpression, case, cast, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, select
 from sqlalchemy.orm import Session
 
 from transcripts.models import Call, InboxMessage, MessageKind, MessageStatus
-from transcripts.outcomes import COMPLETED, Handling, OutcomeGroup, handling_sql, outcome_group
+from transcripts.outcomes import (
+    COMPLETED,
+    Handling,
+    OutcomeGroup,
+    handling_filters,
+    outcome_group,
+)
 
 HOUR_S = 3600
 OPEN_TOO_LONG = dt.timedelta(hours=24)
@@ -89,27 +95,34 @@ def hour_key(session: Session, column: SQLColumnExpression[dt.datetime]) -> Colu
         # SQLite keeps UTC wall-clock text ('2027-01-04 09:30:00.000000'): its first 13
         # characters are the hour, cheaper to cut than any date function is to parse.
         return func.substr(column, 1, 13)
-    return cast(func.floor(func.extract("epoch", column) / HOUR_S), Integer)
+    # PostgreSQL: a timestamp, not the epoch (EXTRACT's numeric is slow to group on).
+    return func.date_trunc("hour", func.timezone("UTC", column))
 
 
 @lru_cache(maxsize=65536)
-def epoch_hour(key: int | str) -> int:
+def epoch_hour(key: str | dt.datetime) -> int:
     """Whole hours since 1970-01-01 UTC, from a `hour_key` value."""
-    if isinstance(key, int):
-        return key
-    moment = (int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), 0, 0)
+    if isinstance(key, dt.datetime):
+        moment = key.timetuple()[:6]
+    else:
+        moment = (int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), 0, 0)
     return calendar.timegm(moment) // HOUR_S
 
 
-def seconds_between(
+def elapsed(
     session: Session,
     start: SQLColumnExpression[dt.datetime],
     end: SQLColumnExpression[dt.datetime],
 ) -> ColumnElement[Any]:
-    """``end - start`` in seconds, as an SQL expression."""
+    """``end - start`` as an SQL expression that sorts by length; `seconds` reads it back."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
+    return end - start  # an interval: compared as it is, unlike EXTRACT's numeric
+
+
+def seconds(value: float | dt.timedelta) -> float:
+    """An `elapsed` value in seconds."""
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _period(start: dt.datetime, end: dt.datetime, channel: str | None) -> list[
@@ -131,11 +144,10 @@ def call_stats(
     """
     where = _period(start, end, channel)
     hours = select(
-        hour_key(session, Call.started_at).label("hour"), handling_sql().label("handling")
+        hour_key(session, Call.started_at).label("hour"), Call.answered_by, Call.outcome
     ).where(*where).subquery()
-    counts = [
-        func.sum(case((hours.c.handling == who.value, 1), else_=0)) for who in HANDLING_ORDER
-    ]
+    handled = handling_filters(hours.c.answered_by, hours.c.outcome)
+    counts = [func.count().filter(handled[who]) for who in HANDLING_ORDER]
     # Thousands of rows: read on the Core connection, without the ORM's row processing.
     by_hour: dict[int, tuple[int, int, int]] = {
         epoch_hour(hour): (int(a), int(t), int(o))
@@ -218,9 +230,9 @@ def _median_handling(session: Session, where: list[ColumnElement[bool]], count: 
     if count == 0:
         return None
     handled_at = func.coalesce(InboxMessage.handled_at, InboxMessage.updated_at)
-    took = seconds_between(session, InboxMessage.created_at, handled_at)
+    took = elapsed(session, InboxMessage.created_at, handled_at)
     middle = [
-        float(value)
+        seconds(value)
         for value in session.scalars(
             select(took).where(*where).order_by(took)
             .offset((count - 1) // 2).limit(1 if count % 2 else 2)

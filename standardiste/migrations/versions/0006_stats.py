@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('call_id', name=op.f('pk_call_reviews'))
     )
     with op.batch_alter_table('call_turns', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_call_turns_key'), ['key'], unique=False)
+        batch_op.create_index('ix_call_turns_key_call_id', ['key', 'call_id'], unique=False)
 
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index('ix_calls_started_at_figures', ['started_at', 'channel', 'answered_by', 'outcome', 'ended_at'], unique=False)
@@ -54,7 +54,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_calls_started_at_figures')
 
     with op.batch_alter_table('call_turns', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_call_turns_key'))
+        batch_op.drop_index('ix_call_turns_key_call_id')
 
     op.drop_table('call_reviews')
     # ### end Alembic commands ###
