@@ -306,4 +306,7 @@ def test_the_statistics_page_charts_the_month_and_the_review_queue_marks_calls(
     page.get_by_role("button", name="Marquer comme revu").click()
     expect(page).to_have_url(f"{live_gateway.url}/review")
     expect(page.locator(f"tr[data-call-id='{call_id}']")).to_have_count(0)
+    page.get_by_label("Période").select_option("week")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"/review\?.*period=week"))
     _shot(page, "review")
