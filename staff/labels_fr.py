@@ -191,6 +191,7 @@ WEEKDAY_SHORT: tuple[str, ...] = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam."
 PERIOD_NEEDS_DATES = "Période choisie : indiquez la date de début et la date de fin."
 PERIOD_ORDER = "Période choisie : la date de fin précède la date de début."
 PERIOD_TOO_LONG = "Période choisie : {days} jours au plus."
+PERIOD_OUT_OF_RANGE = "Période choisie : des dates entre {first} et {last}."
 TRANSCRIPTS_ADMIN_ONLY = "L'export des transcriptions est réservé à l'administration."
 REVIEW_MISSING = (
     "Cet appel n'existe plus (effacé après la durée de conservation, ou adresse erronée)."

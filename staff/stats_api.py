@@ -16,7 +16,17 @@ from starlette.concurrency import run_in_threadpool
 from core import AppContext, ContextDep, StaffDep
 from staff import labels_fr
 from staff.models import Role
-from staff.stats_figures import MAX_DAYS, Channel, Figures, Period, Preset, gather
+from staff.stats_figures import (
+    EARLIEST,
+    LATEST,
+    MAX_DAYS,
+    Channel,
+    Figures,
+    Period,
+    PeriodError,
+    custom_period,
+    gather,
+)
 from transcripts import Handling, OutcomeGroup
 
 router = APIRouter(prefix="/api", tags=["stats"])
@@ -175,8 +185,8 @@ def _compute(context: AppContext, period: Period, channel: Channel) -> StatsOut:
     response_model=StatsOut,
     responses={
         status.HTTP_403_FORBIDDEN: {"description": "A secretary's session (not their page)."},
-        status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A period in the wrong order "
-                                                "or longer than two years."},
+        status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A period in the wrong order, "
+                                                "longer than two years, or before 2000."},
     },
 )
 async def stats(
@@ -192,9 +202,12 @@ async def stats(
     bookings by channel, text messages when in use, and the staff time saved."""
     if principal.role not in _ALLOWED_ROLES:
         raise HTTPException(status.HTTP_403_FORBIDDEN, labels_fr.ROLE_REFUSED)
-    if last < first or (last - first).days + 1 > MAX_DAYS:
+    try:
+        period = custom_period(first, last)
+    except PeriodError:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"'to' must be on or after 'from', {MAX_DAYS} days at most",
-        )
-    return await run_in_threadpool(_compute, context, Period(first, last, Preset.CUSTOM), channel)
+            f"'to' must be on or after 'from', {MAX_DAYS} days at most, "
+            f"between {EARLIEST} and {LATEST}",
+        ) from None
+    return await run_in_threadpool(_compute, context, period, channel)

@@ -40,6 +40,9 @@ TROUBLE_KEYS: transcripts.TroubleKeys = {
 """The assistant's replies (keys of ``dialogue/rasa/domain/responses.yml``) that say a call
 went wrong: not understood a second time, silence until goodbye, a technical problem."""
 MAX_DAYS = 731
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+"""Dates outside these are typing mistakes (and year 1 or 9999 would overflow in UTC)."""
 DEFAULT_MINUTES_PER_CALL = 4.0
 """Staff minutes a call would take without the assistant, unless the practice file says
 (``statistics.minutes_per_call``)."""
@@ -110,11 +113,24 @@ def period_of(
         return Period(today - dt.timedelta(days=29), today, chosen)
     if first is None or last is None:
         raise PeriodError(labels_fr.PERIOD_NEEDS_DATES)
+    return custom_period(first, last)
+
+
+def custom_period(first: dt.date, last: dt.date) -> Period:
+    """The days from ``first`` to ``last``.
+
+    Raises:
+        PeriodError: in the wrong order, too long, or out of the years the page can count.
+    """
+    if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+        raise PeriodError(labels_fr.PERIOD_OUT_OF_RANGE.format(
+            first=EARLIEST.year, last=LATEST.year
+        ))
     if last < first:
         raise PeriodError(labels_fr.PERIOD_ORDER)
     if (last - first).days + 1 > MAX_DAYS:
         raise PeriodError(labels_fr.PERIOD_TOO_LONG.format(days=MAX_DAYS))
-    return Period(first, last, chosen)
+    return Period(first, last, Preset.CUSTOM)
 
 
 @dataclass(frozen=True)

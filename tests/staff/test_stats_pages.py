@@ -178,6 +178,8 @@ def test_a_long_period_is_charted_by_week_and_a_bad_one_explained(
     assert "la date de fin précède la date de début" in wrong.text
     missing = practitioner.get("/stats?period=custom&from=&to=")
     assert missing.status_code == 422 and "indiquez la date de début" in missing.text
+    ancient = practitioner.get("/stats?period=custom&from=0001-01-01&to=0001-01-02")
+    assert ancient.status_code == 422 and "des dates entre 2000 et 2999" in ancient.text
 
 
 def _csv(reply_text: str) -> list[dict[str, str]]:
@@ -248,6 +250,7 @@ def test_the_json_api_gives_the_same_figures(web: TestClient, month: Month) -> N
     ).json()
     assert everything["calls"]["total"] == len(seeded.calls)
     assert web.get("/api/stats?from=2027-02-01&to=2027-01-01", headers=auth).status_code == 422
+    assert web.get("/api/stats?from=9999-12-30&to=9999-12-31", headers=auth).status_code == 422
     spec = web.get("/openapi.json", headers=auth).json()
     assert "/api/stats" in spec["paths"]
 
