@@ -29,6 +29,7 @@ from tests.staff.support import add_user, login, session_csrf
 from tests.support import API_TOKEN, make_settings
 from tests.transcripts.stats_month import PARIS, Seeded, SeededBookings, seed_bookings, seed_month
 from transcripts.models import Call
+from transcripts.recordings import recording_path
 
 RESOLVED = {"booked", "moved", "cancelled", "answered"}
 REQUESTS = {"renewal", "certificate", "sick_leave", "message"}
@@ -331,3 +332,22 @@ def test_dates_changed_in_the_form_are_the_period_shown(
     # Another button chosen with the dates untouched: the button wins.
     week = practitioner.get(f"/stats?period=week&from={first}&to={last}&shown={shown}")
     assert len(keyed(week.text, "calls-table", "data-day")) == last.weekday() + 1
+
+
+def test_a_recorded_call_to_review_plays_its_recording(month: Month) -> None:
+    web, _ = _browser(month, "sophie")
+    call_id = month.calls.troubled("voice")[0]
+    with month.context.db.session() as session:
+        call = session.get(Call, call_id)
+        assert call is not None
+        call_sid = call.call_sid
+    path = recording_path(month.context.settings.standardiste_var_dir, call_sid)
+    assert web.get(f"/review/{call_id}/recording").status_code == 404
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    try:
+        assert f'src="/review/{call_id}/recording"' in web.get(f"/review/{call_id}").text
+        audio = web.get(f"/review/{call_id}/recording")
+        assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+    finally:
+        path.unlink()
