@@ -77,6 +77,10 @@ from agenda.results import PatientInfo as PatientInfo
 from agenda.results import PractitionerInfo as PractitionerInfo
 from agenda.results import Slot as Slot
 from agenda.slots import search_slots as search_slots
+from agenda.stats import BookingChannel as BookingChannel
+from agenda.stats import BookingStats as BookingStats
+from agenda.stats import Canceller as Canceller
+from agenda.stats import booking_stats as booking_stats
 from agenda.sync import SyncReport as SyncReport
 from agenda.sync import sync_from_config as sync_from_config
 from agenda.timegrid import PART_OF_DAY_HOURS as PART_OF_DAY_HOURS
@@ -93,6 +97,9 @@ __all__ = [
     "AppointmentStateError",
     "AppointmentStatus",
     "AppointmentTypeInfo",
+    "BookingChannel",
+    "BookingStats",
+    "Canceller",
     "ChangeKind",
     "HeldSlot",
     "HoldNotFoundError",
@@ -113,6 +120,7 @@ __all__ = [
     "appointments_between",
     "appointments_on",
     "book_appointment",
+    "booking_stats",
     "cancel_appointment",
     "confirm_hold",
     "conversation_holds",

@@ -52,6 +52,7 @@ from core.practice import (
     Recording,
     Retention,
     Sms,
+    Statistics,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -116,6 +117,7 @@ __all__ = [
     "Sms",
     "StaffDep",
     "StaleSettingsError",
+    "Statistics",
     "TimeRange",
     "UTCDateTime",
     "WeeklyHours",

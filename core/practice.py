@@ -204,6 +204,13 @@ class Booking(StrictModel):
     slot_step_minutes: int = Field(default=5, ge=5, le=60)
 
 
+class Statistics(StrictModel):
+    """How the statistics page estimates what the assistant saves the practice."""
+
+    minutes_per_call: float = Field(default=4, gt=0, le=60)
+    """Staff minutes a call the assistant saw through would have taken."""
+
+
 class PracticeConfig(StrictModel):
     """The whole of `config/practice.yaml`."""
 
@@ -218,6 +225,9 @@ class PracticeConfig(StrictModel):
     recording: Recording = Field(default_factory=Recording)
     booking: Booking = Field(default_factory=Booking)
     sms: Sms = Field(default_factory=Sms)
+    statistics: Statistics | None = None
+    """Absent: the page's defaults (absent rather than defaulted, so that settings stored
+    before this section existed still equal the practice file)."""
 
     @model_validator(mode="after")
     def _references(self) -> PracticeConfig:

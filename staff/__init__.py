@@ -1,5 +1,5 @@
 """Staff web: accounts, login and sessions, every staff page (inbox, « Aujourd'hui », settings,
-the softphone), the base layout.
+the softphone, statistics, calls to review), the base layout.
 
 Public face: the names in ``__all__``. A page drawn outside ``staff/`` would render with
 `StaffTemplates` and protect itself with `PageSession`.
@@ -26,6 +26,9 @@ from staff.passwords import WeakPasswordError as WeakPasswordError
 from staff.security import SecurityHeadersMiddleware as SecurityHeadersMiddleware
 from staff.security import with_security_headers as with_security_headers
 from staff.sessions import OpenSession as OpenSession
+from staff.stats_figures import SmsFigures as SmsFigures
+from staff.stats_figures import SmsFiguresSource as SmsFiguresSource
+from staff.stats_figures import register_sms_figures as register_sms_figures
 from staff.templating import StaffTemplates as StaffTemplates
 
 metadata = StaffBase.metadata
@@ -38,6 +41,8 @@ __all__ = [
     "Role",
     "SecurityHeadersMiddleware",
     "SettingsSession",
+    "SmsFigures",
+    "SmsFiguresSource",
     "StaffTemplates",
     "StaffUser",
     "WeakPasswordError",
@@ -48,6 +53,7 @@ __all__ = [
     "list_accounts",
     "metadata",
     "register_session_resolver",
+    "register_sms_figures",
     "resolve_principal",
     "router",
     "set_password",

@@ -122,3 +122,85 @@ WHERE_CLOSURE_START = "Fermeture, début"
 WHERE_CLOSURE_END = "Fermeture, fin"
 WHERE_GREETING = "Message d'accueil"
 WHERE_ANNOUNCEMENT = "Annonce hors horaires"
+
+# The statistics page and the review queue (issue 17).
+PERIOD_LABELS: dict[str, str] = {
+    "week": "Cette semaine",
+    "30d": "30 derniers jours",
+    "custom": "Période choisie",
+}
+STATS_CHANNEL_LABELS: dict[str, str] = {
+    "voice": "Appels téléphoniques",
+    "chat": "Conversations écrites (chat)",
+    "all": "Tous les canaux",
+}
+HANDLING_LABELS: dict[str, str] = {
+    "assistant": "Pris par l'assistant",
+    "transferred": "Transférés au secrétariat",
+    "outside_hours": "Hors horaires (message, annonce ou renvoi)",
+}
+ANSWERED_BY_LABELS: dict[str, str] = {
+    "assistant": "pris par l'assistant",
+    "message": "prise de message hors horaires",
+    "announcement": "annonce hors horaires",
+    "transfer": "renvoi hors horaires",
+}
+OUTCOME_GROUP_LABELS: dict[str, str] = {
+    "booked": "Rendez-vous pris",
+    "moved": "Rendez-vous déplacé",
+    "cancelled": "Rendez-vous annulé",
+    "renewal": "Renouvellement d'ordonnance",
+    "certificate": "Certificat médical",
+    "sick_leave": "Arrêt de travail",
+    "message": "Message laissé",
+    "answered": "Renseigné, rien à faire",
+    "callback": "Rappel demandé",
+    "transferred": "Transféré au secrétariat",
+    "transfer_unanswered": "Transfert sans réponse",
+    "failed_booking": "Rendez-vous non abouti",
+    "emergency": "Urgence (orienté vers le 15 / 112)",
+    "announcement": "Annonce hors horaires",
+    "abandoned": "Raccroché avant la fin",
+    "technical": "Incident technique",
+    "in_progress": "En cours",
+    "other": "Autre issue",
+}
+REVIEW_REASON_LABELS: dict[str, str] = {
+    "not_understood": "Pas compris deux fois",
+    "gave_up": "Appelant parti ou silencieux",
+    "failed_booking": "Rendez-vous non abouti",
+    "transfer_unanswered": "Transfert sans réponse",
+    "emergency": "Urgence",
+    "technical": "Incident technique",
+}
+REVIEW_FILTERS: dict[str, str] = {
+    "todo": "À revoir",
+    "done": "Déjà revus",
+    "all": "Tous",
+}
+BOOKING_CHANNEL_LABELS: dict[str, str] = {
+    "phone": "Téléphone (assistant)",
+    "web_chat": "Chat en ligne (assistant)",
+    "staff": "Cabinet (secrétariat, praticiens)",
+}
+CANCELLER_LABELS: dict[str, str] = {
+    "assistant": "Par l'assistant",
+    "sms": "Par SMS",
+    "staff": "Par le cabinet",
+}
+WEEKDAY_SHORT: tuple[str, ...] = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+PERIOD_NEEDS_DATES = "Période choisie : indiquez la date de début et la date de fin."
+PERIOD_ORDER = "Période choisie : la date de fin précède la date de début."
+PERIOD_TOO_LONG = "Période choisie : {days} jours au plus."
+PERIOD_OUT_OF_RANGE = "Période choisie : des dates entre {first} et {last}."
+TRANSCRIPTS_ADMIN_ONLY = "L'export des transcriptions est réservé à l'administration."
+REVIEW_MISSING = (
+    "Cet appel n'existe plus (effacé après la durée de conservation, ou adresse erronée)."
+)
+CSV_HEADERS: tuple[str, ...] = (
+    "appel", "début", "fin", "durée (s)", "canal", "pris par", "traitement", "issue",
+    "catégorie", "catégorie (libellé)", "messages", "à revoir", "revu",
+)
+CSV_TRANSCRIPT_HEADER = "transcription"
+CSV_YES = "oui"
+CSV_NO = "non"

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core import component_metadata
@@ -80,6 +80,18 @@ class Call(TranscriptsBase):
     """One phone call (or one chat conversation), keyed by Twilio's CallSid."""
 
     __tablename__ = "calls"
+    __table_args__ = (
+        # Covering: the statistics count a year of calls from these indexes alone, by time and
+        # by outcome (grouped in index order, without a sort).
+        Index(
+            "ix_calls_started_at_figures",
+            "started_at", "channel", "answered_by", "outcome", "ended_at",
+        ),
+        Index(
+            "ix_calls_channel_outcomes",
+            "channel", "answered_by", "outcome", "started_at", "ended_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -114,6 +126,8 @@ class Turn(TranscriptsBase):
     """One utterance of a call: the caller's recognised text or one assistant reply."""
 
     __tablename__ = "call_turns"
+    # The review queue finds calls by the replies they heard, from this index alone.
+    __table_args__ = (Index("ix_call_turns_key_call_id", "key", "call_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -158,5 +172,23 @@ class InboxMessage(TranscriptsBase):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
     )
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When it was marked handled (« traité »); None while open. ``updated_at`` moves with any
+    later note, so the time a message took to handle is measured from this."""
 
     call: Mapped[Call | None] = relationship()
+
+
+class CallReview(TranscriptsBase):
+    """A call that ended badly, looked at by someone at the practice (the review queue).
+
+    Goes with its call: the retention purge that deletes the call deletes the review too.
+    """
+
+    __tablename__ = "call_reviews"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewed_by: Mapped[str] = mapped_column(String(120))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

@@ -83,6 +83,13 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("GET", "/settings/audit"): P.STAFF_PAGE,
     ("GET", "/try"): P.STAFF_PAGE,
     ("MOUNT", "/static/staff"): P.PUBLIC,
+    ("GET", "/api/stats"): P.STAFF_API,
+    ("GET", "/stats"): P.STAFF_PAGE,
+    ("GET", "/stats/export.csv"): P.STAFF_PAGE,
+    ("GET", "/review"): P.STAFF_PAGE,
+    ("GET", "/review/{call_id}"): P.STAFF_PAGE,
+    ("POST", "/review/{call_id}/reviewed"): P.STAFF_PAGE,
+    ("GET", "/review/{call_id}/recording"): P.STAFF_PAGE,
     ("GET", "/inbox"): P.STAFF_PAGE,
     ("GET", "/inbox/rows"): P.STAFF_PAGE,
     ("GET", "/inbox/changes"): P.STAFF_PAGE,
@@ -102,6 +109,7 @@ _EXAMPLES = {
     "patient_id": "1",
     "practitioner_id": "martin",
     "message_id": "1",
+    "call_id": "1",
     "section": "hours",
 }
 # Header values are bytes on the wire: a non-ASCII one must be refused, not crash the check.

@@ -24,6 +24,8 @@ STAFF_PAGES = [
     ("GET", "/today"),
     ("POST", "/patients/1/verify"), ("GET", "/settings"), ("POST", "/settings/hours"),
     ("GET", "/settings/audit"), ("GET", "/try"), ("POST", "/logout"),
+    ("GET", "/stats"), ("GET", "/stats/export.csv"), ("GET", "/review"), ("GET", "/review/1"),
+    ("POST", "/review/1/reviewed"), ("GET", "/review/1/recording"),
 ]
 
 
