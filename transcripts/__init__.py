@@ -37,19 +37,21 @@ from transcripts.models import Speaker as Speaker
 from transcripts.models import TranscriptsBase
 from transcripts.models import Turn as Turn
 from transcripts.models import Urgency as Urgency
+from transcripts.pending_writes import PendingWrite as PendingWrite
+from transcripts.pending_writes import call_write as call_write
+from transcripts.pending_writes import end_write as end_write
+from transcripts.pending_writes import message_write as message_write
+from transcripts.pending_writes import outcome_write as outcome_write
+from transcripts.pending_writes import turn_write as turn_write
 from transcripts.recordings import existing_recording as existing_recording
 from transcripts.recordings import partial_path as partial_recording_path
 from transcripts.recordings import record_consent as record_consent
 from transcripts.recordings import recording_path as recording_path
 from transcripts.retention import purge_expired as purge_expired
 from transcripts.spool import UNREACHABLE as DATABASE_UNREACHABLE
-from transcripts.spool import PendingWrite as PendingWrite
 from transcripts.spool import Spool as Spool
-from transcripts.spool import end_write as end_write
-from transcripts.spool import message_write as message_write
-from transcripts.spool import outcome_write as outcome_write
 from transcripts.spool import spool_for as spool_for
-from transcripts.spool import turn_write as turn_write
+from transcripts.spool import spooled_turns as spooled_turns
 from transcripts.spool import write_durably as write_durably
 from transcripts.summaries import CallerIdentity as CallerIdentity
 from transcripts.summaries import build_summary as build_summary
@@ -85,6 +87,7 @@ __all__ = [
     "assign_message",
     "beat",
     "build_summary",
+    "call_write",
     "caller_words",
     "claim_call",
     "close_stale_calls",
@@ -116,6 +119,7 @@ __all__ = [
     "set_message_status",
     "set_outcome",
     "spool_for",
+    "spooled_turns",
     "status_label",
     "transcript_lines",
     "turn_write",
