@@ -162,7 +162,7 @@ class Supervisor:
         _LOGGER.error(
             "process died; restarting",
             extra={
-                "process": child.spec.name,
+                "child": child.spec.name,
                 "exit": _describe_exit(code),
                 "uptime_s": round(uptime, 1),
                 "restart_in_s": delay,
@@ -185,7 +185,7 @@ class Supervisor:
         child.started_at = time.monotonic()
         child.restart_at = None
         _LOGGER.info(
-            "process started", extra={"process": spec.name, "pid": child.process.pid}
+            "process started", extra={"child": spec.name, "pid": child.process.pid}
         )
         self._write_state()
 
@@ -198,11 +198,11 @@ class Supervisor:
             try:
                 process.wait(timeout=child.spec.stop_grace_s)
             except subprocess.TimeoutExpired:
-                _LOGGER.warning("process did not stop; killed", extra={"process": child.spec.name})
+                _LOGGER.warning("process did not stop; killed", extra={"child": child.spec.name})
         _kill_group(child, signal.SIGKILL)
         process.wait()
         child.process = None
-        _LOGGER.info("process stopped", extra={"process": child.spec.name})
+        _LOGGER.info("process stopped", extra={"child": child.spec.name})
 
     def _write_state(self) -> None:
         """The counts `/metrics` shows, and the children's pids (the tests', an operator's)."""
