@@ -78,6 +78,7 @@ async def _conversation(
         chosen = dialogue.ConversationMode(mode)
     except ValueError:
         chosen = dialogue.ConversationMode.ASSISTANT
+    unreachable = False
     for attempt in range(_OPEN_ATTEMPTS):
         try:
             conversation = await dialogue.open_conversation(
@@ -89,23 +90,33 @@ async def _conversation(
             # attempt then finds the record instead of racing to create it.
             extra = {"call_sid": call_sid, "error": exc.__class__.__name__}
             _LOGGER.warning("conversation open failed", extra=extra)
+            unreachable = isinstance(exc, transcripts.DATABASE_UNREACHABLE)
             if attempt + 1 < _OPEN_ATTEMPTS:
                 await asyncio.sleep(0.2)
     # The caller can still leave a message rather than hear nothing; and the call record,
     # which the webhook may have spooled on another instance, is spooled here too (once).
     _LOGGER.error("conversation unavailable; taking a message", extra={"call_sid": call_sid})
-    await run_in_threadpool(_open_call_later, context, call_sid, caller, chosen.value)
+    await run_in_threadpool(
+        _open_call_later, context, call_sid, caller, chosen.value, unreachable
+    )
     fallback = dialogue.fallback_conversation(context, conversation_id=call_sid, caller=caller)
     return fallback, False
 
 
-def _open_call_later(context: AppContext, call_sid: str, caller: str | None, mode: str) -> None:
+def _open_call_later(
+    context: AppContext, call_sid: str, caller: str | None, mode: str, unreachable: bool
+) -> None:
+    """The call record, written (or found) now, or spooled: at once when the database just
+    failed (no retry while the caller waits for the greeting)."""
     settings = context.settings
     spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
     write = transcripts.call_write(
         call_sid, caller=caller, called=None, answered_by=mode, started_at=dt.datetime.now(dt.UTC)
     )
-    transcripts.write_durably(context.db, spool, write)
+    if unreachable:
+        spool.set_aside(write)
+    else:
+        transcripts.write_durably(context.db, spool, write)
 
 
 def _practice(context: AppContext) -> PracticeConfig:
