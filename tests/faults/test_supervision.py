@@ -52,7 +52,7 @@ class Supervised:
         )
         self.log = (tmp_path / "supervisor.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.standardiste.supervised_run"],
+            [sys.executable, "-m", "tests.faults.supervised_run"],
             env=env, cwd=PROJECT_ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
