@@ -1,7 +1,7 @@
 """A stand-in for the Rasa server's process where only its life matters: it answers ``GET /status``
 like Rasa with a loaded model, and nothing else.
 
-Used by the supervision tests (`tests/standardiste/test_supervision.py`), which kill and restart
+Used by the supervision tests (`tests/faults/test_supervision.py`), which kill and restart
 "Rasa" under `standardiste run`: the real server takes minutes to load TensorFlow on the build
 machines, each time. The real one is supervised the same way (`standardiste.server.rasa_child`);
 only the command differs. Run as ``python -m tests.doubles.rasa_status PORT``.
