@@ -95,7 +95,6 @@ class Supervisor:
         children: What to run.
         state_dir: Where ``supervisor.json`` is kept (the var folder).
         backoff: Restart delays.
-        on_restart: Called with a child's name at each restart (e.g. a metric, a test).
     """
 
     def __init__(
@@ -104,12 +103,10 @@ class Supervisor:
         *,
         state_dir: Path,
         backoff: Backoff | None = None,
-        on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self._children = [_Child(spec) for spec in children]
         self._state = state_dir / STATE_FILE
         self._backoff = backoff or Backoff()
-        self._on_restart = on_restart
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -148,8 +145,6 @@ class Supervisor:
             elif process is None and child.restart_at is not None and now >= child.restart_at:
                 child.restarts += 1
                 self._start(child)
-                if self._on_restart is not None:
-                    self._on_restart(child.spec.name)
 
     def _died(self, child: _Child, code: int, now: float) -> None:
         uptime = now - child.started_at

@@ -25,6 +25,7 @@ import pytest
 
 from core import PROJECT_ROOT
 from standardiste.migrate import upgrade
+from standardiste.supervisor import Backoff
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE, free_port
 
 
@@ -161,3 +162,8 @@ def test_a_parent_killed_outright_takes_its_children_with_it(tmp_path: Path) -> 
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_restarts_back_off_while_a_child_keeps_dying() -> None:
+    backoff = Backoff()
+    assert [backoff.delay(n) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
