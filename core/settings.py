@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from functools import lru_cache
@@ -20,7 +19,8 @@ TWILIO_API = "https://api.twilio.com"
 
 
 def _default_instance() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"[:64]
+    # Stable across restarts (not the pid): a restarted instance finds its own spool again.
+    return socket.gethostname()[:64] or "standardiste"
 
 
 class Settings(BaseSettings):
@@ -59,10 +59,20 @@ class Settings(BaseSettings):
     vosk_warm_recognizers: int = Field(default=4, ge=0, le=64)
     rasa_model_dir: Path = VAR_DIR / "rasa-models"
     rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
-    # Seconds the gateway waits for the Rasa server on one message before it falls back.
-    rasa_timeout_s: float = 10.0
-    # This gateway instance's name in call records (which instance holds a call's WebSocket).
-    standardiste_instance: str = Field(default_factory=_default_instance, max_length=64)
+    # Seconds the gateway waits for the Rasa server on one message before it falls back (a
+    # hung server must not leave the caller in silence; loaded servers answer within 1–3 s).
+    rasa_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # This gateway instance's name in call records and its spool file's name. Keep it stable
+    # across restarts (the default is the host name): a restarted instance replays its spool.
+    standardiste_instance: str = Field(
+        default_factory=_default_instance, min_length=1, max_length=64
+    )
+    # How long the secretariat's phone rings on a transfer before the assistant takes a message.
+    transfer_ring_timeout_s: int = Field(default=20, ge=5, le=600)
+    # Optional: with the account SID (below), `standardiste doctor` reads the phone number's
+    # settings on Twilio (its Fallback URL); TWILIO_PHONE_NUMBER picks the number when there are
+    # several.
+    twilio_phone_number: str | None = None
     # While a call's WebSocket is open, its instance refreshes the call's heartbeat this often.
     standardiste_heartbeat_s: float = Field(default=10.0, gt=0)
     # Every instance sweeps this often for calls whose instance died, and closes those whose
@@ -103,6 +113,7 @@ class Settings(BaseSettings):
         "twilio_messaging_service_sid",
         "twilio_region",
         "twilio_edge",
+        "twilio_phone_number",
         mode="before",
     )
     @classmethod

@@ -22,6 +22,7 @@ from dialogue.events import DialogueEventType as DialogueEventType
 from dialogue.events import Observer as Observer
 from dialogue.french.yes_no import is_small_talk as is_small_talk
 from dialogue.french.yes_no import parse_yes_no as parse_yes_no
+from dialogue.message_taking import leave_transfer_failed as leave_transfer_failed
 from dialogue.modes import ConversationMode as ConversationMode
 from dialogue.modes import fallback_conversation as fallback_conversation
 from dialogue.modes import open_conversation as open_conversation
@@ -49,6 +50,7 @@ __all__ = [
     "ensure_model",
     "fallback_conversation",
     "is_small_talk",
+    "leave_transfer_failed",
     "open_conversation",
     "parse_yes_no",
     "practice_values",

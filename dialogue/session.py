@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
+import agenda
 import transcripts
 from core import AppContext, PracticeConfig
 from dialogue import catalogue, handover, keypad_silence
@@ -208,8 +209,13 @@ class DialogueSession:
         ending = handover.ending(turns)
         spoke = any(t.speaker == transcripts.Speaker.CALLER for t in turns)
         # A request left half-way (the caller hung up, or said goodbye mid-form) goes to the
-        # inbox; not after a transfer (someone is on the line) or an emergency (already noted).
-        if spoke and ending not in (CallEnd.TRANSFER, handover.EMERGENCY_END):
+        # inbox; not after a transfer (someone is on the line) or an emergency (already noted),
+        # nor after a failure (handed over then, or booked after all).
+        if (
+            spoke
+            and ending not in (CallEnd.TRANSFER, handover.EMERGENCY_END)
+            and _last_key(turns) not in _FAILURE_KEYS
+        ):
             await handover.leave_unfinished(
                 self._log, self._rasa, self._caller, "dropped", requests_only=True
             )
@@ -223,12 +229,13 @@ class DialogueSession:
         self, text: str, practice: PracticeConfig, prefix: Sequence[Reply] = ()
     ) -> TurnResult:
         began = time.perf_counter()
+        since = dt.datetime.now(dt.UTC)
         try:
             replies = await self._rasa.send(
                 text, caller=self._caller, local_time=self.local_now(practice)
             )
         except DialogueError as exc:
-            return await self._technical_problem(exc, practice, prefix)
+            return await self._technical_problem(exc, practice, prefix, since=since)
         result = await self._said(
             [*prefix, *replies], practice, data={"duration_s": time.perf_counter() - began}
         )
@@ -237,14 +244,46 @@ class DialogueSession:
         return result
 
     async def _technical_problem(
-        self, error: DialogueError, practice: PracticeConfig, prefix: Sequence[Reply] = ()
+        self,
+        error: DialogueError,
+        practice: PracticeConfig,
+        prefix: Sequence[Reply] = (),
+        *,
+        since: dt.datetime | None = None,
     ) -> TurnResult:
+        """The dialogue failed: the caller hears so and the request goes to the inbox; unless
+        the failed turn booked after all (Rasa timed out while its action committed), which the
+        caller then hears instead, with nothing left to call back about."""
         _LOGGER.error("dialogue failed", extra={"conversation": self._id, "code": error.code})
         await self._events.emit(DialogueEventType.ERROR, key=error.code)
+        if since is not None and await self._booked_since(since, practice):
+            _LOGGER.warning("booking made despite the failure", extra={"conversation": self._id})
+            return await self._said(
+                [*prefix, catalogue.say(BOOKED_DESPITE_PROBLEM, practice)], practice
+            )
         await handover.leave_unfinished(self._log, self._rasa, self._caller, "technical")
         return await self._said(
-            [*prefix, catalogue.say("utter_technical_problem", practice)], practice
+            [*prefix, catalogue.say(TECHNICAL_PROBLEM, practice)], practice
         )
+
+    async def _booked_since(self, since: dt.datetime, practice: PracticeConfig) -> bool:
+        """Whether this conversation booked (or moved) an appointment since ``since``: the
+        agenda is the truth, whatever Rasa managed to answer."""
+        horizon = dt.timedelta(days=practice.booking.horizon_days + 1)
+        now = self.local_now(practice)
+
+        def _read() -> bool:
+            with self._log.context.db.session() as session:
+                found = agenda.appointments_between(session, practice, now - horizon, now + horizon)
+            return any(
+                a.call_sid == self._id and a.status == "booked" and _aware(a.created_at) >= since
+                for a in found
+            )
+
+        try:
+            return await run_in_threadpool(_read)
+        except transcripts.DATABASE_UNREACHABLE:
+            return False
 
     async def _said(
         self, replies: list[Reply], practice: PracticeConfig, data: dict[str, float] | None = None
@@ -254,6 +293,17 @@ class DialogueSession:
 
 
 _DATABASE_DOWN = DatabaseUnavailableError("the database did not answer")
+TECHNICAL_PROBLEM = "utter_technical_problem"
+BOOKED_DESPITE_PROBLEM = "utter_booked_despite_problem"
+_FAILURE_KEYS = frozenset({TECHNICAL_PROBLEM, BOOKED_DESPITE_PROBLEM})
+
+
+def _last_key(turns: list[transcripts.Turn]) -> str | None:
+    """The key of the assistant's last reply."""
+    for turn in reversed(turns):
+        if turn.speaker == transcripts.Speaker.ASSISTANT:
+            return turn.key
+    return None
 
 
 def default_observers(context: AppContext, channel: str) -> list[Observer]:

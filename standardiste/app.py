@@ -24,15 +24,22 @@ from core import (
 )
 from standardiste import health
 
+PRACTICE_CACHE_FILE = "practice-settings.json"
+"""The last practice settings read, for calls answered while the database is down."""
+
 
 def build_context(settings: Settings) -> AppContext:
     """Load the practice file, open the database and seed the settings from the file if empty.
 
-    Raises `ConfigError` for a bad file and `NotMigratedError` for an unmigrated database.
+    Raises `ConfigError` for a bad file and `NotMigratedError` for an unmigrated database; a
+    database that does not answer leaves the settings to the last copy read (see
+    `core.PracticeStore`).
     """
     seed = load_practice(settings.standardiste_config)
     db = Database(settings.database_url)
-    store = PracticeStore(db, seed)
+    store = PracticeStore(
+        db, seed, cache_file=settings.standardiste_var_dir / PRACTICE_CACHE_FILE
+    )
     store.ensure_seeded()
     return AppContext(settings=settings, db=db, practice_store=store)
 

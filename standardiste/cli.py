@@ -66,7 +66,7 @@ def run(
     host: HostOption = None,
     port: PortOption = None,
 ) -> None:
-    """Start the Rasa server and the gateway together; Ctrl-C stops both."""
+    """Start the Rasa server and the gateway, restarting either if it dies; Ctrl-C stops both."""
     from standardiste.server import run_all
 
     settings = _settings()
@@ -137,6 +137,31 @@ def doctor() -> None:
 
     ok = run_checks(_settings())
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command("fallback-twiml")
+def fallback_twiml() -> None:
+    """Print the TwiML for the number's Fallback URL (a TwiML Bin): an apology in French, the
+    practice's line, the emergency numbers; from the current settings."""
+    from standardiste.app import build_context
+    from telephony import fallback_twiml as document
+    from transcripts import DATABASE_UNREACHABLE
+
+    settings = _settings()
+    try:
+        context = build_context(settings)
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        practice = context.practice
+    except DATABASE_UNREACHABLE:  # the settings last read do as well
+        practice = context.practice_store.cached
+    finally:
+        context.db.dispose()
+    typer.echo(document(practice, timeout_s=settings.transfer_ring_timeout_s))
 
 
 @models_app.command("download")

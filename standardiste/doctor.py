@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
 
-from core import Settings
+from core import Settings, mask_phone
+
+if TYPE_CHECKING:
+    from twilio.http import HttpClient
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,45 @@ def _texts(settings: Settings) -> Check:
         ".env, then turn texts on in the settings page (README « SMS to patients »)",
         warning=True,
     )
+def _fallback_url(settings: Settings, http_client: HttpClient | None = None) -> Check:
+    """Twilio's Fallback URL on the practice's number: what callers get when the gateway fails.
+
+    Read through Twilio's REST API when the account SID is configured; else said uncheckable.
+    """
+    name = "twilio fallback URL"
+    fix = (
+        "in the Twilio console, set the number's Fallback URL (Voice) to a TwiML Bin made from "
+        "`standardiste fallback-twiml` (docs/deployment.md)"
+    )
+    token = settings.twilio_auth_token
+    if settings.twilio_account_sid is None or token is None:
+        return Check(
+            name, True, "cannot check without TWILIO_ACCOUNT_SID (and the auth token)",
+            f"set TWILIO_ACCOUNT_SID to let doctor check, or {fix}", warning=True,
+        )
+    from twilio.base.exceptions import TwilioException
+    from twilio.rest import Client
+
+    client = Client(settings.twilio_account_sid, token.get_secret_value(), http_client=http_client)
+    try:
+        numbers = client.incoming_phone_numbers.list(
+            phone_number=settings.twilio_phone_number, limit=50
+        )
+    except (TwilioException, OSError) as exc:
+        return Check(name, True, f"cannot check: {type(exc).__name__}", fix, warning=True)
+    webhook = f"{settings.public_base}/twilio/voice" if settings.public_base else None
+    ours = [n for n in numbers if webhook is None or (n.voice_url or "").rstrip("/") == webhook]
+    if not ours:
+        where = settings.twilio_phone_number or "this account"
+        return Check(
+            name, False, f"no number of {where} sends its calls to {webhook or 'the gateway'}",
+            "set the number's Voice URL to PUBLIC_BASE_URL/twilio/voice",
+        )
+    missing = [n.phone_number for n in ours if not (n.voice_fallback_url or "").strip()]
+    if missing:
+        shown = ", ".join(mask_phone(str(number)) for number in missing)
+        return Check(name, False, f"no Fallback URL on {shown}", fix)
+    return Check(name, True, f"set on {len(ours)} number(s)")
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
@@ -140,6 +183,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _twilio,
     _public_url,
     _texts,
+    _fallback_url,
 )
 
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
-from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Settings
+from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Retention, Settings
 
 _LOGGER = logging.getLogger(__name__)
+_PURGE_EVERY_S = 3600.0
 
 
 def sweep_once(
@@ -69,25 +72,57 @@ def sweep_once(
 
 
 def replay_spool(db: Database, settings: Settings) -> int:
-    """Write what was spooled while the database did not answer (blocking; idempotent).
+    """Write what was spooled while the database did not answer (blocking; idempotent): this
+    instance's spool, and those of instances that died (`transcripts.Spool.replay`).
 
     Returns:
         How many spooled writes went in.
     """
     spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
-    return spool.replay(db)
+    return spool.replay(db, dead_after_s=settings.standardiste_stale_after_s)
 
 
-async def sweep_forever(db: Database, settings: Settings) -> None:
-    """Replay the spool, then sweep, every ``STANDARDISTE_SWEEP_INTERVAL_S`` until cancelled;
-    a failure (the database unreachable) is logged and tried again at the next interval.
+def _heartbeat(settings: Settings) -> None:
+    """Say this instance serves (its spool's owner lock and heartbeat, see `transcripts.Spool`)."""
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    if spool.claimed:
+        spool.beat()
+    elif not spool.claim():
+        _LOGGER.warning(
+            "spool owned by another live process; is STANDARDISTE_INSTANCE shared?",
+            extra={"instance": settings.standardiste_instance},
+        )
+
+
+def purge_rejected(settings: Settings, retention: Retention) -> int:
+    """Forget spooled writes set aside as unwritable once transcripts of their age are gone."""
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    return spool.purge_rejected(dt.timedelta(days=retention.transcripts_days))
+
+
+async def sweep_forever(
+    db: Database, settings: Settings, retention: Callable[[], Retention] | None = None
+) -> None:
+    """Beat, replay the spools, then sweep, every ``STANDARDISTE_SWEEP_INTERVAL_S`` until
+    cancelled; a failure (the database unreachable) is logged and tried again at the next
+    interval. Hourly, set-aside spool writes past the transcripts' retention are forgotten.
 
     The spool goes first: a call it ends is not swept, and its messages are the call's."""
     interval = settings.standardiste_sweep_interval_s
-    while True:
-        try:
-            await run_in_threadpool(replay_spool, db, settings)
-            await run_in_threadpool(sweep_once, db, settings)
-        except Exception as exc:  # no traceback: database errors may quote a caller's data
-            _LOGGER.warning("sweep failed; next one later", extra={"error": type(exc).__name__})
-        await asyncio.sleep(interval)
+    next_purge = time.monotonic()
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    try:
+        while True:
+            try:
+                await run_in_threadpool(_heartbeat, settings)
+                if retention is not None and time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + _PURGE_EVERY_S
+                    await run_in_threadpool(purge_rejected, settings, retention())
+                await run_in_threadpool(replay_spool, db, settings)
+                await run_in_threadpool(sweep_once, db, settings)
+            except Exception as exc:  # no traceback: database errors may quote a caller's data
+                extra = {"error": type(exc).__name__}
+                _LOGGER.warning("sweep failed; next one later", extra=extra)
+            await asyncio.sleep(interval)
+    finally:
+        spool.release()

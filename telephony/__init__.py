@@ -3,6 +3,7 @@
 Public face: the names in ``__all__``.
 """
 
+from telephony.api import fallback_twiml as fallback_twiml
 from telephony.api import router as router
 from telephony.call_events import CallEvent as CallEvent
 from telephony.call_events import CallEventType as CallEventType
@@ -42,6 +43,7 @@ __all__ = [
     "SpeechModels",
     "VoiceService",
     "announce_speech_models",
+    "fallback_twiml",
     "preload_voice",
     "resolve_speech_models",
     "router",

@@ -228,7 +228,11 @@ class CallSession:
         if not self.keypad.pending and (self.playout.busy or self.speaker.speaking):
             self._spawn(self._barge_in(), "barge-in")
         self.listener.disarm_silence_timeout()
-        self.keypad.press(digit, number=self._expecting in KEYED_IN)
+        self.keypad.press(
+            digit,
+            number=self._expecting in KEYED_IN,
+            end_key=self._expecting is Expecting.MESSAGE,
+        )
 
     def _keyed(self, digits: str) -> None:
         now = time.monotonic()
@@ -328,6 +332,7 @@ class CallSession:
             self._publish(CallEventType.SAFETY_HIT, key=emergency)
         self._expecting = result.expecting
         self.listener.set_dictating(result.expecting in DICTATION)
+        self.listener.turns.set_leaving_message(result.expecting is Expecting.MESSAGE)
         self.listener.disarm_silence_timeout()
         if self._arming is not None:
             self._arming.cancel()

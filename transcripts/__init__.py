@@ -47,6 +47,12 @@ from transcripts.outcomes import Handling as Handling
 from transcripts.outcomes import OutcomeGroup as OutcomeGroup
 from transcripts.outcomes import handling as call_handling
 from transcripts.outcomes import outcome_group as outcome_group
+from transcripts.pending_writes import PendingWrite as PendingWrite
+from transcripts.pending_writes import call_write as call_write
+from transcripts.pending_writes import end_write as end_write
+from transcripts.pending_writes import message_write as message_write
+from transcripts.pending_writes import outcome_write as outcome_write
+from transcripts.pending_writes import turn_write as turn_write
 from transcripts.recordings import existing_recording as existing_recording
 from transcripts.recordings import partial_path as partial_recording_path
 from transcripts.recordings import record_consent as record_consent
@@ -60,13 +66,9 @@ from transcripts.reviews import mark_reviewed as mark_reviewed
 from transcripts.reviews import review_counts as review_counts
 from transcripts.reviews import review_item as review_item
 from transcripts.spool import UNREACHABLE as DATABASE_UNREACHABLE
-from transcripts.spool import PendingWrite as PendingWrite
 from transcripts.spool import Spool as Spool
-from transcripts.spool import end_write as end_write
-from transcripts.spool import message_write as message_write
-from transcripts.spool import outcome_write as outcome_write
 from transcripts.spool import spool_for as spool_for
-from transcripts.spool import turn_write as turn_write
+from transcripts.spool import spooled_turns as spooled_turns
 from transcripts.spool import write_durably as write_durably
 from transcripts.stats import HANDLING_ORDER as HANDLING_ORDER
 from transcripts.stats import OPEN_TOO_LONG as OPEN_TOO_LONG
@@ -125,6 +127,7 @@ __all__ = [
     "call_handling",
     "call_records",
     "call_stats",
+    "call_write",
     "caller_words",
     "calls_to_review",
     "claim_call",
@@ -162,6 +165,7 @@ __all__ = [
     "set_message_status",
     "set_outcome",
     "spool_for",
+    "spooled_turns",
     "status_label",
     "transcript_lines",
     "turn_write",

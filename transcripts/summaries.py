@@ -68,7 +68,8 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
             ``certificate_kind`` (certificate), ``topic`` and ``text`` (message),
             ``reason`` (callback), ``category`` (emergency: a safety-net category),
             ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
-            ``interrupted`` for a call that dropped mid-request.
+            ``interrupted`` for a call that dropped mid-request; ``transfer_failed`` when the
+            secretariat did not pick up the transfer the caller asked for.
 
     Returns:
         One line of French.
@@ -79,6 +80,8 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         parts.append(detail)
     if details.get("interrupted"):
         parts.append(fr.INTERRUPTED)
+    if details.get("transfer_failed") and kind is not MessageKind.CALLBACK:
+        parts.append(fr.TRANSFER_FAILED)  # a callback's reason says it already
     number = identity.callback_number
     parts.append(fr.CALL_BACK.format(number=masked_number(number)) if number else fr.NO_NUMBER)
     return fr.SEPARATOR.join(parts)

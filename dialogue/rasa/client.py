@@ -23,13 +23,34 @@ class DialogueState:
     active_form: str | None
 
 
+AFTER_TIMEOUT_S = 1.5
+"""The wait for any later request of a conversation whose message timed out: a hung Rasa must
+not cost the caller a second full timeout (reading the tracker for the hand-over)."""
+
+
 class RasaClient:
-    """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client."""
+    """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client.
+
+    ``timeout_s`` bounds each wait for Rasa (connecting, then each read); once one timed out,
+    the conversation's later requests wait `AFTER_TIMEOUT_S` at most.
+    """
 
     def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout_s
+        self.timed_out = False
+        """Whether a request of this conversation timed out (Rasa hung or overloaded)."""
+
+    def _wait(self) -> httpx.Timeout:
+        if self.timed_out:
+            return httpx.Timeout(min(self._timeout, AFTER_TIMEOUT_S))
+        return httpx.Timeout(self._timeout)
+
+    def _unavailable(self, exc: httpx.HTTPError) -> RasaUnavailableError:
+        if isinstance(exc, httpx.TimeoutException):
+            self.timed_out = True
+        return RasaUnavailableError(f"{type(exc).__name__} talking to Rasa")
 
     async def send(
         self,
@@ -57,10 +78,10 @@ class RasaClient:
         }
         try:
             reply = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook", json=payload, timeout=self._timeout
+                f"{self._base}/webhooks/rest/webhook", json=payload, timeout=self._wait()
             )
         except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+            raise self._unavailable(exc) from exc
         if reply.status_code != 200:
             raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
         try:
@@ -82,10 +103,10 @@ class RasaClient:
             reply = await self._http.get(
                 f"{self._base}/conversations/{conversation_id}/tracker",
                 params={"include_events": "NONE"},
-                timeout=self._timeout,
+                timeout=self._wait(),
             )
         except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+            raise self._unavailable(exc) from exc
         if reply.status_code != 200:
             raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
         try:

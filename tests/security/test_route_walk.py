@@ -52,6 +52,8 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/twilio/voice"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/status"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/connect-action"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/dial-action"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/fallback"): P.TWILIO_SIGNATURE,
     ("WS", "/twilio/media"): P.STREAM_SIGNATURE,
     ("POST", "/twilio/sms"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/sms/status"): P.TWILIO_SIGNATURE,

@@ -142,5 +142,6 @@ def test_a_transfer_by_voice_makes_the_connect_action_dial_the_secretariat(
     result = call(voice_gateway, piper, ("je voudrais parler à la secrétaire",))
     assert answers(result)[-1] == "utter_transfer"
     assert result.close_code == 1000
-    assert result.next_twiml is not None and "<Dial>" in result.next_twiml
+    assert result.next_twiml is not None and "<Dial " in result.next_twiml
+    assert 'action="https://standardiste.example.org/twilio/dial-action"' in result.next_twiml
     assert "+33 4 78 00 00 01" in result.next_twiml
