@@ -33,6 +33,7 @@ from dialogue.actions.booking_proposals import (
     time_wish,
 )
 from dialogue.actions.common import (
+    activating,
     answer_for,
     extract_yes_no,
     latest_intent,
@@ -91,13 +92,13 @@ class ValidateBookingForm(IdentityFormValidation):
     ) -> list[EventType]:
         """Validate, then fill what needs no question, find the proposals once the type, the
         practitioner and the wish are known, and keep the read-back up to date."""
-        activating = (tracker.active_loop or {}).get("name") != "booking_form"
+        starting = activating(tracker, "booking_form")
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         practice = await current_practice()
         more = _defaults(tracker, practice)
         tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
-        if activating and tracker.get_slot("moving_appointment_id") is None:
+        if starting and tracker.get_slot("moving_appointment_id") is None:
             dispatcher.utter_message(
                 response="utter_understood_booking", understood_details=_details(tracker, practice)
             )
@@ -351,6 +352,8 @@ async def _proposals(
     if tracker.get_slot("proposed_for") == key:
         return {}
     now = call_metadata(tracker, practice).now
+    if tracker.get_slot("proposed_for") is not None:
+        dispatcher.utter_message(response="utter_other_proposals")  # a correction
     reset = {"chosen_slot": None, "booking_confirmed": None, "booking_summary": None,
              "proposal_rounds": 0}
     tracker.add_slots([SlotSet(k, v) for k, v in reset.items()])

@@ -129,13 +129,21 @@ def validate_yes_no(slot: str, value: Any) -> dict[str, Any]:
 
 
 def previous_bot_key(tracker: Tracker) -> str | None:
-    """The response key of the assistant's last words before the caller's latest message."""
-    seen_user = False
+    """The response key of the assistant's latest words (this turn's, if it said any yet)."""
     for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            seen_user = True
-        elif kind == "bot" and seen_user:
+        if event.get("event") == "bot":
             key = ((event.get("data") or {}).get("custom") or {}).get("key")
             return str(key) if key else None
     return None
+
+
+def activating(tracker: Tracker, form: str) -> bool:
+    """Whether ``form`` starts with the caller's latest message (Rasa hands the validation
+    action a tracker already marked active, so the mark's place tells: after that message)."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "active_loop" and event.get("name") == form:
+            return True
+    return False

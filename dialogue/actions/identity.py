@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from dialogue.actions import callers
 from dialogue.actions.common import (
+    activating,
     answer_for,
     escaping,
     latest_intent,
@@ -60,16 +61,24 @@ class IdentityFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Look the caller ID up once, then validate as usual."""
-        activating = (tracker.active_loop or {}).get("name") != self.form_name()
+        starting = activating(tracker, self.form_name())
         found = await callers.look_up(tracker)
         tracker.add_slots(found)
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extracted)
+        events: list[EventType] = await self._extract_validation_events(
+            dispatcher, tracker, domain
+        )
+        # rasa_sdk returns only the validated slots of the form's questions; an answer also
+        # fills others (a known caller's names, the question that no longer needs asking).
+        validated = {e.get("name") for e in events}
+        events = [e for e in extracted if e.get("name") not in validated] + events
         tracker.add_slots(events)
         on_file = callers.on_file_birth_date(tracker)
         if on_file and not self.checks_birth_date and not tracker.get_slot("birth_date"):
             # For the inbox's summary only: a known caller is not asked it.
             events.append(SlotSet("birth_date", on_file))
-        if activating:
+        if starting:
             await self.acknowledge(dispatcher, tracker)
         return [*found, *events]
 

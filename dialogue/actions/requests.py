@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 import transcripts
 from dialogue import catalogue
 from dialogue.actions.common import (
+    activating,
     answer_for,
     conversation_id,
     identity_from_slots,
@@ -201,8 +202,8 @@ class ValidateMessageForm(IdentityFormValidation):
         if text is not None:
             return {"message_text": text}
         said = said_text(tracker)
-        active = (tracker.active_loop or {}).get("name") == "message_form"
-        if active or tracker.get_slot("message_text") or said is None:
+        asked_before = not activating(tracker, "message_form")
+        if asked_before or tracker.get_slot("message_text") or said is None:
             return {}
         return {"message_text": said} if _is_a_message(said) else {}
 

@@ -38,6 +38,13 @@ _NOT_A_NAME = frozenset((
 ))
 
 
+# An answer starting so is not a name ("oui", "celui de vendredi", "le 3 mai").
+_NO_NAME_STARTS = frozenset((
+    "oui", "non", "merci", "pardon", "ok", "d'accord", "celui", "celle", "le", "la", "les",
+    "un", "une", "je", "j'ai", "c'est", "ce", "il", "elle", "on", "vous", "quoi", "comment",
+))
+
+
 @dataclass(frozen=True)
 class FullName:
     """A name as understood; either part may be missing."""
@@ -91,7 +98,7 @@ def split_full_name(text: str) -> FullName | None:
     if name is None:
         return None
     words = [w for w in name.split() if w != "et"]
-    if not words:
+    if not words or words[0] in _NO_NAME_STARTS or any(w.isdigit() for w in words):
         return None
     if len(words) == 1:
         word = words[0]

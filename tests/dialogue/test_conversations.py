@@ -271,8 +271,8 @@ def test_emergency_goes_to_15_before_any_understanding(chat: Any) -> None:
 
 def test_not_understood_twice_takes_a_message(chat: Any) -> None:
     c = chat()
-    assert c.say("zorglub patati tralala") == ["utter_reprompt"]
-    assert c.say("brouzouf ratatouille cornichon") == [
+    assert c.say("tralala pouet pouet") == ["utter_reprompt"]
+    assert c.say("pouet pouet camion") == [
         "utter_take_message_instead", "utter_ask_message_text"
     ]
     assert c.say("je voulais savoir pour le vaccin de mon fils") == ["utter_ask_full_name"]

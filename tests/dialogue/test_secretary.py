@@ -31,16 +31,18 @@ def chat(rasa_server: str, live_gateway: LiveGateway) -> Any:
 
 
 def _known_patient(
-    gateway: LiveGateway, first: str, last: str, born: dt.date
+    gateway: LiveGateway, first: str, last: str, born: dt.date, minute: int
 ) -> tuple[str, list[int]]:
     """A patient on file with a number of their own and two appointments with Dr Durand later
-    in the conversations' week (Thursday 15:00, Friday 10:00)."""
+    in the conversations' week (Thursday 15:xx, Friday 10:xx)."""
     number = new_number()
     practice = gateway.context.practice
     thursday = quiet_monday() + dt.timedelta(days=3)
     starts = [
-        dt.datetime.combine(thursday, dt.time(15), tzinfo=practice.tz),
-        dt.datetime.combine(thursday + dt.timedelta(days=1), dt.time(10), tzinfo=practice.tz),
+        dt.datetime.combine(thursday, dt.time(15, minute), tzinfo=practice.tz),
+        dt.datetime.combine(
+            thursday + dt.timedelta(days=1), dt.time(10, minute), tzinfo=practice.tz
+        ),
     ]
     with gateway.context.db.session() as session:
         patient = agenda.register_patient(
@@ -62,7 +64,7 @@ def _book(session: Session, practice: Any, patient_id: int, start: dt.datetime) 
 def test_a_known_caller_books_in_four_turns_with_their_usual_practitioner(
     chat: Any, live_gateway: LiveGateway
 ) -> None:
-    number, _ = _known_patient(live_gateway, "Hélène", "Garnier", dt.date(1951, 5, 3))
+    number, _ = _known_patient(live_gateway, "Hélène", "Garnier", dt.date(1951, 5, 3), 0)
     c = chat(caller=number)
     assert c.say("bonjour je voudrais un rendez-vous la semaine prochaine plutôt le matin") == [
         "utter_understood_booking", "utter_ask_patient_confirmed"
@@ -112,7 +114,7 @@ def test_everything_said_in_the_opening_counts_and_corrections_replace_it(
 def test_cancel_lists_the_callers_appointments_and_asks_which(
     chat: Any, live_gateway: LiveGateway
 ) -> None:
-    number, booked = _known_patient(live_gateway, "Lucas", "Fabre", dt.date(1988, 9, 14))
+    number, booked = _known_patient(live_gateway, "Lucas", "Fabre", dt.date(1988, 9, 14), 30)
     c = chat(caller=number)
     assert c.say("il faut que j'annule mon rendez-vous") == [
         "utter_understood_cancel", "utter_ask_patient_confirmed"
