@@ -134,16 +134,19 @@ CALLERS: tuple[Caller, ...] = (
 )
 
 
-def seed(context: AppContext, caller: Caller, number: str) -> None:
-    """A known caller on file with their number, seen before by Dr Durand."""
+def seed(context: AppContext, caller: Caller, number: str, index: int) -> None:
+    """A known caller on file with their number, booked with Dr Durand (their usual
+    practitioner) in three weeks, each caller at their own time."""
     import agenda
 
     if caller.known is None:
         return
     first, last, born = caller.known
     practice = context.practice
-    seen = dt.datetime.combine(quiet_monday() + dt.timedelta(weeks=2, days=4), dt.time(9, 40),
-                               tzinfo=practice.tz)
+    day = quiet_monday() + dt.timedelta(weeks=2, days=4)
+    seen = dt.datetime.combine(day, dt.time(9), tzinfo=practice.tz) + dt.timedelta(
+        minutes=20 * index
+    )
     with context.db.session() as session:
         patient = agenda.register_patient(
             session, last_name=last, first_name=first, birth_date=born, phone=number,
@@ -219,7 +222,7 @@ def play_all(
     results = []
     for index, caller in enumerate(callers):
         number = numbers(index)
-        seed(context, caller, number)
+        seed(context, caller, number, index)
         played = play(base, token, caller, number, context.practice.tz)
         if caller.happy_path:
             played.goal = KNOWN_GOAL if caller.known else NEW_GOAL
