@@ -25,6 +25,7 @@ import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -179,9 +180,11 @@ class PiperSynthesizer:
         """
         loop = asyncio.get_running_loop()
         for piece in split_for_synthesis(text, self.params.first_clause_min_words):
-            frames = await loop.run_in_executor(
-                self._executor, self._piece_frames, piece, length_scale
+            work = (
+                partial(self._piece_frames, piece) if length_scale is None
+                else partial(self._piece_frames, piece, length_scale)
             )
+            frames = await loop.run_in_executor(self._executor, work)
             if frames:
                 yield frames
 
