@@ -149,3 +149,16 @@ def test_an_unfinished_booking_leaves_the_wish_and_the_proposals(chat: Any) -> N
     wish = message["details"]["wish"]
     assert "consultation" in wish and "Martin" in wish and "jeudi en fin de matinée" in wish
     assert "proposé : jeudi" in wish
+
+
+def test_a_question_missed_twice_offers_the_keypad_then_the_secretariat(chat: Any) -> None:
+    c = chat()
+    assert c.say("il me faudrait un arrêt de travail") == [
+        "utter_understood_sick_leave", "utter_ask_full_name"
+    ]
+    assert c.say("paul bernard") == ["utter_ask_birth_date"]
+    assert c.say("je ne sais plus") == ["utter_invalid_birth_date", "utter_ask_birth_date"]
+    assert c.say("attendez je cherche") == ["utter_birth_date_keypad", "utter_ask_birth_date"]
+    # Office hours: the third miss hands the call to the secretariat.
+    assert c.say("euh je ne trouve pas") == ["utter_misses_transfer"]
+    assert c.last["ended"] is True and c.last["end"] == "transfer"
