@@ -14,6 +14,7 @@ name.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
@@ -134,8 +135,11 @@ class IdentityFormValidation(FormValidationAction):
         if match is not None:
             return callers.confirmed(match)
         answer = parse_yes_no(text)
-        if answer is False or latest_intent(tracker) == "deny":
-            return {"patient_confirmed": False, "retries": 0} | _full_name_in(text)
+        someone_else = _full_name_in(text)
+        if answer is False or latest_intent(tracker) == "deny" or someone_else or (
+            _SOMEONE_ELSE.search(text.lower())
+        ):
+            return {"patient_confirmed": False, "retries": 0} | someone_else
         if (answer is True or latest_intent(tracker) == "affirm") and len(known) == 1:
             return callers.confirmed(known[0])
         return await retry_or_give_up(
@@ -297,6 +301,7 @@ class IdentityFormValidation(FormValidationAction):
         return {"callback_number": number, "retries": 0}
 
 
+_SOMEONE_ELSE = re.compile(r"^non\b|quelqu'un d'autre|une autre personne|\bautre personne")
 # Questions after which a caller may still say who they are unasked.
 _BOOKING_QUESTIONS = ("appointment_type", "practitioner", "time_preference", "medicine",
                       "certificate_kind", "message_text")

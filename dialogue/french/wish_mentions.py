@@ -25,6 +25,10 @@ BOOKING_YEARS_AHEAD = 2
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _ANY_WEEKDAY = "|".join(_WEEKDAYS)
 _OR = re.compile(r"\bou\b")
+_BARE_WEEKDAY = re.compile(rf"\b(?:{_ANY_WEEKDAY})\b")
+# Said of today, or of a dated day ("ce mardi", "mardi 5"); clock times are not dates.
+_TODAY = re.compile(r"\b(?:ce|cet|cette|aujourd hui)\b|\b\d{1,2}\b")
+_CLOCK_TIME = re.compile(r"\b\d{1,2} heures?(?: \d{1,2})?")
 _APPROXIMATE = re.compile(r"\b(?:vers|aux alentours|autour|environ|a peu pres)\b")
 _DAY_WORDS = re.compile(
     rf"\b(?:{_ANY_WEEKDAY}|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre"
@@ -124,6 +128,10 @@ def _read_mention(
         _read_clock(mention, words, before, reading, bound)
 
 
+def _dated(words: str) -> bool:
+    return bool(_TODAY.search(_CLOCK_TIME.sub(" ", words)))
+
+
 def _moves_week_part(reading: Reading, span: Span, mention: Mention) -> bool:
     """"la fin de la semaine prochaine": Duckling reads "la fin de la semaine" (this one) and
     "la semaine prochaine"; the part moves to that week, which says nothing more."""
@@ -152,6 +160,10 @@ def _days_of(mention: Mention, words: str, today: date) -> Span | None:
             return Span(max(monday, today), monday + timedelta(days=6))
         if _WEEK_PART.search(words) and mention.grain == "day":
             return Span(first, last, week_part=True)
+        if first == today and _BARE_WEEKDAY.search(words) and not _dated(words):
+            # "mardi en fin de matinée" said on a Tuesday morning is next week's.
+            week = timedelta(weeks=1)
+            return Span(first + week, last + week if last is not None else None)
         if "week" in words and first is not None:
             # The weekend is Saturday and Sunday (Duckling's starts on Friday evening).
             saturday = first + timedelta(days=(5 - first.weekday()) % 7)
@@ -165,6 +177,9 @@ def _days_of(mention: Mention, words: str, today: date) -> Span | None:
         return Span(max(day, today), _add_months(day, 1) - timedelta(days=1))
     if mention.grain == "year":
         return Span(max(day, today), date(day.year, 12, 31))
+    if day == today and _BARE_WEEKDAY.search(words) and not _dated(words):
+        # "mardi" said on a Tuesday is next week's (today is "aujourd'hui", "ce matin").
+        day += timedelta(weeks=1)
     if words.startswith("dans ") and (day - today).days >= 7:
         monday = day - timedelta(days=day.weekday())
         return Span(max(monday, today), monday + timedelta(days=6))
