@@ -130,7 +130,8 @@ class ValidateBookingForm(IdentityFormValidation):
         if said is None:
             return {}
         type_id = agenda.match_type(said, await current_practice())
-        return {"appointment_type": type_id} if type_id not in (None, _slot(tracker)) else {}
+        unchanged = (None, tracker.get_slot("appointment_type"))
+        return {"appointment_type": type_id} if type_id not in unchanged else {}
 
     async def validate_appointment_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -278,10 +279,6 @@ class ValidateBookingForm(IdentityFormValidation):
     ) -> dict[str, Any]:
         """True or False; anything else is asked again."""
         return validate_yes_no("booking_confirmed", value)
-
-
-def _slot(tracker: Tracker) -> Any:
-    return tracker.get_slot("appointment_type")
 
 
 def _unasked(tracker: Tracker) -> str | None:
