@@ -313,9 +313,8 @@ def main() -> dict[str, Any]:
         f"| **{right} / {len(verdicts)} ({score:.1%})** | ≥ {GOAL:.0%} | "
         f"{elapsed / len(verdicts) * 1000:.1f} ms |",
         "",
-        *(["Misses: " + "; ".join(f"« {v.said} » ({v.got or 'rien'})" for v in misses) + "."]
-          if misses else []),
-        "",
+        *(["Misses: " + "; ".join(f"« {v.said} » ({v.got or 'rien'})" for v in misses) + ".",
+           ""] if misses else []),
         "For comparison, on the same corpus the hand-written grammar it replaced "
         "(`time_preference.py`, `date_ranges.py`, `date_words.py`, about 670 lines) read "
         "182 / 199 (91.5 %) of its first 199 cases: among its misses \"huit heures ce soir\" (08:00), \"onze heures "
