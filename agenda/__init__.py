@@ -61,10 +61,12 @@ from agenda.models import Source as Source
 from agenda.patients import get_patient as get_patient
 from agenda.patients import identify_patient as identify_patient
 from agenda.patients import normalise_phone as normalise_phone
+from agenda.patients import patients_by_phone as patients_by_phone
 from agenda.patients import patients_to_verify as patients_to_verify
 from agenda.patients import refuse_sms as refuse_sms
 from agenda.patients import register_patient as register_patient
 from agenda.patients import upcoming_appointments as upcoming_appointments
+from agenda.patients import usual_practitioner as usual_practitioner
 from agenda.patients import verify_patient as verify_patient
 from agenda.proposals import TimeWish as TimeWish
 from agenda.proposals import propose as propose
@@ -136,6 +138,7 @@ __all__ = [
     "metadata",
     "move_appointment",
     "normalise_phone",
+    "patients_by_phone",
     "patients_to_verify",
     "practitioner_name",
     "practitioners_for",
@@ -152,5 +155,6 @@ __all__ = [
     "take_appointment_changes",
     "type_label",
     "upcoming_appointments",
+    "usual_practitioner",
     "verify_patient",
 ]

@@ -15,6 +15,7 @@ from dialogue.chat_cli import run_chat as run_chat
 from dialogue.conversation import CallEnd as CallEnd
 from dialogue.conversation import Conversation as Conversation
 from dialogue.conversation import Expecting as Expecting
+from dialogue.conversation import Pace as Pace
 from dialogue.conversation import Reply as Reply
 from dialogue.conversation import TurnResult as TurnResult
 from dialogue.events import DialogueEvent as DialogueEvent
@@ -43,6 +44,7 @@ __all__ = [
     "DialogueEventType",
     "Expecting",
     "Observer",
+    "Pace",
     "Reply",
     "TurnResult",
     "action_token",

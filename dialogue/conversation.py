@@ -33,6 +33,14 @@ class CallEnd(StrEnum):
     TRANSFER = "transfer"
 
 
+class Pace(StrEnum):
+    """How the channel should speak and listen from this turn on."""
+
+    SLOWER = "slower"
+    """The caller asked to hear it slower or louder: slower speech, and a longer silence
+    before their turn ends, for the rest of the call."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """One utterance for the caller."""
@@ -55,6 +63,8 @@ class TurnResult:
     end: CallEnd | None = None
     transfer_to: str | None = None
     expecting: Expecting = Expecting.ANYTHING
+    pace: Pace | None = None
+    """Set on the turn the caller asked for slower speech; the channel keeps it from then on."""
 
 
 class Conversation(Protocol):

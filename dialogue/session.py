@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 
@@ -24,9 +25,10 @@ import transcripts
 from core import AppContext, PracticeConfig
 from dialogue import catalogue, handover, keypad_silence
 from dialogue.call_log import CallLog, spool_of
-from dialogue.conversation import CallEnd, Expecting, Reply, TurnResult
+from dialogue.conversation import CallEnd, Expecting, Pace, Reply, TurnResult
 from dialogue.errors import DatabaseUnavailableError, DialogueError
 from dialogue.events import DialogueEventType, EventSink, Observer
+from dialogue.french.asking_again import AskedAgain, asked_again
 from dialogue.french.normalize import normalize_transcript
 from dialogue.rasa_turn import RasaTurn
 from dialogue.recording import MetricsObserver, TranscriptRecorder
@@ -166,8 +168,23 @@ class DialogueSession:
             return await self._said(await self._safety.answer(hit, practice), practice)
         if self.database_down:
             return await self._technical_problem(_DATABASE_DOWN, practice)
+        again = asked_again(normalized) if hit is None else None
+        if again is not None:
+            repeated = await self._again(again, practice)
+            if repeated is not None:
+                return repeated
         prefix = await self._safety.warn(hit, practice) if hit is not None else []
         return await self._dialogue_turn(normalized, practice, prefix=prefix)
+
+    async def _again(self, again: AskedAgain, practice: PracticeConfig) -> TurnResult | None:
+        """"Pardon ?", "plus lentement": the last question again, the dialogue untouched (no
+        answer, no miss); None when nothing was asked yet."""
+        question = keypad_silence.last_question(await self._log.turns())
+        if question is None:
+            return None
+        result = await self._said([question], practice)
+        pace = Pace.SLOWER if again is AskedAgain.SLOWER else None
+        return replace(result, pace=pace)
 
     async def handle_digits(self, digits: str) -> TurnResult:
         """Keypad digits, a fallback: 1/2 for yes/no, a date of birth or a phone number."""

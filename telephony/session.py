@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import replace
 from typing import Any
 
-from dialogue import CallEnd, Conversation, Expecting, TurnResult
+from dialogue import CallEnd, Conversation, Expecting, Pace, TurnResult
 from telephony.call_events import CallEventType, CallObserver, EventPump
 from telephony.call_inputs import (
     DICTATION,
@@ -331,6 +331,9 @@ class CallSession:
         if emergency:
             self._publish(CallEventType.SAFETY_HIT, key=emergency)
         self._expecting = result.expecting
+        if result.pace is Pace.SLOWER:
+            self.speaker.slow_down()
+            self.listener.turns.slow_down()
         self.listener.set_dictating(result.expecting in DICTATION)
         self.listener.turns.set_leaving_message(result.expecting is Expecting.MESSAGE)
         self.listener.disarm_silence_timeout()

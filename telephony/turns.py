@@ -53,6 +53,9 @@ class TurnParams:
     it): the message is over. Longer than the pauses people make between two sentences."""
     max_utterance_s: float = 30.0
     """An utterance this long ends anyway (a noisy line VAD takes for speech)."""
+    slow_caller_factor: float = 1.5
+    """Once a caller asked to hear it slower, their silences may be this much longer before
+    their turn ends (people who need slower speech often speak slower too)."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -79,6 +82,7 @@ class TurnDetector:
         self._quiet_s = 0.0
         self._dictating = False
         self._leaving_message = False
+        self._slow = False
 
     @property
     def in_speech(self) -> bool:
@@ -88,9 +92,14 @@ class TurnDetector:
     @property
     def end_silence_s(self) -> float:
         """The silence window in force."""
-        if self._dictating:
-            return self.params.dictation_end_silence_s
-        return self.params.end_silence_s
+        window = (
+            self.params.dictation_end_silence_s if self._dictating else self.params.end_silence_s
+        )
+        return window * self.params.slow_caller_factor if self._slow else window
+
+    def slow_down(self) -> None:
+        """The caller asked for slower speech: longer silence windows for the rest of the call."""
+        self._slow = True
 
     @property
     def utterance_s(self) -> float:

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from core import AppContext
 from dialogue.actions.booking_proposals import time_wish
-from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
 from dialogue.catalogue import replies_from_rasa
+from dialogue.french.names import clean_name
 from dialogue.french.speech_format import say_moment, say_weekly_hours
 from dialogue.french.time_preference import parse_time_preference
 from dialogue.rasa.server import action_token

