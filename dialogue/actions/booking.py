@@ -155,7 +155,7 @@ async def _confirm(
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
         # « Je ne veux pas de SMS », said at any moment of the call: no texts to this patient.
         if any(refuses_texts(words) for words in transcripts.caller_words(session, sender)):
-            agenda.refuse_sms(session, patient.id)
+            agenda.refuse_sms(session, patient_id)
         return info
 
     try:
