@@ -30,6 +30,7 @@ from dataclasses import replace
 from typing import Any
 
 from dialogue import CallEnd, Conversation, Expecting, TurnResult
+from telephony import last_words
 from telephony.call_events import CallEventType, CallObserver, EventPump
 from telephony.call_inputs import (
     DICTATION,
@@ -69,7 +70,7 @@ class CallSession:
         recording: RecordingConsent | None = None,
         phrases: CallPhrases | None = None,
     ) -> None:
-        params = voice.params
+        params = self._params = voice.params
         self._phrases = phrases or CallPhrases()
         self.call_sid = call_sid
         self._conversation = conversation
@@ -131,6 +132,13 @@ class CallSession:
         workers = [
             t for t in (*self._tasks, self._arming) if t is not None and t.get_name() != "events"
         ]
+        # Recognition goes on until the caller's last words are handed over (last_words).
+        for task in (others := [t for t in workers if t.get_name() != "recognition"]):
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        if reason in last_words.CALLER_ENDED:
+            await last_words.hand_over(self.listener, self.keypad, self._inputs,
+                                       self._conversation, self.events, self._params)
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
@@ -219,6 +227,11 @@ class CallSession:
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
         self._clock, self._first = (turn_ended_at, "first-audio"), None
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
+
+    def recognition_lost(self, turn_ended_at: float) -> None:
+        """Listener: the utterance died with its recognition worker; the caller is asked again."""
+        self._publish(CallEventType.ERROR, key="recognition-lost")
+        self.utterance("", turn_ended_at)
 
     def silence_timeout(self) -> None:
         """Listener: the caller has said nothing for a while."""
