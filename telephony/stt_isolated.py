@@ -49,6 +49,12 @@ class IsolatedRecognition:
         """The utterance in progress died with its worker."""
         self._closed = False
 
+    @property
+    def holding(self) -> bool:
+        """True while the worker holds audio of the utterance in progress (a loss would cost
+        the caller a repeat)."""
+        return self._held and not self._lost
+
     async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
         """Buffer 8 kHz PCM; send a batch to the worker once one is ready."""
         self._check_open()
