@@ -111,14 +111,26 @@ class _Worker:
             self.send(Op.FAILED, frame.call, frame.request, repr(exc).encode())
 
 
+class _JsonLines(logging.Formatter):
+    """One JSON object per line, like the gateway's own log (`core.logs`), which this process
+    does not import. Nothing the caller said is ever logged here."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"level": record.levelname, "logger": record.name, "msg": record.getMessage(),
+                "pid": os.getpid()}
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
 def main(argv: list[str]) -> int:
     """Serve recognition on stdin/stdout until stdin closes (see the module docstring)."""
     # Ctrl-C in a terminal reaches the whole process group: the gateway stops us by closing
     # the pipe once its calls are over, so the interrupt is not ours to act on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="%(asctime)s recognition worker %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     model, params = Path(argv[0]), VoskParams(**json.loads(argv[1]))
     engine = VoskEngine(model, params)
     output = sys.stdout.buffer
