@@ -194,6 +194,7 @@ def soak() -> dict[str, Any]:
                                           PiperParams(espeak_voice=models.espeak_voice))
             turns = [CallerTurn(t, tuple(piper.synthesize_frames(t))) for t in SENTENCES]
             twilio = Twilio(gateway=url, public_base=PUBLIC, auth_token=TOKEN, speed=1.0)
+            load = os.getloadavg()[0]
             started = time.monotonic()
             placed = asyncio.run(_calls(twilio, turns))
             wall = time.monotonic() - started
@@ -218,6 +219,7 @@ def soak() -> dict[str, Any]:
         "ramp_calls": sum(1 for phase, _ in placed if phase == "ramp"),
         "busy_calls": sum(1 for phase, _ in placed if phase == "busy"),
         "wall_s": round(wall),
+        "load_before": round(load, 1),
         "gateway_alive": alive,
         "failed_to_connect": len(placed) - len(done),
         "cut": sum(1 for c in done if c.close_code not in (1000, None)),
@@ -250,7 +252,8 @@ def _doc(f: dict[str, Any]) -> list[str]:
         "`standardiste serve` in its own process (2 recognition workers, "
         f"{BUSY_LINES} warm recognizers), the real Rasa server, simulated callers over the "
         f"real WebSocket in real time ({TURNS} turns per call, French sentences said by the real "
-        "voice). Cut = stream closed abnormally; records checked in the database afterwards.",
+        "voice). Cut = stream closed abnormally; records checked in the database afterwards. "
+        f"Machine load average before: {f['load_before']} (other work shared the 2 cores).",
         "",
         "| calls placed | gateway alive | failed to connect | cut | unanswered turns "
         "| records left open | records without the caller's words | worker deaths / restarts "

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import dialogue
 from benchmarks._figures import latency_ms, write_section
 from benchmarks._phone import Line, ScriptedDialogue
 from benchmarks._soak_gateway import soak
@@ -68,18 +69,19 @@ async def _kill_round(
     voice.observers[:] = [collect]
     practice = load_practice(PROJECT_ROOT / "config" / "practice.yaml")
     prompt_audio = build_prompt_audio(voice.synthesis, practice)
+    repeat_prompt = prompt_audio.get(dialogue.say("utter_say_again", practice).text) or ()
     lines, sessions, dialogues, recognizers = [], [], [], []
     for n in range(CALLS):
         line, recognizer = Line(), await workers.open()
         assert isinstance(recognizer, IsolatedRecognition)
-        dialogue = ScriptedDialogue(f"CA{time.monotonic_ns():020d}{n:012d}")
+        scripted = ScriptedDialogue(f"CA{time.monotonic_ns():020d}{n:012d}")
         sessions.append(CallSession(
-            call_sid=dialogue.conversation_id, stream_sid="MZ" + "0" * 32,
-            conversation=dialogue, recognizer=recognizer, voice=voice,
+            call_sid=scripted.conversation_id, stream_sid="MZ" + "0" * 32,
+            conversation=scripted, recognizer=recognizer, voice=voice,
             prompt_audio=prompt_audio, send=line.send, hang_up=line.hang_up,
         ))
         lines.append(line)
-        dialogues.append(dialogue)
+        dialogues.append(scripted)
         recognizers.append(recognizer)
     running = [
         asyncio.create_task(s.run(line.frames())) for s, line in zip(sessions, lines, strict=True)
@@ -119,6 +121,8 @@ async def _kill_round(
             if e.type is CallEventType.ERROR and e.key == "recognition-lost"}
     return {
         "signal": kill.name if kill else "none",
+        "load_average": round(os.getloadavg()[0], 1),
+        "repeat_prompt_s": round(len(repeat_prompt) * 0.02, 1),
         "calls": CALLS,
         "completed": sum(1 for r in reasons if r == "completed"),
         "affected": len(hit),
@@ -180,18 +184,23 @@ def _write_docs(results: dict[str, Any]) -> None:
         "While every caller is mid-sentence, the worker serving most of them is killed. "
         "Affected = calls on that worker; their sentence is lost and they hear \"Pardon, "
         "pouvez-vous répéter ?\" (`utter_say_again`), then repeat a shorter sentence. Times in "
-        "ms (p50 / max); answer delay = end of the first sentence → the goodbye heard.",
+        "ms (p50 / max); answer delay = end of the first sentence → the goodbye's mark. Marks "
+        "come back at once here, so the \"répéter\" prompt's own playing time "
+        f"({kills['rounds'][0]['repeat_prompt_s'] if kills['rounds'] else '?'} s) is to be added "
+        "to what an affected caller waits; \"load\" is the machine's 1-minute load average "
+        "(other work shared the 2 cores).",
         "",
         "| signal | calls completed | affected | asked to repeat | end of sentence → "
-        "\"répéter\" | answer delay, affected | answer delay, others | extra wait (median) |",
-        "|---|---|---|---|---|---|---|---|",
+        "\"répéter\" | answer delay, affected | answer delay, others | extra wait (median) "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {r['signal']} | {r['completed']} / {r['calls']} | {r['affected']} | "
             f"{r['asked_to_repeat']} | {r['end_of_sentence_to_repeat_prompt']['p50_ms']} / "
             f"{r['end_of_sentence_to_repeat_prompt']['max_ms']} | "
             f"{r['answer_delay_affected']['p50_ms']} / {r['answer_delay_affected']['max_ms']} | "
             f"{r['answer_delay_spared']['p50_ms']} / {r['answer_delay_spared']['max_ms']} | "
-            f"{r['extra_wait_s']} s |"
+            f"{r['extra_wait_s']} s | {r.get('load_average', '?')} |"
             for r in kills["rounds"]
         ),
         "",
