@@ -209,6 +209,10 @@ def soak() -> dict[str, Any]:
             rasa.terminate()
             rasa.wait(timeout=30)
         log = (folder / "gateway.log").read_text(errors="replace")
+        if not alive or len(placed) > len(done):
+            kept = Path(tempfile.gettempdir()) / "standardiste-soak-gateway.log"
+            kept.write_text(log)
+            print(f"soak/gateway: its log is kept in {kept}", flush=True)
     errors = Counter(
         line.get("key") for line in map(_json, log.splitlines())
         if line.get("msg") == "call error"
@@ -222,6 +226,7 @@ def soak() -> dict[str, Any]:
         "load_before": round(load, 1),
         "gateway_alive": alive,
         "failed_to_connect": len(placed) - len(done),
+        "connect_errors": dict(Counter(c[:120] for _, c in placed if isinstance(c, str))),
         "cut": sum(1 for c in done if c.close_code not in (1000, None)),
         "unanswered_turns": sum(1 for c in done for t in c.turn_latencies_s if t is None),
         "records_open": open_records,
