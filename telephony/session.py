@@ -10,8 +10,9 @@ playout and sends one ``clear``.
 The session holds nothing that must outlive the socket: the dialogue lives in Rasa's tracker and
 the database. Any stage failing becomes an ``error`` event and the caller hears the French
 technical-problem prompt before the call ends; the call is never just dropped. At the end
-(the dialogue's goodbye heard, the caller's ``stop``, or a dropped socket) the conversation is
-closed with the reason, which releases holds and leaves unfinished requests in the inbox.
+(the goodbye heard, the caller's ``stop`` or a dropped socket: then their last words first, see
+`telephony.last_words`) the conversation is closed with the reason, which releases holds and
+leaves unfinished requests in the inbox.
 
 When the practice records calls, the session asks for consent after the disclosure, before the
 dialogue's first question (`telephony.recording_consent`); the dialogue never sees that

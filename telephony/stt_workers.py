@@ -108,6 +108,8 @@ class RecognitionWorkers:
         self._calls = itertools.count(1)
         self._lock = threading.Lock()
         self._closed = False
+        self.warmed = self.params.warm_recognizers
+        """Recognizers asked to be warmed up so far, over all workers."""
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -246,6 +248,7 @@ class RecognitionWorkers:
     def prewarm(self, count: int, speech: bytes = b"") -> None:
         """Warm ``count`` more recognizers up, spread over the workers (e.g. before a surge)."""
         workers = self.workers
+        self.warmed += count
         for index, worker in enumerate(workers):
             share = count // len(workers) + (1 if index < count % len(workers) else 0)
             if share:
