@@ -187,7 +187,7 @@ def soak() -> dict[str, Any]:
         )
         gateway = _gateway(settings, folder)
         try:
-            wait_until_ready(settings.rasa_base, rasa)
+            wait_until_ready(settings.rasa_base, rasa, timeout=600.0)  # a loaded machine
             _wait_for_speech(url, gateway)
             models = resolve_speech_models(settings)
             piper = PiperSynthesizer.load(models.piper_voice, models.piper_config,
