@@ -72,18 +72,18 @@ def test_calls_are_spread_over_the_workers_and_recognised_apart_from_the_gateway
     ready: RecognitionWorkers, spoken: list[bytes]
 ) -> None:
     async def calls() -> tuple[list[str], set[int]]:
-        recognizers = [await ready.open() for _ in range(4)]
+        recognizers = [await ready.open() for _ in range(2)]
         pids = {r.worker.pid for r in recognizers if r.worker is not None}
-        texts = await asyncio.gather(*(_say(r, spoken[i % 2]) for i, r in enumerate(recognizers)))
+        texts = await asyncio.gather(*(_say(r, spoken[i]) for i, r in enumerate(recognizers)))
         silent = await _say(recognizers[0], line_noise(0.5))
         for recognizer in recognizers:
             await recognizer.close()
         return [*texts, silent], pids
 
     texts, pids = asyncio.run(calls())
-    assert all(text.strip() for text in texts[:4])
+    assert all(text.strip() for text in texts[:2])
     assert texts[0] != texts[1]
-    assert texts[4] == ""
+    assert texts[2] == ""
     assert pids == {w.pid for w in ready.workers} and os.getpid() not in pids
     assert all(w.calls == 0 for w in ready.workers)
 
