@@ -65,6 +65,7 @@ from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
 from telephony.speech_engines import load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
+from telephony.stt_workers import RecognitionWorkers
 from telephony.voice_service import VoiceService
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105 (a throwaway gateway's secret)
@@ -99,7 +100,22 @@ def _thread_cpu_s() -> dict[str, float]:
         name = names.get(int(task.name), "")
         kind = next((k for k in ("vosk", "piper") if name.startswith(k)), "other")
         kinds[kind] += seconds
+    kinds["vosk"] += _workers_cpu_s()
     return kinds
+
+
+def _workers_cpu_s() -> float:
+    """CPU seconds of this process's recognition worker processes (`VOSK_WORKERS`), alive now;
+    a worker that died during a level takes its seconds with it."""
+    total = 0.0
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in children.read_text().split():
+            try:
+                if b"telephony" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    total += cpu_seconds(int(pid))
+            except OSError:
+                continue
+    return total
 
 
 def _children_cpu_s() -> float:
@@ -192,7 +208,7 @@ class _Sample:
     def __init__(self, rasa_pid: int) -> None:
         me = os.getpid()
         self.at = time.monotonic()
-        self.cpu, self.rasa = cpu_seconds(me), cpu_seconds(rasa_pid)
+        self.cpu, self.rasa = cpu_seconds(me) + _workers_cpu_s(), cpu_seconds(rasa_pid)
         self.threads, self.rss = _thread_cpu_s(), _rss_mb(me)
 
 
@@ -264,9 +280,11 @@ def _warm(voice: VoiceService, turns: list[CallerTurn], count: int) -> None:
     """As many warm recognizers as calls, as a pool is after its first busy hour (voice-costs
     V6: a fresh recognizer's first utterance costs ~3×)."""
     engine = voice.recognizers
+    speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
     if isinstance(engine, VoskEngine) and engine.idle < count:
-        speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
         engine.prewarm(count - engine.idle, speech)
+    elif isinstance(engine, RecognitionWorkers) and engine.warmed < count:
+        engine.prewarm(count - engine.warmed, speech)
 
 
 def _level(

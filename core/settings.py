@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Recognizers warmed at start-up, so the first calls do not pay a fresh recognizer's slow
     # first utterance; each warm one holds 0.1–0.2 GB. Set it to the lines you expect at once.
     vosk_warm_recognizers: int = Field(default=4, ge=0, le=64)
+    # Recognition runs in this many worker processes, each with its own copy of the model, so
+    # that a crash inside Vosk costs one worker's utterances in flight, never the gateway and
+    # its calls. 0 runs it in the gateway's own process (tests and comparisons only).
+    vosk_workers: int = Field(default=2, ge=0, le=16)
     rasa_model_dir: Path = VAR_DIR / "rasa-models"
     rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
     # Seconds the gateway waits for the Rasa server on one message before it falls back (a

@@ -43,6 +43,11 @@ class VoiceParams:
     """Audio queued at Twilio ahead of real time: what a barge-in cannot take back."""
     mark_grace_s: float = 3.0
     """How long past its audio the last utterance's mark may take before the call ends anyway."""
+    last_words_s: float = 2.0
+    """When the caller hangs up mid-sentence: how long the recognizer may take to finalise
+    their last utterance (`telephony.last_words`)."""
+    last_turn_s: float = 5.0
+    """Then how long the conversation may take over those words before the call is closed."""
 
 
 class VoiceService:
