@@ -138,6 +138,8 @@ def prepare(cluster: ClusterSettings, settings: Settings) -> Plan:
         **cluster_environment(cluster),
         "DATABASE_URL": database_url(cluster),
         "RASA_URL": cluster.rasa_url,
+        # The gateways purge and erase Rasa's trackers (retention, patient erasure).
+        "RASA_TRACKER_STORE": database_url(cluster, RASA_DB),
         "STANDARDISTE_SECRET_KEY": key,
         "PYTHONUNBUFFERED": "1",
     }

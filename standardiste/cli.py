@@ -309,7 +309,9 @@ def purge() -> None:
         return
     typer.echo(
         f"purged: {report.calls} call(s), {report.turns} turn(s), {report.messages} message(s), "
-        f"{report.recordings} recording(s)"
+        f"{report.recordings} recording(s), {report.tracker_events} tracker event(s), "
+        f"{report.spool_records} spooled record(s), quoted words of {report.quoted_words} "
+        "message(s)"
     )
 
 

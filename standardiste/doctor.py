@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 import typer
 
+import dialogue
 from core import Settings
 
 
@@ -75,7 +76,11 @@ def _models(settings: Settings) -> Check:
 
 def _rasa(settings: Settings) -> Check:
     try:
-        reply = httpx.get(f"{settings.rasa_base}/status", timeout=3.0)
+        reply = httpx.get(
+            f"{settings.rasa_base}/status",
+            params={"token": dialogue.rasa_auth_token(settings)},
+            timeout=3.0,
+        )
     except httpx.HTTPError as exc:
         return Check(
             "rasa",

@@ -90,22 +90,17 @@ def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[byt
     """Start the Rasa server (training first if its inputs changed), actions pointed at us."""
     model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
     var = settings.standardiste_var_dir
-    tracker = (
-        settings.database_url
-        if settings.database_url.startswith("postgres")
-        else str(var / "rasa-tracker.db")
-    )
     endpoints = write_endpoints(
         var / "rasa" / "endpoints.yml",
         action_url=f"http://127.0.0.1:{gateway_port}/dialogue/webhook",
         action_token=action_token(settings),
-        tracker_db=tracker,
+        tracker_db=settings.tracker_store,
     )
     port = settings.rasa_url.port or 5005
     command = server_command(settings.rasa_venv, model, endpoints, port=port)
     _LOGGER.info("starting rasa", extra={"model": model.name, "port": port})
     # A new process group, so that Ctrl-C in the terminal reaches Rasa only through us.
-    return subprocess.Popen(command, env=rasa_env(), start_new_session=True)
+    return subprocess.Popen(command, env=rasa_env(settings), start_new_session=True)
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:

@@ -26,10 +26,14 @@ class DialogueState:
 class RasaClient:
     """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, timeout_s: float, *, token: str | None = None
+    ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout_s
+        # Rasa's HTTP API reads its token from the query string only; our logs mask it.
+        self._auth = {"token": token} if token else {}
 
     async def send(
         self,
@@ -81,7 +85,7 @@ class RasaClient:
         try:
             reply = await self._http.get(
                 f"{self._base}/conversations/{conversation_id}/tracker",
-                params={"include_events": "NONE"},
+                params={"include_events": "NONE", **self._auth},
                 timeout=self._timeout,
             )
         except httpx.HTTPError as exc:

@@ -72,5 +72,7 @@ def test_a_flood_of_forged_webhooks_touches_nothing(secure_app: SecureApp, web: 
 
 def test_the_action_endpoint_refuses_before_reading_the_body(web: TestClient) -> None:
     # Not JSON at all: with a wrong token, the answer is still the plain refusal.
-    reply = web.post("/dialogue/webhook", params={"token": "x"}, content=b"\x00" * 1_000_000)
+    reply = web.post(
+        "/dialogue/webhook", headers={"Authorization": "Bearer x"}, content=b"\x00" * 1_000_000
+    )
     assert reply.status_code == 403

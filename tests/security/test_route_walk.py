@@ -35,7 +35,8 @@ class Protection(StrEnum):
     STAFF_API = "staff-api"
     """The bearer API token or a staff session; else 401."""
     ACTION_TOKEN = "action-token"
-    """The token derived for our Rasa server (``?token=`` in its endpoints.yml); else 403."""
+    """The token derived for our Rasa server (``Authorization`` header set by its
+    endpoints.yml, never the query string); else 403."""
     FEED_TOKEN = "feed-token"
     """The practitioner's iCalendar secret in the URL; else 404, like an unknown feed."""
     LOCAL_OR_TOKEN = "local-or-token"
@@ -245,15 +246,15 @@ def test_rasas_routes_need_the_action_token(
     web: TestClient, secure_app: SecureApp, method: str, path: str
 ) -> None:
     body = {"next_action": "action_no_such_thing", "tracker": {"sender_id": "x"}, "domain": {}}
-    for params in ({}, {"token": "guess"}, {"token": API_TOKEN}, {"token": "é"}):
-        reply = web.request(
-            method, path, params=params, json=body if method == "POST" else None,
-            headers={"Authorization": f"Bearer {API_TOKEN}"},
-        )
-        assert reply.status_code == 403, (params, reply.status_code)
-    token = action_token(secure_app.context.settings)
     json = body if method == "POST" else None
-    reply = web.request(method, path, params={"token": token}, json=json)
+    token = action_token(secure_app.context.settings)
+    for header in ("", "Bearer guess", f"Bearer {API_TOKEN}", "Bearer é", token, f"Basic {token}"):
+        reply = web.request(method, path, json=json, headers={"Authorization": header.encode()})
+        assert reply.status_code == 403, (header, reply.status_code)
+    # In the query string (where access logs would print it) the right token opens nothing.
+    in_query = web.request(method, path, params={"token": token}, json=json)
+    assert in_query.status_code == 403
+    reply = web.request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code in (200, 404), reply.text  # 404: the action does not exist
 
 
