@@ -59,6 +59,9 @@ from agenda.patients import patients_to_verify as patients_to_verify
 from agenda.patients import register_patient as register_patient
 from agenda.patients import upcoming_appointments as upcoming_appointments
 from agenda.patients import verify_patient as verify_patient
+from agenda.privacy import PatientRecords as PatientRecords
+from agenda.privacy import erase_patient_records as erase_patient_records
+from agenda.privacy import patient_records as patient_records
 from agenda.proposals import TimeWish as TimeWish
 from agenda.proposals import propose as propose
 from agenda.results import AppointmentInfo as AppointmentInfo
@@ -94,6 +97,7 @@ __all__ = [
     "NotOfferedError",
     "PartOfDay",
     "PatientInfo",
+    "PatientRecords",
     "PractitionerInfo",
     "Slot",
     "SlotUnavailableError",
@@ -107,6 +111,7 @@ __all__ = [
     "cancel_appointment",
     "confirm_hold",
     "conversation_holds",
+    "erase_patient_records",
     "get_appointment",
     "get_patient",
     "hold_slot",
@@ -119,6 +124,7 @@ __all__ = [
     "metadata",
     "move_appointment",
     "normalise_phone",
+    "patient_records",
     "patients_to_verify",
     "practitioner_name",
     "practitioners_for",

@@ -9,7 +9,14 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from core import STAFF_SESSION_RESOLVERS
-from staff import inbox_pages, login_pages, settings_pages, softphone_page, today_pages
+from staff import (
+    admin_pages,
+    inbox_pages,
+    login_pages,
+    settings_pages,
+    softphone_page,
+    today_pages,
+)
 from staff.auth_web import resolve_principal
 from staff.templating import STATIC_PREFIX
 
@@ -21,6 +28,7 @@ router.include_router(settings_pages.router)
 router.include_router(softphone_page.router)
 router.include_router(inbox_pages.router)
 router.include_router(today_pages.router)
+router.include_router(admin_pages.router)
 router.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="staff-static")
 
 

@@ -11,6 +11,12 @@ from transcripts.calls import open_call as open_call
 from transcripts.calls import open_call_once as open_call_once
 from transcripts.calls import record_status as record_status
 from transcripts.calls import set_outcome as set_outcome
+from transcripts.erasure import CallerRows as CallerRows
+from transcripts.erasure import caller_rows as caller_rows
+from transcripts.erasure import erase_caller as erase_caller
+from transcripts.erasure import erase_outside as erase_outside
+from transcripts.erasure import erase_spooled as erase_spooled
+from transcripts.erasure import export_caller as export_caller
 from transcripts.inbox import leave_message as leave_message
 from transcripts.inbox import list_messages as list_messages
 from transcripts.inbox import messages_for_call as messages_for_call
@@ -56,6 +62,7 @@ from transcripts.summaries import build_summary as build_summary
 from transcripts.summaries import masked_number as masked_number
 from transcripts.sweeper import SweptCall as SweptCall
 from transcripts.sweeper import close_stale_calls as close_stale_calls
+from transcripts.tracker_store import count_events as count_events
 from transcripts.turns import add_turn as add_turn
 from transcripts.turns import caller_words as caller_words
 from transcripts.turns import list_turns as list_turns
@@ -70,6 +77,7 @@ __all__ = [
     "Call",
     "CallStatus",
     "CallerIdentity",
+    "CallerRows",
     "InboxMessage",
     "InboxState",
     "MessageKind",
@@ -85,13 +93,19 @@ __all__ = [
     "assign_message",
     "beat",
     "build_summary",
+    "caller_rows",
     "caller_words",
     "claim_call",
     "close_stale_calls",
     "conversation_clock",
+    "count_events",
     "end_call",
     "end_write",
+    "erase_caller",
+    "erase_outside",
+    "erase_spooled",
     "existing_recording",
+    "export_caller",
     "find_messages",
     "get_call",
     "get_message",

@@ -92,6 +92,14 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("GET", "/inbox/{message_id}/recording"): P.STAFF_PAGE,
     ("GET", "/today"): P.STAFF_PAGE,
     ("POST", "/patients/{patient_id}/verify"): P.STAFF_PAGE,
+    ("GET", "/admin"): P.STAFF_PAGE,
+    ("GET", "/admin/accounts"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/active"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/role"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/password"): P.STAFF_PAGE,
+    ("GET", "/admin/patients"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/export"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/erase"): P.STAFF_PAGE,
 }
 
 _EXAMPLES = {
@@ -101,6 +109,7 @@ _EXAMPLES = {
     "practitioner_id": "martin",
     "message_id": "1",
     "section": "hours",
+    "username": "personne",
 }
 # Header values are bytes on the wire: a non-ASCII one must be refused, not crash the check.
 _WRONG_BEARERS = ("Bearer wrong-token", f"Basic {API_TOKEN}", f"Bearer {API_TOKEN}x", "Bearer é")
