@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from core import ConfigError, NotMigratedError, Settings, get_settings
 from standardiste.account_cli import register as register_account_commands
+from standardiste.data_cli import register as register_data_commands
 from standardiste.patient_cli import patient_app
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ HostOption = Annotated[
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on (STANDARDISTE_PORT).")]
 app.add_typer(models_app, name="models")
 app.add_typer(patient_app, name="patient")
+register_data_commands(app)
 
 
 def _settings() -> Settings:

@@ -43,7 +43,7 @@ FORBIDDEN = {
 TELEPHONY_MAY_USE_OF_TRANSCRIPTS = {
     "CallStatus", "Speaker", "add_turn", "beat", "claim_call", "end_call", "get_call",
     "open_call_once", "partial_recording_path", "record_consent", "record_status",
-    "recording_path", "set_outcome",
+    "recording_path", "seal_recording", "set_outcome",
 }
 MAX_LINES = 400
 

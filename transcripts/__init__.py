@@ -45,8 +45,10 @@ from transcripts.models import Turn as Turn
 from transcripts.models import Urgency as Urgency
 from transcripts.recordings import existing_recording as existing_recording
 from transcripts.recordings import partial_path as partial_recording_path
+from transcripts.recordings import read_recording as read_recording
 from transcripts.recordings import record_consent as record_consent
 from transcripts.recordings import recording_path as recording_path
+from transcripts.recordings import seal_recording as seal_recording
 from transcripts.retention import purge_expired as purge_expired
 from transcripts.spool import UNREACHABLE as DATABASE_UNREACHABLE
 from transcripts.spool import PendingWrite as PendingWrite
@@ -123,10 +125,12 @@ __all__ = [
     "outcome_write",
     "partial_recording_path",
     "purge_expired",
+    "read_recording",
     "record_consent",
     "record_status",
     "recording_path",
     "router",
+    "seal_recording",
     "set_message_status",
     "set_outcome",
     "spool_for",

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from core import Database
+from core import Database, cipher_for, is_token
 from transcripts.calls import end_call, get_call, set_outcome
 from transcripts.inbox import leave_message
 from transcripts.models import MessageKind, Speaker, Urgency
@@ -160,7 +160,7 @@ class Spool:
 
     def append(self, *writes: PendingWrite) -> None:
         """Append writes durably (fsync'd before returning)."""
-        lines = "".join(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in writes)
+        lines = "".join(seal_line(self.folder, w) + "\n" for w in writes)
         self.folder.mkdir(parents=True, exist_ok=True)
         while True:
             with self.path.open("a", encoding="utf-8") as spool:
@@ -225,7 +225,7 @@ class Spool:
 def _read(path: Path) -> list[PendingWrite]:
     try:
         with path.open(encoding="utf-8") as spool:
-            return [PendingWrite(**json.loads(line)) for line in spool if line.strip()]
+            return [PendingWrite(**open_line(path.parent, line)) for line in spool if line.strip()]
     except FileNotFoundError:
         return []
 
@@ -234,7 +234,7 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
     """Replace the file (under its lock) by what is left of it."""
     fresh = path.with_suffix(".tmp")
     with fresh.open("w", encoding="utf-8") as spool:
-        spool.writelines(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in rest)
+        spool.writelines(seal_line(path.parent, w) + "\n" for w in rest)
         spool.flush()
         os.fsync(spool.fileno())
     fresh.replace(path)
@@ -243,7 +243,7 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
 def _reject(path: Path, write: PendingWrite, error: str) -> None:
     _LOGGER.error("spooled write rejected", extra={"write_id": write.id, "error": error})
     with path.with_suffix(".rejected").open("a", encoding="utf-8") as rejected:
-        rejected.write(json.dumps(asdict(write), ensure_ascii=False) + "\n")
+        rejected.write(seal_line(path.parent, write) + "\n")
         rejected.flush()
         os.fsync(rejected.fileno())
 
@@ -286,3 +286,26 @@ def write_durably(db: Database, spool: Spool, *writes: PendingWrite) -> bool:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# --- Encryption at rest (privacy) ---------------------------------------------------------
+# Each spool line is one write as JSON, encrypted with the data key of the spool's data folder
+# (`core.data_key`): a spool holds callers' words. Lines written before encryption (plain JSON)
+# are still read. `transcripts.spool_retention` reads lines through `open_line` too.
+
+
+def seal_line(folder: Path, write: PendingWrite) -> str:
+    """One spool line: ``write`` as JSON, encrypted (the spool folder is ``<var>/spool``)."""
+    plain = json.dumps(asdict(write), ensure_ascii=False).encode("utf-8")
+    return str(cipher_for(var_dir=folder.parent).encrypt(plain).decode("ascii"))
+
+
+def open_line(folder: Path, line: str) -> dict[str, Any]:
+    """A spool line's write as a dict (decrypted when sealed)."""
+    text = line.strip()
+    if is_token(text):
+        text = cipher_for(var_dir=folder.parent).decrypt(text.encode("ascii")).decode("utf-8")
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError("a spool line is not a write")
+    return record

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import InvalidToken
+
+from transcripts.spool import open_line
 
 SPOOL_FOLDER = "spool"
 
@@ -63,10 +66,10 @@ def _filter_file(path: Path, doomed: Callable[[dict[str, Any], dt.datetime], boo
         kept: list[str] = []
         for line in lines:
             try:
-                record = json.loads(line)
-            except ValueError:
+                record = open_line(path.parent, line)
+            except (ValueError, InvalidToken):
                 record = {}
-            if not doomed(record if isinstance(record, dict) else {}, written):
+            if not doomed(record, written):
                 kept.append(line)
         removed = len(lines) - len(kept)
         if removed:
@@ -106,11 +109,13 @@ def spooled_records(var_dir: Path, call_sids: Collection[str]) -> list[dict[str,
     for path in sorted(folder.glob("*.jsonl")) + sorted(folder.glob("*.rejected")):
         with path.open(encoding="utf-8") as handle:
             for line in handle:
-                try:
-                    record = json.loads(line)
-                except ValueError:
+                if not line.strip():
                     continue
-                if isinstance(record, dict) and record.get("call_sid") in call_sids:
+                try:
+                    record = open_line(folder, line)
+                except (ValueError, InvalidToken):
+                    continue
+                if record.get("call_sid") in call_sids:
                     found.append({**record, "file": path.name})
     return found
 
