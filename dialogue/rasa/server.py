@@ -49,15 +49,14 @@ AUTH_TOKEN_ENV = "STANDARDISTE_RASA_AUTH_TOKEN"  # noqa: S105 (a variable name)
 # Rasa takes its API token only on the command line, where every local account can read it
 # (/proc/<pid>/cmdline); this launcher hands it over from the environment, which only the
 # owner can read, and refuses to start an API without a token.
-_LAUNCHER = f"""
-import os, sys
-token = os.environ.pop({AUTH_TOKEN_ENV!r}, "")
-if not token:
-    sys.exit("{AUTH_TOKEN_ENV} is not set: Rasa's HTTP API would answer anyone")
-sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
-from rasa.__main__ import main
-sys.exit(main())
-"""
+# One line: it also goes into the cluster's Procfile, which is read line by line.
+_LAUNCHER = (
+    "import os, sys; "
+    f"token = os.environ.pop({AUTH_TOKEN_ENV!r}, ''); "
+    f"token or sys.exit('{AUTH_TOKEN_ENV} is not set: the Rasa HTTP API would answer anyone'); "
+    "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', token]; "
+    "from rasa.__main__ import main; sys.exit(main())"
+)
 
 
 def model_hash() -> str:

@@ -49,6 +49,8 @@ def test_rasa_gets_its_api_token_from_the_environment_only(
     refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert refused.returncode == 1
     assert "STANDARDISTE_RASA_AUTH_TOKEN is not set" in refused.stderr
+    # One line: the command also goes into the cluster's Procfile.
+    assert not any("\n" in part for part in command)
 
 
 @pytest.mark.rasa

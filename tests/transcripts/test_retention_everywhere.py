@@ -112,9 +112,17 @@ def test_rasas_tracker_events_go_after_the_retention(
     assert reply.status_code == 200, reply.text
     store = Path(live_gateway.settings.tracker_store)
     assert count_events(live_gateway.settings, sender_ids=[session_id]) > 0
-    # A copy of the store Rasa wrote, so that the session's other tests keep their trackers.
-    copy = tmp_path / "tracker-copy.db"
+    # Copies of the store Rasa wrote, so that the session's other tests keep their trackers.
+    copy, erased = tmp_path / "tracker-copy.db", tmp_path / "tracker-erased.db"
     shutil.copy(store, copy)
+    shutil.copy(store, erased)
+    # A patient's erasure takes their conversations' events, and only theirs.
+    on_copy = make_settings(tmp_path / "erase", rasa_tracker_store=str(erased))
+    others = count_events(on_copy) - count_events(on_copy, sender_ids=[session_id])
+    rows = transcripts.CallerRows(call_ids=[], call_sids={session_id}, message_ids=[])
+    assert transcripts.erase_outside(on_copy, rows)["dialogue_events"] > 0
+    assert count_events(on_copy, sender_ids=[session_id]) == 0
+    assert count_events(on_copy) == others
     settings = make_settings(tmp_path, rasa_tracker_store=str(copy))
     upgrade(settings.database_url)
     context = build_context(settings)
