@@ -32,8 +32,10 @@ class RasaClient:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout_s
-        # Rasa's HTTP API reads its token from the query string only; our logs mask it.
+        # Rasa's HTTP API reads its token from the query string only (our logs mask it); our
+        # REST channel reads it from the Authorization header.
         self._auth = {"token": token} if token else {}
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def send(
         self,
@@ -61,7 +63,10 @@ class RasaClient:
         }
         try:
             reply = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook", json=payload, timeout=self._timeout
+                f"{self._base}/webhooks/rest/webhook",
+                json=payload,
+                headers=self._headers,
+                timeout=self._timeout,
             )
         except httpx.HTTPError as exc:
             raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc

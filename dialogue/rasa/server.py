@@ -18,6 +18,8 @@ import yaml
 from core import Settings, derived_token
 
 PROJECT_DIR = Path(__file__).resolve().parent
+ADDONS_DIR = PROJECT_DIR / "addons"
+"""Code Rasa loads in its own environment (the token-checked REST channel)."""
 RASA_VERSION = "3.6.21"
 # The domain is a folder: core.yml (intents, slots, forms, actions) and responses.yml (every
 # sentence the caller hears).
@@ -49,10 +51,11 @@ AUTH_TOKEN_ENV = "STANDARDISTE_RASA_AUTH_TOKEN"  # noqa: S105 (a variable name)
 # Rasa takes its API token only on the command line, where every local account can read it
 # (/proc/<pid>/cmdline); this launcher hands it over from the environment, which only the
 # owner can read, and refuses to start an API without a token.
-# One line: it also goes into the cluster's Procfile, which is read line by line.
+# One line: it also goes into the cluster's Procfile, which is read line by line. The token stays
+# in the environment: the REST channel (addons/token_rest.py) checks it on every message too.
 _LAUNCHER = (
     "import os, sys; "
-    f"token = os.environ.pop({AUTH_TOKEN_ENV!r}, ''); "
+    f"token = os.environ.get({AUTH_TOKEN_ENV!r}, ''); "
     f"token or sys.exit('{AUTH_TOKEN_ENV} is not set: the Rasa HTTP API would answer anyone'); "
     "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', token]; "
     "from rasa.__main__ import main; sys.exit(main())"
@@ -83,6 +86,10 @@ def rasa_env(settings: Settings | None = None) -> dict[str, str]:
     env = dict(os.environ)
     if settings is not None:
         env[AUTH_TOKEN_ENV] = rasa_auth_token(settings)
+    # Where Rasa finds our REST channel with its token check (credentials.yml names it).
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(ADDONS_DIR), env.get("PYTHONPATH", "")) if part
+    )
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",

@@ -71,6 +71,17 @@ def test_rasas_api_refuses_requests_without_the_token(
             for params in ({}, {"token": "guess"}, {"token": action_token(live_gateway.settings)}):
                 reply = rasa.request(method, path, params=params, json={})
                 assert reply.status_code == 401, (method, path, params, reply.status_code)
+        # The REST channel too: our channel (addons/token_rest.py) wants the token in a header.
+        message = {"sender": "someone", "message": "bonjour"}
+        for header in ({}, {"Authorization": "Bearer guess"}, {"Authorization": token}):
+            refused = rasa.post("/webhooks/rest/webhook", json=message, headers=header)
+            assert refused.status_code == 401, (header, refused.status_code)
+        in_query = rasa.post("/webhooks/rest/webhook", json=message, params={"token": token})
+        assert in_query.status_code == 401
+        assert rasa.get("/webhooks/rest/", headers={"Authorization": "x"}).status_code == 401
+        answered = rasa.post("/webhooks/rest/webhook", json=message,
+                             headers={"Authorization": f"Bearer {token}"})
+        assert answered.status_code == 200 and answered.json()
         assert rasa.get("/status", params={"token": token}).status_code == 200
         tracker = rasa.get("/conversations/someone/tracker", params={"token": token})
         assert tracker.status_code == 200 and tracker.json()["sender_id"] == "someone"
