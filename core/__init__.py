@@ -19,6 +19,7 @@ from core.data_key import DataKeyError as DataKeyError
 from core.data_key import cipher_for as cipher_for
 from core.data_key import data_cipher as data_cipher
 from core.data_key import data_key_path as data_key_path
+from core.data_key import data_key_source as data_key_source
 from core.data_key import data_keys as data_keys
 from core.data_key import decrypt as decrypt
 from core.data_key import encrypt as encrypt
@@ -126,6 +127,7 @@ __all__ = [
     "configure_logging",
     "data_cipher",
     "data_key_path",
+    "data_key_source",
     "data_keys",
     "decide",
     "decrypt",

@@ -82,9 +82,24 @@ def _cipher(keys: tuple[str, ...]) -> MultiFernet:
         raise DataKeyError("a data key is not a Fernet key (32 url-safe base64 bytes)") from exc
 
 
+def data_key_source(settings: Settings) -> str:
+    """Where the keys come from, for messages: the variable's name or the file's path."""
+    if settings.standardiste_data_key is not None:
+        return "STANDARDISTE_DATA_KEY"
+    return str(data_key_path(settings))
+
+
 def data_cipher(settings: Settings) -> MultiFernet:
-    """The cipher of this deployment's data (see the module's notes)."""
-    return _cipher(data_keys(settings))
+    """The cipher of this deployment's data (see the module's notes).
+
+    Raises:
+        DataKeyError: naming the variable or file, and why.
+    """
+    keys = data_keys(settings)
+    try:
+        return _cipher(keys)
+    except DataKeyError as exc:
+        raise DataKeyError(f"{data_key_source(settings)}: {exc}") from None
 
 
 def encrypt(settings: Settings, data: bytes) -> bytes:

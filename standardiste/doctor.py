@@ -123,9 +123,24 @@ def _public_url(settings: Settings) -> Check:
     return Check("public URL", True, f"{settings.public_base}/twilio/voice is the webhook")
 
 
+def _data_key(settings: Settings) -> Check:
+    from core import DataKeyError, data_cipher, data_key_source, data_keys
+
+    try:
+        data_cipher(settings)
+        count = len(data_keys(settings))
+    except DataKeyError as exc:
+        return Check("data key", False, str(exc), "see docs/deployment.md, encryption at rest")
+    return Check(
+        "data key", True,
+        f"{data_key_source(settings)} ({count} key(s)); keep a copy away from the backups",
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _database,
+    _data_key,
     _models,
     _rasa,
     _twilio,
