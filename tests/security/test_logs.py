@@ -2,7 +2,8 @@
 nor any secret (the action endpoint's token, Rasa's API token, a feed's token, the API token).
 
 The scenario: Twilio's signed incoming-call webhook, then a booking through ``/api/chat`` with the
-real Rasa server (name, birth date, callback number confirmed, appointment booked), while every
+real Rasa server (name, birth date, callback number confirmed, appointment booked), a calendar
+application reading the feed, then the patient's export and erasure, while every
 log record of the gateway process goes, at DEBUG, through the production pipeline
 (`core.JsonFormatter` and the phone-masking filter). The Rasa server's own output
 (its log file) is searched too. Each identifying value is searched in the forms people write it.
@@ -10,6 +11,7 @@ log record of the gateway process goes, at DEBUG, through the production pipelin
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import re
@@ -19,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import staff
 from core import JsonFormatter, PhoneMaskingFilter
 from dialogue import action_token, rasa_auth_token
 from tests.clock import staffed_tuesday, week_start
@@ -131,6 +134,13 @@ def test_a_booking_leaves_no_identity_in_the_logs(
     session_id = _book_by_chat(live_gateway)
     feed_token = _read_feed(live_gateway)
     settings = live_gateway.settings
+    # The patient then asks for their data, and for its erasure (every store, tracker included).
+    context = live_gateway.context
+    who = staff.Identity.parse(CALLER, dt.date(1968, 10, 17))
+    exported = staff.export_patient(context.db, settings, who, actor="admin-securite")
+    assert exported["patients"][0]["last_name"].lower() == LAST
+    erased = staff.erase_patient(context.db, settings, who, actor="admin-securite")
+    assert erased["patients"] == 1 and erased["dialogue_events"] > 0
     secrets = {
         "action endpoint token": action_token(settings),
         "Rasa API token": rasa_auth_token(settings),
