@@ -68,6 +68,9 @@ from agenda.patients import register_patient as register_patient
 from agenda.patients import upcoming_appointments as upcoming_appointments
 from agenda.patients import usual_practitioner as usual_practitioner
 from agenda.patients import verify_patient as verify_patient
+from agenda.privacy import PatientRecords as PatientRecords
+from agenda.privacy import erase_patient_records as erase_patient_records
+from agenda.privacy import patient_records as patient_records
 from agenda.proposals import TimeWish as TimeWish
 from agenda.proposals import propose as propose
 from agenda.results import AppointmentInfo as AppointmentInfo
@@ -112,6 +115,7 @@ __all__ = [
     "NotOfferedError",
     "PartOfDay",
     "PatientInfo",
+    "PatientRecords",
     "PractitionerInfo",
     "Slot",
     "SlotUnavailableError",
@@ -126,6 +130,7 @@ __all__ = [
     "cancel_appointment",
     "confirm_hold",
     "conversation_holds",
+    "erase_patient_records",
     "get_appointment",
     "get_patient",
     "hold_slot",
@@ -138,6 +143,7 @@ __all__ = [
     "metadata",
     "move_appointment",
     "normalise_phone",
+    "patient_records",
     "patients_by_phone",
     "patients_to_verify",
     "practitioner_name",

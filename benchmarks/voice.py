@@ -53,6 +53,7 @@ from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings
 from dialogue.rasa.server import (
     action_token,
     ensure_model,
+    rasa_auth_token,
     rasa_env,
     server_command,
     wait_until_ready,
@@ -366,13 +367,15 @@ def main() -> dict[str, Any]:
         model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
         rasa = subprocess.Popen(
             server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=rasa_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         twilio = Twilio(gateway=f"http://127.0.0.1:{port}", public_base=PUBLIC, auth_token=TOKEN)
         searches = {}
         try:
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
+            wait_until_ready(
+                f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
+            )
             for name, overrides in SEARCHES.items():
                 searches[name] = _ramp(
                     settings.model_copy(update=overrides), context, events, twilio, rasa.pid

@@ -16,6 +16,18 @@ from core.answering_hours import (
 )
 from core.auth import API_PRINCIPAL, STAFF_SESSION_RESOLVERS, Principal, StaffDep, require_staff
 from core.context import AppContext
+from core.data_key import DataKeyError as DataKeyError
+from core.data_key import cipher_for as cipher_for
+from core.data_key import data_cipher as data_cipher
+from core.data_key import data_key_path as data_key_path
+from core.data_key import data_key_source as data_key_source
+from core.data_key import data_keys as data_keys
+from core.data_key import decrypt as decrypt
+from core.data_key import encrypt as encrypt
+from core.data_key import ensure_data_key as ensure_data_key
+from core.data_key import is_token as is_token
+from core.data_key import new_data_key as new_data_key
+from core.data_key import register_data_cipher as register_data_cipher
 from core.db import Database, UTCDateTime, component_metadata, make_engine, normalise_url
 from core.deps import (
     MAX_ROW_ID,
@@ -26,6 +38,8 @@ from core.deps import (
     SettingsDep,
     get_context,
 )
+from core.encrypted import EncryptedJSON as EncryptedJSON
+from core.encrypted import EncryptedText as EncryptedText
 from core.logs import JsonFormatter, configure_logging
 from core.metrics import (
     CALL_OUTCOMES,
@@ -101,9 +115,12 @@ __all__ = [
     "Closure",
     "ConfigError",
     "ContextDep",
+    "DataKeyError",
     "Database",
     "Decision",
     "EmergencyNumbers",
+    "EncryptedJSON",
+    "EncryptedText",
     "JsonFormatter",
     "NotMigratedError",
     "OutsideHours",
@@ -132,22 +149,33 @@ __all__ = [
     "UTCDateTime",
     "WeeklyHours",
     "__version__",
+    "cipher_for",
     "component_metadata",
     "configure_logging",
+    "data_cipher",
+    "data_key_path",
+    "data_key_source",
+    "data_keys",
     "decide",
+    "decrypt",
     "derived_token",
+    "encrypt",
+    "ensure_data_key",
     "get_checker",
     "get_context",
     "get_settings",
     "is_practice_closed",
+    "is_token",
     "load_practice",
     "make_engine",
     "mask_phone",
     "mask_text",
+    "new_data_key",
     "normalise_url",
     "office_staffed",
     "parse_practice",
     "public_holiday",
+    "register_data_cipher",
     "require_staff",
     "secret_key",
     "signed_form",

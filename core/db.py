@@ -83,10 +83,13 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-    )
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
+    # Encrypted columns find the data key of their database by its URL (`core.encrypted`).
+    setattr(engine.dialect, "standardiste_url", url)  # noqa: B010 (a foreign object)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     # Signs what instances must agree on (e.g. Rasa's calls to the action endpoint); when unset,
     # a key is created under var/ (fine for one server, not for a cluster).
     standardiste_secret_key: SecretStr | None = None
+    # Encrypts what a stolen disk would expose (recordings, spool, transcripts and message
+    # bodies): Fernet keys, comma-separated, the first one encrypting (rotation: put a new key
+    # first, run `standardiste keys rotate`, then drop the old one). Unset: var/data.key (0600),
+    # created on first use. Keep a copy apart from the backups: without it they are unreadable.
+    standardiste_data_key: SecretStr | None = None
+    # Rasa's tracker store (every conversation's events): a SQLite file or a postgresql:// URL.
+    # Unset: var/rasa-tracker.db, or, on PostgreSQL, the gateway's own database. The retention
+    # purge and patient erasure delete its rows, so it must be the store Rasa really uses.
+    rasa_tracker_store: str | None = Field(default=None, repr=False)
     standardiste_host: str = "127.0.0.1"
     standardiste_port: int = 8000
     standardiste_log_level: str = "INFO"
@@ -106,6 +115,8 @@ class Settings(BaseSettings):
         "twilio_auth_token",
         "standardiste_api_token",
         "standardiste_secret_key",
+        "standardiste_data_key",
+        "rasa_tracker_store",
         "vosk_max_active",
         "vosk_min_active",
         "vosk_beam",
@@ -153,6 +164,15 @@ class Settings(BaseSettings):
         if self.public_base_url is None:
             return None
         return str(self.public_base_url).rstrip("/")
+
+    @property
+    def tracker_store(self) -> str:
+        """Where Rasa keeps its trackers: a SQLite file path or a ``postgresql://`` URL."""
+        if self.rasa_tracker_store:
+            return self.rasa_tracker_store
+        if self.database_url.startswith("postgres"):
+            return self.database_url
+        return str(Path(self.standardiste_var_dir) / "rasa-tracker.db")
 
     @property
     def rasa_base(self) -> str:

@@ -30,6 +30,7 @@ from dialogue.modes import open_conversation as open_conversation
 from dialogue.modes import resume_conversation as resume_conversation
 from dialogue.rasa.server import action_token as action_token
 from dialogue.rasa.server import ensure_model as ensure_model
+from dialogue.rasa.server import rasa_auth_token as rasa_auth_token
 from dialogue.rasa.server import rasa_env as rasa_env
 from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
@@ -56,6 +57,7 @@ __all__ = [
     "open_conversation",
     "parse_yes_no",
     "practice_values",
+    "rasa_auth_token",
     "rasa_env",
     "ready_replies",
     "response",

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from core import STAFF_SESSION_RESOLVERS
 from staff import (
+    admin_pages,
     inbox_pages,
     login_pages,
     review_pages,
@@ -33,6 +34,7 @@ router.include_router(today_pages.router)
 router.include_router(stats_pages.router)
 router.include_router(review_pages.router)
 router.include_router(stats_api.router)
+router.include_router(admin_pages.router)
 router.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="staff-static")
 
 

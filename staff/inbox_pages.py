@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 import agenda
@@ -32,6 +32,7 @@ from transcripts import (
     inbox_state,
     kind_label,
     list_turns,
+    read_recording,
     set_message_status,
     status_label,
     urgency_label,
@@ -276,4 +277,4 @@ def recording(message_id: RowId, context: ContextDep, current: PageSession) -> R
     path = existing_recording(context.settings.standardiste_var_dir, call_sid)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return with_security_headers(FileResponse(path, media_type="audio/wav"))
+    return with_security_headers(Response(read_recording(path), media_type="audio/wav"))

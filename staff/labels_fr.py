@@ -85,12 +85,48 @@ PATIENT_BAD_PHONE = "Numéro de téléphone illisible : la fiche n'a pas été m
 # Errors and notices.
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
 LOGIN_LIMITED = (
-    "Trop de tentatives de connexion. Patientez un quart d'heure avant de réessayer, "
-    "ou demandez à l'administrateur de vérifier votre compte."
+    "Trop de tentatives de connexion depuis ce poste. Patientez {seconds} seconde(s) avant de "
+    "réessayer, ou demandez à l'administrateur de vérifier votre compte."
 )
 LOGIN_FORM_EXPIRED = "Le formulaire a expiré. Rechargez la page et recommencez."
 CSRF_REFUSED = "Requête refusée : jeton de sécurité (CSRF) manquant ou invalide."
 ROLE_REFUSED = "Cette page est réservée aux praticiens et à l'administration."
+ADMIN_REFUSED = "Cette page est réservée à l'administration."
+
+# Administration: accounts and patients' rights.
+ACCOUNT_DISABLED = "Le compte {username} est désactivé : ses sessions sont fermées."
+ACCOUNT_ENABLED = "Le compte {username} est réactivé."
+ACCOUNT_ROLE = "Le compte {username} a maintenant le rôle « {role} »."
+ACCOUNT_PASSWORD = (
+    "Mot de passe provisoire de {username} : {password} — transmettez-le en main propre ; "  # noqa: S105
+    "il ne sera plus affiché."
+)
+ACCOUNT_REFUSED = "Changement refusé : {reason}."
+LAST_ADMIN = "il doit rester au moins un administrateur actif"
+UNKNOWN_ACCOUNT = "ce compte n'existe pas"
+PATIENT_NOT_FOUND = "Aucune donnée n'est conservée sous ce numéro et cette date de naissance."
+PATIENT_BAD_REQUEST = "Numéro de téléphone ou date de naissance illisible."
+PATIENT_CONFIRM = "Cochez la case de confirmation pour effacer ces données."
+PATIENT_ERASED = "Données effacées : {counts}. L'effacement est inscrit au journal."
+ERASED_KINDS: dict[str, str] = {
+    "patients": "fiche(s) patient",
+    "appointments": "rendez-vous",
+    "holds": "créneau(x) réservé(s)",
+    "calls": "appel(s)",
+    "turns": "tour(s) de parole",
+    "messages": "message(s)",
+    "recordings": "enregistrement(s)",
+    "pending_writes": "écriture(s) en attente",
+    "dialogue_events": "événement(s) de dialogue",
+}
+AUDIT_ACTIONS: dict[str, str] = {
+    "account.disable": "Compte désactivé",
+    "account.enable": "Compte réactivé",
+    "account.role": "Rôle changé",
+    "account.password": "Mot de passe réinitialisé",
+    "patient.export": "Données d'un patient exportées",
+    "patient.erase": "Données d'un patient effacées",
+}
 SETTINGS_SAVED = "Réglages enregistrés. Ils s'appliquent dès le prochain appel."
 SETTINGS_UNCHANGED = "Aucun changement à enregistrer."
 SETTINGS_STALE = (

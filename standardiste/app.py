@@ -15,12 +15,15 @@ import telephony
 import transcripts
 from core import (
     AppContext,
+    ConfigError,
     Database,
+    DataKeyError,
     PracticeStore,
     Settings,
     __version__,
     get_settings,
     load_practice,
+    register_data_cipher,
 )
 from standardiste import health
 
@@ -36,6 +39,11 @@ def build_context(settings: Settings) -> AppContext:
     `core.PracticeStore`).
     """
     seed = load_practice(settings.standardiste_config)
+    # The data key (created under var/ on first use) encrypts this instance's data at rest.
+    try:
+        register_data_cipher(settings)
+    except DataKeyError as exc:
+        raise ConfigError("data key", [str(exc)]) from None
     db = Database(settings.database_url)
     store = PracticeStore(
         db, seed, cache_file=settings.standardiste_var_dir / PRACTICE_CACHE_FILE

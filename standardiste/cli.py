@@ -10,6 +10,9 @@ import typer
 from pydantic import ValidationError
 
 from core import ConfigError, NotMigratedError, Settings, get_settings
+from standardiste.account_cli import register as register_account_commands
+from standardiste.data_cli import register as register_data_commands
+from standardiste.patient_cli import patient_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Standardiste: the practice's phone assistant."
@@ -24,6 +27,8 @@ HostOption = Annotated[
 ]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on (STANDARDISTE_PORT).")]
 app.add_typer(models_app, name="models")
+app.add_typer(patient_app, name="patient")
+register_data_commands(app)
 
 
 def _settings() -> Settings:
@@ -246,6 +251,7 @@ def call(
 
 user_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
 app.add_typer(user_app, name="user")
+register_account_commands(user_app)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -305,11 +311,12 @@ def user_password(
 
 @user_app.command("list")
 def user_list() -> None:
-    """List the active staff accounts."""
+    """List the staff accounts (disabled ones marked so)."""
     import staff
 
-    for user in staff.users(_settings()):
-        typer.echo(f"{user.username}\t{user.role.value}\t{user.display_name}")
+    for user in staff.users(_settings(), active_only=False):
+        state = "" if user.active else "\tdisabled"
+        typer.echo(f"{user.username}\t{user.role.value}\t{user.display_name}{state}")
 
 
 @app.command()
@@ -337,7 +344,9 @@ def purge() -> None:
         return
     typer.echo(
         f"purged: {report.calls} call(s), {report.turns} turn(s), {report.messages} message(s), "
-        f"{report.recordings} recording(s), {texts} text(s)"
+        f"{report.recordings} recording(s), {texts} text(s), {report.tracker_events} tracker "
+        f"event(s), {report.spool_records} spooled record(s), quoted words of "
+        f"{report.quoted_words} message(s)"
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import httpx
 import typer
 
+import dialogue
 from core import Settings, mask_phone
 
 if TYPE_CHECKING:
@@ -79,7 +80,11 @@ def _models(settings: Settings) -> Check:
 
 def _rasa(settings: Settings) -> Check:
     try:
-        reply = httpx.get(f"{settings.rasa_base}/status", timeout=3.0)
+        reply = httpx.get(
+            f"{settings.rasa_base}/status",
+            params={"token": dialogue.rasa_auth_token(settings)},
+            timeout=3.0,
+        )
     except httpx.HTTPError as exc:
         return Check(
             "rasa",
@@ -175,9 +180,24 @@ def _fallback_url(settings: Settings, http_client: HttpClient | None = None) -> 
     return Check(name, True, f"set on {len(ours)} number(s)")
 
 
+def _data_key(settings: Settings) -> Check:
+    from core import DataKeyError, data_cipher, data_key_source, data_keys
+
+    try:
+        data_cipher(settings)
+        count = len(data_keys(settings))
+    except DataKeyError as exc:
+        return Check("data key", False, str(exc), "see docs/deployment.md, encryption at rest")
+    return Check(
+        "data key", True,
+        f"{data_key_source(settings)} ({count} key(s)); keep a copy away from the backups",
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _database,
+    _data_key,
     _models,
     _rasa,
     _twilio,

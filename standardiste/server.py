@@ -62,11 +62,7 @@ def serving_app(context: AppContext) -> FastAPI:
         async with inner(running) as state:
             tasks = [
                 asyncio.create_task(
-                    sweep_forever(
-                        context.db,
-                        context.settings,
-                        retention=lambda: context.practice_store.cached.retention,
-                    ),
+                    sweep_forever(context.db, context.settings),
                     name="call-sweeper",
                 ),
                 asyncio.create_task(notifications.dispatch_forever(context), name="sms-dispatcher"),
@@ -118,21 +114,16 @@ def rasa_child(settings: Settings, *, gateway_port: int) -> ChildSpec:
     its actions pointed at our gateway, its tracker under the var folder (or in PostgreSQL)."""
     model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
     var = settings.standardiste_var_dir
-    tracker = (
-        settings.database_url
-        if settings.database_url.startswith("postgres")
-        else str(var / "rasa-tracker.db")
-    )
     endpoints = write_endpoints(
         var / "rasa" / "endpoints.yml",
         action_url=f"http://127.0.0.1:{gateway_port}/dialogue/webhook",
         action_token=action_token(settings),
-        tracker_db=tracker,
+        tracker_db=settings.tracker_store,
     )
     port = settings.rasa_url.port or 5005
     command = server_command(settings.rasa_venv, model, endpoints, port=port)
     _LOGGER.info("rasa", extra={"model": model.name, "port": port})
-    return ChildSpec("rasa", command, env=rasa_env(), stop_grace_s=10.0)
+    return ChildSpec("rasa", command, env=rasa_env(settings), stop_grace_s=10.0)
 
 
 def gateway_child(host: str, port: int) -> ChildSpec:

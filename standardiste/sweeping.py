@@ -12,17 +12,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
-from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
 import agenda
 import transcripts
-from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Retention, Settings
+from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Settings
 
 _LOGGER = logging.getLogger(__name__)
-_PURGE_EVERY_S = 3600.0
 
 
 def sweep_once(
@@ -94,30 +91,19 @@ def _heartbeat(settings: Settings) -> None:
         )
 
 
-def purge_rejected(settings: Settings, retention: Retention) -> int:
-    """Forget spooled writes set aside as unwritable once transcripts of their age are gone."""
-    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
-    return spool.purge_rejected(dt.timedelta(days=retention.transcripts_days))
-
-
-async def sweep_forever(
-    db: Database, settings: Settings, retention: Callable[[], Retention] | None = None
-) -> None:
+async def sweep_forever(db: Database, settings: Settings) -> None:
     """Beat, replay the spools, then sweep, every ``STANDARDISTE_SWEEP_INTERVAL_S`` until
     cancelled; a failure (the database unreachable) is logged and tried again at the next
-    interval. Hourly, set-aside spool writes past the transcripts' retention are forgotten.
+    interval. (Set-aside spool writes are forgotten with the transcripts' retention:
+    `transcripts.purge_expired`.)
 
     The spool goes first: a call it ends is not swept, and its messages are the call's."""
     interval = settings.standardiste_sweep_interval_s
-    next_purge = time.monotonic()
     spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
     try:
         while True:
             try:
                 await run_in_threadpool(_heartbeat, settings)
-                if retention is not None and time.monotonic() >= next_purge:
-                    next_purge = time.monotonic() + _PURGE_EVERY_S
-                    await run_in_threadpool(purge_rejected, settings, retention())
                 await run_in_threadpool(replay_spool, db, settings)
                 await run_in_threadpool(sweep_once, db, settings)
             except Exception as exc:  # no traceback: database errors may quote a caller's data

@@ -51,7 +51,7 @@ FORBIDDEN = {
 TELEPHONY_MAY_USE_OF_TRANSCRIPTS = {
     "CallStatus", "Speaker", "add_turn", "beat", "claim_call", "end_call", "get_call",
     "open_call_once", "partial_recording_path", "record_consent", "record_status",
-    "recording_path", "set_outcome",
+    "recording_path", "seal_recording", "set_outcome",
     # The call record opened through the spool when the database does not answer.
     "DATABASE_UNREACHABLE", "call_write", "spool_for", "write_durably",
 }

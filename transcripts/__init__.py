@@ -11,6 +11,12 @@ from transcripts.calls import open_call as open_call
 from transcripts.calls import open_call_once as open_call_once
 from transcripts.calls import record_status as record_status
 from transcripts.calls import set_outcome as set_outcome
+from transcripts.erasure import CallerRows as CallerRows
+from transcripts.erasure import caller_rows as caller_rows
+from transcripts.erasure import erase_caller as erase_caller
+from transcripts.erasure import erase_outside as erase_outside
+from transcripts.erasure import erase_spooled as erase_spooled
+from transcripts.erasure import export_caller as export_caller
 from transcripts.export import CallRecord as CallRecord
 from transcripts.export import SaidLine as SaidLine
 from transcripts.export import call_records as call_records
@@ -55,8 +61,10 @@ from transcripts.pending_writes import outcome_write as outcome_write
 from transcripts.pending_writes import turn_write as turn_write
 from transcripts.recordings import existing_recording as existing_recording
 from transcripts.recordings import partial_path as partial_recording_path
+from transcripts.recordings import read_recording as read_recording
 from transcripts.recordings import record_consent as record_consent
 from transcripts.recordings import recording_path as recording_path
+from transcripts.recordings import seal_recording as seal_recording
 from transcripts.retention import purge_expired as purge_expired
 from transcripts.reviews import ReviewItem as ReviewItem
 from transcripts.reviews import ReviewReason as ReviewReason
@@ -81,6 +89,7 @@ from transcripts.summaries import build_summary as build_summary
 from transcripts.summaries import masked_number as masked_number
 from transcripts.sweeper import SweptCall as SweptCall
 from transcripts.sweeper import close_stale_calls as close_stale_calls
+from transcripts.tracker_store import count_events as count_events
 from transcripts.turns import add_turn as add_turn
 from transcripts.turns import caller_words as caller_words
 from transcripts.turns import list_turns as list_turns
@@ -102,6 +111,7 @@ __all__ = [
     "CallStats",
     "CallStatus",
     "CallerIdentity",
+    "CallerRows",
     "Handling",
     "InboxMessage",
     "InboxState",
@@ -128,14 +138,20 @@ __all__ = [
     "call_records",
     "call_stats",
     "call_write",
+    "caller_rows",
     "caller_words",
     "calls_to_review",
     "claim_call",
     "close_stale_calls",
     "conversation_clock",
+    "count_events",
     "end_call",
     "end_write",
+    "erase_caller",
+    "erase_outside",
+    "erase_spooled",
     "existing_recording",
+    "export_caller",
     "find_messages",
     "get_call",
     "get_message",
@@ -156,12 +172,14 @@ __all__ = [
     "outcome_write",
     "partial_recording_path",
     "purge_expired",
+    "read_recording",
     "record_consent",
     "record_status",
     "recording_path",
     "review_counts",
     "review_item",
     "router",
+    "seal_recording",
     "set_message_status",
     "set_outcome",
     "spool_for",

@@ -6,10 +6,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from core import component_metadata
+from core import EncryptedJSON, EncryptedText, component_metadata
 
 
 class TranscriptsBase(DeclarativeBase):
@@ -105,7 +105,8 @@ class Call(TranscriptsBase):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
-    summary: Mapped[str | None] = mapped_column(Text)
+    # Free text is encrypted at rest (core.encrypted); identity fields used for look-ups are not.
+    summary: Mapped[str | None] = mapped_column(EncryptedText)
     simulated_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """A chat try-out may pretend to start at another moment (checking opening hours, tests):
     the conversation's clock is this moment plus the time elapsed since `started_at`."""
@@ -133,7 +134,7 @@ class Turn(TranscriptsBase):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     key: Mapped[str | None] = mapped_column(String(64))
     """The response key of an assistant turn (``utter_…``); ``silence``/``digits`` for the
     caller's non-speech turns."""
@@ -160,12 +161,12 @@ class InboxMessage(TranscriptsBase):
     first_name: Mapped[str | None] = mapped_column(String(120))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     callback_number: Mapped[str | None] = mapped_column(String(32))
-    summary: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(EncryptedText)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     """What the dialogue understood (medicines, certificate kind, topic, the caller's words)."""
     appointment_id: Mapped[int | None] = mapped_column(Integer)
     assigned_to: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, index=True
     )

@@ -33,11 +33,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from core import Database
+from core import Database, cipher_for, is_token
 from transcripts.models import Turn
 from transcripts.pending_writes import PendingWrite, apply_write, aware
 
@@ -107,7 +107,7 @@ class Spool:
 
     def append(self, *writes: PendingWrite) -> None:
         """Append writes durably (fsync'd before returning)."""
-        lines = "".join(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in writes)
+        lines = "".join(seal_line(self.folder, w) + "\n" for w in writes)
         self.folder.mkdir(parents=True, exist_ok=True)
         while True:
             with self.path.open("a", encoding="utf-8") as spool:
@@ -189,32 +189,6 @@ class Spool:
                 return 0
             return self._replay_file(db, path)
 
-    def purge_rejected(self, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
-        """Forget set-aside writes older than ``older_than`` (they hold callers' words, kept
-        no longer than transcripts are); returns how many were dropped."""
-        cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
-        dropped = 0
-        paths = sorted(self.folder.glob("*" + _REJECTED)) if self.folder.is_dir() else []
-        for path in paths:
-            with path.open("r+", encoding="utf-8") as rejected:
-                fcntl.flock(rejected, fcntl.LOCK_EX)
-                lines = [line for line in rejected if line.strip()]
-                kept = [line for line in lines if _rejected_at(line) >= cutoff]
-                if len(kept) == len(lines):
-                    continue
-                dropped += len(lines) - len(kept)
-                if kept:
-                    rejected.seek(0)
-                    rejected.writelines(kept)
-                    rejected.truncate()
-                    rejected.flush()
-                    os.fsync(rejected.fileno())
-                else:
-                    path.unlink()
-        if dropped:
-            _LOGGER.info("rejected spool writes purged", extra={"count": dropped})
-        return dropped
-
     def _replay_file(self, db: Database, path: Path) -> int:
         writes = _read(path)
         done = 0
@@ -256,7 +230,7 @@ def spooled_turns(spool: Spool, call_sid: str) -> list[Turn]:
 def _read(path: Path) -> list[PendingWrite]:
     try:
         with path.open(encoding="utf-8") as spool:
-            return [PendingWrite(**json.loads(line)) for line in spool if line.strip()]
+            return [PendingWrite(**open_line(path.parent, line)) for line in spool if line.strip()]
     except FileNotFoundError:
         return []
 
@@ -265,7 +239,7 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
     """Replace the file (under its lock) by what is left of it."""
     fresh = path.with_suffix(".tmp")
     with fresh.open("w", encoding="utf-8") as spool:
-        spool.writelines(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in rest)
+        spool.writelines(seal_line(path.parent, w) + "\n" for w in rest)
         spool.flush()
         os.fsync(spool.fileno())
     fresh.replace(path)
@@ -273,20 +247,11 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
 
 def _reject(path: Path, write: PendingWrite, error: str) -> None:
     _LOGGER.error("spooled write rejected", extra={"write_id": write.id, "error": error})
-    entry = {**asdict(write), "rejected_at": dt.datetime.now(dt.UTC).isoformat(), "error": error}
     with path.with_suffix(_REJECTED).open("a", encoding="utf-8") as rejected:
         fcntl.flock(rejected, fcntl.LOCK_EX)
-        rejected.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        rejected.write(seal_line(path.parent, write) + "\n")
         rejected.flush()
         os.fsync(rejected.fileno())
-
-
-def _rejected_at(line: str) -> dt.datetime:
-    """When a set-aside write was rejected (a line from before this was noted: now)."""
-    try:
-        return aware(dt.datetime.fromisoformat(json.loads(line)["rejected_at"]))
-    except (ValueError, KeyError, TypeError):
-        return dt.datetime.now(dt.UTC)
 
 
 def _file_name(instance: str) -> str:
@@ -325,3 +290,26 @@ def write_durably(db: Database, spool: Spool, *writes: PendingWrite) -> bool:
     spool.set_aside(*writes, error=error)
     return False
 
+
+
+# --- Encryption at rest (privacy) ---------------------------------------------------------
+# Each spool line is one write as JSON, encrypted with the data key of the spool's data folder
+# (`core.data_key`): a spool holds callers' words. Lines written before encryption (plain JSON)
+# are still read. `transcripts.spool_retention` reads lines through `open_line` too.
+
+
+def seal_line(folder: Path, write: PendingWrite) -> str:
+    """One spool line: ``write`` as JSON, encrypted (the spool folder is ``<var>/spool``)."""
+    plain = json.dumps(asdict(write), ensure_ascii=False).encode("utf-8")
+    return str(cipher_for(var_dir=folder.parent).encrypt(plain).decode("ascii"))
+
+
+def open_line(folder: Path, line: str) -> dict[str, Any]:
+    """A spool line's write as a dict (decrypted when sealed)."""
+    text = line.strip()
+    if is_token(text):
+        text = cipher_for(var_dir=folder.parent).decrypt(text.encode("ascii")).decode("utf-8")
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError("a spool line is not a write")
+    return record

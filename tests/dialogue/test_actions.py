@@ -120,10 +120,12 @@ def test_the_action_endpoint_gives_actions_the_app_context(
 ) -> None:
     call = _action_call("action_practical_info", "ask_address")
     assert client.post("/dialogue/webhook", json=call).status_code == 403
-    bad = client.post("/dialogue/webhook", json=call, params={"token": "guess"})
+    bad = client.post("/dialogue/webhook", json=call, headers={"Authorization": "Bearer guess"})
     assert bad.status_code == 403
     token = action_token(context.settings)
-    reply = client.post("/dialogue/webhook", json=call, params={"token": token})
+    reply = client.post(
+        "/dialogue/webhook", json=call, headers={"Authorization": f"Bearer {token}"}
+    )
     assert reply.status_code == 200, reply.text
     [message] = reply.json()["responses"]
     assert message["response"] == "utter_address"
@@ -132,5 +134,6 @@ def test_the_action_endpoint_gives_actions_the_app_context(
 
 def test_every_action_is_listed_for_rasa(client: TestClient, context: AppContext) -> None:
     token = action_token(context.settings)
-    names = {a["name"] for a in client.get("/dialogue/actions", params={"token": token}).json()}
+    listed = client.get("/dialogue/actions", headers={"Authorization": f"Bearer {token}"})
+    names = {a["name"] for a in listed.json()}
     assert {"action_book", "validate_booking_form", "action_submit_renewal"} <= names

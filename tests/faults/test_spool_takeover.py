@@ -103,7 +103,7 @@ def test_a_restarted_instance_replays_its_own_spool(context: AppContext, spool_d
     assert _caller_words(context, "CA-own") == [WORDS[0]]
 
 
-def test_set_aside_writes_are_forgotten_after_the_transcripts_retention(
+def test_a_write_that_can_never_be_written_is_set_aside_not_retried(
     context: AppContext, spool_dir: Path
 ) -> None:
     _open_call(context, "CA-bad")
@@ -112,8 +112,5 @@ def test_set_aside_writes_are_forgotten_after_the_transcripts_retention(
     assert spool.replay(context.db) == 1  # set aside, not retried forever
     rejected = spool_dir / "gw-c.rejected"
     assert rejected.is_file() and spool.pending() == []
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
-    assert spool.purge_rejected(dt.timedelta(days=90)) == 0
-    assert rejected.is_file()
-    assert spool.purge_rejected(dt.timedelta(days=90), now=later) == 1
-    assert not rejected.exists()
+    assert spool.replay(context.db) == 0
+    # Forgotten with the transcripts' retention: tests/transcripts/test_retention_everywhere.py.

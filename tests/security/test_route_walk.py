@@ -35,7 +35,8 @@ class Protection(StrEnum):
     STAFF_API = "staff-api"
     """The bearer API token or a staff session; else 401."""
     ACTION_TOKEN = "action-token"
-    """The token derived for our Rasa server (``?token=`` in its endpoints.yml); else 403."""
+    """The token derived for our Rasa server (``Authorization`` header set by its
+    endpoints.yml, never the query string); else 403."""
     FEED_TOKEN = "feed-token"
     """The practitioner's iCalendar secret in the URL; else 404, like an unknown feed."""
     LOCAL_OR_TOKEN = "local-or-token"
@@ -103,6 +104,14 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/inbox/{message_id}/ready"): P.STAFF_PAGE,
     ("GET", "/today"): P.STAFF_PAGE,
     ("POST", "/patients/{patient_id}/verify"): P.STAFF_PAGE,
+    ("GET", "/admin"): P.STAFF_PAGE,
+    ("GET", "/admin/accounts"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/active"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/role"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/password"): P.STAFF_PAGE,
+    ("GET", "/admin/patients"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/export"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/erase"): P.STAFF_PAGE,
 }
 
 _EXAMPLES = {
@@ -113,6 +122,7 @@ _EXAMPLES = {
     "message_id": "1",
     "call_id": "1",
     "section": "hours",
+    "username": "personne",
 }
 # Header values are bytes on the wire: a non-ASCII one must be refused, not crash the check.
 _WRONG_BEARERS = ("Bearer wrong-token", f"Basic {API_TOKEN}", f"Bearer {API_TOKEN}x", "Bearer é")
@@ -258,15 +268,15 @@ def test_rasas_routes_need_the_action_token(
     web: TestClient, secure_app: SecureApp, method: str, path: str
 ) -> None:
     body = {"next_action": "action_no_such_thing", "tracker": {"sender_id": "x"}, "domain": {}}
-    for params in ({}, {"token": "guess"}, {"token": API_TOKEN}, {"token": "é"}):
-        reply = web.request(
-            method, path, params=params, json=body if method == "POST" else None,
-            headers={"Authorization": f"Bearer {API_TOKEN}"},
-        )
-        assert reply.status_code == 403, (params, reply.status_code)
-    token = action_token(secure_app.context.settings)
     json = body if method == "POST" else None
-    reply = web.request(method, path, params={"token": token}, json=json)
+    token = action_token(secure_app.context.settings)
+    for header in ("", "Bearer guess", f"Bearer {API_TOKEN}", "Bearer é", token, f"Basic {token}"):
+        reply = web.request(method, path, json=json, headers={"Authorization": header.encode()})
+        assert reply.status_code == 403, (header, reply.status_code)
+    # In the query string (where access logs would print it) the right token opens nothing.
+    in_query = web.request(method, path, params={"token": token}, json=json)
+    assert in_query.status_code == 403
+    reply = web.request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code in (200, 404), reply.text  # 404: the action does not exist
 
 

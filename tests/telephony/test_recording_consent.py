@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import time
 import wave
@@ -211,8 +212,9 @@ def pcm(frames: list[bytes] | tuple[bytes, ...]) -> bytes:
 
 
 def channels(path: Path) -> tuple[bytes, bytes, int]:
-    """The caller's and the assistant's channels (16-bit bytes each) and the frame count."""
-    with wave.open(str(path), "rb") as wav:
+    """The caller's and the assistant's channels (16-bit bytes each) and the frame count (the
+    file is encrypted with the data key: read back as the staff page reads it)."""
+    with wave.open(io.BytesIO(transcripts.read_recording(path)), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
         count = wav.getnframes()
         data = np.frombuffer(wav.readframes(count), dtype="<i2").reshape(-1, 2)
