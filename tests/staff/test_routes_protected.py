@@ -11,8 +11,8 @@ from tests.support import API_TOKEN
 # Twilio's webhooks (they check Twilio's signature instead), the login page, static files.
 PUBLIC = {"/healthz", "/login"}
 SIGNED = {
-    "/twilio/voice", "/twilio/status", "/twilio/connect-action", "/twilio/sms",
-    "/twilio/sms/status",
+    "/twilio/voice", "/twilio/status", "/twilio/connect-action", "/twilio/dial-action",
+    "/twilio/fallback", "/twilio/sms", "/twilio/sms/status",
 }
 # Protected by their own secret instead: the iCalendar feed (a token in its URL) and Rasa's
 # action endpoint (not in the schema; the token Rasa presents, tested in tests/dialogue).
