@@ -48,6 +48,7 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    Website,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -103,6 +104,7 @@ __all__ = [
     "StaffDep",
     "StaleSettingsError",
     "TimeRange",
+    "Website",
     "WeeklyHours",
     "__version__",
     "component_metadata",

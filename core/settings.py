@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     standardiste_sweep_interval_s: float = Field(default=30.0, gt=0)
     standardiste_stale_after_s: float = Field(default=60.0, gt=0)
     standardiste_ringing_timeout_s: float = Field(default=120.0, gt=0)
+    # The chat on the practice's website: a conversation left this long without a message
+    # expires (what it asked for goes to the inbox); how many conversations one client address
+    # may open per 10 minutes, and how many messages per minute an address and a conversation
+    # may send, counted in the database so that every instance applies the same limits.
+    website_chat_idle_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    website_chat_starts_per_address: int = Field(default=10, ge=1)
+    website_chat_turns_per_address: int = Field(default=60, ge=1)
+    website_chat_turns_per_conversation: int = Field(default=20, ge=1)
 
     @field_validator(
         "public_base_url",

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from core import AppContext, ConfigError, Settings, configure_logging
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
-from standardiste.sweeping import sweep_forever
+from standardiste.sweeping import expire_website_chats_forever, sweep_forever
 from telephony import ModelMissingError, announce_speech_models
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,22 +49,29 @@ def _check_speech_models(settings: Settings) -> None:
 
 
 def serving_app(context: AppContext) -> FastAPI:
-    """The app as a serving instance runs it: with this instance's sweeper for stale calls."""
+    """The app as a serving instance runs it: with this instance's sweepers for stale calls
+    and idle website conversations."""
     app = create_app(context=context)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         async with inner(running) as state:
-            sweeper = asyncio.create_task(
-                sweep_forever(context.db, context.settings), name="call-sweeper"
-            )
+            sweepers = [
+                asyncio.create_task(
+                    sweep_forever(context.db, context.settings), name="call-sweeper"
+                ),
+                asyncio.create_task(
+                    expire_website_chats_forever(context), name="website-chat-expiry"
+                ),
+            ]
             try:
                 yield state
             finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                for sweeper in sweepers:
+                    sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
 
     app.router.lifespan_context = lifespan
     return app

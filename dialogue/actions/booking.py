@@ -137,6 +137,7 @@ async def _confirm(
 ) -> agenda.AppointmentInfo | None:
     """The appointment, written exactly once by the agenda; None when it could not be."""
     identity = understood.identity(tracker.slots)
+    source = call_metadata(tracker, practice).source
     hold_id = int(tracker.get_slot("chosen_slot"))
     moving = tracker.get_slot("moving_appointment_id")
     if identity.birth_date is None or identity.last_name is None:
@@ -157,16 +158,17 @@ async def _confirm(
             first_name=identity.first_name or "",
             birth_date=identity.birth_date,
             phone=identity.callback_number,
+            source=source,
         )
         if moving is not None:
             info = agenda.move_appointment(
-                session, practice, int(moving), by="phone", hold_id=hold_id,
-                conversation_id=sender, patient_id=patient.id, now=now,
+                session, practice, int(moving), by=source.value, hold_id=hold_id,
+                conversation_id=sender, patient_id=patient.id, source=source, now=now,
             )
         else:
             info = agenda.confirm_hold(
                 session, practice, hold_id, patient_id=patient.id, conversation_id=sender,
-                call_sid=sender, now=now,
+                call_sid=sender, source=source, now=now,
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
