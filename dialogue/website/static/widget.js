@@ -59,9 +59,12 @@
     close.appendChild(element("span", { "aria-hidden": "true" }, "×"));
     header.append(title, close);
 
-    var log = element("ol", {
+    // The log is the live region (new replies are read out); the list inside keeps its meaning.
+    var log = element("div", {
       "class": "sd-log", role: "log", "aria-live": "polite", "aria-label": label.log, tabindex: "0"
     });
+    var turns = element("ol", { "class": "sd-turns" });
+    log.appendChild(turns);
     var status = element("p", { "class": "sd-status", role: "status" });
     var problem = element("p", { "class": "sd-problem", role: "alert" });
     problem.hidden = true;
@@ -100,31 +103,36 @@
     var conversation = null;
     var busy = false;
 
-    function add(speaker, text, emergency) {
+    function add(speaker, text, emergency, key) {
       var item = element("li", { "class": "sd-turn sd-" + speaker + (emergency ? " sd-urgent" : "") });
+      if (key) { item.setAttribute("data-key", key); }
       item.append(
         element("span", { "class": "sd-speaker" }, speaker === "you" ? label.you : label.assistant),
         document.createTextNode(" " + text)
       );
-      log.appendChild(item);
+      turns.appendChild(item);
       log.scrollTop = log.scrollHeight;
     }
 
     function showReplies(data) {
-      (data.replies || []).forEach(function (reply) { add("assistant", reply.text, reply.emergency); });
+      (data.replies || []).forEach(function (reply) {
+        add("assistant", reply.text, reply.emergency, reply.key);
+      });
     }
 
     function setBusy(value) {
+      // Not `disabled` while waiting: a disabled button would drop the keyboard's focus.
       busy = value;
-      send.disabled = value || conversation === null;
+      send.setAttribute("aria-disabled", value ? "true" : "false");
       input.setAttribute("aria-busy", value ? "true" : "false");
       status.textContent = value ? label.waiting : "";
     }
 
     function setEnded() {
-      var focused = root.activeElement === input || root.activeElement === finish;
+      var focused = !panel.hidden && panel.contains(root.activeElement);
       conversation = null;
       ended.hidden = false;
+      form.hidden = true;
       input.disabled = true;
       send.disabled = true;
       finish.disabled = true;
@@ -148,6 +156,7 @@
     function start() {
       problem.hidden = true;
       ended.hidden = true;
+      form.hidden = false;
       input.disabled = false;
       finish.disabled = false;
       panel.setAttribute("data-state", "starting");
@@ -157,8 +166,9 @@
         if (answer.status !== 201) { refusal(answer); return; }
         conversation = answer.data.conversation_id;
         panel.setAttribute("data-state", "talking");
+        send.disabled = false;
         showReplies(answer.data);
-        if (answer.data.ended) { setEnded(); } else { send.disabled = false; }
+        if (answer.data.ended) { setEnded(); }
       }, function () { setBusy(false); fail(label.unavailable); });
     }
 
@@ -213,7 +223,7 @@
       request("POST", "/public/chat/" + encodeURIComponent(ending) + "/end").catch(function () {});
     });
     restart.addEventListener("click", function () {
-      log.replaceChildren();
+      turns.replaceChildren();
       start();
       input.focus();
     });
