@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
@@ -307,3 +308,61 @@ def test_a_site_the_practice_did_not_declare_gets_no_widget(
     finally:
         tab.close()
         other.close()
+
+
+class _Patient:
+    """A patient typing in the widget, through its API (what the script sends)."""
+
+    def __init__(self, gateway: LiveGateway, origin: str) -> None:
+        self.http = httpx.Client(base_url=gateway.url, headers={"Origin": origin}, timeout=60)
+        opened = self.http.post("/public/chat", json={"practice": KEY})
+        assert opened.status_code == 201, opened.text
+        self.url = f"/public/chat/{opened.json()['conversation_id']}"
+        self.last: dict[str, Any] = opened.json()
+
+    def say(self, text: str) -> list[str | None]:
+        reply = self.http.post(self.url, json={"text": text})
+        assert reply.status_code == 200, reply.text
+        self.last = reply.json()
+        return [r["key"] for r in self.last["replies"]]
+
+    def text(self) -> str:
+        return " ".join(r["text"] for r in self.last["replies"])
+
+
+def test_a_wrong_identity_gets_the_same_answer_as_an_unknown_one(
+    site: _Site, live_gateway: LiveGateway
+) -> None:
+    context = live_gateway.context
+    practice = context.practice
+    with context.db.session() as session:
+        patient = agenda.register_patient(
+            session, last_name="Garnier", first_name="Louise", birth_date=dt.date(1961, 5, 20),
+            source=agenda.Source.STAFF,
+        )
+        [slot] = agenda.search_slots(session, practice, "consultation", limit=1)
+        agenda.book_appointment(
+            session, practice, practitioner_id=slot.practitioner_id,
+            appointment_type_id="consultation", start=slot.start, patient_id=patient.id,
+        )
+    answers = []
+    for last, first, born in (
+        ("garnier", "louise", "le 21 mai 1961"),  # the right name, a wrong date of birth
+        ("nobody", "jean", "le 1er janvier 1948"),  # nobody on file
+        ("garnier", "louise", "le 20 mai 1961"),  # the right identity
+    ):
+        patient_typing = _Patient(live_gateway, site.url)
+        assert patient_typing.say("je voudrais annuler mon rendez-vous") == ["utter_ask_last_name"]
+        assert patient_typing.say(last) == ["utter_ask_first_name"]
+        assert patient_typing.say(first) == ["utter_ask_birth_date"]
+        answers.append((patient_typing.say(born), patient_typing.text()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == ["utter_no_appointment_found", "utter_anything_else"]
+    assert answers[2][0] == ["utter_ask_appointment_confirmed"]
+    assert "1961" not in answers[2][1]  # the appointment is read back, the birth date never
+
+    # "Parler au secrétariat" cannot be put through in writing: the number, then a message.
+    asking = _Patient(live_gateway, site.url)
+    keys = asking.say("je voudrais parler à la secrétaire")
+    assert keys[0] == "utter_web_no_transfer" and practice.practice.phone in asking.text()
+    assert asking.last["ended"] is False

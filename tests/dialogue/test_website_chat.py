@@ -6,6 +6,7 @@ real SQLite database; the gateway's clock is the real one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ from fastapi.testclient import TestClient
 
 import agenda
 import dialogue
+import staff
 import transcripts
 from core import AppContext, Settings
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
+from tests.staff.support import logged_in
 from tests.support import make_settings
 
 SITE = "https://www.cabinet-des-tilleuls.fr"  # declared in config/practice.yaml
@@ -145,7 +148,7 @@ def test_conversations_are_opened_with_unguessable_ids_and_limited_per_address(
 def test_a_conversation_is_limited_and_an_oversize_message_refused(
     site: tuple[TestClient, AppContext],
 ) -> None:
-    client, _ = site
+    client, context = site
     conversation = _start(client)["conversation_id"]
     url = f"/public/chat/{conversation}"
     too_long = client.post(url, json={"text": "a" * 1001})
@@ -160,6 +163,13 @@ def test_a_conversation_is_limited_and_an_oversize_message_refused(
     body = emergency.json()
     assert body["ended"] is True and body["replies"][0]["emergency"] is True
     assert "15" in body["replies"][0]["text"] and "114" in body["replies"][1]["text"]
+    # The urgent note is in the inbox, marked as coming from the website.
+    del client.headers["Origin"]
+    logged_in(client, context, "sophie", staff.Role.SECRETARY)
+    row = re.search(r'<tr[^>]*data-kind="emergency".*?</tr>', client.get("/inbox").text, re.S)
+    assert row is not None and 'data-channel="web"' in row.group(0)
+    assert "chat du site" in row.group(0)
+    client.headers["Origin"] = SITE
     over = client.post(url, json={"text": "allo"})
     assert over.status_code == 409 and over.json()["code"] == "ended"
     # The body refused unread counted for nothing; the three others did: 4 a minute, then 429.
