@@ -42,6 +42,7 @@ PATIENT = {
     "utter_which_slot": "le premier",
     "utter_ask_last_name": LAST_NAME,
     "utter_ask_first_name": "claire",
+    "utter_ask_full_name": f"claire {LAST_NAME}",
     "utter_invalid_name": LAST_NAME,
     "utter_ask_birth_date": BORN,
     "utter_ask_callback_number": "06 12 34 56 78",
@@ -352,9 +353,10 @@ def test_a_wrong_identity_gets_the_same_answer_as_an_unknown_one(
         ("garnier", "louise", "le 20 mai 1961"),  # the right identity
     ):
         patient_typing = _Patient(live_gateway, site.url)
-        assert patient_typing.say("je voudrais annuler mon rendez-vous") == ["utter_ask_last_name"]
-        assert patient_typing.say(last) == ["utter_ask_first_name"]
-        assert patient_typing.say(first) == ["utter_ask_birth_date"]
+        assert patient_typing.say("je voudrais annuler mon rendez-vous") == [
+            "utter_understood_cancel", "utter_ask_full_name"
+        ]
+        assert patient_typing.say(f"{first} {last}") == ["utter_ask_birth_date"]
         answers.append((patient_typing.say(born), patient_typing.text()))
     assert answers[0] == answers[1]
     assert answers[0][0] == ["utter_no_appointment_found", "utter_anything_else"]
