@@ -34,6 +34,7 @@ from dialogue.actions.booking_proposals import (
 from dialogue.actions.common import (
     activating,
     answer_for,
+    answered,
     extract_yes_no,
     latest_intent,
     said_text,
@@ -226,8 +227,7 @@ class ValidateBookingForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "Lequel vous convient ?"."""
-        text = answer_for(tracker, "chosen_slot")
-        return {} if text is None else {"chosen_slot": text}
+        return answered(tracker, "chosen_slot")
 
     async def validate_chosen_slot(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
