@@ -77,7 +77,7 @@ from core.practice import (
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
 from core.practice_store import NotMigratedError, PracticeStore, ShellBase, StaleSettingsError
-from core.privacy import PhoneMaskingFilter, mask_phone, mask_text
+from core.privacy import PhoneMaskingFilter, display_phone, mask_phone, mask_text
 from core.secret_key import derived_token, secret_key
 from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_settings
 from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
@@ -161,6 +161,7 @@ __all__ = [
     "decide",
     "decrypt",
     "derived_token",
+    "display_phone",
     "encrypt",
     "ensure_data_key",
     "get_checker",
