@@ -48,6 +48,7 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    missing_emergency_numbers,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -116,6 +117,7 @@ __all__ = [
     "make_engine",
     "mask_phone",
     "mask_text",
+    "missing_emergency_numbers",
     "normalise_url",
     "office_staffed",
     "parse_practice",

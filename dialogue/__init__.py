@@ -32,6 +32,8 @@ from dialogue.rasa.server import rasa_env as rasa_env
 from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
 from dialogue.rasa.server import write_endpoints as write_endpoints
+from dialogue.safety import EmergencyLevel as EmergencyLevel
+from dialogue.safety import emergency_in as emergency_in
 
 __all__ = [
     "CallEnd",
@@ -40,12 +42,14 @@ __all__ = [
     "ConversationMode",
     "DialogueEvent",
     "DialogueEventType",
+    "EmergencyLevel",
     "Expecting",
     "Observer",
     "Reply",
     "TurnResult",
     "action_token",
     "chat_router",
+    "emergency_in",
     "ensure_model",
     "fallback_conversation",
     "is_small_talk",

@@ -1,6 +1,7 @@
 """The rule language of the emergency net (`emergency_phrases.fr.yaml`): compiling and finding.
 
-A rule is one or more parts joined by `` + `` (said in any order, close together); a part is a
+A rule is one or more parts joined by `` + `` (said in any order, close together) or `` & ``
+(anywhere in the utterance: who it is about, "mon bébé", is often said long before); a part is a
 sequence of word slots (``a|b``, ``word?``, ``stem*``, ``#``, ``@group``) and gaps (``…``). The
 syntax is documented at the top of the YAML file, for its reviewers; this module only makes it
 run. Everything is matched on folded words (`fold_words`), so the file is written without
@@ -30,6 +31,7 @@ NEGATIVE_WORDS = frozenset(
 _GAP_TOKENS = frozenset({"…", "..."})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SUFFIX = "(?:e|s|es|x)?"
+_ANYWHERE = 10_000
 _MAX_SPANS = 12
 """Findings kept per part: enough for any utterance, and the combinations stay few."""
 
@@ -89,6 +91,8 @@ class Rule:
     text: str
     """As written in the file (it may be logged: it holds none of the caller's words)."""
     parts: tuple[re.Pattern[str], ...]
+    window: int = PART_WINDOW
+    """Most words between two parts (``A + B``); no limit for ``A & B``."""
     anchors: tuple[frozenset[str] | None, ...] = ()
     """Per part, how its first word may begin (None: anyhow); a cheap test before the search."""
 
@@ -112,7 +116,7 @@ class Rule:
                 continue
             whole = Span(ordered[0].first, ordered[-1].end)
             between = (whole.end - whole.first) - sum(s.end - s.first for s in ordered)
-            if between <= PART_WINDOW:
+            if between <= self.window:
                 hits.append((whole, combo))
         return sorted(hits, key=lambda hit: hit[0].end - hit[0].first)
 
@@ -138,12 +142,16 @@ class Compiler:
         """
         if not isinstance(text, str) or not text.strip():
             raise RuleError(f"empty rule {text!r}")
+        joined = " & " in text
+        if joined and " + " in text:
+            raise RuleError(f"rule {text!r}: use either ' + ' or ' & ' between parts, not both")
         parts, anchors = [], []
-        for part in text.split(" + "):
+        for part in text.split(" & " if joined else " + "):
             body = self.sequence(part, text)
             parts.append(re.compile(f"(?= ({body}))"))
             anchors.append(self._first_words(part))
-        return Rule(text=text, parts=tuple(parts), anchors=tuple(anchors))
+        window = _ANYWHERE if joined else PART_WINDOW
+        return Rule(text=text, parts=tuple(parts), window=window, anchors=tuple(anchors))
 
     def _first_words(self, part: str) -> frozenset[str] | None:
         """How the first word a part needs may begin (None when it is not known: digits, an

@@ -38,6 +38,7 @@ from telephony.call_inputs import (
     CallPhrases,
     after_disclosure,
 )
+from telephony.emergency_words import PartialWatch, words_over
 from telephony.keypad import Keypad
 from telephony.listening import Listener
 from telephony.playout import Playout, PlayState, Send, Utterance
@@ -100,6 +101,7 @@ class CallSession:
         """The recording, once the caller consented."""
         self._said: list[Utterance] = []
         """The utterances of the last answer."""
+        self._partials = PartialWatch()
         self.end_reason: str | None = None
 
     # --- life cycle -------------------------------------------------------------------
@@ -210,13 +212,20 @@ class CallSession:
             self._spawn(self._barge_in(), "barge-in")
 
     def partial(self, text: str) -> None:
-        """Listener: partial words."""
+        """Listener: partial words; a long utterance's certain emergency ends the turn now."""
         self._publish(CallEventType.STT_PARTIAL, text=text)
+        if self._partials.alarming(text, self.listener.turns.utterance_s):
+            self._take(text, time.monotonic())
 
     def utterance(self, text: str, turn_ended_at: float) -> None:
-        """Listener: an utterance's text; the dialogue takes it next."""
+        """Listener: an utterance's text; the dialogue takes it next (unless its partial words
+        were answered already)."""
         now = time.monotonic()
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
+        if not self._partials.utterance_ended():
+            self._take(text, turn_ended_at)
+
+    def _take(self, text: str, turn_ended_at: float) -> None:
         self._clock, self._first = (turn_ended_at, "first-audio"), None
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
@@ -334,7 +343,11 @@ class CallSession:
         utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
         self._said = utterances
         if result.ended:
-            await self._until_heard(utterances)
+            # Words said over a last answer still reach the emergency check.
+            heard = self._until_heard(utterances)
+            late = await (heard if emergency else words_over(self._inputs, heard))
+            if late is not None:
+                return await self._respond(await self._conversation.handle_text(late), began)
             transfer = result.end is CallEnd.TRANSFER
             self._end("transferred" if transfer else "completed", hang_up=True)
             return True
