@@ -127,7 +127,7 @@ class MessageTaker:
             await self._log.release_holds()
             if left and not emergency:
                 await self._log.set_outcome(MESSAGE_OUTCOME)
-            else:
+            elif not left:
                 # Gone without a message: what was said before the drop still reaches the inbox.
                 await self._log.leave(
                     transcripts.MessageKind.CALLBACK,

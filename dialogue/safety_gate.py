@@ -94,8 +94,13 @@ class SafetyGate:
             return None
         return await self.answer(pending.hit, practice, confirmation="silence")
 
-    async def pending(self) -> _Pending | None:
-        """The question asked and not yet answered, with the words that raised it."""
+    async def pending(self, *, answering: bool = True) -> _Pending | None:
+        """The question asked and not yet answered, with the words that raised it.
+
+        Args:
+            answering: Asked while taking a caller turn, which may already be stored after the
+                question; otherwise (the call ending) any caller turn after it answered it.
+        """
         turns = await self._log.turns()
         last = next((t for t in reversed(turns) if t.speaker == transcripts.Speaker.ASSISTANT),
                     None)
@@ -104,6 +109,8 @@ class SafetyGate:
         if last.key != QUESTION_KEY:
             return None
         index = turns.index(last)
+        if len(turns) - index - 1 > (1 if answering else 0):
+            return None
         said = next(
             (t.text for t in reversed(turns[:index])
              if t.speaker == transcripts.Speaker.CALLER and t.text.strip()),
@@ -129,7 +136,7 @@ class SafetyGate:
     async def hung_up(self) -> None:
         """The caller left while the question was pending: that is no answer, so the practice
         gets the urgent note (the call's outcome: emergency)."""
-        pending = await self.pending()
+        pending = await self.pending(answering=False)
         if pending is None:
             return
         self._pending = None
