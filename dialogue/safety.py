@@ -168,7 +168,8 @@ class _Context:
         (only the ``allowed`` reasons)."""
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
-            Lowering.NOT_NOW: self._earlier(whole, "not_now"),
+            Lowering.NOT_NOW: self._earlier(whole, "not_now")
+            or bool(self._distances(whole, self._cues["over"])),
             Lowering.LASTING: self._earlier(whole, "lasting"),
             Lowering.MILD: any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
         }

@@ -1,7 +1,8 @@
 """The rule language of the emergency net (`emergency_phrases.fr.yaml`): compiling and finding.
 
-A rule is one or more parts joined by `` + `` (said in any order, close together) or `` & ``
-(anywhere in the utterance: who it is about, "mon bébé", is often said long before); a part is a
+A rule is one or more parts joined by `` + `` (said in any order, close together), in segments
+joined by `` & `` (each anywhere in the utterance: who it is about, "mon bébé", is often said
+long before what happens to them; the last segment is the sign itself); a part is a
 sequence of word slots (``a|b``, ``word?``, ``stem*``, ``#``, ``@group``) and gaps (``…``). The
 syntax is documented at the top of the YAML file, for its reviewers; this module only makes it
 run. Everything is matched on folded words (`fold_words`), so the file is written without
@@ -31,7 +32,6 @@ NEGATIVE_WORDS = frozenset(
 _GAP_TOKENS = frozenset({"…", "..."})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SUFFIX = "(?:e|s|es|x)?"
-_ANYWHERE = 10_000
 _MAX_SPANS = 12
 """Findings kept per part: enough for any utterance, and the combinations stay few."""
 
@@ -91,13 +91,15 @@ class Rule:
     text: str
     """As written in the file (it may be logged: it holds none of the caller's words)."""
     parts: tuple[re.Pattern[str], ...]
-    window: int = PART_WINDOW
-    """Most words between two parts (``A + B``); no limit for ``A & B``."""
+    segments: tuple[tuple[int, ...], ...] = ((0,),)
+    """The parts said close together (``A + B``), segment by segment (``… & …``): the context
+    segments first (who it is about), the sign last."""
     anchors: tuple[frozenset[str] | None, ...] = ()
     """Per part, how its first word may begin (None: anyhow); a cheap test before the search."""
 
     def find(self, utterance: Utterance) -> list[tuple[Span, tuple[Span, ...]]]:
-        """Where the rule is said: the whole span and each part's, narrowest first."""
+        """Where the rule's sign is said (its last segment: the whole span and each part's,
+        narrowest first), when its context segments are said elsewhere in the utterance."""
         for anchor in self.anchors:
             if anchor is not None and anchor.isdisjoint(utterance.prefixes):
                 return []
@@ -107,22 +109,33 @@ class Rule:
             if not spans:
                 return []
             found.append(spans[:_MAX_SPANS])
-        if len(found) == 1:
-            return [(span, (span,)) for span in found[0]]
-        hits = []
-        for combo in itertools.product(*found):
-            ordered = sorted(combo, key=lambda s: s.first)
-            if any(a.end > b.first for a, b in itertools.pairwise(ordered)):
-                continue
-            whole = Span(ordered[0].first, ordered[-1].end)
-            between = (whole.end - whole.first) - sum(s.end - s.first for s in ordered)
-            if between <= self.window:
-                hits.append((whole, combo))
-        return sorted(hits, key=lambda hit: hit[0].end - hit[0].first)
+        said = [_close_together([found[i] for i in segment]) for segment in self.segments]
+        *context, sign = said
+        return [
+            (whole, parts)
+            for whole, parts in sign
+            if all(any(not other.overlaps(whole) for other, _ in hits) for hits in context)
+        ]
 
     def spans(self, utterance: Utterance) -> list[Span]:
         """Only the whole spans of `find`."""
         return [whole for whole, _ in self.find(utterance)]
+
+
+def _close_together(found: list[list[Span]]) -> list[tuple[Span, tuple[Span, ...]]]:
+    """The ways the parts are said apart from each other and close together, narrowest first."""
+    if len(found) == 1:
+        return [(span, (span,)) for span in found[0]]
+    hits = []
+    for combo in itertools.product(*found):
+        ordered = sorted(combo, key=lambda s: s.first)
+        if any(a.end > b.first for a, b in itertools.pairwise(ordered)):
+            continue
+        whole = Span(ordered[0].first, ordered[-1].end)
+        between = (whole.end - whole.first) - sum(s.end - s.first for s in ordered)
+        if between <= PART_WINDOW:
+            hits.append((whole, combo))
+    return sorted(hits, key=lambda hit: hit[0].end - hit[0].first)
 
 
 class Compiler:
@@ -135,23 +148,27 @@ class Compiler:
         self._compiling: set[str] = set()
 
     def rule(self, text: str) -> Rule:
-        """Compile one rule (``A + B`` parts of word sequences).
+        """Compile one rule (``A & B + C``: segments of parts of word sequences).
 
         Raises:
             RuleError: Empty part, unknown group, or a part without a word that must be said.
         """
         if not isinstance(text, str) or not text.strip():
             raise RuleError(f"empty rule {text!r}")
-        joined = " & " in text
-        if joined and " + " in text:
-            raise RuleError(f"rule {text!r}: use either ' + ' or ' & ' between parts, not both")
-        parts, anchors = [], []
-        for part in text.split(" & " if joined else " + "):
-            body = self.sequence(part, text)
-            parts.append(re.compile(f"(?= ({body}))"))
-            anchors.append(self._first_words(part))
-        window = _ANYWHERE if joined else PART_WINDOW
-        return Rule(text=text, parts=tuple(parts), window=window, anchors=tuple(anchors))
+        parts: list[re.Pattern[str]] = []
+        anchors: list[frozenset[str] | None] = []
+        segments: list[tuple[int, ...]] = []
+        for segment in text.split(" & "):
+            indexes = []
+            for part in segment.split(" + "):
+                body = self.sequence(part, text)
+                indexes.append(len(parts))
+                parts.append(re.compile(f"(?= ({body}))"))
+                anchors.append(self._first_words(part))
+            segments.append(tuple(indexes))
+        return Rule(
+            text=text, parts=tuple(parts), segments=tuple(segments), anchors=tuple(anchors)
+        )
 
     def _first_words(self, part: str) -> frozenset[str] | None:
         """How the first word a part needs may begin (None when it is not known: digits, an
@@ -182,7 +199,8 @@ class Compiler:
             # "depuis hier|avant hier" reads "depuis (hier|avant) hier": a slant bar takes one
             # word each side, so a word repeated next to its slot is a reviewer's trap.
             left, right = before.rstrip("?").split("|"), after.rstrip("?").split("|")
-            if (len(left) > 1 and after in left) or (len(right) > 1 and before in right):
+            shared = len(left) > 1 and len(right) > 1 and set(left) & set(right)
+            if (len(left) > 1 and after in left) or (len(right) > 1 and before in right) or shared:
                 raise RuleError(
                     f"rule {rule!r}: {before} {after}: a|b takes one word each side; put longer "
                     "alternatives in a word group or in separate rules"

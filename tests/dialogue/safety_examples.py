@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        "mon mari est dans un état second il réagit à peine",
+        "mon frère s est évanoui et il a du mal à revenir à lui",
+        "ma voisine est allongée dans l entrée elle ne répond pas quand je l appelle",
         "quelqu un s est effondré devant chez moi",
         "elle est toute molle et ne répond plus",
         "mon mari ne se réveille pas ce matin il respire bizarrement",
@@ -59,6 +62,10 @@ CERTAIN: dict[str, list[str]] = {
         "il est blanc comme un linge et il répond pas",
     ],
     "breathing": [
+        "mon fils a avalé une cacahuète de travers et il tousse il arrive plus à respirer",
+        "ma fille a les lèvres violettes et elle respire vite",
+        "il arrive pas à reprendre sa respiration après avoir couru il est tout violet",
+        "j ai l impression que je vais m étouffer",
         "ma mère a une respiration qui siffle et elle est toute grise",
         "je respire très mal depuis tout à l heure ça siffle",
         "mon père s étouffe avec sa salive",
@@ -109,6 +116,10 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils fait une laryngite il respire très mal il fait un bruit",
     ],
     "chest_pain": [
+        "j ai mal au milieu du thorax c est très fort",
+        "mon mari a une douleur thoracique et il est en sueur",
+        "depuis tout à l heure ça me serre dans la poitrine et ça descend dans le bras",
+        "j ai une sensation d écrasement dans la poitrine",
         "ça me serre le thorax et j ai du mal à respirer",
         "j ai une douleur dans la poitrine qui irradie dans le bras gauche",
         "une douleur en étau dans la poitrine",
@@ -154,6 +165,11 @@ CERTAIN: dict[str, list[str]] = {
         "mal au cœur enfin à la poitrine ça serre",
     ],
     "stroke": [
+        "d un coup il a perdu la force dans le bras gauche",
+        "il ne peut plus lever la jambe et il parle de travers",
+        "elle dit des mots qui n ont pas de sens",
+        "il a la moitié du visage paralysée",
+        "ma mère n arrive plus à articuler",
         "elle ne peut plus parler normalement depuis ce matin",
         "ma grand mère a la bouche qui part sur le côté",
         "mon père n arrive plus à bouger le bras droit et la jambe droite",
@@ -206,6 +222,9 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        "il y a une mare de sang par terre",
+        "elle s est ouvert la jambe avec une scie et ça saigne beaucoup",
+        "il perd beaucoup de sang par le nez depuis une heure",
         "je suis enceinte de vingt semaines et je saigne beaucoup",
         "j ai une plaie qui saigne beaucoup et qui s arrête pas",
         "elle fait une hémorragie après son accouchement",
@@ -248,6 +267,9 @@ CERTAIN: dict[str, list[str]] = {
         "il a du sang qui sort de la bouche",
     ],
     "pregnancy": [
+        "enceinte de neuf mois le bébé arrive",
+        "ma femme a des contractions très rapprochées et elle perd les eaux",
+        "je suis enceinte de cinq mois et j ai très mal au ventre d un coup",
         "enceinte de huit mois je sens plus bouger le bébé depuis hier",
         "je suis enceinte j ai des contractions très fortes toutes les deux minutes",
         "ma femme est enceinte elle a perdu les eaux",
@@ -279,6 +301,10 @@ CERTAIN: dict[str, list[str]] = {
         "j ai des contractions toutes les trois minutes",
     ],
     "infant": [
+        "mon bébé de trois mois ne se réveille pas",
+        "mon bébé n arrête pas de vomir et il est tout mou",
+        "mon nourrisson respire difficilement et il est tout pâle",
+        "mon bébé de deux semaines est très chaud il a trente huit et demi",
         "ma petite de six mois a de la fièvre et des taches violettes",
         "le bébé est tombé du canapé sur la tête il vomit",
         "mon bébé a une respiration bizarre il creuse sous les côtes",
@@ -323,6 +349,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de deux mois a de la fièvre",
     ],
     "seizure": [
+        "ma fille tremble de partout et elle a les yeux qui tournent",
+        "mon fils a fait une crise convulsive de cinq minutes",
         "il est par terre il tremble les yeux révulsés",
         "ma fille convulse avec la fièvre",
         "il a fait une crise de convulsions",
@@ -349,6 +377,9 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait une convulsion",
     ],
     "allergy": [
+        "ses paupières et ses lèvres gonflent et il respire mal",
+        "il fait un choc allergique après avoir mangé du poisson",
+        "j ai été piqué par une guêpe et j ai la gorge qui se ferme",
         "elle fait un œdème du visage",
         "j ai la langue qui enfle après le médicament",
         "il a mangé des noix et ses lèvres ont gonflé il a du mal à respirer",
@@ -380,6 +411,10 @@ CERTAIN: dict[str, list[str]] = {
         "j ai fait un choc allergique",
     ],
     "poisoning": [
+        "j ai avalé plein de comprimés",
+        "il a pris une overdose de médicaments",
+        "ma fille de trois ans a mangé des pilules",
+        "mon enfant a bu du produit pour les toilettes",
         "il a mangé des baies dans le jardin",
         "ma fille a avalé des comprimés de fer",
         "j ai pris beaucoup trop de doliprane",
@@ -420,6 +455,10 @@ CERTAIN: dict[str, list[str]] = {
         "il a bu de l alcool à brûler",
     ],
     "suicidal": [
+        "je me suis ouvert les veines",
+        "mon ami m a envoyé un message d adieu",
+        "je pense à me suicider depuis plusieurs jours",
+        "je veux plus continuer à vivre comme ça",
         "j ai des pensées suicidaires",
         "ma fille s est tailladé les poignets",
         "je ne vois plus l intérêt de vivre",
@@ -462,6 +501,9 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de mourir depuis quelques jours",
     ],
     "burns": [
+        "il a été brûlé par un feu d artifice au visage",
+        "mon bébé s est brûlé avec du café chaud",
+        "il s est renversé la friteuse dessus",
         "le feu de cheminée lui a brûlé les mains gravement",
         "il s est brûlé au visage avec de l eau bouillante",
         "il s est brûlé avec une bouilloire il a le bras tout rouge et des cloques",
@@ -488,6 +530,10 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
     ],
     "fall_injury": [
+        "elle a fait une mauvaise chute et elle a perdu connaissance",
+        "il est tombé de sa hauteur et il ne peut plus se relever",
+        "mon fils est tombé du deuxième étage",
+        "ma mère a chuté et elle saigne de la tête",
         "il s est pris un coup violent sur la tête et il a perdu connaissance",
         "il est tombé d un toit de trois mètres",
         "ma mère est tombée et elle ne peut plus marcher",
@@ -523,6 +569,7 @@ CERTAIN: dict[str, list[str]] = {
         "accident de scooter il bouge plus",
     ],
     "severe_pain": [
+        "une migraine comme je n en ai jamais eu et je vomis",
         "mal à la tête d un coup comme jamais",
         "la pire douleur que j ai jamais eue à la tête",
         "mal au ventre atroce je me tords",
@@ -547,6 +594,7 @@ CERTAIN: dict[str, list[str]] = {
         "jamais eu aussi mal à la tête",
     ],
     "general": [
+        "je vous en supplie envoyez quelqu un il va mourir",
         "il faut appeler une ambulance",
         "s il vous plaît aidez moi c est urgent il ne bouge plus",
         "j ai une douleur épouvantable d un coup dans le dos",
@@ -569,6 +617,7 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    "j ai une douleur insupportable dans le ventre depuis une heure",
     "j ai une douleur terrible au ventre je peux plus bouger",
     "ma mère s est trompée elle a pris deux fois son traitement",
     "j ai des douleurs dans la poitrine de temps en temps quand je fais du sport",
@@ -591,6 +640,48 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    "je voudrais un rendez vous pour mon fils qui a une otite",
+    "bonjour je voudrais renouveler ma ventoline et mon traitement de fond",
+    "mon mari a besoin d une ordonnance pour ses bas de contention",
+    "je voudrais un certificat pour la crèche de ma fille",
+    "j ai une bronchite qui traîne je voudrais revoir le docteur",
+    "c est pour une douleur au poignet depuis ma chute de la semaine dernière",
+    "je voudrais savoir si mes résultats de prise de sang sont arrivés",
+    "mon fils a le nez qui coule et il tousse",
+    "j aurais besoin d un arrêt de travail je suis grippé",
+    "bonjour ma grand mère est suivie pour une insuffisance cardiaque elle a besoin de son "
+    "renouvellement",
+    "je voudrais un rendez vous pour un vaccin",
+    "je me suis coupé en épluchant des légumes c est superficiel",
+    "mon bébé a une petite fièvre trente sept huit depuis ce matin il va bien",
+    "je voudrais un certificat de non contre indication au sport pour ma fille",
+    "j ai mal à la gorge depuis trois jours et je tousse",
+    "je voudrais prendre rendez vous pour faire retirer un grain de beauté",
+    "j ai une douleur à l épaule depuis deux mois",
+    "je voudrais savoir si le docteur fait les certificats pour les permis",
+    "mon mari a eu un infarctus il y a trois ans il doit faire son bilan annuel",
+    "j ai une sinusite je voudrais voir le médecin",
+    "mon fils s est cogné le genou à l école il a un bleu",
+    "je voudrais renouveler l ordonnance de ma mère pour son diabète",
+    "bonjour c est pour un renouvellement de lunettes",
+    "je voudrais savoir combien de temps garder le pansement",
+    "ma fille a des aphtes dans la bouche",
+    "j ai des brûlures en allant aux toilettes",
+    "mon père a des oublis de mémoire je voudrais un rendez vous",
+    "je voudrais prendre rendez vous en urgence pour mon fils qui a de la fièvre depuis trois "
+    "jours",
+    "j ai une entorse à la cheville je voudrais un certificat",
+    "le docteur m a demandé de faire une prise de sang à jeun",
+    "je voudrais annuler mon rendez vous de demain",
+    "ma fille a eu une crise d asthme cette nuit ça va mieux elle voudrait voir le docteur",
+    "je voudrais un rendez vous pour une infiltration dans le dos",
+    "j ai un ongle incarné",
+    "bonjour je voudrais parler au docteur de mes douleurs dans la poitrine de l année dernière",
+    "mon fils a avalé un chewing gum",
+    "je suis tombé amoureux de votre secrétaire",
+    "je voudrais des conseils pour arrêter l alcool",
+    "mon fils a mal au ventre quand il va à l école",
+    "je vous appelle pour le certificat médical de ma mère décédée",
     "je voudrais un rendez vous pour mon bébé il a un peu de fièvre depuis ce matin",
     "bonjour j ai une douleur dans le bas du dos je voudrais voir le docteur",
     "je voudrais renouveler mon traitement pour le cœur",

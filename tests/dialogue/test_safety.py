@@ -24,6 +24,7 @@ from dialogue.safety import (
     fold_for_matching,
     parse_net,
 )
+from dialogue.safety_net import CUE_LISTS
 from dialogue.safety_rules import Compiler, RuleError, Utterance
 from tests.dialogue.safety_examples import CERTAIN, POSSIBLE, ROUTINE
 
@@ -122,6 +123,9 @@ def test_a_denied_sign_says_so() -> None:
         ("qu'est-ce qu'il faut faire en cas de douleur dans la poitrine", EmergencyLevel.POSSIBLE),
         # Suicidal words: a lasting wish to die is no less urgent, and never left unasked.
         ("j'ai envie de mourir depuis des semaines", EmergencyLevel.CERTAIN),
+        # Over: whatever else was said.
+        ("elle a fait une crise d'asthme cette nuit ça va mieux", EmergencyLevel.POSSIBLE),
+        ("ça saigne énormément et ça s'arrête pas", EmergencyLevel.CERTAIN),
         ("j'ai fait une tentative de suicide il y a deux ans je voudrais un rendez-vous",
          EmergencyLevel.POSSIBLE),
     ],
@@ -180,8 +184,7 @@ def _document(**changes: Any) -> dict[str, Any]:
         "words": {"chest": ["poitrine", "cage thoracique"]},
         "negation": {"negators": ["sans"], "verb_negators": ["pas"], "openers": ["de"],
                      "window": 4},
-        "lowering": {name: ["hier"] for name in ("not_now", "lasting", "mild", "acute",
-                                                  "routine")} | {"window": 12},
+        "lowering": {name: ["hier"] for name in CUE_LISTS} | {"window": 12},
         "categories": {c.value: {"kind": "medical", "certain": ["@chest"]} for c in C},
     }
     document.update(changes)
@@ -212,6 +215,8 @@ def test_a_small_document_compiles() -> None:
         (_category("burns", kind="medical", certain=["x"], floor="certain"), "burns.floor"),
         (_category("burns", kind="medical", certain=["depuis hier|avant hier"]),
          "a|b takes one word each side"),
+        (_category("burns", kind="medical", certain=["a peine|presque plus|presque pas"]),
+         "a|b takes one word each side"),
         (_document(negation={}), "missing 'negators'"),
     ],
 )
@@ -238,6 +243,11 @@ def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str)
         ("douleur + poitrine", "la poitrine lui fait une douleur", True),
         ("douleur + poitrine", "douleur a a a a a a a a a la poitrine", False),
         ("@chest + serre", "le thorax qui serre", True),
+        ("bebe & mou", "mon bebe il a vomi toute la nuit et ce matin il est mou", True),
+        ("bebe & mou", "il est mou", False),
+        ("bebe & vomit + tout", "le bebe je crois qu il a de la fievre et vomit tout", True),
+        ("bebe & vomit + tout", "le bebe vomit et il a de la fievre depuis hier soir et ce matin "
+         "tout va mieux", False),
     ],
 )
 def test_rule_syntax(rule: str, text: str, said: bool) -> None:
