@@ -29,14 +29,17 @@ class PartialWatch:
 
     def __init__(self) -> None:
         self._answered = False
+        self._checked = ""
 
     def alarming(self, text: str, speech_s: float) -> bool:
         """Whether these partial words end the turn now: a long utterance with a certain sign
         (at most once per utterance)."""
-        if self._answered or not text.strip():
+        if self._answered or not text.strip() or text == self._checked:
             return False
         if len(text.split()) < LONG_UTTERANCE_WORDS and speech_s < LONG_UTTERANCE_S:
             return False
+        # The recognizer repeats its partial words between new ones: each text is read once.
+        self._checked = text
         if dialogue.emergency_in(text) is not dialogue.EmergencyLevel.CERTAIN:
             return False
         self._answered = True
@@ -45,7 +48,7 @@ class PartialWatch:
     def utterance_ended(self) -> bool:
         """The utterance's final text came: whether its partial words were answered already
         (then it is no new turn)."""
-        answered, self._answered = self._answered, False
+        answered, self._answered, self._checked = self._answered, False, ""
         return answered
 
 
