@@ -32,6 +32,7 @@ NEGATIVE_WORDS = frozenset(
 _GAP_TOKENS = frozenset({"…", "..."})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SUFFIX = "(?:e|s|es|x)?"
+_VERB_ENDINGS = "(?:er|e|es|ee|ees|ez|ait|ais|aient)"
 _MAX_SPANS = 12
 """Findings kept per part: enough for any utterance, and the combinations stay few."""
 
@@ -228,6 +229,10 @@ class Compiler:
         expression = re.escape(core).replace(r"\#", r"\d+").replace("#", r"\d+")
         if stem:
             return expression + r"\S* "
+        if not exact and len(core) >= 5 and core.isalpha() and core.endswith("er"):
+            # Recognizers write "respiré" for "respirer" (they sound alike): any -er verb form
+            # that sounds like it.
+            return re.escape(core[:-2]) + _VERB_ENDINGS + " "
         if not exact and len(core) >= 4 and core.isalpha():
             return expression + _SUFFIX + " "
         return expression + " "

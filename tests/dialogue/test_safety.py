@@ -236,6 +236,9 @@ def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str)
         ("evanoui", "elle est evanouie", True),
         ("evanoui", "evanouissant", False),
         ("gonfle!", "gorge gonflee", False),
+        ("respirer", "du mal a respire", True),  # the recognizer's "respiré"
+        ("respirer", "il respirait mal", True),
+        ("respirer", "respiration", False),
         ("respir*", "sa respiration", True),
         ("avc", "avcx", False),
         ("en 19#", "en 1998", True),
