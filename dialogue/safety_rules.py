@@ -188,7 +188,9 @@ class Compiler:
             core = choice.rstrip("*!")
             if "#" in core or not core:
                 return None
-            beginnings.add(core.split("#")[0])
+            if _sounds_like_verb(choice):
+                core = core[:-2]
+            beginnings.add(core)
         return frozenset(beginnings)
 
     def sequence(self, part: str, rule: str) -> str:
@@ -229,7 +231,7 @@ class Compiler:
         expression = re.escape(core).replace(r"\#", r"\d+").replace("#", r"\d+")
         if stem:
             return expression + r"\S* "
-        if not exact and len(core) >= 5 and core.isalpha() and core.endswith("er"):
+        if _sounds_like_verb(word):
             # Recognizers write "respiré" for "respirer" (they sound alike): any -er verb form
             # that sounds like it.
             return re.escape(core[:-2]) + _VERB_ENDINGS + " "
@@ -259,6 +261,11 @@ class Compiler:
         """Compile every group once, so a broken one is reported even when unused."""
         for name in self._raw:
             self._group(name, f"@{name}")
+
+
+def _sounds_like_verb(word: str) -> bool:
+    """An -er verb written plainly: it also matches the forms that sound like it."""
+    return len(word) >= 5 and word.isalpha() and word.endswith("er")
 
 
 def _tokens(part: str) -> list[str]:
