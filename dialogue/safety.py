@@ -44,6 +44,7 @@ __all__ = [
     "emergency_net",
     "fold_for_matching",
     "parse_net",
+    "routine_request",
 ]
 
 _MILD_REACH = 3
@@ -135,6 +136,13 @@ def emergency_in(text: str) -> EmergencyLevel | None:
     """
     hit = check_emergency(text)
     return hit.level if hit is not None else None
+
+
+def routine_request(text: str) -> bool:
+    """Whether ``text`` asks for something routine (a renewal, an appointment, a certificate:
+    the file's `lowering.routine` cues)."""
+    utterance = Utterance(text)
+    return any(rule.spans(utterance) for rule in emergency_net().cues["routine"])
 
 
 def fold_for_matching(text: str) -> str:

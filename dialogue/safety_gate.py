@@ -26,7 +26,13 @@ from dialogue.call_log import CallLog
 from dialogue.conversation import Reply
 from dialogue.events import DialogueEventType, EventSink
 from dialogue.french.yes_no import parse_yes_no
-from dialogue.safety import EmergencyCategory, EmergencyHit, EmergencyKind, EmergencyLevel
+from dialogue.safety import (
+    EmergencyCategory,
+    EmergencyHit,
+    EmergencyKind,
+    EmergencyLevel,
+    routine_request,
+)
 from dialogue.safety import check_emergency as check_emergency
 from dialogue.safety_rules import fold_words
 
@@ -39,6 +45,7 @@ _NO_PHRASES = (
     "pas du tout", "peut attendre", "tout va bien", "ca va aller",
 )
 _YES_WORDS = frozenset({"oui", "ouais", "si", "ok", "vite", "urgent", "urgence", "grave"})
+_UNSURE = ("sais pas", "sait pas", "sais plus", "sais vraiment pas", "aucune idee")
 
 
 @dataclass(frozen=True)
@@ -50,14 +57,15 @@ class Screened:
     said: str = ""
     """The words the conversation goes on with: the turn's, or after a "no" the words that
     raised the doubt."""
-    doubt_cleared: bool = False
-    """The caller said it was no emergency (the doubt is noted)."""
 
 
 @dataclass(frozen=True)
-class _Pending:
+class PendingQuestion:
+    """The emergency question asked and not yet answered."""
+
     hit: EmergencyHit
     said: str
+    """The caller's words that raised it."""
 
 
 class SafetyGate:
@@ -67,7 +75,7 @@ class SafetyGate:
         self._log = log
         self._events = events
         self._caller = caller
-        self._pending: _Pending | None = None
+        self._pending: PendingQuestion | None = None
 
     @staticmethod
     def check(text: str) -> EmergencyHit | None:
@@ -94,7 +102,7 @@ class SafetyGate:
             return None
         return await self.answer(pending.hit, practice, confirmation="silence")
 
-    async def pending(self, *, answering: bool = True) -> _Pending | None:
+    async def pending(self, *, answering: bool = True) -> PendingQuestion | None:
         """The question asked and not yet answered, with the words that raised it.
 
         Args:
@@ -117,7 +125,7 @@ class SafetyGate:
             self._pending.said if self._pending else "",
         )
         hit = check_emergency(said) or _unknown_doubt()
-        return _Pending(hit, said)
+        return PendingQuestion(hit, said)
 
     async def answer(
         self, hit: EmergencyHit, practice: PracticeConfig, *, confirmation: str | None = None
@@ -146,22 +154,28 @@ class SafetyGate:
         await self._log.set_outcome(EMERGENCY_OUTCOME)
 
     async def _ask(self, hit: EmergencyHit, said: str, practice: PracticeConfig) -> list[Reply]:
-        self._pending = _Pending(hit, said)
+        self._pending = PendingQuestion(hit, said)
         await self._events.emit(DialogueEventType.SAFETY_HIT, key=hit.category.value)
         _LOGGER.warning("emergency doubt", extra=self._log_extra(hit))
         return [catalogue.say(QUESTION_KEY, practice)]
 
     async def _answered(
-        self, pending: _Pending, said: str, hit: EmergencyHit | None, practice: PracticeConfig
+        self,
+        pending: PendingQuestion,
+        said: str,
+        hit: EmergencyHit | None,
+        practice: PracticeConfig,
     ) -> Screened:
         if hit is not None and hit.certain:
             return Screened(await self.answer(hit, practice, confirmation="new words"), said)
         reply = read_urgency_answer(said)
+        if reply is None and hit is None and routine_request(said):
+            reply = False  # "c'est pour un rendez-vous": an answer, and a no
         if reply is False:
             self._pending = None
             details = {**emergency_details(pending.hit), "denied": True}
             await self._note(pending.hit, details, transcripts.Urgency.HIGH)
-            return Screened(said=pending.said, doubt_cleared=True)
+            return Screened(said=pending.said)
         confirmation = "yes" if reply else "unclear"
         return Screened(await self.answer(pending.hit, practice, confirmation=confirmation), said)
 
@@ -196,6 +210,8 @@ def read_urgency_answer(text: str) -> bool | None:
         return strict
     words = fold_words(text)
     folded = " ".join(words)
+    if any(doubt in folded for doubt in _UNSURE):
+        return None
     if (words and words[0] in _NO_WORDS) or any(phrase in folded for phrase in _NO_PHRASES):
         return False
     if _YES_WORDS & set(words):

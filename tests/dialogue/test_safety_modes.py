@@ -153,6 +153,15 @@ def test_no_after_the_question_takes_the_words_as_the_message(
     assert _emergency_note(chat, context).urgency == "high"
 
 
+def test_a_routine_request_after_the_question_is_a_no(
+    client: TestClient, context: AppContext
+) -> None:
+    chat = Chat(client, "message")
+    assert chat.say("j'ai des palpitations") == QUESTION
+    assert chat.say("euh c'est juste pour un rendez-vous") == ["utter_message_taken"]
+    assert _emergency_note(chat, context).urgency == "high"
+
+
 def test_no_after_the_question_ends_the_announcement(
     client: TestClient, context: AppContext
 ) -> None:
