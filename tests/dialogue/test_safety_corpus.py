@@ -50,14 +50,6 @@ def corpus() -> list[Utterance]:
     return load_corpus()
 
 
-@pytest.fixture(scope="module")
-def dev_outcomes(corpus: list[Utterance]) -> list[Outcome]:
-    """Every dev utterance said once in each floor mode (one app for all: about 700 chats)."""
-    with chat_channel() as channel:
-        dev = [u for u in corpus if u.split == FLOOR_SPLIT]
-        return run_corpus(FLOOR_MODES, dev, channel)
-
-
 def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Utterance]) -> None:
     emergencies = [u for u in corpus if u.emergency]
     routine = [u for u in corpus if not u.emergency]
@@ -144,22 +136,27 @@ def test_figures_count_a_confirmed_answer_apart_from_an_answer_at_once() -> None
     assert figures_of("assistant", None, outcomes).overall.emergencies == 0
 
 
-@pytest.mark.parametrize("mode", FLOOR_MODES)
-@pytest.mark.parametrize("rate", list(GOALS))
-def test_the_net_meets_the_goals_on_the_dev_split(
-    mode: str, rate: str, dev_outcomes: list[Outcome]
-) -> None:
-    direction, bound = GOALS[rate]
-    figures = figures_of(mode, FLOOR_SPLIT, dev_outcomes)
-    value = getattr(figures.overall, rate)
-    assert value is not None
-    met = value >= bound if direction == "at least" else value <= bound
-    wrong, what = {
-        "recall_at_once": (figures.missed, "not answered at once"),
-        "recall_with_confirmation": (figures.unanswered, "not answered"),
-        "false_alarm_rate": (figures.false_alarms, "false alarms"),
-    }[rate]
-    assert met, (
-        f"{mode}, {FLOOR_SPLIT}: {rate} is {value:.3f}, goal {direction} {bound}; "
-        f"{what} ({len(wrong)}):\n  " + "\n  ".join(wrong)
-    )
+def test_the_net_meets_the_goals_on_the_dev_split(corpus: list[Utterance]) -> None:
+    """All goals in one test: one run of the dev split (about 700 conversations) for them all,
+    whatever the pytest workers (xdist groups do not hold with this pytest)."""
+    with chat_channel() as channel:
+        dev = [u for u in corpus if u.split == FLOOR_SPLIT]
+        outcomes = run_corpus(FLOOR_MODES, dev, channel)
+    unmet = []
+    for mode in FLOOR_MODES:
+        figures = figures_of(mode, FLOOR_SPLIT, outcomes)
+        for rate, (direction, bound) in GOALS.items():
+            value = getattr(figures.overall, rate)
+            assert value is not None, f"{mode}: no {rate} (an empty split?)"
+            if value >= bound if direction == "at least" else value <= bound:
+                continue
+            wrong, what = {
+                "recall_at_once": (figures.missed, "not answered at once"),
+                "recall_with_confirmation": (figures.unanswered, "not answered"),
+                "false_alarm_rate": (figures.false_alarms, "false alarms"),
+            }[rate]
+            unmet.append(
+                f"{mode}, {FLOOR_SPLIT}: {rate} is {value:.3f}, goal {direction} {bound}; "
+                f"{what} ({len(wrong)}):\n    " + "\n    ".join(wrong)
+            )
+    assert not unmet, "\n".join(unmet)
