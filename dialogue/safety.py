@@ -49,6 +49,10 @@ __all__ = [
 
 _MILD_REACH = 3
 """A mild word lowers a sign it is part of, or at most this many words away from."""
+_SINCE_REACH = 5
+"""A "since" cue ("depuis son", "suite à mon") makes past a sign at most this many words after
+it: the event it introduces ("depuis son AVC"), not a sign said before it, which is happening
+since then ("elle saigne depuis son opération")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,7 @@ class _Context:
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: self._earlier(whole, "not_now")
+            or self._introduced(whole)
             or bool(self._distances(whole, self._cues["over"])),
             Lowering.LASTING: self._earlier(whole, "lasting"),
             Lowering.MILD: any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
@@ -212,6 +217,13 @@ class _Context:
             ):
                 return True
         return False
+
+    def _introduced(self, whole: Span) -> bool:
+        """Whether the sign is the past event a "since" cue introduces ("depuis son AVC")."""
+        return any(
+            cue.end < whole.end and max(0, whole.first - cue.end) <= _SINCE_REACH
+            for cue in self._cues["since"]
+        )
 
     def _earlier(self, whole: Span, cues: str) -> bool:
         """Whether a past (or lasting) cue is nearer the sign than any "now" cue."""

@@ -17,7 +17,7 @@ import yaml
 from dialogue.safety_rules import Compiler, Rule, RuleError
 
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.fr.yaml")
-CUE_LISTS = ("not_now", "over", "lasting", "mild", "acute", "routine")
+CUE_LISTS = ("not_now", "since", "over", "lasting", "mild", "acute", "routine")
 
 
 class EmergencyKind(StrEnum):
