@@ -49,10 +49,10 @@ __all__ = [
 
 _MILD_REACH = 3
 """A mild word lowers a sign it is part of, or at most this many words away from."""
-_SINCE_REACH = 5
-"""A "since" cue ("depuis son", "suite à mon") makes past a sign at most this many words after
-it: the event it introduces ("depuis son AVC"), not a sign said before it, which is happening
-since then ("elle saigne depuis son opération")."""
+_SINCE_REACH = 1
+"""A "since" cue ("depuis son", "suite à mon") makes past the event it introduces, said right
+after it ("depuis son AVC", "depuis son gros AVC"), not a sign said before it, which is
+happening since then ("elle saigne depuis son opération")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,9 @@ def check_emergency(text: str) -> EmergencyHit | None:
             (EmergencyLevel.POSSIBLE, entry.possible),
         ):
             for rule in rules:
+                # Where a rule is said more than once, the place it counts most is kept: "pour
+                # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
+                best_here: tuple[int, tuple[Lowering, ...]] | None = None
                 for whole, parts in rule.find(utterance):
                     if any(whole.overlaps(b) for b in blocked):
                         continue
@@ -113,10 +116,16 @@ def check_emergency(text: str) -> EmergencyHit | None:
                     level = base - len(reasons)
                     if entry.floor is not None:
                         level = max(level, entry.floor)
-                    if level >= EmergencyLevel.POSSIBLE:
-                        negated = Lowering.NEGATED in reasons
-                        found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
-                        break
+                    if level >= EmergencyLevel.POSSIBLE and (
+                        best_here is None or level > best_here[0]
+                    ):
+                        best_here = (level, reasons)
+                        if level == base:
+                            break
+                if best_here is not None:
+                    level, reasons = best_here
+                    negated = Lowering.NEGATED in reasons
+                    found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
     if not found:
         return None
     best = max(found, key=lambda f: (f[0], -f[1]))
