@@ -190,7 +190,7 @@ class _Context:
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: self._earlier(whole, "not_now")
-            or self._introduced(whole)
+            or self._introduced(parts)
             or bool(self._distances(whole, self._cues["over"])),
             Lowering.LASTING: self._earlier(whole, "lasting"),
             Lowering.MILD: any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
@@ -227,11 +227,15 @@ class _Context:
                 return True
         return False
 
-    def _introduced(self, whole: Span) -> bool:
+    def _introduced(self, parts: Sequence[Span]) -> bool:
         """Whether the sign is the past event a "since" cue introduces ("depuis son AVC")."""
+        # Weighed part by part: in "mal au crâne depuis qu'on a allumé le chauffage" the cue
+        # stands between two parts of the sign and introduces neither; in "un pacemaker depuis
+        # son malaise" it introduces the end of one part.
         return any(
-            cue.end < whole.end and max(0, whole.first - cue.end) <= _SINCE_REACH
+            cue.end < part.end and max(0, part.first - cue.end) <= _SINCE_REACH
             for cue in self._cues["since"]
+            for part in parts
         )
 
     def _earlier(self, whole: Span, cues: str) -> bool:
