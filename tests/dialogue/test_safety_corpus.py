@@ -1,10 +1,11 @@
-"""The safety corpus (benchmarks/safety_corpus/) is well formed, and the emergency net meets the
-goals of issue 13 on its dev split, in the assistant and message modes.
+"""The safety corpus (benchmarks/safety_corpus/) is well formed, and the emergency net keeps its
+figures: the goals of issue 13 on the dev split, floors per category on dev, and an overall floor on
+the held-out test split, so that a regression fails here.
 
 The corpus was written apart from the net's rules; its figures are measured by
 ``benchmarks/safety.py`` through the real text channel (in-process app, fresh SQLite, Rasa
-unreachable: the net answers before Rasa is asked). The floors below are the issue's goals; tune
-the net on the dev split until they pass, and read the test split only in docs/benchmarks.md.
+unreachable: the net answers before Rasa is asked). Tune the net on the dev split; the test split
+is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from benchmarks.safety import (
     CORPUS,
     CorpusError,
     Outcome,
+    Tally,
     Utterance,
     chat_channel,
     figures_of,
@@ -26,9 +28,11 @@ from benchmarks.safety import (
     run_corpus,
 )
 
-# The goals, one place to tune them: rate -> ("at least" | "at most", bound). Recall: emergencies
-# answered (at once, or after "oui" to the net's confirmation question). False alarms: routine
-# calls given an emergency answer at once.
+# The goals of issue 13, asserted where they are met: rate -> ("at least" | "at most", bound).
+# Recall: emergencies answered (at once, or after "oui" to the net's confirmation question).
+# False alarms: routine calls given an emergency answer at once. All three are met on dev (round 3:
+# 100 % / 100 % / 0 %); on the held-out test split NONE is met (round 3: at once 87.4 %, with
+# confirmation 91.3 %, false alarms 1.7 %), so test only has the regression floors below.
 GOALS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
     "recall_at_once": ("at least", 0.95),
@@ -36,6 +40,22 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
+# Per category on dev (10 to 13 utterances each, every one reached 100 % at once): one miss
+# at once is tolerated, none with confirmation; one false alarm per routine category.
+CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
+    "recall_at_once": ("at least", 0.9),
+    "recall_with_confirmation": ("at least", 1.0),
+    "false_alarm_rate": ("at most", 0.05),
+}
+# The held-out split, overall, a few points under what round 3 reached (see above); the net does
+# not depend on the mode, so one mode is enough.
+HELD_OUT_SPLIT = "test"
+HELD_OUT_MODE = "assistant"
+HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
+    "recall_at_once": ("at least", 0.85),
+    "recall_with_confirmation": ("at least", 0.89),
+    "false_alarm_rate": ("at most", 0.03),
+}
 
 MIN_EMERGENCIES = 340
 MIN_ROUTINE = 340
@@ -136,27 +156,47 @@ def test_figures_count_a_confirmed_answer_apart_from_an_answer_at_once() -> None
     assert figures_of("assistant", None, outcomes).overall.emergencies == 0
 
 
-def test_the_net_meets_the_goals_on_the_dev_split(corpus: list[Utterance]) -> None:
-    """All goals in one test: one run of the dev split (about 700 conversations) for them all,
+def _unmet(tally: Tally, bounds: dict[str, tuple[str, float]]) -> list[str]:
+    """The rates of ``tally`` outside ``bounds`` (a rate with nothing to count is skipped)."""
+    unmet = []
+    for rate, (direction, bound) in bounds.items():
+        value = getattr(tally, rate)
+        if value is None or (value >= bound if direction == "at least" else value <= bound):
+            continue
+        unmet.append(f"{rate} is {value:.3f}, {direction} {bound}")
+    return unmet
+
+
+def test_the_net_keeps_its_figures_on_both_splits(corpus: list[Utterance]) -> None:
+    """The goals and floors in one test: one run (about 1,100 conversations) for them all,
     whatever the pytest workers (xdist groups do not hold with this pytest)."""
+    dev = [u for u in corpus if u.split == FLOOR_SPLIT]
+    held_out = [u for u in corpus if u.split == HELD_OUT_SPLIT]
     with chat_channel() as channel:
-        dev = [u for u in corpus if u.split == FLOOR_SPLIT]
         outcomes = run_corpus(FLOOR_MODES, dev, channel)
+        outcomes += run_corpus([HELD_OUT_MODE], held_out, channel)
     unmet = []
     for mode in FLOOR_MODES:
         figures = figures_of(mode, FLOOR_SPLIT, outcomes)
+        assert figures.overall.emergencies and figures.overall.routine, f"{mode}: an empty split?"
+        wrong_texts = {
+            "recall_at_once": (figures.missed, "not answered at once"),
+            "recall_with_confirmation": (figures.unanswered, "not answered"),
+            "false_alarm_rate": (figures.false_alarms, "false alarms"),
+        }
         for rate, (direction, bound) in GOALS.items():
-            value = getattr(figures.overall, rate)
-            assert value is not None, f"{mode}: no {rate} (an empty split?)"
-            if value >= bound if direction == "at least" else value <= bound:
+            if not _unmet(figures.overall, {rate: (direction, bound)}):
                 continue
-            wrong, what = {
-                "recall_at_once": (figures.missed, "not answered at once"),
-                "recall_with_confirmation": (figures.unanswered, "not answered"),
-                "false_alarm_rate": (figures.false_alarms, "false alarms"),
-            }[rate]
+            wrong, what = wrong_texts[rate]
             unmet.append(
-                f"{mode}, {FLOOR_SPLIT}: {rate} is {value:.3f}, goal {direction} {bound}; "
+                f"{mode}, {FLOOR_SPLIT}: {_unmet(figures.overall, {rate: (direction, bound)})[0]}; "
                 f"{what} ({len(wrong)}):\n    " + "\n    ".join(wrong)
             )
+        for category, tally in sorted(figures.categories.items()):
+            unmet += [f"{mode}, {FLOOR_SPLIT}, {category}: {why}"
+                      for why in _unmet(tally, CATEGORY_FLOORS)]
+    held = figures_of(HELD_OUT_MODE, HELD_OUT_SPLIT, outcomes).overall
+    assert held.emergencies and held.routine
+    # Figures only: the held-out texts stay unseen by whoever tunes the net.
+    unmet += [f"{HELD_OUT_MODE}, {HELD_OUT_SPLIT}: {why}" for why in _unmet(held, HELD_OUT_FLOORS)]
     assert not unmet, "\n".join(unmet)
