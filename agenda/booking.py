@@ -3,7 +3,8 @@
 Every write function commits on success and rolls the session back on failure: a conflict
 (another transaction took a granule first) surfaces as `SlotUnavailableError` with nothing
 written. The guarantee is the `occupancy` primary key, so it holds across threads, processes and
-machines, on SQLite and PostgreSQL.
+machines, on SQLite and PostgreSQL. Each write also leaves its row in the appointments outbox
+(`agenda.changes`), in the same transaction, for whoever follows appointments.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agenda import occupancy
+from agenda.changes import record_change
 from agenda.errors import (
     AppointmentStateError,
     HoldNotFoundError,
@@ -22,7 +24,7 @@ from agenda.errors import (
     SlotUnavailableError,
     UnknownReferenceError,
 )
-from agenda.models import Appointment, AppointmentStatus, Hold, Patient, Source
+from agenda.models import Appointment, AppointmentStatus, ChangeKind, Hold, Patient, Source
 from agenda.results import AppointmentInfo
 from agenda.slots import check_offered_slot, offered
 from agenda.timegrid import aware, granules, on_grid, utcnow
@@ -40,6 +42,7 @@ def confirm_hold(
     patient_id: int,
     conversation_id: str,
     call_sid: str | None = None,
+    source: Source = Source.PHONE,
     now: dt.datetime | None = None,
 ) -> AppointmentInfo:
     """Turn a hold into a booked appointment, atomically, and release the conversation's others.
@@ -53,6 +56,7 @@ def confirm_hold(
         patient_id: the patient the appointment is for.
         conversation_id: the conversation that holds it (a hold is never confirmed by another).
         call_sid: the call the booking came from (defaults to ``conversation_id``).
+        source: the assistant's channel (the phone, or the website's chat).
         now: the current instant (tests).
 
     Raises:
@@ -75,13 +79,14 @@ def confirm_hold(
             start=hold.start,
             end=hold.end,
             status=AppointmentStatus.BOOKED.value,
-            source=Source.PHONE.value,
+            source=source.value,
             call_sid=call_sid or conversation_id,
             created_at=now,
             updated_at=now,
         )
         session.add(appointment)
         session.flush()
+        record_change(session, appointment.id, ChangeKind.BOOKED, now)
         if occupancy.hand_over(session, hold_id, appointment.id) != expected:
             raise SlotUnavailableError("the hold expired and its time was taken")
         others = session.scalars(select(Hold.id).where(Hold.conversation_id == conversation_id))
@@ -110,7 +115,8 @@ def book_appointment(
 ) -> AppointmentInfo:
     """Book a time directly, without a hold (the staff; or a test of the guarantee).
 
-    Staff may book outside opening hours; a phone booking must be a time the search offers.
+    Staff may book outside opening hours; the assistant's booking must be a time the search
+    offers.
 
     Raises:
         SlotUnavailableError: the time overlaps an appointment or a live hold.
@@ -119,7 +125,7 @@ def book_appointment(
     """
     now = now or utcnow()
     aware(start)
-    if source is Source.PHONE:
+    if source.by_assistant:
         kind = check_offered_slot(
             session,
             practice,
@@ -150,6 +156,7 @@ def book_appointment(
         )
         session.add(appointment)
         session.flush()
+        record_change(session, appointment.id, ChangeKind.BOOKED, now)
         occupancy.take(session, practitioner_id, minutes, appointment_id=appointment.id)
         session.commit()
     except IntegrityError:
@@ -185,6 +192,7 @@ def cancel_appointment(
     _booked(session, appointment_id, patient_id)
     try:
         _mark_cancelled(session, appointment_id, by, now)
+        record_change(session, appointment_id, ChangeKind.CANCELLED, now, by=by)
         session.commit()
     except AppointmentStateError:
         session.rollback()
@@ -203,13 +211,15 @@ def move_appointment(
     hold_id: int | None = None,
     conversation_id: str | None = None,
     patient_id: int | None = None,
+    source: Source = Source.PHONE,
     now: dt.datetime | None = None,
 ) -> AppointmentInfo:
     """Move an appointment in one transaction: the new one is booked and the old one cancelled,
     or nothing changes.
 
     Give either ``hold_id`` (with ``conversation_id``; the phone path) or ``start`` (and
-    optionally another ``practitioner_id``; the staff path).
+    optionally another ``practitioner_id``; the staff path). ``source`` is the assistant's
+    channel on the hold path.
 
     Returns:
         The new appointment (its ``rescheduled_from_id`` is the old one).
@@ -249,7 +259,7 @@ def move_appointment(
             start=new_start,
             end=new_start + dt.timedelta(minutes=duration),
             status=AppointmentStatus.BOOKED.value,
-            source=Source.PHONE.value if hold is not None else Source.STAFF.value,
+            source=source.value if hold is not None else Source.STAFF.value,
             call_sid=conversation_id if hold is not None else old.call_sid,
             rescheduled_from_id=old.id,
             created_at=now,
@@ -257,6 +267,7 @@ def move_appointment(
         )
         session.add(moved)
         session.flush()
+        record_change(session, moved.id, ChangeKind.MOVED, now, previous_id=old.id, by=by)
         if hold is not None:
             if occupancy.hand_over(session, hold.id, moved.id) != len(minutes):
                 raise SlotUnavailableError("the hold expired and its time was taken")
@@ -304,6 +315,7 @@ def set_appointment_status(
     if status.value in _FREEING:
         row.cancelled_at, row.cancelled_by = now, by
         occupancy.give_back(session, row.id)
+    record_change(session, row.id, ChangeKind.STATUS, now, by=by)
     session.commit()
     return _info(session, appointment_id, practice)
 

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -29,41 +26,17 @@ from sqlalchemy import (
     String,
     Table,
     Time,
-    TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from core import component_metadata
+from core import UTCDateTime, component_metadata
 
 
 class AgendaBase(DeclarativeBase):
     """Declarative base of the agenda tables."""
 
     metadata = component_metadata()
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A timezone-aware instant, stored as UTC; SQLite's naive values are read back as UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        """Refuse naive datetimes and convert to UTC before storing."""
-        if value is None:
-            return None
-        if not isinstance(value, dt.datetime) or value.tzinfo is None:
-            raise ValueError("UTCDateTime needs a timezone-aware datetime")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        """Attach UTC to what SQLite returns naive, and normalise PostgreSQL's zone to UTC."""
-        if value is None:
-            return None
-        assert isinstance(value, dt.datetime)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
 
 
 def _utcnow() -> dt.datetime:
@@ -81,10 +54,17 @@ class AppointmentStatus(StrEnum):
 
 
 class Source(StrEnum):
-    """Who wrote an appointment or a patient: the phone assistant or the staff."""
+    """Who wrote an appointment or a patient: the assistant on the phone, the assistant in the
+    practice website's chat, or the staff."""
 
     PHONE = "phone"
+    WEB = "web"
     STAFF = "staff"
+
+    @property
+    def by_assistant(self) -> bool:
+        """Written by the assistant: only offered times, and new patients to verify."""
+        return self is not Source.STAFF
 
 
 appointment_type_practitioners = Table(
@@ -172,6 +152,8 @@ class Patient(AgendaBase):
     """Created by phone and not yet checked by the secretary."""
     source: Mapped[str] = mapped_column(String(16), default=Source.STAFF.value)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    sms_refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The patient said they want no texts (« je ne veux pas de SMS »)."""
 
 
 class Appointment(AgendaBase):
@@ -199,6 +181,33 @@ class Appointment(AgendaBase):
     practitioner: Mapped[Practitioner] = relationship()
     appointment_type: Mapped[AppointmentType] = relationship()
     patient: Mapped[Patient] = relationship()
+
+
+class ChangeKind(StrEnum):
+    """What happened to an appointment, as the outbox records it."""
+
+    BOOKED = "booked"
+    MOVED = "moved"
+    """The appointment was booked in place of ``previous_id``, now cancelled."""
+    CANCELLED = "cancelled"
+    STATUS = "status"
+    """Fulfilled, no-show or entered in error."""
+
+
+class AppointmentChange(AgendaBase):
+    """An outbox row, written in the transaction that booked, moved or cancelled: whoever
+    follows appointments (the texts to patients) reads and deletes these without the agenda
+    knowing it exists, and without missing a change made by phone, chat or staff."""
+
+    __tablename__ = "appointment_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(Integer)
+    """No foreign key: a change outlives an appointment deleted by hand (the follower skips it)."""
+    change: Mapped[str] = mapped_column(String(16))
+    previous_id: Mapped[int | None] = mapped_column(Integer)
+    by: Mapped[str | None] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Hold(AgendaBase):

@@ -14,12 +14,12 @@ import re
 
 import phonenumbers
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agenda.errors import IdentityNotConfirmedError, UnknownReferenceError
 from agenda.listing import appointments_between
-from agenda.models import AppointmentStatus, Patient, Source
+from agenda.models import Appointment, AppointmentStatus, Patient, Source
 from agenda.results import AppointmentInfo, Identification, IdentityStatus, PatientInfo
 from agenda.timegrid import fold, utcnow
 from core import PracticeConfig
@@ -31,6 +31,9 @@ LAST_NAME_MIN = 80
 # "Paul" does not).
 FIRST_NAME_MIN = 80
 _NOT_LETTERS = re.compile(r"[^a-z0-9]")
+# A number shared by more patients than this is a switchboard (a care home, a school, a
+# company), not a family: nobody is recognised by it.
+MAX_SHARING_A_NUMBER = 4
 
 
 def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
@@ -107,7 +110,7 @@ def register_patient(
     phone: str | None = None,
     source: Source = Source.PHONE,
 ) -> PatientInfo:
-    """The identified patient, or a new one (flagged ``to_verify`` when created by phone).
+    """The identified patient, or a new one (flagged ``to_verify`` when the assistant created it).
 
     An ambiguous identification also creates a new, flagged patient: the secretary decides.
     Commits the session.
@@ -122,7 +125,7 @@ def register_patient(
         first_name=first_name.strip(),
         birth_date=birth_date,
         phone=normalise_phone(phone),
-        to_verify=source is Source.PHONE,
+        to_verify=source.by_assistant,
         source=source.value,
     )
     session.add(row)
@@ -180,6 +183,20 @@ def verify_patient(
     return PatientInfo.of(row)
 
 
+def refuse_sms(session: Session, patient_id: int, *, refused: bool = True) -> PatientInfo:
+    """Record that the patient wants no texts (or wants them again); commits.
+
+    Raises:
+        UnknownReferenceError: no such patient.
+    """
+    row = session.get(Patient, patient_id)
+    if row is None:
+        raise UnknownReferenceError(f"no patient {patient_id}")
+    row.sms_refused = refused
+    session.commit()
+    return PatientInfo.of(row)
+
+
 def upcoming_appointments(
     session: Session,
     practice: PracticeConfig,
@@ -205,3 +222,48 @@ def upcoming_appointments(
         patient_id=patient_id,
         statuses=[AppointmentStatus.BOOKED.value],
     )
+
+
+def patients_by_phone(session: Session, phone: str | None) -> list[PatientInfo]:
+    """The patients on file with this number: one, a family sharing it, or nobody.
+
+    A caller ID only suggests who is calling (it can be spoofed): the dialogue asks "C'est bien
+    pour …?" and still checks the date of birth before reading out or changing an appointment.
+
+    Returns:
+        Oldest record first; empty when the number is unknown, not a number, or shared by more
+        than `MAX_SHARING_A_NUMBER` patients.
+    """
+    number = normalise_phone(phone)
+    if number is None:
+        return []
+    rows = list(
+        session.scalars(
+            select(Patient)
+            .where(Patient.phone == number)
+            .order_by(Patient.created_at, Patient.id)
+            .limit(MAX_SHARING_A_NUMBER + 1)
+        )
+    )
+    if len(rows) > MAX_SHARING_A_NUMBER:
+        return []
+    return [PatientInfo.of(row) for row in rows]
+
+
+def usual_practitioner(session: Session, patient_id: int) -> str | None:
+    """The practitioner a patient sees most (booked or seen; the latest wins a tie), or None
+    for a patient never booked."""
+    count = func.count(Appointment.id)
+    row = session.execute(
+        select(Appointment.practitioner_id, count, func.max(Appointment.start))
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status.in_(
+                [AppointmentStatus.BOOKED.value, AppointmentStatus.FULFILLED.value]
+            ),
+        )
+        .group_by(Appointment.practitioner_id)
+        .order_by(count.desc(), func.max(Appointment.start).desc())
+        .limit(1)
+    ).first()
+    return str(row[0]) if row is not None else None

@@ -89,6 +89,8 @@ class PatientInfo:
     phone: str | None
     to_verify: bool
     source: str
+    sms_refused: bool = False
+    """The patient asked for no texts."""
 
     @classmethod
     def of(cls, row: Patient) -> PatientInfo:
@@ -101,6 +103,7 @@ class PatientInfo:
             row.phone,
             row.to_verify,
             row.source,
+            bool(row.sms_refused),
         )
 
 

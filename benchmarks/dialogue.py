@@ -26,6 +26,7 @@ from core import PROJECT_ROOT, Settings
 from dialogue.rasa.server import (
     action_token,
     ensure_model,
+    rasa_auth_token,
     rasa_env,
     server_command,
     wait_until_ready,
@@ -117,13 +118,15 @@ def main() -> dict[str, Any]:
         )
         rasa = subprocess.Popen(
             server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(),
+            env=rasa_env(settings),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         try:
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
+            wait_until_ready(
+                f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
+            )
             _conversation(base, SCRIPTS[2])  # warm-up: first action calls load the domain
             sequential = [t for _ in range(ROUNDS) for s in SCRIPTS for t in _conversation(base, s)]
             with ThreadPoolExecutor(CONCURRENT) as pool:

@@ -53,6 +53,7 @@ from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings
 from dialogue.rasa.server import (
     action_token,
     ensure_model,
+    rasa_auth_token,
     rasa_env,
     server_command,
     wait_until_ready,
@@ -65,6 +66,7 @@ from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
 from telephony.speech_engines import load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
+from telephony.stt_workers import RecognitionWorkers
 from telephony.voice_service import VoiceService
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105 (a throwaway gateway's secret)
@@ -99,7 +101,22 @@ def _thread_cpu_s() -> dict[str, float]:
         name = names.get(int(task.name), "")
         kind = next((k for k in ("vosk", "piper") if name.startswith(k)), "other")
         kinds[kind] += seconds
+    kinds["vosk"] += _workers_cpu_s()
     return kinds
+
+
+def _workers_cpu_s() -> float:
+    """CPU seconds of this process's recognition worker processes (`VOSK_WORKERS`), alive now;
+    a worker that died during a level takes its seconds with it."""
+    total = 0.0
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in children.read_text().split():
+            try:
+                if b"telephony" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    total += cpu_seconds(int(pid))
+            except OSError:
+                continue
+    return total
 
 
 def _children_cpu_s() -> float:
@@ -192,7 +209,7 @@ class _Sample:
     def __init__(self, rasa_pid: int) -> None:
         me = os.getpid()
         self.at = time.monotonic()
-        self.cpu, self.rasa = cpu_seconds(me), cpu_seconds(rasa_pid)
+        self.cpu, self.rasa = cpu_seconds(me) + _workers_cpu_s(), cpu_seconds(rasa_pid)
         self.threads, self.rss = _thread_cpu_s(), _rss_mb(me)
 
 
@@ -264,9 +281,11 @@ def _warm(voice: VoiceService, turns: list[CallerTurn], count: int) -> None:
     """As many warm recognizers as calls, as a pool is after its first busy hour (voice-costs
     V6: a fresh recognizer's first utterance costs ~3×)."""
     engine = voice.recognizers
+    speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
     if isinstance(engine, VoskEngine) and engine.idle < count:
-        speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
         engine.prewarm(count - engine.idle, speech)
+    elif isinstance(engine, RecognitionWorkers) and engine.warmed < count:
+        engine.prewarm(count - engine.warmed, speech)
 
 
 def _level(
@@ -348,13 +367,15 @@ def main() -> dict[str, Any]:
         model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
         rasa = subprocess.Popen(
             server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=rasa_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         twilio = Twilio(gateway=f"http://127.0.0.1:{port}", public_base=PUBLIC, auth_token=TOKEN)
         searches = {}
         try:
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
+            wait_until_ready(
+                f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
+            )
             for name, overrides in SEARCHES.items():
                 searches[name] = _ramp(
                     settings.model_copy(update=overrides), context, events, twilio, rasa.pid
@@ -377,7 +398,7 @@ def _ramp(
     started = time.monotonic()
     engines = load_speech_engines(settings, vosk=VoskParams(max_idle=max(LEVELS)), prewarm=2)
     voice = VoiceService(engines.recognition, engines.synthesis)
-    voice.prompt_audio(context.practice)
+    voice.prompt_audio(context.practice, wait=True)
     load_s = time.monotonic() - started
     voice.observers.append(events)
     context.speech = voice

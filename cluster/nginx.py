@@ -29,7 +29,8 @@ events {{
 }}
 
 http {{
-    log_format upstream '$remote_addr [$time_local] "$request" $status '
+    # $uri, not $request: query strings carry secrets (the iCalendar feeds' tokens).
+    log_format upstream '$remote_addr [$time_local] "$request_method $uri" $status '
                         'upstream=$upstream_addr request_s=$request_time';
     access_log {folder}/access.log upstream;
 {temp_paths}

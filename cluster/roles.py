@@ -19,6 +19,7 @@ from types import FrameType
 import dialogue
 from cluster.settings import ClusterSettings
 from cluster.topology import GATEWAY_DB, RASA_DB, database_url, postgres_server
+from core import Settings
 from standardiste import alembic_config, upgrade
 
 WAIT_S = 180.0
@@ -106,4 +107,6 @@ def run_rasa(command: list[str]) -> None:
     longer than creating the databases, and Rasa's SQL tracker store retries its connection
     every 5 s until the ``rasa`` database exists. Redis is only reached on the first message.
     """
-    os.execve(command[0], command, dialogue.rasa_env())  # noqa: S606 (from the Procfile)
+    # The API token derives from STANDARDISTE_SECRET_KEY, in the Procfile's environment.
+    env = dialogue.rasa_env(Settings())
+    os.execve(command[0], command, env)  # noqa: S606 (from the Procfile)

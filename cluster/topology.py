@@ -21,7 +21,7 @@ import dialogue
 from cluster import nginx
 from cluster.postgres import PostgresServer
 from cluster.settings import ClusterSettings
-from core import Settings
+from core import Settings, data_keys
 
 GATEWAY_DB = "standardiste"
 RASA_DB = "rasa"
@@ -138,7 +138,11 @@ def prepare(cluster: ClusterSettings, settings: Settings) -> Plan:
         **cluster_environment(cluster),
         "DATABASE_URL": database_url(cluster),
         "RASA_URL": cluster.rasa_url,
+        # The gateways purge and erase Rasa's trackers (retention, patient erasure).
+        "RASA_TRACKER_STORE": database_url(cluster, RASA_DB),
         "STANDARDISTE_SECRET_KEY": key,
+        # One data key for every gateway: each decrypts what another encrypted.
+        "STANDARDISTE_DATA_KEY": ",".join(data_keys(settings)),
         "PYTHONUNBUFFERED": "1",
     }
     return Plan(procfile=procfile, env=env, processes=processes)

@@ -1,8 +1,9 @@
 """The ground floor: what every component may use, and which uses no component.
 
 Settings, the database and its sessions, the practice model and its store, answering hours,
-staff authentication primitives, privacy masking, metrics and logs, the secret key. Other
-packages import these names from ``core`` only, never from its modules.
+staff authentication primitives, privacy masking, metrics and logs, the secret key, and the check
+of Twilio's request signatures (the voice webhooks in telephony, the SMS ones in notifications).
+Other packages import these names from ``core`` only, never from its modules.
 """
 
 from core.answering_hours import (
@@ -15,7 +16,19 @@ from core.answering_hours import (
 )
 from core.auth import API_PRINCIPAL, STAFF_SESSION_RESOLVERS, Principal, StaffDep, require_staff
 from core.context import AppContext
-from core.db import Database, component_metadata, make_engine, normalise_url
+from core.data_key import DataKeyError as DataKeyError
+from core.data_key import cipher_for as cipher_for
+from core.data_key import data_cipher as data_cipher
+from core.data_key import data_key_path as data_key_path
+from core.data_key import data_key_source as data_key_source
+from core.data_key import data_keys as data_keys
+from core.data_key import decrypt as decrypt
+from core.data_key import encrypt as encrypt
+from core.data_key import ensure_data_key as ensure_data_key
+from core.data_key import is_token as is_token
+from core.data_key import new_data_key as new_data_key
+from core.data_key import register_data_cipher as register_data_cipher
+from core.db import Database, UTCDateTime, component_metadata, make_engine, normalise_url
 from core.deps import (
     MAX_ROW_ID,
     ContextDep,
@@ -25,10 +38,19 @@ from core.deps import (
     SettingsDep,
     get_context,
 )
+from core.encrypted import EncryptedJSON as EncryptedJSON
+from core.encrypted import EncryptedText as EncryptedText
 from core.logs import JsonFormatter, configure_logging
 from core.metrics import (
     CALL_OUTCOMES,
     CALLS,
+    RECOGNITION_CALLS_MOVED,
+    RECOGNITION_UTTERANCES_LOST,
+    RECOGNITION_WORKER_EXITS,
+    RECOGNITION_WORKER_RESTARTS,
+    RECOGNITION_WORKERS_UP,
+    SMS_REPLIES,
+    SMS_TEXTS,
     SWEPT_CALLS,
     TURN_LATENCY,
     TURNS,
@@ -48,6 +70,9 @@ from core.practice import (
     Practitioner,
     Recording,
     Retention,
+    Sms,
+    Statistics,
+    Website,
     missing_emergency_numbers,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
@@ -55,7 +80,9 @@ from core.practice_loading import ConfigError, load_practice, parse_practice
 from core.practice_store import NotMigratedError, PracticeStore, ShellBase, StaleSettingsError
 from core.privacy import PhoneMaskingFilter, mask_phone, mask_text
 from core.secret_key import derived_token, secret_key
-from core.settings import PROJECT_ROOT, VAR_DIR, Settings, get_settings
+from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_settings
+from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
+from core.twilio_webhooks import CheckerDep, SignedForm, get_checker, signed_form
 from core.version import __version__
 
 __all__ = [
@@ -64,10 +91,19 @@ __all__ = [
     "CALL_OUTCOMES",
     "MAX_ROW_ID",
     "PROJECT_ROOT",
+    "RECOGNITION_CALLS_MOVED",
+    "RECOGNITION_UTTERANCES_LOST",
+    "RECOGNITION_WORKERS_UP",
+    "RECOGNITION_WORKER_EXITS",
+    "RECOGNITION_WORKER_RESTARTS",
+    "SIGNATURE_HEADER",
+    "SMS_REPLIES",
+    "SMS_TEXTS",
     "STAFF_SESSION_RESOLVERS",
     "SWEPT_CALLS",
     "TURNS",
     "TURN_LATENCY",
+    "TWILIO_API",
     "VAR_DIR",
     "WEBHOOK_REJECTED",
     "WEEKDAYS",
@@ -77,12 +113,16 @@ __all__ = [
     "AppContext",
     "AppointmentType",
     "Booking",
+    "CheckerDep",
     "Closure",
     "ConfigError",
     "ContextDep",
+    "DataKeyError",
     "Database",
     "Decision",
     "EmergencyNumbers",
+    "EncryptedJSON",
+    "EncryptedText",
     "JsonFormatter",
     "NotMigratedError",
     "OutsideHours",
@@ -101,27 +141,46 @@ __all__ = [
     "Settings",
     "SettingsDep",
     "ShellBase",
+    "SignatureChecker",
+    "SignedForm",
+    "Sms",
     "StaffDep",
     "StaleSettingsError",
+    "Statistics",
     "TimeRange",
+    "UTCDateTime",
+    "Website",
     "WeeklyHours",
     "__version__",
+    "cipher_for",
     "component_metadata",
     "configure_logging",
+    "data_cipher",
+    "data_key_path",
+    "data_key_source",
+    "data_keys",
     "decide",
+    "decrypt",
     "derived_token",
+    "encrypt",
+    "ensure_data_key",
+    "get_checker",
     "get_context",
     "get_settings",
     "is_practice_closed",
+    "is_token",
     "load_practice",
     "make_engine",
     "mask_phone",
     "mask_text",
     "missing_emergency_numbers",
+    "new_data_key",
     "normalise_url",
     "office_staffed",
     "parse_practice",
     "public_holiday",
+    "register_data_cipher",
     "require_staff",
     "secret_key",
+    "signed_form",
 ]

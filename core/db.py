@@ -6,11 +6,22 @@ SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -25,6 +36,30 @@ NAMING_CONVENTION = {
 def component_metadata() -> MetaData:
     """A fresh `MetaData` with the project's naming convention, for one component's tables."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware instant, stored as UTC; SQLite's naive values are read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        """Refuse naive datetimes and convert to UTC before storing."""
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        """Attach UTC to what SQLite returns naive, and normalise PostgreSQL's zone to UTC."""
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 def normalise_url(url: str) -> str:
@@ -48,10 +83,13 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-    )
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
+    # Encrypted columns find the data key of their database by its URL (`core.encrypted`).
+    setattr(engine.dialect, "standardiste_url", url)  # noqa: B010 (a foreign object)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CALLS = Counter("standardiste_calls_total", "Incoming calls by who answered.", ["answered_by"])
 CALL_OUTCOMES = Counter("standardiste_call_outcomes_total", "Ended calls by outcome.", ["outcome"])
@@ -20,4 +20,32 @@ SWEPT_CALLS = Counter(
     "standardiste_swept_calls_total",
     "Calls closed by a sweeper: their instance died (dropped) or their stream never came.",
     ["reason"],
+)
+SMS_TEXTS = Counter(
+    "standardiste_sms_texts_total",
+    "Texts to patients by kind and outcome (sent, found after a crash, failed, retry, skipped).",
+    ["kind", "outcome"],
+)
+SMS_REPLIES = Counter(
+    "standardiste_sms_replies_total", "Texts received from patients, by what was done.", ["action"]
+)
+RECOGNITION_WORKERS_UP = Gauge(
+    "standardiste_recognition_workers_up", "Speech recognition worker processes running."
+)
+RECOGNITION_WORKER_EXITS = Counter(
+    "standardiste_recognition_worker_exits_total",
+    "Speech recognition workers that died, by cause (the signal, or exit-N).",
+    ["cause"],
+)
+RECOGNITION_WORKER_RESTARTS = Counter(
+    "standardiste_recognition_worker_restarts_total",
+    "Speech recognition workers restarted after one died.",
+)
+RECOGNITION_CALLS_MOVED = Counter(
+    "standardiste_recognition_calls_moved_total",
+    "Calls whose recognition moved to another worker after theirs died.",
+)
+RECOGNITION_UTTERANCES_LOST = Counter(
+    "standardiste_recognition_utterances_lost_total",
+    "Utterances lost with a recognition worker (the caller was asked to repeat).",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -160,12 +161,40 @@ class Retention(StrictModel):
     transcripts_days: int = Field(default=90, ge=1, le=3650)
     recordings_days: int = Field(default=30, ge=1, le=183)
     messages_days: int = Field(default=365, ge=1, le=3650)
+    sms_days: int = Field(default=90, ge=1, le=3650)
+    """Texts sent and received (number, time, state); opt-outs are kept while they apply."""
 
 
 class Recording(StrictModel):
     """Call recording; off unless the practice enables it and the caller consents."""
 
     enabled: bool = False
+
+
+class Sms(StrictModel):
+    """Texts to patients through Twilio Messaging; each kind is off until the practice opts in.
+
+    A text says the date, time, practitioner, address and how to cancel: never the reason for
+    the appointment, a medicine or anything about health.
+    """
+
+    confirmations: bool = False
+    """A text within a minute of a booking, a move or a cancellation (phone, chat or staff)."""
+    reminders: bool = False
+    reminder_hours: list[int] = Field(default_factory=lambda: [48, 2], max_length=4)
+    """Hours before the appointment each reminder is sent."""
+    ready: bool = False
+    """The secretary's « votre ordonnance / votre certificat est prêt » button in the inbox."""
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _lead_times(cls, value: list[int]) -> list[int]:
+        for hours in value:
+            if not 1 <= hours <= 336:
+                raise ValueError(f"{hours} h: a reminder is sent 1 to 336 hours (14 days) ahead")
+        if len(set(value)) != len(value):
+            raise ValueError("the same lead time is given twice")
+        return sorted(value, reverse=True)
 
 
 class Booking(StrictModel):
@@ -175,6 +204,48 @@ class Booking(StrictModel):
     min_notice_minutes: int = Field(default=60, ge=0)
     horizon_days: int = Field(default=60, ge=1, le=730)
     slot_step_minutes: int = Field(default=5, ge=5, le=60)
+
+
+class Statistics(StrictModel):
+    """How the statistics page estimates what the assistant saves the practice."""
+
+    minutes_per_call: float = Field(default=4, gt=0, le=60)
+    """Staff minutes a call the assistant saw through would have taken."""
+_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class Website(StrictModel):
+    """The chat on the practice's own website (the widget its pages embed)."""
+
+    origins: list[str] = Field(default_factory=list)
+    """The pages allowed to talk to the chat, as ``https://host[:port]``; none closes it."""
+    color: str = "#1d4ed8"
+    """The widget's accent colour (``#rrggbb``): its button and header. The text on it is black
+    or white, whichever reads better."""
+    key: str | None = Field(default=None, pattern=_SLUG)
+    """What the embed tag's ``data-practice`` says; by default the practice's name as a slug."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        origins = []
+        for value in values:
+            origin = value.strip().lower().removesuffix("/")
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{value!r} is not a website origin: scheme and host, with a port if "
+                    "needed, and no path (e.g. https://www.cabinet-exemple.fr)"
+                )
+            origins.append(origin)
+        return origins
+
+    @field_validator("color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError(f"{value!r} is not a colour: write it #rrggbb (e.g. #1d4ed8)")
+        return value.lower()
 
 
 class PracticeConfig(StrictModel):
@@ -190,6 +261,11 @@ class PracticeConfig(StrictModel):
     retention: Retention = Field(default_factory=Retention)
     recording: Recording = Field(default_factory=Recording)
     booking: Booking = Field(default_factory=Booking)
+    sms: Sms = Field(default_factory=Sms)
+    statistics: Statistics | None = None
+    """Absent: the page's defaults (absent rather than defaulted, so that settings stored
+    before this section existed still equal the practice file)."""
+    website: Website = Field(default_factory=Website)
 
     @model_validator(mode="after")
     def _announcement_states_emergency_numbers(self) -> PracticeConfig:
@@ -237,6 +313,14 @@ class PracticeConfig(StrictModel):
         if self.answering.office_hours is not None:
             return self.answering.office_hours
         return WeeklyHours.union([p.hours for p in self.practitioners])
+
+    @property
+    def website_key(self) -> str:
+        """The practice's key in the website's embed tag (``data-practice``)."""
+        if self.website.key:
+            return self.website.key
+        folded = unicodedata.normalize("NFKD", self.practice.name).encode("ascii", "ignore")
+        return re.sub(r"[^a-z0-9]+", "-", folded.decode().lower()).strip("-") or "cabinet"
 
     def practitioner(self, practitioner_id: str) -> Practitioner:
         """The practitioner with this id (KeyError when unknown)."""

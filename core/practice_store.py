@@ -3,6 +3,9 @@
 Staff change settings in the web pages; the change applies to the next call without a restart,
 on every gateway instance, because each request checks the stored version (one indexed read)
 and reloads the document only when it moved. Every change is kept in an audit log.
+
+The last settings read are also kept in a file under the var folder: when the database does not
+answer, the phone keeps answering as the practice wants (`cached`), even after a restart.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -78,17 +83,30 @@ def _document(config: PracticeConfig) -> dict[str, Any]:
 class PracticeStore:
     """Reads and writes the practice settings; safe to share between threads."""
 
-    def __init__(self, db: Database, seed: PracticeConfig) -> None:
+    def __init__(
+        self, db: Database, seed: PracticeConfig, *, cache_file: Path | None = None
+    ) -> None:
         self._db = db
         self._seed = seed
         self._lock = threading.Lock()
-        self._cached: PracticeConfig = seed
+        self._cache_file = cache_file
+        self._cached: PracticeConfig = _read_cache(cache_file) or seed
         self._version = 0
         self.listeners: list[Callable[[Session, PracticeConfig], None]] = []
         """Called in the saving transaction (e.g. the agenda re-syncs its schedules)."""
 
     def ensure_seeded(self) -> None:
-        """Store the YAML file's settings when the database has none yet."""
+        """Store the YAML file's settings when the database has none yet.
+
+        A database that does not answer is no reason to refuse calls: the gateway starts with
+        the last settings it read (its cache file), else the file's, and reads them again
+        once the database answers.
+        """
+        try:
+            self._db.ping()
+        except OperationalError:
+            _LOGGER.error("database unreachable at start-up; answering from the cached settings")
+            return
         try:
             with self._db.session() as session:
                 row = session.get(PracticeSettings, _ROW_ID)
@@ -121,6 +139,7 @@ class PracticeStore:
             config = self._parse(row.document)
         with self._lock:
             self._cached, self._version = config, row.version
+        self._write_cache(config)
         return config
 
     @property
@@ -170,9 +189,32 @@ class PracticeStore:
         """The current settings as a practice file."""
         return yaml.safe_dump(_document(self.current()), allow_unicode=True, sort_keys=False)
 
+    def _write_cache(self, config: PracticeConfig) -> None:
+        path = self._cache_file
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fresh.write_text(json.dumps(_document(config), ensure_ascii=False), encoding="utf-8")
+            fresh.replace(path)
+        except OSError as exc:  # the database keeps the truth; the copy is a convenience
+            _LOGGER.warning("settings cache not written", extra={"error": str(exc)})
+
     def _parse(self, document: str) -> PracticeConfig:
         try:
             return parse_practice(json.loads(document), "database practice_settings")
         except ConfigError:
             _LOGGER.exception("stored settings are invalid; keeping the previous ones")
             return self._cached
+
+
+def _read_cache(path: Path | None) -> PracticeConfig | None:
+    """The settings a previous run kept, if readable and valid."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return parse_practice(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, ValueError, ConfigError):
+        _LOGGER.warning("settings cache unreadable; ignored", extra={"path": str(path)})
+        return None

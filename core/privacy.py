@@ -1,4 +1,4 @@
-"""Masking of personal data in logs: a phone number never appears in clear."""
+"""Masking of personal data and secrets in logs: no phone number, no token in clear."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ import re
 # digits: French national ("06 12 34 56 78") and international ("+33612345678") forms. Hyphens are
 # left out so that ISO dates are not mistaken for numbers.
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ .]?\d){7,14}(?![\w])")
+
+
+# Secrets that ride in URLs or headers: Rasa's API token and the iCalendar feed secrets are
+# query parameters (calendar applications cannot send headers), and access logs print paths.
+_SECRET_PARAM_RE = re.compile(
+    r"(?i)((?:[?&;]|%3F|%26)(?:token|auth_token|secret|key|password|signature)(?:=|%3D))"
+    r"[^&\s\"'<>]+"
+)
+_BEARER_RE = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+def mask_secrets(text: str) -> str:
+    """Replace the value of every token-like URL parameter and bearer token by ``•••``."""
+    return _BEARER_RE.sub(r"\1•••", _SECRET_PARAM_RE.sub(r"\1•••", text))
 
 
 def mask_phone(number: str | None) -> str:
@@ -24,12 +38,13 @@ def mask_phone(number: str | None) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask every phone number found in free text."""
-    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    """Mask every phone number and URL secret found in free text."""
+    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), mask_secrets(text))
 
 
 class PhoneMaskingFilter(logging.Filter):
-    """Rewrites each record's message so that no phone number reaches a handler in clear."""
+    """Rewrites each record's message so that no phone number nor URL secret reaches a handler
+    in clear (uvicorn's access lines and httpx's request lines included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask the fully formatted message in place."""

@@ -1,5 +1,6 @@
 """Dialogue: every conversation, spoken or typed (the assistant, message taking, the
-announcement), the one catalogue of spoken French, the Rasa project and its custom actions.
+announcement), the one catalogue of spoken French, the Rasa project and its custom actions,
+and the chat of the practice's website (`website_router`: the widget and its public API).
 
 Public face: the names in ``__all__``.
 """
@@ -15,6 +16,7 @@ from dialogue.chat_cli import run_chat as run_chat
 from dialogue.conversation import CallEnd as CallEnd
 from dialogue.conversation import Conversation as Conversation
 from dialogue.conversation import Expecting as Expecting
+from dialogue.conversation import Pace as Pace
 from dialogue.conversation import Reply as Reply
 from dialogue.conversation import TurnResult as TurnResult
 from dialogue.events import DialogueEvent as DialogueEvent
@@ -22,18 +24,25 @@ from dialogue.events import DialogueEventType as DialogueEventType
 from dialogue.events import Observer as Observer
 from dialogue.french.yes_no import is_small_talk as is_small_talk
 from dialogue.french.yes_no import parse_yes_no as parse_yes_no
+from dialogue.message_taking import leave_transfer_failed as leave_transfer_failed
 from dialogue.modes import ConversationMode as ConversationMode
 from dialogue.modes import fallback_conversation as fallback_conversation
 from dialogue.modes import open_conversation as open_conversation
 from dialogue.modes import resume_conversation as resume_conversation
 from dialogue.rasa.server import action_token as action_token
 from dialogue.rasa.server import ensure_model as ensure_model
+from dialogue.rasa.server import rasa_auth_token as rasa_auth_token
 from dialogue.rasa.server import rasa_env as rasa_env
 from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
 from dialogue.rasa.server import write_endpoints as write_endpoints
 from dialogue.safety import EmergencyLevel as EmergencyLevel
 from dialogue.safety import emergency_in as emergency_in
+from dialogue.website import DialogueBase
+from dialogue.website import expire_idle_conversations as expire_idle_website_chats
+from dialogue.website import router as website_router
+
+metadata = DialogueBase.metadata
 
 __all__ = [
     "CallEnd",
@@ -45,17 +54,22 @@ __all__ = [
     "EmergencyLevel",
     "Expecting",
     "Observer",
+    "Pace",
     "Reply",
     "TurnResult",
     "action_token",
     "chat_router",
     "emergency_in",
     "ensure_model",
+    "expire_idle_website_chats",
     "fallback_conversation",
     "is_small_talk",
+    "leave_transfer_failed",
+    "metadata",
     "open_conversation",
     "parse_yes_no",
     "practice_values",
+    "rasa_auth_token",
     "rasa_env",
     "ready_replies",
     "response",
@@ -65,5 +79,6 @@ __all__ = [
     "say",
     "server_command",
     "wait_until_ready",
+    "website_router",
     "write_endpoints",
 ]

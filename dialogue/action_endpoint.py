@@ -36,8 +36,14 @@ _EXECUTOR = build_executor()
 
 
 def _from_rasa(request: Request, context: AppContext) -> bool:
-    """Only our Rasa server may use this endpoint: it presents the token of its endpoints.yml."""
-    token = request.query_params.get("token", "")
+    """Only our Rasa server may use this endpoint: it presents the token of its endpoints.yml.
+
+    The token travels in the ``Authorization`` header only: a query string would be written to
+    access logs (ours, a proxy's).
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        token = ""
     if hmac.compare_digest(token.encode(), action_token(context.settings).encode()):
         return True
     _LOGGER.warning("action endpoint refused: bad or missing token")

@@ -107,6 +107,9 @@ class ChatTurnOut(BaseModel):
     end: str | None = None
     transfer_to: str | None = None
     expecting: str
+    pace: str | None = Field(
+        default=None, description="'slower' when the caller asked to hear it slower or louder."
+    )
 
 
 class ChatStartedOut(ChatTurnOut):
@@ -124,6 +127,7 @@ def _turn_out(result: TurnResult) -> dict[str, Any]:
         "end": result.end.value if result.end else None,
         "transfer_to": result.transfer_to,
         "expecting": result.expecting.value,
+        "pace": result.pace.value if result.pace else None,
     }
 
 

@@ -8,6 +8,7 @@ caller's words are never lost to an outage; reads fall back to what is known.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -58,17 +59,26 @@ class CallLog:
             self._db_failed = True
 
     async def turns(self) -> list[transcripts.Turn]:
-        """The call's turns so far; none when the database does not answer."""
+        """The call's turns so far: the database's, and those waiting in the spool (written
+        while it did not answer), so a conversation knows what was said either way."""
 
         def _load() -> list[transcripts.Turn]:
             with self.context.db.session() as session:
                 return transcripts.list_turns(session, self.conversation_id)
 
         try:
-            return await run_in_threadpool(_load)
+            stored = await run_in_threadpool(_load)
         except transcripts.DATABASE_UNREACHABLE:
             self._db_failed = True
-            return []
+            stored = []
+        spooled = await run_in_threadpool(
+            transcripts.spooled_turns, self.spool, self.conversation_id
+        )
+        if not spooled:
+            return stored
+        seen = {(t.speaker, t.text, t.key, _aware(t.started_at)) for t in stored}
+        fresh = [t for t in spooled if (t.speaker, t.text, t.key, t.started_at) not in seen]
+        return sorted([*stored, *fresh], key=lambda t: _aware(t.started_at))
 
     async def leave(
         self,
@@ -104,3 +114,33 @@ class CallLog:
         except transcripts.DATABASE_UNREACHABLE:
             self._db_failed = True
             _LOGGER.warning("holds not released", extra={"conversation": self.conversation_id})
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def open_call(
+    context: AppContext,
+    conversation_id: str,
+    *,
+    caller: str | None,
+    channel: str,
+    answered_by: str,
+    simulated_start: dt.datetime | None = None,
+) -> transcripts.Call:
+    """Open (or find: the voice webhook opened it already) a conversation's call record."""
+
+    def _open() -> transcripts.Call:
+        with context.db.session() as session:
+            return transcripts.open_call(
+                session,
+                call_sid=conversation_id,
+                caller=caller,
+                called=None,
+                answered_by=answered_by,
+                channel=channel,
+                simulated_start=simulated_start,
+            )
+
+    return await run_in_threadpool(_open)

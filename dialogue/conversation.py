@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+WEBSITE_CHANNEL = "web"
+"""The channel of the chat on the practice's website (`dialogue.website`): its call records,
+bookings and inbox messages are marked so."""
+
 
 class Expecting(StrEnum):
     """What the assistant just asked for: the voice channel waits longer for dictated answers
@@ -21,6 +25,9 @@ class Expecting(StrEnum):
     DATE_OF_BIRTH = "date_of_birth"
     PHONE_NUMBER = "phone_number"
     NAME = "name"
+    MESSAGE = "message"
+    """The caller is leaving a message, in as many utterances as they need: a long silence
+    (or ``#``) ends it, not each pause."""
 
 
 class CallEnd(StrEnum):
@@ -28,6 +35,14 @@ class CallEnd(StrEnum):
 
     HANGUP = "hangup"
     TRANSFER = "transfer"
+
+
+class Pace(StrEnum):
+    """How the channel should speak and listen from this turn on."""
+
+    SLOWER = "slower"
+    """The caller asked to hear it slower or louder: slower speech, and a longer silence
+    before their turn ends, for the rest of the call."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,8 @@ class TurnResult:
     end: CallEnd | None = None
     transfer_to: str | None = None
     expecting: Expecting = Expecting.ANYTHING
+    pace: Pace | None = None
+    """Set on the turn the caller asked for slower speech; the channel keeps it from then on."""
 
 
 class Conversation(Protocol):

@@ -3,6 +3,7 @@
 - ``assistant``: the assistant converses (`DialogueSession`, Rasa behind it);
 - ``message``: outside hours, a message is taken (`MessageTaker`);
 - ``resumed``: the call's first stream dropped (its server died): a message is taken;
+- ``transfer_failed``: the secretariat did not pick up a transfer: a message is taken;
 - ``announcement``: outside hours, the practice's announcement, then the end.
 
 Every mode runs the same emergency check on what the caller says, records its turns and closes
@@ -20,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 import transcripts
 from core import AppContext
 from dialogue.announcement import Announcement
+from dialogue.call_log import open_call
 from dialogue.conversation import Conversation
 from dialogue.events import Observer
 from dialogue.message_taking import MessageTaker
-from dialogue.session import DialogueSession, default_observers, open_call
+from dialogue.session import DialogueSession, default_observers
 
 
 class ConversationMode(StrEnum):
@@ -32,6 +34,7 @@ class ConversationMode(StrEnum):
     ASSISTANT = "assistant"
     MESSAGE = "message"
     RESUMED = "resumed"
+    TRANSFER_FAILED = "transfer_failed"
     ANNOUNCEMENT = "announcement"
 
 
@@ -96,6 +99,7 @@ def _conversation(
         caller=call.caller,
         observers=watchers,
         resumed=mode is ConversationMode.RESUMED,
+        transfer_failed=mode is ConversationMode.TRANSFER_FAILED,
     )
 
 

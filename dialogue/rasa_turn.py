@@ -14,6 +14,7 @@ from dialogue import catalogue
 from dialogue.conversation import Reply
 from dialogue.errors import EmptyReplyError
 from dialogue.rasa.client import DialogueState, RasaClient
+from dialogue.rasa.server import rasa_auth_token
 
 
 class RasaTurn:
@@ -21,7 +22,12 @@ class RasaTurn:
 
     def __init__(self, context: AppContext, conversation_id: str, channel: str) -> None:
         settings = context.settings
-        self._rasa = RasaClient(context.http, settings.rasa_base, settings.rasa_timeout_s)
+        self._rasa = RasaClient(
+            context.http,
+            settings.rasa_base,
+            settings.rasa_timeout_s,
+            token=rasa_auth_token(settings),
+        )
         self._id = conversation_id
         self._channel = channel
 

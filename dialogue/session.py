@@ -16,16 +16,19 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 
+import agenda
 import transcripts
 from core import AppContext, PracticeConfig
 from dialogue import catalogue, handover, keypad_silence
-from dialogue.call_log import CallLog, spool_of
-from dialogue.conversation import CallEnd, Expecting, Reply, TurnResult
+from dialogue.call_log import CallLog, open_call, spool_of
+from dialogue.conversation import CallEnd, Expecting, Pace, Reply, TurnResult
 from dialogue.errors import DatabaseUnavailableError, DialogueError
 from dialogue.events import DialogueEventType, EventSink, Observer
+from dialogue.french.asking_again import AskedAgain, asked_again
 from dialogue.french.normalize import normalize_transcript
 from dialogue.rasa_turn import RasaTurn
 from dialogue.recording import MetricsObserver, TranscriptRecorder
@@ -181,7 +184,23 @@ class DialogueSession:
             return await self.handle_silence()
         await self._events.emit(DialogueEventType.CALLER_TURN, text=text.strip())
         practice = await self._log.practice()
-        return await self._screened(await self._safety.screen(normalized, practice), practice)
+        screened = await self._safety.screen(normalized, practice)
+        if not screened.replies and not self.database_down:
+            again = asked_again(screened.said)
+            repeated = await self._again(again, practice) if again is not None else None
+            if repeated is not None:
+                return repeated
+        return await self._screened(screened, practice)
+
+    async def _again(self, again: AskedAgain, practice: PracticeConfig) -> TurnResult | None:
+        """"Pardon ?", "plus lentement": the last question again, the dialogue untouched (no
+        answer, no miss); None when nothing was asked yet."""
+        question = keypad_silence.last_question(await self._log.turns())
+        if question is None:
+            return None
+        result = await self._said([question], practice)
+        pace = Pace.SLOWER if again is AskedAgain.SLOWER else None
+        return replace(result, pace=pace)
 
     async def handle_digits(self, digits: str) -> TurnResult:
         """Keypad digits, a fallback: 1/2 for yes/no, a date of birth or a phone number."""
@@ -232,8 +251,13 @@ class DialogueSession:
         ending = handover.ending(turns)
         spoke = any(t.speaker == transcripts.Speaker.CALLER for t in turns)
         # A request left half-way (the caller hung up, or said goodbye mid-form) goes to the
-        # inbox; not after a transfer (someone is on the line) or an emergency (already noted).
-        if spoke and ending not in (CallEnd.TRANSFER, handover.EMERGENCY_END):
+        # inbox; not after a transfer (someone is on the line) or an emergency (already noted),
+        # nor after a failure (handed over then, or booked after all).
+        if (
+            spoke
+            and ending not in (CallEnd.TRANSFER, handover.EMERGENCY_END)
+            and _last_key(turns) not in _FAILURE_KEYS
+        ):
             await handover.leave_unfinished(
                 self._log, self._rasa, self._caller, "dropped", requests_only=True
             )
@@ -255,12 +279,13 @@ class DialogueSession:
         self, text: str, practice: PracticeConfig, prefix: Sequence[Reply] = ()
     ) -> TurnResult:
         began = time.perf_counter()
+        since = dt.datetime.now(dt.UTC)
         try:
             replies = await self._rasa.send(
                 text, caller=self._caller, local_time=self.local_now(practice)
             )
         except DialogueError as exc:
-            return await self._technical_problem(exc, practice, prefix)
+            return await self._technical_problem(exc, practice, prefix, since=since)
         result = await self._said(
             [*prefix, *replies], practice, data={"duration_s": time.perf_counter() - began}
         )
@@ -269,14 +294,46 @@ class DialogueSession:
         return result
 
     async def _technical_problem(
-        self, error: DialogueError, practice: PracticeConfig, prefix: Sequence[Reply] = ()
+        self,
+        error: DialogueError,
+        practice: PracticeConfig,
+        prefix: Sequence[Reply] = (),
+        *,
+        since: dt.datetime | None = None,
     ) -> TurnResult:
+        """The dialogue failed: the caller hears so and the request goes to the inbox; unless
+        the failed turn booked after all (Rasa timed out while its action committed), which the
+        caller then hears instead, with nothing left to call back about."""
         _LOGGER.error("dialogue failed", extra={"conversation": self._id, "code": error.code})
         await self._events.emit(DialogueEventType.ERROR, key=error.code)
+        if since is not None and await self._booked_since(since, practice):
+            _LOGGER.warning("booking made despite the failure", extra={"conversation": self._id})
+            return await self._said(
+                [*prefix, catalogue.say(BOOKED_DESPITE_PROBLEM, practice)], practice
+            )
         await handover.leave_unfinished(self._log, self._rasa, self._caller, "technical")
         return await self._said(
-            [*prefix, catalogue.say("utter_technical_problem", practice)], practice
+            [*prefix, catalogue.say(TECHNICAL_PROBLEM, practice)], practice
         )
+
+    async def _booked_since(self, since: dt.datetime, practice: PracticeConfig) -> bool:
+        """Whether this conversation booked (or moved) an appointment since ``since``: the
+        agenda is the truth, whatever Rasa managed to answer."""
+        horizon = dt.timedelta(days=practice.booking.horizon_days + 1)
+        now = self.local_now(practice)
+
+        def _read() -> bool:
+            with self._log.context.db.session() as session:
+                found = agenda.appointments_between(session, practice, now - horizon, now + horizon)
+            return any(
+                a.call_sid == self._id and a.status == "booked" and _aware(a.created_at) >= since
+                for a in found
+            )
+
+        try:
+            return await run_in_threadpool(_read)
+        except transcripts.DATABASE_UNREACHABLE:
+            return False
 
     async def _said(
         self, replies: list[Reply], practice: PracticeConfig, data: dict[str, float] | None = None
@@ -286,37 +343,22 @@ class DialogueSession:
 
 
 _DATABASE_DOWN = DatabaseUnavailableError("the database did not answer")
+TECHNICAL_PROBLEM = "utter_technical_problem"
+BOOKED_DESPITE_PROBLEM = "utter_booked_despite_problem"
+_FAILURE_KEYS = frozenset({TECHNICAL_PROBLEM, BOOKED_DESPITE_PROBLEM})
+
+
+def _last_key(turns: list[transcripts.Turn]) -> str | None:
+    """The key of the assistant's last reply."""
+    for turn in reversed(turns):
+        if turn.speaker == transcripts.Speaker.ASSISTANT:
+            return turn.key
+    return None
 
 
 def default_observers(context: AppContext, channel: str) -> list[Observer]:
     """The transcript recorder and the metrics; a channel adding its own keeps these."""
     return [TranscriptRecorder(context.db, spool_of(context)), MetricsObserver(channel)]
-
-
-async def open_call(
-    context: AppContext,
-    conversation_id: str,
-    *,
-    caller: str | None,
-    channel: str,
-    answered_by: str,
-    simulated_start: dt.datetime | None = None,
-) -> transcripts.Call:
-    """Open (or find: the voice webhook opened it already) a conversation's call record."""
-
-    def _open() -> transcripts.Call:
-        with context.db.session() as session:
-            return transcripts.open_call(
-                session,
-                call_sid=conversation_id,
-                caller=caller,
-                called=None,
-                answered_by=answered_by,
-                channel=channel,
-                simulated_start=simulated_start,
-            )
-
-    return await run_in_threadpool(_open)
 
 
 def result_of(replies: list[Reply], practice: PracticeConfig) -> TurnResult:

@@ -1,11 +1,16 @@
-"""Staff accounts: creation (from the command line), password check, listing."""
+"""Staff accounts: creation, password check and reset, disabling, roles, listing.
+
+Disabling an account or changing its password closes its sessions at once (on every instance:
+sessions live in the database). The last active admin can be neither disabled nor demoted, so
+that someone can always manage the accounts from the pages.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from staff.models import Role, StaffAccount, utcnow
@@ -26,11 +31,17 @@ class StaffUser:
     username: str
     display_name: str
     role: Role
+    active: bool = True
 
     @classmethod
     def of(cls, row: StaffAccount) -> StaffUser:
         """From a row."""
-        return cls(row.id, row.username, row.display_name, Role(row.role))
+        return cls(row.id, row.username, row.display_name, Role(row.role), bool(row.active))
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage the accounts and patients' rights requests."""
+        return self.role is Role.ADMIN
 
     @property
     def may_change_settings(self) -> bool:
@@ -76,6 +87,59 @@ def add_account(
     return StaffUser.of(row)
 
 
+def _account(session: Session, username: str) -> StaffAccount:
+    row = session.scalar(
+        select(StaffAccount).where(StaffAccount.username == normalise_username(username))
+    )
+    if row is None:
+        raise AccountError(f"no account {username!r}")
+    return row
+
+
+def _other_active_admins(session: Session, row: StaffAccount) -> int:
+    query = select(func.count(StaffAccount.id)).where(
+        StaffAccount.role == Role.ADMIN.value,
+        StaffAccount.active.is_(True),
+        StaffAccount.id != row.id,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def set_active(session: Session, username: str, active: bool) -> StaffUser:
+    """Disable (sessions closed at once) or re-enable an account.
+
+    Raises:
+        AccountError: no such account, or it is the last active admin.
+    """
+    row = _account(session, username)
+    if not active and row.role == Role.ADMIN.value and not _other_active_admins(session, row):
+        raise AccountError("the last active admin cannot be disabled")
+    row.active = active
+    if not active:
+        row.sessions.clear()
+    session.flush()
+    return StaffUser.of(row)
+
+
+def set_role(session: Session, username: str, role: Role) -> StaffUser:
+    """Change what an account may do (effective on its next request).
+
+    Raises:
+        AccountError: no such account, or demoting the last active admin.
+    """
+    row = _account(session, username)
+    if (
+        row.role == Role.ADMIN.value
+        and role is not Role.ADMIN
+        and row.active
+        and not _other_active_admins(session, row)
+    ):
+        raise AccountError("the last active admin cannot lose that role")
+    row.role = role.value
+    session.flush()
+    return StaffUser.of(row)
+
+
 def set_password(session: Session, username: str, password: str) -> StaffUser:
     """Replace an account's password; its open sessions are closed.
 
@@ -83,11 +147,7 @@ def set_password(session: Session, username: str, password: str) -> StaffUser:
         AccountError: no such account.
         WeakPasswordError: the password is too short or too long.
     """
-    row = session.scalar(
-        select(StaffAccount).where(StaffAccount.username == normalise_username(username))
-    )
-    if row is None:
-        raise AccountError(f"no account {username!r}")
+    row = _account(session, username)
     row.password_hash = hash_password(password)
     row.password_changed_at = utcnow()
     row.sessions.clear()

@@ -21,6 +21,8 @@ from staff.sessions import OpenSession, csrf_matches, find_session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_PATH = "/login"
+BACKGROUND_HEADER = "X-Background"
+"""Set by the pages' polling: such a request is not a person's action (idle timeout)."""
 
 
 def request_session(request: Request) -> OpenSession | None:
@@ -34,7 +36,9 @@ def request_session(request: Request) -> OpenSession | None:
     if token:
         context: AppContext = request.app.state.context
         with context.db.session() as session:
-            found = find_session(session, token)
+            found = find_session(
+                session, token, activity=request.headers.get(BACKGROUND_HEADER) is None
+            )
     request.state.staff_session = found
     return found
 
@@ -90,5 +94,13 @@ async def settings_session(current: Annotated[OpenSession, Depends(page_session)
     return current
 
 
+async def admin_session(current: Annotated[OpenSession, Depends(page_session)]) -> OpenSession:
+    """An admin's session (accounts, patients' rights requests)."""
+    if not current.user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, labels_fr.ADMIN_REFUSED)
+    return current
+
+
 PageSession = Annotated[OpenSession, Depends(page_session)]
 SettingsSession = Annotated[OpenSession, Depends(settings_session)]
+AdminSession = Annotated[OpenSession, Depends(admin_session)]

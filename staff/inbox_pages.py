@@ -1,16 +1,19 @@
-"""The secretaries' inbox: the list (kept current by HTMX polling), one message, its actions."""
+"""The secretaries' inbox: the list (kept current by HTMX polling), one message, its actions
+(among them « votre ordonnance / votre certificat est disponible » by text)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 import agenda
+import notifications
 from core import AppContext, ContextDep, RowId
-from staff import labels_fr
+from staff import labels_fr, labels_sms_fr
 from staff.accounts import list_accounts
 from staff.auth_web import PageSession
 from staff.security import with_security_headers
@@ -29,6 +32,7 @@ from transcripts import (
     inbox_state,
     kind_label,
     list_turns,
+    read_recording,
     set_message_status,
     status_label,
     urgency_label,
@@ -76,6 +80,7 @@ def _row(message: InboxMessage) -> dict[str, Any]:
         "callback_number": message.callback_number,
         "assigned_to": message.assigned_to,
         "created_at": message.created_at,
+        "channel": message.call.channel if message.call is not None else None,
     }
 
 
@@ -83,6 +88,7 @@ def _list_values(session: Session, kind: str, status_filter: str) -> dict[str, A
     messages = find_messages(session, kinds=_kinds(kind), statuses=_statuses(status_filter))
     return {
         "rows": [_row(m) for m in messages],
+        "channels": labels_fr.CHANNEL_LABELS,
         "kind": kind if _kinds(kind) else "",
         "status_filter": status_filter if status_filter in labels_fr.STATUS_FILTERS else "open",
         "state": inbox_state(session),
@@ -157,7 +163,11 @@ def _appointment(context: AppContext, session: Session, appointment_id: int | No
 
 @router.get("/{message_id}")
 def message_page(
-    message_id: RowId, request: Request, context: ContextDep, current: PageSession
+    message_id: RowId,
+    request: Request,
+    context: ContextDep,
+    current: PageSession,
+    sms: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """One message: summary, caller, callback link, transcript, recording, appointment."""
     with context.db.session() as session:
@@ -186,6 +196,11 @@ def message_page(
             "channels": labels_fr.CHANNEL_LABELS,
             "appointment_statuses": labels_fr.APPOINTMENT_STATUS_LABELS,
             "statuses": {s.value: status_label(s.value) for s in MessageStatus},
+            "ready_document": (
+                notifications.ready_document(message.kind) if context.practice.sms.ready else None
+            ),
+            "ready_text": notifications.ready_text(session, message.id),
+            "ready_notice": labels_sms_fr.READY_OUTCOMES.get(sms),
         }
     return templates.render(request, "message.html", values)
 
@@ -243,6 +258,18 @@ def change_status(
     return _back(message_id)
 
 
+@router.post("/{message_id}/ready")
+def send_ready(message_id: RowId, context: ContextDep, current: PageSession) -> Response:
+    """Text the patient that their prescription or certificate can be collected (once)."""
+    with context.db.session() as session:
+        outcome = notifications.request_ready(
+            session, context.practice, message_id, dt.datetime.now(dt.UTC)
+        )
+    return with_security_headers(RedirectResponse(
+        f"/inbox/{message_id}?sms={outcome.value}#ready", status.HTTP_303_SEE_OTHER
+    ))
+
+
 @router.get("/{message_id}/recording")
 def recording(message_id: RowId, context: ContextDep, current: PageSession) -> Response:
     """The call's recording (WAV), when one exists."""
@@ -252,4 +279,4 @@ def recording(message_id: RowId, context: ContextDep, current: PageSession) -> R
     path = existing_recording(context.settings.standardiste_var_dir, call_sid)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return with_security_headers(FileResponse(path, media_type="audio/wav"))
+    return with_security_headers(Response(read_recording(path), media_type="audio/wav"))

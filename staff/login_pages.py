@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from core import ContextDep
 from staff import labels_fr
 from staff.accounts import authenticate
 from staff.auth_web import LOGIN_PATH, PageSession, request_session, safe_next
-from staff.ratelimit import clear_failures, is_limited, purge_failures, record_failure
+from staff.ratelimit import clear_failures, purge_failures, record_failure, retry_after
 from staff.security import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -93,26 +94,28 @@ def login(
             username=username, status_code=status.HTTP_403_FORBIDDEN,
         )
     address = request.client.host if request.client else "unknown"
+    user = None
     with context.db.session() as session:
         purge_failures(session)
-        if is_limited(session, username=username, address=address):
-            limited = True
-            user = None
-        else:
-            limited = False
+        wait = retry_after(session, username=username, address=address)
+        if not wait:
             user = authenticate(session, username, password)
             if user is None:
                 record_failure(session, username=username, address=address)
             else:
-                clear_failures(session, username=username)
+                clear_failures(session, username=username, address=address)
                 purge_sessions(session)
                 opened = open_session(session, user)
-    if limited:
-        _LOGGER.warning("login rate limit reached")
-        return _login_page(
-            request, context, next_path=target, error=labels_fr.LOGIN_LIMITED,
+    if wait:
+        seconds = math.ceil(wait)
+        _LOGGER.warning("login throttled", extra={"retry_after_s": seconds})
+        page = _login_page(
+            request, context, next_path=target,
+            error=labels_fr.LOGIN_LIMITED.format(seconds=seconds),
             username=username, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
+        page.headers["Retry-After"] = str(seconds)
+        return page
     if user is None:
         _LOGGER.info("login refused")
         return _login_page(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core import component_metadata
@@ -85,3 +85,21 @@ class LoginFailure(StaffBase):
     key: Mapped[str] = mapped_column(String(64), index=True)
     """SHA-256 of the username or address: the table holds no readable personal data."""
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class StaffAudit(StaffBase):
+    """One administrative act: an account changed, a patient's data exported or erased.
+
+    What the law asks to keep of a patient's erasure is that it happened, when and by whom:
+    the line names no patient (``target`` is ``patient``; ``detail`` holds only counts).
+    """
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    """A staff username, or ``cli:<system user>`` for the command line."""
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,7 +1,9 @@
 """Server-side sessions: a random token in the cookie, its SHA-256 and the CSRF token in the DB.
 
 Idle sessions end after `IDLE_TIMEOUT`; every session ends `MAX_AGE` after login, whatever its
-activity, so a workstation left logged in overnight asks for the password again.
+activity, so a workstation left logged in overnight asks for the password again. Only a
+person's actions count as activity: background requests (the inbox's polling, marked
+``X-Background``) are checked but do not push the idle end back.
 """
 
 from __future__ import annotations
@@ -64,9 +66,12 @@ def open_session(session: Session, user: StaffUser, now: dt.datetime | None = No
 
 
 def find_session(
-    session: Session, token: str, now: dt.datetime | None = None
+    session: Session, token: str, now: dt.datetime | None = None, *, activity: bool = True
 ) -> OpenSession | None:
-    """The session a cookie token names, if it is still valid (and its account active)."""
+    """The session a cookie token names, if it is still valid (and its account active).
+
+    ``activity`` False: a background request, which leaves the idle clock running.
+    """
     if not token or len(token) > 256:
         return None
     now = now or utcnow()
@@ -84,7 +89,7 @@ def find_session(
     ):
         session.delete(row)
         return None
-    if now - aware(row.last_seen_at) >= _TOUCH_EVERY:
+    if activity and now - aware(row.last_seen_at) >= _TOUCH_EVERY:
         row.last_seen_at = now
     return OpenSession(user=StaffUser.of(row.account), csrf_token=row.csrf_token, token=token)
 

@@ -34,6 +34,8 @@ from staff.settings_forms import (
     first,
     format_ranges,
 )
+from staff.settings_sms import CHECKBOXES as SMS_CHECKBOXES
+from staff.settings_sms import apply_sms, sms_fields
 from staff.templating import templates
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ SECTIONS: dict[str, Callable[[PracticeConfig, FormValues], PracticeConfig]] = {
     "hours": apply_hours,
     "closures": apply_closures,
     "booking": apply_booking,
+    "sms": apply_sms,
 }
 _HOLIDAYS_AHEAD_DAYS = 366
 
@@ -60,6 +63,7 @@ def form_fields(config: PracticeConfig) -> dict[str, Any]:
         "greeting": answering.greeting or "",
         "office_custom": "1" if answering.office_hours is not None else "",
         "bookable": [t.id for t in config.appointment_types if t.bookable_by_phone],
+        **sms_fields(config),
     }
     for day in WEEKDAYS:
         fields[f"office_{day}"] = format_ranges(config.office_hours, day)
@@ -100,6 +104,8 @@ def _page(
             fields["office_custom"] = ""
         if section == "booking" and "bookable" not in submitted:
             fields["bookable"] = []
+        if section == "sms":
+            fields.update({name: "" for name in SMS_CHECKBOXES if name not in submitted})
     return templates.render(
         request,
         "settings.html",
@@ -113,6 +119,7 @@ def _page(
             "section": section,
             "holidays": _upcoming_holidays(config),
             "today": dt.datetime.now(config.tz).date(),
+            "sms_configured": context.settings.sms_configured,
         },
         status_code=status_code,
     )

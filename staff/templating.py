@@ -21,7 +21,7 @@ from jinja2.runtime import Context
 from starlette.templating import Jinja2Templates
 
 from core import AppContext
-from staff import labels_fr
+from staff import labels_fr, labels_sms_fr
 from staff.auth_web import request_session
 from staff.security import CSRF_FIELD, CSRF_HEADER, with_security_headers
 
@@ -87,6 +87,7 @@ class StaffTemplates:
         environment.filters["local"] = local_datetime
         environment.filters["date_fr"] = french_date
         environment.globals["fr"] = labels_fr
+        environment.globals["sms_fr"] = labels_sms_fr
         environment.globals["static"] = STATIC_PREFIX
         environment.globals["csrf_field"] = CSRF_FIELD
         environment.globals["csrf_header"] = CSRF_HEADER

@@ -1,7 +1,9 @@
-"""« Aujourd'hui »: what the assistant booked by phone, and the new patients to check.
+"""« Aujourd'hui »: what the assistant booked (by phone or in the website's chat), the day's
+appointments and their texts (confirmation, reminders), and the new patients to check.
 
-Patients created by phone carry what speech recognition heard; the secretary confirms them, or
-corrects the name, date of birth or number, through the agenda's `verify_patient`.
+Patients created by phone carry what speech recognition heard (by the website's chat, what was
+typed); the secretary confirms them, or corrects the name, date of birth or number, through the
+agenda's `verify_patient`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 import agenda
+import notifications
 from core import ContextDep, RowId
 from staff import labels_fr
 from staff.auth_web import PageSession
@@ -22,7 +25,10 @@ from staff.templating import templates
 router = APIRouter(include_in_schema=False)
 
 
-def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.AppointmentInfo]:
+_BY_ASSISTANT = {agenda.Source.PHONE.value, agenda.Source.WEB.value}
+
+
+def _assistant_bookings(context: ContextDep, day: dt.date) -> list[agenda.AppointmentInfo]:
     """Appointments the assistant booked on ``day`` (whenever they take place)."""
     practice = context.practice
     tz = practice.tz
@@ -33,12 +39,21 @@ def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.Appointmen
     return [
         a
         for a in found
-        if a.source == agenda.Source.PHONE.value
+        if a.source in _BY_ASSISTANT
         and (a.created_at if a.created_at.tzinfo else a.created_at.replace(tzinfo=dt.UTC))
         .astimezone(tz)
         .date()
         == day
     ]
+
+
+def _day_texts(context: ContextDep, day: dt.date) -> list[dict[str, object]]:
+    """The day's appointments with where their texts are (sent, planned, not sent and why)."""
+    practice = context.practice
+    with context.db.session() as session:
+        found = agenda.appointments_on(session, practice, day)
+        texts = notifications.appointment_texts(session, practice, found)
+    return [{"appointment": a, "texts": texts[a.id]} for a in found]
 
 
 @router.get("/today")
@@ -49,7 +64,7 @@ def today_page(
     day: Annotated[dt.date | None, Query()] = None,
     notice: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """The day's phone bookings and the patients still to verify."""
+    """The day's bookings by the assistant and the patients still to verify."""
     today = dt.datetime.now(context.practice.tz).date()
     shown = day or today
     with context.db.session() as session:
@@ -62,7 +77,10 @@ def today_page(
             "is_today": shown == today,
             "previous_day": shown - dt.timedelta(days=1),
             "next_day": shown + dt.timedelta(days=1),
-            "bookings": _phone_bookings(context, shown),
+            "bookings": _assistant_bookings(context, shown),
+            "booking_sources": labels_fr.BOOKING_SOURCE_LABELS,
+            "day_texts": _day_texts(context, shown),
+            "sms": context.practice.sms,
             "patients": to_verify,
             "appointment_statuses": labels_fr.APPOINTMENT_STATUS_LABELS,
             "notice": {

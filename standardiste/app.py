@@ -9,29 +9,45 @@ from fastapi import FastAPI
 
 import agenda
 import dialogue
+import notifications
 import staff
 import telephony
 import transcripts
 from core import (
     AppContext,
+    ConfigError,
     Database,
+    DataKeyError,
     PracticeStore,
     Settings,
     __version__,
     get_settings,
     load_practice,
+    register_data_cipher,
 )
 from standardiste import health
+
+PRACTICE_CACHE_FILE = "practice-settings.json"
+"""The last practice settings read, for calls answered while the database is down."""
 
 
 def build_context(settings: Settings) -> AppContext:
     """Load the practice file, open the database and seed the settings from the file if empty.
 
-    Raises `ConfigError` for a bad file and `NotMigratedError` for an unmigrated database.
+    Raises `ConfigError` for a bad file and `NotMigratedError` for an unmigrated database; a
+    database that does not answer leaves the settings to the last copy read (see
+    `core.PracticeStore`).
     """
     seed = load_practice(settings.standardiste_config)
+    # The data key (created under var/ on first use) encrypts this instance's data at rest.
+    try:
+        register_data_cipher(settings)
+    except DataKeyError as exc:
+        raise ConfigError("data key", [str(exc)]) from None
     db = Database(settings.database_url)
-    store = PracticeStore(db, seed)
+    store = PracticeStore(
+        db, seed, cache_file=settings.standardiste_var_dir / PRACTICE_CACHE_FILE
+    )
     store.ensure_seeded()
     return AppContext(settings=settings, db=db, practice_store=store)
 
@@ -65,8 +81,10 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(telephony.router)
     app.include_router(dialogue.router)
     app.include_router(dialogue.chat_router)
+    app.include_router(dialogue.website_router)
     app.include_router(transcripts.router)
     app.include_router(agenda.router)
+    app.include_router(notifications.router)
     staff.register_session_resolver()
     app.include_router(staff.router)
     app.add_middleware(staff.SecurityHeadersMiddleware)

@@ -10,6 +10,9 @@ import typer
 from pydantic import ValidationError
 
 from core import ConfigError, NotMigratedError, Settings, get_settings
+from standardiste.account_cli import register as register_account_commands
+from standardiste.data_cli import register as register_data_commands
+from standardiste.patient_cli import patient_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Standardiste: the practice's phone assistant."
@@ -24,6 +27,8 @@ HostOption = Annotated[
 ]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on (STANDARDISTE_PORT).")]
 app.add_typer(models_app, name="models")
+app.add_typer(patient_app, name="patient")
+register_data_commands(app)
 
 
 def _settings() -> Settings:
@@ -66,7 +71,7 @@ def run(
     host: HostOption = None,
     port: PortOption = None,
 ) -> None:
-    """Start the Rasa server and the gateway together; Ctrl-C stops both."""
+    """Start the Rasa server and the gateway, restarting either if it dies; Ctrl-C stops both."""
     from standardiste.server import run_all
 
     settings = _settings()
@@ -137,6 +142,31 @@ def doctor() -> None:
 
     ok = run_checks(_settings())
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command("fallback-twiml")
+def fallback_twiml() -> None:
+    """Print the TwiML for the number's Fallback URL (a TwiML Bin): an apology in French, the
+    practice's line, the emergency numbers; from the current settings."""
+    from standardiste.app import build_context
+    from telephony import fallback_twiml as document
+    from transcripts import DATABASE_UNREACHABLE
+
+    settings = _settings()
+    try:
+        context = build_context(settings)
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        practice = context.practice
+    except DATABASE_UNREACHABLE:  # the settings last read do as well
+        practice = context.practice_store.cached
+    finally:
+        context.db.dispose()
+    typer.echo(document(practice, timeout_s=settings.transfer_ring_timeout_s))
 
 
 @models_app.command("download")
@@ -221,6 +251,7 @@ def call(
 
 user_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
 app.add_typer(user_app, name="user")
+register_account_commands(user_app)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -280,16 +311,18 @@ def user_password(
 
 @user_app.command("list")
 def user_list() -> None:
-    """List the active staff accounts."""
+    """List the staff accounts (disabled ones marked so)."""
     import staff
 
-    for user in staff.users(_settings()):
-        typer.echo(f"{user.username}\t{user.role.value}\t{user.display_name}")
+    for user in staff.users(_settings(), active_only=False):
+        state = "" if user.active else "\tdisabled"
+        typer.echo(f"{user.username}\t{user.role.value}\t{user.display_name}{state}")
 
 
 @app.command()
 def purge() -> None:
-    """Delete transcripts, recordings and inbox messages past their retention periods now."""
+    """Delete transcripts, recordings, inbox messages and texts past their retention periods."""
+    from notifications import purge_texts
     from standardiste.app import build_context
     from transcripts import purge_expired
 
@@ -302,6 +335,8 @@ def purge() -> None:
         raise typer.Exit(2) from None
     try:
         report = purge_expired(context)
+        with context.db.session() as session:
+            texts = purge_texts(session, context.practice.retention)
     finally:
         context.db.dispose()
     if report.skipped:
@@ -309,7 +344,9 @@ def purge() -> None:
         return
     typer.echo(
         f"purged: {report.calls} call(s), {report.turns} turn(s), {report.messages} message(s), "
-        f"{report.recordings} recording(s)"
+        f"{report.recordings} recording(s), {texts} text(s), {report.tracker_events} tracker "
+        f"event(s), {report.spool_records} spooled record(s), quoted words of "
+        f"{report.quoted_words} message(s)"
     )
 
 

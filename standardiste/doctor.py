@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
 
-from core import Settings
+import dialogue
+from core import Settings, mask_phone
+
+if TYPE_CHECKING:
+    from twilio.http import HttpClient
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,11 @@ def _models(settings: Settings) -> Check:
 
 def _rasa(settings: Settings) -> Check:
     try:
-        reply = httpx.get(f"{settings.rasa_base}/status", timeout=3.0)
+        reply = httpx.get(
+            f"{settings.rasa_base}/status",
+            params={"token": dialogue.rasa_auth_token(settings)},
+            timeout=3.0,
+        )
     except httpx.HTTPError as exc:
         return Check(
             "rasa",
@@ -118,13 +127,83 @@ def _public_url(settings: Settings) -> Check:
     return Check("public URL", True, f"{settings.public_base}/twilio/voice is the webhook")
 
 
+def _texts(settings: Settings) -> Check:
+    if settings.sms_configured:
+        sender = settings.twilio_messaging_service_sid or settings.twilio_messaging_from
+        return Check("texts (SMS)", True, f"Twilio Messaging from {sender}")
+    return Check(
+        "texts (SMS)",
+        True,
+        "Twilio Messaging is not configured: no confirmations or reminders can be sent",
+        "set TWILIO_ACCOUNT_SID and TWILIO_MESSAGING_FROM (or TWILIO_MESSAGING_SERVICE_SID) in "
+        ".env, then turn texts on in the settings page (README « SMS to patients »)",
+        warning=True,
+    )
+def _fallback_url(settings: Settings, http_client: HttpClient | None = None) -> Check:
+    """Twilio's Fallback URL on the practice's number: what callers get when the gateway fails.
+
+    Read through Twilio's REST API when the account SID is configured; else said uncheckable.
+    """
+    name = "twilio fallback URL"
+    fix = (
+        "in the Twilio console, set the number's Fallback URL (Voice) to a TwiML Bin made from "
+        "`standardiste fallback-twiml` (docs/deployment.md)"
+    )
+    token = settings.twilio_auth_token
+    if settings.twilio_account_sid is None or token is None:
+        return Check(
+            name, True, "cannot check without TWILIO_ACCOUNT_SID (and the auth token)",
+            f"set TWILIO_ACCOUNT_SID to let doctor check, or {fix}", warning=True,
+        )
+    from twilio.base.exceptions import TwilioException
+    from twilio.rest import Client
+
+    client = Client(settings.twilio_account_sid, token.get_secret_value(), http_client=http_client)
+    try:
+        numbers = client.incoming_phone_numbers.list(
+            phone_number=settings.twilio_phone_number, limit=50
+        )
+    except (TwilioException, OSError) as exc:
+        return Check(name, True, f"cannot check: {type(exc).__name__}", fix, warning=True)
+    webhook = f"{settings.public_base}/twilio/voice" if settings.public_base else None
+    ours = [n for n in numbers if webhook is None or (n.voice_url or "").rstrip("/") == webhook]
+    if not ours:
+        where = settings.twilio_phone_number or "this account"
+        return Check(
+            name, False, f"no number of {where} sends its calls to {webhook or 'the gateway'}",
+            "set the number's Voice URL to PUBLIC_BASE_URL/twilio/voice",
+        )
+    missing = [n.phone_number for n in ours if not (n.voice_fallback_url or "").strip()]
+    if missing:
+        shown = ", ".join(mask_phone(str(number)) for number in missing)
+        return Check(name, False, f"no Fallback URL on {shown}", fix)
+    return Check(name, True, f"set on {len(ours)} number(s)")
+
+
+def _data_key(settings: Settings) -> Check:
+    from core import DataKeyError, data_cipher, data_key_source, data_keys
+
+    try:
+        data_cipher(settings)
+        count = len(data_keys(settings))
+    except DataKeyError as exc:
+        return Check("data key", False, str(exc), "see docs/deployment.md, encryption at rest")
+    return Check(
+        "data key", True,
+        f"{data_key_source(settings)} ({count} key(s)); keep a copy away from the backups",
+    )
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _database,
+    _data_key,
     _models,
     _rasa,
     _twilio,
     _public_url,
+    _texts,
+    _fallback_url,
 )
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+import dialogue
 from core import ContextDep, StaffDep, require_staff
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +34,11 @@ async def healthz(context: ContextDep) -> JSONResponse:
     except Exception as exc:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
     try:
-        reply = await context.http.get(f"{context.settings.rasa_base}/status", timeout=3.0)
+        reply = await context.http.get(
+            f"{context.settings.rasa_base}/status",
+            params={"token": dialogue.rasa_auth_token(context.settings)},
+            timeout=3.0,
+        )
         ok = reply.status_code == 200
         checks["rasa"] = {"ok": ok} if ok else {"ok": False, "error": f"HTTP {reply.status_code}"}
         if ok:

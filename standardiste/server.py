@@ -1,25 +1,27 @@
-"""Running the processes: the gateway alone, or the Rasa server and the gateway together."""
+"""Running the processes: the gateway alone (`standardiste serve`: systemd or the cluster
+supervise it), or the Rasa server and the gateway as supervised children (`standardiste run`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import signal
 import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from types import FrameType
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
+import notifications
 from core import AppContext, ConfigError, Settings, configure_logging
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
-from standardiste.sweeping import sweep_forever
+from standardiste.supervisor import ChildSpec, Supervisor, SupervisorCollector
+from standardiste.sweeping import expire_website_chats_forever, sweep_forever
 from telephony import ModelMissingError, announce_speech_models
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,25 +51,50 @@ def _check_speech_models(settings: Settings) -> None:
 
 
 def serving_app(context: AppContext) -> FastAPI:
-    """The app as a serving instance runs it: with this instance's sweeper for stale calls."""
+    """The app as a serving instance runs it: with this instance's sweepers for stale calls and
+    idle website conversations, and its dispatcher of texts (every instance runs them all; the
+    database keeps them from clashing)."""
     app = create_app(context=context)
     inner = app.router.lifespan_context
+    _register_supervisor_metrics(context.settings)
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         async with inner(running) as state:
-            sweeper = asyncio.create_task(
-                sweep_forever(context.db, context.settings), name="call-sweeper"
-            )
+            tasks = [
+                asyncio.create_task(
+                    sweep_forever(context.db, context.settings),
+                    name="call-sweeper",
+                ),
+                asyncio.create_task(notifications.dispatch_forever(context), name="sms-dispatcher"),
+                asyncio.create_task(
+                    expire_website_chats_forever(context), name="website-chat-expiry"
+                ),
+            ]
             try:
                 yield state
             finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app.router.lifespan_context = lifespan
     return app
+
+
+_SUPERVISOR_METRICS: list[SupervisorCollector] = []
+
+
+def _register_supervisor_metrics(settings: Settings) -> None:
+    """Restarts counted by `standardiste run`'s parent, shown on this gateway's `/metrics`."""
+    from prometheus_client import REGISTRY
+
+    if not _SUPERVISOR_METRICS:  # once per process (the registry refuses a second one)
+        collector = SupervisorCollector(settings.standardiste_var_dir)
+        REGISTRY.register(collector)
+        _SUPERVISOR_METRICS.append(collector)
 
 
 def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
@@ -86,26 +113,34 @@ def run_gateway(settings: Settings, *, host: str | None = None, port: int | None
     )
 
 
-def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[bytes]:
-    """Start the Rasa server (training first if its inputs changed), actions pointed at us."""
+def rasa_child(settings: Settings, *, gateway_port: int) -> ChildSpec:
+    """The Rasa server as `standardiste run` runs it (training first if its inputs changed),
+    its actions pointed at our gateway, its tracker under the var folder (or in PostgreSQL)."""
     model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
     var = settings.standardiste_var_dir
-    tracker = (
-        settings.database_url
-        if settings.database_url.startswith("postgres")
-        else str(var / "rasa-tracker.db")
-    )
     endpoints = write_endpoints(
         var / "rasa" / "endpoints.yml",
         action_url=f"http://127.0.0.1:{gateway_port}/dialogue/webhook",
         action_token=action_token(settings),
-        tracker_db=tracker,
+        tracker_db=settings.tracker_store,
     )
     port = settings.rasa_url.port or 5005
     command = server_command(settings.rasa_venv, model, endpoints, port=port)
-    _LOGGER.info("starting rasa", extra={"model": model.name, "port": port})
+    _LOGGER.info("rasa", extra={"model": model.name, "port": port})
+    return ChildSpec("rasa", command, env=rasa_env(settings), stop_grace_s=10.0)
+
+
+def gateway_child(host: str, port: int) -> ChildSpec:
+    """The gateway as a child: `standardiste serve` with this process's environment."""
+    command = [sys.executable, "-m", "standardiste", "serve", "--host", host, "--port", str(port)]
+    return ChildSpec("gateway", command, stop_grace_s=15.0)
+
+
+def start_rasa(settings: Settings, *, gateway_port: int) -> subprocess.Popen[bytes]:
+    """Start the Rasa server alone, unsupervised (the tests' and tools' own Rasa)."""
+    spec = rasa_child(settings, gateway_port=gateway_port)
     # A new process group, so that Ctrl-C in the terminal reaches Rasa only through us.
-    return subprocess.Popen(command, env=rasa_env(), start_new_session=True)
+    return subprocess.Popen(list(spec.command), env=dict(spec.env or {}), start_new_session=True)
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
@@ -120,32 +155,30 @@ def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         process.wait()
 
 
-def run_all(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
-    """Start Rasa, then serve the gateway; stopping one stops the other. Returns an exit code."""
+def run_all(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    rasa: ChildSpec | None = None,
+) -> int:
+    """Supervise the gateway and Rasa as children until stopped (`standardiste.supervisor`);
+    config and model errors raise before anything starts. Returns an exit code.
+
+    Args:
+        settings: The process settings (the children read the same environment).
+        host: Where the gateway listens (default ``STANDARDISTE_HOST``).
+        port: Its port (default ``STANDARDISTE_PORT``).
+        rasa: Another Rasa process to supervise (default: `rasa_child`).
+    """
     configure_logging(settings.standardiste_log_level)
     context = build_context(settings)  # config errors surface before anything starts
+    context.db.dispose()
     _check_speech_models(settings)
     gateway_port = port or settings.standardiste_port
-    rasa = start_rasa(settings, gateway_port=gateway_port)
-
-    def _on_term(signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _on_term)
-    try:
-        _preload_voice(context)
-        config = uvicorn.Config(
-            serving_app(context),
-            host=host or settings.standardiste_host,
-            port=gateway_port,
-            log_config=None,
-            proxy_headers=True,
-            ws_ping_interval=None,
-        )
-        uvicorn.Server(config).run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _LOGGER.info("stopping rasa")
-        stop_process(rasa)
-    return 0
+    children = [
+        rasa or rasa_child(settings, gateway_port=gateway_port),
+        gateway_child(host or settings.standardiste_host, gateway_port),
+    ]
+    supervisor = Supervisor(children, state_dir=settings.standardiste_var_dir)
+    return supervisor.run()

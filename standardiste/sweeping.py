@@ -1,4 +1,5 @@
-"""The sweeper every gateway instance runs: calls whose instance died are closed by another.
+"""The sweeper every gateway instance runs: calls whose instance died are closed by another,
+and website conversations left idle expire.
 
 A call's WebSocket lives in one process, which refreshes the call's heartbeat while it lasts
 (`telephony.media_ws`). When that process dies (kill -9, a lost machine), nobody closes the
@@ -16,8 +17,9 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 import agenda
+import dialogue
 import transcripts
-from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Settings
+from core import CALL_OUTCOMES, SWEPT_CALLS, AppContext, Database, Settings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,25 +71,59 @@ def sweep_once(
 
 
 def replay_spool(db: Database, settings: Settings) -> int:
-    """Write what was spooled while the database did not answer (blocking; idempotent).
+    """Write what was spooled while the database did not answer (blocking; idempotent): this
+    instance's spool, and those of instances that died (`transcripts.Spool.replay`).
 
     Returns:
         How many spooled writes went in.
     """
     spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
-    return spool.replay(db)
+    return spool.replay(db, dead_after_s=settings.standardiste_stale_after_s)
+
+
+def _heartbeat(settings: Settings) -> None:
+    """Say this instance serves (its spool's owner lock and heartbeat, see `transcripts.Spool`)."""
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    if spool.claimed:
+        spool.beat()
+    elif not spool.claim():
+        _LOGGER.warning(
+            "spool owned by another live process; is STANDARDISTE_INSTANCE shared?",
+            extra={"instance": settings.standardiste_instance},
+        )
 
 
 async def sweep_forever(db: Database, settings: Settings) -> None:
-    """Replay the spool, then sweep, every ``STANDARDISTE_SWEEP_INTERVAL_S`` until cancelled;
-    a failure (the database unreachable) is logged and tried again at the next interval.
+    """Beat, replay the spools, then sweep, every ``STANDARDISTE_SWEEP_INTERVAL_S`` until
+    cancelled; a failure (the database unreachable) is logged and tried again at the next
+    interval. (Set-aside spool writes are forgotten with the transcripts' retention:
+    `transcripts.purge_expired`.)
 
     The spool goes first: a call it ends is not swept, and its messages are the call's."""
     interval = settings.standardiste_sweep_interval_s
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    try:
+        while True:
+            try:
+                await run_in_threadpool(_heartbeat, settings)
+                await run_in_threadpool(replay_spool, db, settings)
+                await run_in_threadpool(sweep_once, db, settings)
+            except Exception as exc:  # no traceback: database errors may quote a caller's data
+                extra = {"error": type(exc).__name__}
+                _LOGGER.warning("sweep failed; next one later", extra=extra)
+            await asyncio.sleep(interval)
+    finally:
+        spool.release()
+
+
+async def expire_website_chats_forever(context: AppContext) -> None:
+    """Close the website conversations left idle (their requests go to the inbox), every
+    ``STANDARDISTE_SWEEP_INTERVAL_S`` until cancelled; a failure is tried again later."""
     while True:
         try:
-            await run_in_threadpool(replay_spool, db, settings)
-            await run_in_threadpool(sweep_once, db, settings)
+            await dialogue.expire_idle_website_chats(context)
         except Exception as exc:  # no traceback: database errors may quote a caller's data
-            _LOGGER.warning("sweep failed; next one later", extra={"error": type(exc).__name__})
-        await asyncio.sleep(interval)
+            _LOGGER.warning(
+                "website chat expiry failed; next one later", extra={"error": type(exc).__name__}
+            )
+        await asyncio.sleep(context.settings.standardiste_sweep_interval_s)

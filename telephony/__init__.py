@@ -3,6 +3,7 @@
 Public face: the names in ``__all__``.
 """
 
+from telephony.api import fallback_twiml as fallback_twiml
 from telephony.api import router as router
 from telephony.call_events import CallEvent as CallEvent
 from telephony.call_events import CallEventType as CallEventType
@@ -12,7 +13,6 @@ from telephony.codec import SAMPLE_RATE as SAMPLE_RATE
 from telephony.codec import to_ulaw_frames as to_ulaw_frames
 from telephony.codec import ulaw_to_pcm16 as ulaw_to_pcm16
 from telephony.session import CallSession as CallSession
-from telephony.signature import SignatureChecker as SignatureChecker
 from telephony.speech_models import ModelMissingError as ModelMissingError
 from telephony.speech_models import SpeechModels as SpeechModels
 from telephony.speech_models import announce_speech_models as announce_speech_models
@@ -40,10 +40,10 @@ __all__ = [
     "RecognitionUpdate",
     "Recognizer",
     "RecognizerFactory",
-    "SignatureChecker",
     "SpeechModels",
     "VoiceService",
     "announce_speech_models",
+    "fallback_twiml",
     "preload_voice",
     "resolve_speech_models",
     "router",

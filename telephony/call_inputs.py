@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 import dialogue
 from dialogue import Expecting, Reply
 
-DICTATION = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER, Expecting.NAME})
-"""Answers dictated with pauses (a name, a date, a number): a longer end-of-turn window."""
+DICTATION = frozenset(
+    {Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER, Expecting.NAME, Expecting.MESSAGE}
+)
+"""Answers dictated with pauses (a name, a date, a number, a message): a longer end-of-turn
+window."""
 KEYED_IN = frozenset({Expecting.DATE_OF_BIRTH, Expecting.PHONE_NUMBER})
 """Answers keyed digit by digit: wait for ``#`` or a pause before handing them over."""
 

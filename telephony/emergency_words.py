@@ -19,6 +19,8 @@ from collections.abc import Awaitable
 
 import dialogue
 from telephony.call_inputs import CallInput
+from telephony.heard import until_heard
+from telephony.playout import Utterance
 
 LONG_UTTERANCE_S = 2.5
 LONG_UTTERANCE_WORDS = 8
@@ -73,3 +75,20 @@ async def words_over(inputs: asyncio.Queue[CallInput], heard: Awaitable[None]) -
         listening.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listening
+
+
+async def words_over_last(
+    utterances: list[Utterance],
+    inputs: asyncio.Queue[CallInput],
+    grace_s: float,
+    call_sid: str,
+    *,
+    answered: bool,
+) -> str | None:
+    """Waits for the call's last answer to be heard; words said over it still reach the
+    emergency check (`words_over`), unless that answer was the emergency answer itself."""
+    heard = until_heard(utterances, grace_s, call_sid)
+    if answered:
+        await heard
+        return None
+    return await words_over(inputs, heard)

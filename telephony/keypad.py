@@ -34,9 +34,13 @@ class Keypad:
         """True while keys of an unfinished answer are held."""
         return bool(self._digits)
 
-    def press(self, digit: str, *, number: bool) -> None:
-        """One key; ``number`` when the assistant asked for a number to key in."""
+    def press(self, digit: str, *, number: bool, end_key: bool = False) -> None:
+        """One key; ``number`` when the assistant asked for a number to key in; ``end_key``
+        when ``#`` alone means something (the end of a message) and is handed over as is."""
         self.cancel_timer()
+        if digit == "#" and end_key and not self._digits:
+            self._deliver(digit)
+            return
         if digit != "#":
             self._digits = (self._digits + digit)[: self._max]
         if digit == "#" or not number:

@@ -8,7 +8,12 @@ an utterance frames only fill the pre-roll: Vosk's CPU goes to the caller's word
 noise or the echo of our own voice.
 
 What the listener finds goes one way, to a `ListenerSink` (the call session): speech started
-(barge-in), partial words, an utterance's text with the time its turn ended, silence timeouts.
+(barge-in), partial words, an utterance's text with the time its turn ended (or the news that
+it was lost with its recognition worker), silence timeouts.
+
+When the call ends while the caller is speaking (a hang-up, a dropped line), `conclude` closes
+the utterance in progress and waits until it and everything queued before it were handed over:
+the last words of a call are recognised like any others.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import time
 from typing import Final, Protocol
 
 from telephony.codec import FRAME_SECONDS, FrameSplitter, ulaw_to_pcm16
-from telephony.stt import Recognizer
+from telephony.stt import RecognitionLost, Recognizer
 from telephony.turns import TurnDetector, TurnEvent, TurnParams
 from telephony.vad import PreRoll, VadParams, VoiceActivity
 
@@ -37,6 +42,9 @@ class ListenerSink(Protocol):
 
     def utterance(self, text: str, turn_ended_at: float) -> None:
         """An utterance's final text (possibly empty); ``turn_ended_at`` is monotonic seconds."""
+
+    def recognition_lost(self, turn_ended_at: float) -> None:
+        """An utterance's words were lost with its recognition worker: ask the caller again."""
 
     def silence_timeout(self) -> None:
         """The caller said nothing for the silence timeout after the assistant finished."""
@@ -63,6 +71,11 @@ class Listener:
         self._audio: asyncio.Queue[bytes] = asyncio.Queue()
         self._ended_at: list[float] = []
         """End-of-turn times of utterances queued for finishing, oldest first."""
+        self._ends = 0
+        """Utterances ended so far (queued for finishing)."""
+        self._handed = 0
+        """Utterances handed to the sink so far."""
+        self._progress = asyncio.Event()
 
     def push(self, payload: bytes) -> None:
         """Take one inbound μ-law payload (any length)."""
@@ -85,6 +98,7 @@ class Listener:
 
     def _end_utterance(self) -> None:
         self._ended_at.append(time.monotonic())
+        self._ends += 1
         self._audio.put_nowait(_END)
 
     async def run(self) -> None:
@@ -92,8 +106,14 @@ class Listener:
         while True:
             pcm, ends = await self._next_audio()
             if ends:
-                text = await self._recognizer.finish(pcm)
-                self._sink.utterance(text, self._ended_at.pop(0))
+                try:
+                    text = await self._recognizer.finish(pcm)
+                except RecognitionLost:
+                    self._sink.recognition_lost(self._ended_at.pop(0))
+                else:
+                    self._sink.utterance(text, self._ended_at.pop(0))
+                self._handed += 1
+                self._progress.set()
                 continue
             update = await self._recognizer.feed(pcm)
             if update is None:
@@ -109,6 +129,16 @@ class Listener:
                 and self.turns.on_final(update.final) is TurnEvent.END_OF_TURN
             ):
                 self._end_utterance()
+
+    async def conclude(self) -> None:
+        """The call is ending: end the utterance in progress, if any, and return once every
+        utterance so far was handed to the sink (the caller bounds the wait)."""
+        if self.turns.in_speech:
+            self._end_utterance()
+        target = self._ends
+        while self._handed < target:
+            self._progress.clear()
+            await self._progress.wait()
 
     async def _next_audio(self) -> tuple[bytes, bool]:
         """All the audio waiting, up to and including an end of utterance (then True).

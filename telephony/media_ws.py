@@ -11,6 +11,7 @@ the outside-hours message taker, or the practice's announcement.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
@@ -18,7 +19,8 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 
 import dialogue
-from core import WEBHOOK_REJECTED, AppContext, Decision, mask_phone
+import transcripts
+from core import WEBHOOK_REJECTED, AppContext, Decision, PracticeConfig, get_checker, mask_phone
 from telephony.call_inputs import CallPhrases
 from telephony.heartbeat import CallHeartbeat
 from telephony.recording_consent import recording_consent
@@ -26,7 +28,6 @@ from telephony.session import CallSession
 from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
 from telephony.twiml import MEDIA_PATH
 from telephony.voice_service import voice_service
-from telephony.webhooks import get_checker
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["twilio"])
@@ -76,6 +77,7 @@ async def _conversation(
         chosen = dialogue.ConversationMode(mode)
     except ValueError:
         chosen = dialogue.ConversationMode.ASSISTANT
+    unreachable = False
     for attempt in range(_OPEN_ATTEMPTS):
         try:
             conversation = await dialogue.open_conversation(
@@ -87,12 +89,41 @@ async def _conversation(
             # attempt then finds the record instead of racing to create it.
             extra = {"call_sid": call_sid, "error": exc.__class__.__name__}
             _LOGGER.warning("conversation open failed", extra=extra)
+            unreachable = isinstance(exc, transcripts.DATABASE_UNREACHABLE)
             if attempt + 1 < _OPEN_ATTEMPTS:
                 await asyncio.sleep(0.2)
-    # The caller can still leave a message rather than hear nothing.
+    # The caller can still leave a message rather than hear nothing; and the call record,
+    # which the webhook may have spooled on another instance, is spooled here too (once).
     _LOGGER.error("conversation unavailable; taking a message", extra={"call_sid": call_sid})
+    await run_in_threadpool(
+        _open_call_later, context, call_sid, caller, chosen.value, unreachable
+    )
     fallback = dialogue.fallback_conversation(context, conversation_id=call_sid, caller=caller)
     return fallback, False
+
+
+def _open_call_later(
+    context: AppContext, call_sid: str, caller: str | None, mode: str, unreachable: bool
+) -> None:
+    """The call record, written (or found) now, or spooled: at once when the database just
+    failed (no retry while the caller waits for the greeting)."""
+    settings = context.settings
+    spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
+    write = transcripts.call_write(
+        call_sid, caller=caller, called=None, answered_by=mode, started_at=dt.datetime.now(dt.UTC)
+    )
+    if unreachable:
+        spool.set_aside(write)
+    else:
+        transcripts.write_durably(context.db, spool, write)
+
+
+def _practice(context: AppContext) -> PracticeConfig:
+    """The current settings, or the last read when the database does not answer."""
+    try:
+        return context.practice
+    except transcripts.DATABASE_UNREACHABLE:
+        return context.practice_store.cached
 
 
 @router.websocket(_ROUTE)
@@ -154,7 +185,7 @@ async def _serve_call(
     call_sid = start.call_sid
     try:
         voice = await voice_service(context)
-        practice = await run_in_threadpool(lambda: context.practice)
+        practice = await run_in_threadpool(_practice, context)
         prompt_audio = await run_in_threadpool(voice.prompt_audio, practice)
         recognizer = await voice.recognizers.open()
     except Exception:  # nothing can speak to the caller: Twilio goes on to connect-action

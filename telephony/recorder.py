@@ -27,6 +27,7 @@ from typing import Final
 
 import numpy as np
 
+import transcripts
 from telephony.codec import FRAME_BYTES, MULAW_SILENCE, SAMPLE_RATE, ulaw_to_pcm16
 
 _LOGGER = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ class CallRecorder:
                     wav.close()
                 raw.flush()
                 os.fsync(raw.fileno())
-            os.replace(self._partial, self.path)
+            # Encrypted into place with the data key: no voice in clear on the disk.
+            transcripts.seal_recording(self._partial, self.path)
             ok = True
         except Exception:  # a full disk must not end the call; the recording is lost, not the rest
             self._failed.set()

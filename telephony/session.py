@@ -10,8 +10,9 @@ playout and sends one ``clear``.
 The session holds nothing that must outlive the socket: the dialogue lives in Rasa's tracker and
 the database. Any stage failing becomes an ``error`` event and the caller hears the French
 technical-problem prompt before the call ends; the call is never just dropped. At the end
-(the dialogue's goodbye heard, the caller's ``stop``, or a dropped socket) the conversation is
-closed with the reason, which releases holds and leaves unfinished requests in the inbox.
+(the goodbye heard, the caller's ``stop`` or a dropped socket: then their last words first, see
+`telephony.last_words`) the conversation is closed with the reason, which releases holds and
+leaves unfinished requests in the inbox.
 
 When the practice records calls, the session asks for consent after the disclosure, before the
 dialogue's first question (`telephony.recording_consent`); the dialogue never sees that
@@ -29,7 +30,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import replace
 from typing import Any
 
-from dialogue import CallEnd, Conversation, Expecting, TurnResult
+from dialogue import CallEnd, Conversation, Expecting, Pace, TurnResult
+from telephony import last_words
 from telephony.call_events import CallEventType, CallObserver, EventPump
 from telephony.call_inputs import (
     DICTATION,
@@ -38,10 +40,11 @@ from telephony.call_inputs import (
     CallPhrases,
     after_disclosure,
 )
-from telephony.emergency_words import PartialWatch, words_over
+from telephony.emergency_words import PartialWatch, words_over_last
+from telephony.heard import arm_when_heard, until_heard
 from telephony.keypad import Keypad
 from telephony.listening import Listener
-from telephony.playout import Playout, PlayState, Send, Utterance
+from telephony.playout import Playout, Send, Utterance
 from telephony.recorder import CallRecorder
 from telephony.recording_consent import RecordingConsent, interpret
 from telephony.speaking import ReplySpeaker
@@ -70,7 +73,7 @@ class CallSession:
         recording: RecordingConsent | None = None,
         phrases: CallPhrases | None = None,
     ) -> None:
-        params = voice.params
+        params = self._params = voice.params
         self._phrases = phrases or CallPhrases()
         self.call_sid = call_sid
         self._conversation = conversation
@@ -133,6 +136,13 @@ class CallSession:
         workers = [
             t for t in (*self._tasks, self._arming) if t is not None and t.get_name() != "events"
         ]
+        # Recognition goes on until the caller's last words are handed over (last_words).
+        for task in (others := [t for t in workers if t.get_name() != "recognition"]):
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        if reason in last_words.CALLER_ENDED:
+            await last_words.hand_over(self.listener, self.keypad, self._inputs,
+                                       self._conversation, self.events, self._params)
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
@@ -181,7 +191,7 @@ class CallSession:
         await self.playout.interrupt()
         fallback = replace(self._phrases.technical_problem, interruptible=False)
         try:
-            await self._until_heard(await self.speaker.say([fallback]))
+            await until_heard(await self.speaker.say([fallback]), self._grace_s, self.call_sid)
         finally:
             self._end("error", hang_up=True)
 
@@ -229,6 +239,11 @@ class CallSession:
         self._clock, self._first = (turn_ended_at, "first-audio"), None
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
+    def recognition_lost(self, turn_ended_at: float) -> None:
+        """Listener: the utterance died with its recognition worker; the caller is asked again."""
+        self._publish(CallEventType.ERROR, key="recognition-lost")
+        self.utterance("", turn_ended_at)
+
     def silence_timeout(self) -> None:
         """Listener: the caller has said nothing for a while."""
         self._inputs.put_nowait(CallInput("silence"))
@@ -237,7 +252,11 @@ class CallSession:
         if not self.keypad.pending and (self.playout.busy or self.speaker.speaking):
             self._spawn(self._barge_in(), "barge-in")
         self.listener.disarm_silence_timeout()
-        self.keypad.press(digit, number=self._expecting in KEYED_IN)
+        self.keypad.press(
+            digit,
+            number=self._expecting in KEYED_IN,
+            end_key=self._expecting is Expecting.MESSAGE,
+        )
 
     def _keyed(self, digits: str) -> None:
         now = time.monotonic()
@@ -336,22 +355,25 @@ class CallSession:
         if emergency:
             self._publish(CallEventType.SAFETY_HIT, key=emergency)
         self._expecting = result.expecting
+        if result.pace is Pace.SLOWER:
+            self.speaker.slow_down()
+            self.listener.turns.slow_down()
         self.listener.set_dictating(result.expecting in DICTATION)
+        self.listener.turns.set_leaving_message(result.expecting is Expecting.MESSAGE)
         self.listener.disarm_silence_timeout()
         if self._arming is not None:
             self._arming.cancel()
         utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
         self._said = utterances
         if result.ended:
-            # Words said over a last answer still reach the emergency check.
-            heard = self._until_heard(utterances)
-            late = await (heard if emergency else words_over(self._inputs, heard))
+            late = await words_over_last(utterances, self._inputs, self._grace_s, self.call_sid,
+                                         answered=emergency is not None)
             if late is not None:
                 return await self._respond(await self._conversation.handle_text(late), began)
             transfer = result.end is CallEnd.TRANSFER
             self._end("transferred" if transfer else "completed", hang_up=True)
             return True
-        self._arming = asyncio.create_task(self._arm_when_heard(utterances))
+        self._arming = asyncio.create_task(arm_when_heard(utterances, self.listener))
         return False
 
     def _opened_after(self, clock: tuple[float, str] | None) -> Callable[[Utterance], None]:
@@ -376,23 +398,3 @@ class CallSession:
         self._publish(
             CallEventType.TTS_START, key=first.key, data={"latency_s": latency, "stage": stage}
         )
-
-    async def _arm_when_heard(self, utterances: list[Utterance]) -> None:
-        if utterances:
-            await utterances[-1].done.wait()
-            if utterances[-1].state is not PlayState.PLAYED:
-                return  # cut by a barge-in: the caller is talking
-        self.listener.arm_silence_timeout()
-
-    async def _until_heard(self, utterances: list[Utterance]) -> None:
-        """Wait for the marks of these utterances; give up on a mark that never comes."""
-        for utterance in utterances:
-            while not utterance.done.is_set():
-                sent = utterance.frames_sent
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._grace_s):
-                        await utterance.done.wait()
-                stalled = utterance.frames_sent == sent and utterance.state is PlayState.SENT
-                if stalled and not utterance.done.is_set():
-                    _LOGGER.warning("mark not echoed", extra={"call_sid": self.call_sid})
-                    break

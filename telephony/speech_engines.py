@@ -3,7 +3,9 @@
 Which model files are used is decided by `telephony.speech_models.resolve_speech_models`: the
 French models when downloaded, else the packaged stand-ins. Loading takes ~2–3 s and ~0.8 GB, so
 the gateway calls `load_speech_engines` once at startup (in a thread) and every call shares
-the result; `build_prompt_audio` then synthesises the fixed prompts.
+the result; `build_prompt_audio` then synthesises the fixed prompts. Recognition runs in
+supervised worker processes (`telephony.stt_workers`, the ``vosk_workers`` setting), which load
+the model themselves; with ``vosk_workers=0`` it runs in this process's threads.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from core import PracticeConfig, Settings
 from telephony.codec import ulaw_to_pcm16
 from telephony.speech_models import SpeechModels, resolve_speech_models
 from telephony.stt_vosk import VoskEngine, VoskParams
+from telephony.stt_workers import RecognitionWorkers, WorkerParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
 from telephony.vosk_search import VoskSearch, searched_model
 
 _LOGGER = logging.getLogger(__name__)
 _WARM_UP = "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci."
-_ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, PiperParams], SpeechEngines] = {}
+_ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, int, PiperParams], SpeechEngines] = {}
 SEARCH_VIEWS = "vosk-search"
 """Folder of the var dir holding tuned views of the Vosk model (`telephony.vosk_search`)."""
 _LOCK = threading.Lock()
@@ -33,7 +36,8 @@ class SpeechEngines:
     """The shared engines of this process."""
 
     models: SpeechModels
-    recognition: VoskEngine
+    recognition: RecognitionWorkers | VoskEngine
+    """Worker processes, or this process's threads when ``vosk_workers`` is 0."""
     synthesis: PiperSynthesizer
     search: VoskSearch
 
@@ -54,6 +58,7 @@ def load_speech_engines(
     vosk: VoskParams | None = None,
     piper: PiperParams | None = None,
     prewarm: int | None = None,
+    workers: int | None = None,
 ) -> SpeechEngines:
     """The engines for these settings, loaded on first use (blocking; thread-safe).
 
@@ -63,6 +68,8 @@ def load_speech_engines(
         piper: Synthesis threads and espeak voice.
         prewarm: Recognizers created and warmed up ahead of the first calls (default: the
             ``vosk_warm_recognizers`` setting).
+        workers: Recognition worker processes (default: the ``vosk_workers`` setting; 0 for
+            recognition in this process).
 
     Raises:
         telephony.speech_models.ModelMissingError: No usable model.
@@ -70,25 +77,35 @@ def load_speech_engines(
     models = resolve_speech_models(settings)
     search = vosk_search(settings)
     prewarm = settings.vosk_warm_recognizers if prewarm is None else prewarm
+    workers = settings.vosk_workers if workers is None else workers
     vosk = vosk or VoskParams(max_idle=max(VoskParams.max_idle, prewarm))
     piper = piper or PiperParams(espeak_voice=models.espeak_voice)
-    key = (models, search, vosk, piper)
+    key = (models, search, vosk, workers, piper)
     with _LOCK:
         engines = _ENGINES.get(key)
         if engines is None:
             synthesis = PiperSynthesizer.load(models.piper_voice, models.piper_config, piper)
-            views = settings.standardiste_var_dir / SEARCH_VIEWS
-            recognition = VoskEngine(searched_model(models.vosk_model, search, views), vosk)
+            model = searched_model(
+                models.vosk_model, search, settings.standardiste_var_dir / SEARCH_VIEWS
+            )
             warm_up = b""
             if prewarm:
                 # Our own voice through the phone line: speech-like enough to expand the part
                 # of the decoding graph every caller needs.
                 frames = synthesis.synthesize_frames(_WARM_UP)
                 warm_up = ulaw_to_pcm16(b"".join(frames)).tobytes()
-            recognition.prewarm(prewarm, warm_up)
+            recognition: RecognitionWorkers | VoskEngine
+            if workers:
+                params = WorkerParams(workers=workers, vosk=vosk, warm_recognizers=prewarm)
+                recognition = RecognitionWorkers(model, params, warm_speech=warm_up)
+                recognition.start()
+            else:
+                recognition = VoskEngine(model, vosk)
+                recognition.prewarm(prewarm, warm_up)
             _LOGGER.info(
-                "speech engines loaded: Vosk search %s, %d warm recognizers",
+                "speech engines loaded: Vosk search %s, %d warm recognizers, %s",
                 search.options or "as the model ships it", prewarm,
+                f"{workers} recognition worker processes" if workers else "recognition in-process",
             )
             engines = SpeechEngines(models, recognition, synthesis, search)
             _ENGINES[key] = engines

@@ -1,6 +1,7 @@
 """The recognizer's small interface: what a call session needs from speech recognition.
 
-`telephony.stt_vosk` is the real implementation. The test double
+`telephony.stt_workers` is the real implementation: Vosk in supervised worker processes
+(`telephony.stt_vosk` inside each, or in the gateway's process when configured so). The test double
 `tests.doubles.scripted_recognizer` stands in only where French words must come out of
 recognition (an end-to-end booking by voice), because the only model that can be installed here
 is Korean; every other layer stays real. It implements these Protocols as `telephony`'s face
@@ -23,6 +24,12 @@ class RecognitionUpdate:
     """Text of a segment the recognizer closed on its own endpoint, when it just did."""
 
 
+class RecognitionLost(Exception):  # noqa: N818 (an event the session handles, not a bug)
+    """The utterance in progress was lost with the process decoding it (a recognition worker
+    died). The recognizer already moved to a live worker and is ready for the next utterance:
+    the caller is asked to repeat."""
+
+
 class Recognizer(Protocol):
     """One call's streaming recognizer: utterance after utterance, never on the event loop."""
 
@@ -39,6 +46,9 @@ class Recognizer(Protocol):
 
         Returns:
             The utterance's whole text (possibly empty). The recognizer is ready for the next one.
+
+        Raises:
+            RecognitionLost: The utterance's audio was lost with its worker process.
         """
         ...
 

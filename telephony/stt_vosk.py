@@ -204,7 +204,13 @@ def _text(result_json: str, key: str) -> str:
 class VoskRecognition:
     """One call's streaming recognizer (implements `telephony.stt.Recognizer`).
 
-    Calls are serialised: a `KaldiRecognizer` must not be used by two threads at once.
+    A `KaldiRecognizer` must never be used by two threads at once: ``Reset()`` on one thread
+    while another is inside ``AcceptWaveform`` segfaults in libvosk. The asyncio lock keeps one
+    call's requests in order, but it cannot guard the recognizer itself: when the call's task is
+    cancelled (a hang-up mid-batch), the lock is released while the worker thread is still
+    decoding. So the threads that touch the recognizer hold ``_use`` for as long as they do,
+    and closing takes the recognizer away under it: a batch still running finishes first, and
+    a batch that starts later finds no recognizer.
     """
 
     def __init__(
@@ -219,6 +225,7 @@ class VoskRecognition:
         self._buffer = bytearray()
         self._segments: list[str] = []
         self._lock = asyncio.Lock()
+        self._use = threading.Lock()
         self._batch_bytes = 2 * round(engine.model_rate * engine.params.batch_seconds)
 
     async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
@@ -251,12 +258,18 @@ class VoskRecognition:
         return " ".join(s for s in segments if s)
 
     async def close(self) -> None:
-        """Return the recognizer to the pool (reset, warm)."""
+        """Return the recognizer to the pool (reset, warm), once no thread is using it."""
         async with self._lock:
-            recognizer, self._recognizer = self._recognizer, None
-            if recognizer is not None:
+            if self._recognizer is not None:
                 loop = asyncio.get_running_loop()
-                await loop.run_in_executor(self._engine.executor, self._engine.release, recognizer)
+                # Shielded: a cancelled close must still not leave the recognizer half-released.
+                await asyncio.shield(loop.run_in_executor(self._engine.executor, self._release))
+
+    def _release(self) -> None:
+        with self._use:
+            recognizer, self._recognizer = self._recognizer, None
+        if recognizer is not None:
+            self._engine.release(recognizer)
 
     def _live(self) -> vosk.KaldiRecognizer:
         if self._recognizer is None:
@@ -264,13 +277,15 @@ class VoskRecognition:
         return self._recognizer
 
     def _accept(self, data: bytes) -> RecognitionUpdate:
-        recognizer = self._live()
-        if recognizer.AcceptWaveform(data):
-            return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
-        return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
+        with self._use:
+            recognizer = self._live()
+            if recognizer.AcceptWaveform(data):
+                return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
+            return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
 
     def _finalize(self, data: bytes) -> str:
-        recognizer = self._live()
-        if data:
-            recognizer.AcceptWaveform(data)
-        return _text(recognizer.FinalResult(), "text")
+        with self._use:
+            recognizer = self._live()
+            if data:
+                recognizer.AcceptWaveform(data)
+            return _text(recognizer.FinalResult(), "text")

@@ -25,6 +25,7 @@ import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -142,9 +143,13 @@ class PiperSynthesizer:
         """The voice's own rate (22,050 Hz for medium voices)."""
         return int(self.voice.config.sample_rate)
 
-    def synthesize_audio(self, text: str) -> np.ndarray:
-        """Float samples at `sample_rate` for ``text`` (blocking)."""
-        chunks = [chunk.audio_float_array for chunk in self.voice.synthesize(text, self._config)]
+    def synthesize_audio(self, text: str, length_scale: float | None = None) -> np.ndarray:
+        """Float samples at `sample_rate` for ``text`` (blocking); ``length_scale`` above 1
+        speaks slower."""
+        config = self._config
+        if length_scale is not None:
+            config = SynthesisConfig(volume=self.params.volume, length_scale=length_scale)
+        chunks = [chunk.audio_float_array for chunk in self.voice.synthesize(text, config)]
         if not chunks:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(chunks)
@@ -156,20 +161,30 @@ class PiperSynthesizer:
             frames.extend(to_ulaw_frames(self.synthesize_audio(piece), self.sample_rate))
         return frames
 
-    def _piece_frames(self, piece: str) -> list[bytes]:
-        return to_ulaw_frames(self.synthesize_audio(piece), self.sample_rate)
+    def _piece_frames(self, piece: str, length_scale: float | None = None) -> list[bytes]:
+        return to_ulaw_frames(self.synthesize_audio(piece, length_scale), self.sample_rate)
 
-    async def stream(self, text: str) -> AsyncIterator[list[bytes]]:
+    async def stream(
+        self, text: str, *, length_scale: float | None = None
+    ) -> AsyncIterator[list[bytes]]:
         """Frames piece by piece as each is synthesised on a synthesis thread.
 
         Stopping the iteration (barge-in) stops synthesis after the piece in progress.
+
+        Args:
+            text: What to say.
+            length_scale: Above 1, slower speech (the voice's own pace when None).
 
         Yields:
             The 160-byte μ-law frames of one sentence (or first clause).
         """
         loop = asyncio.get_running_loop()
         for piece in split_for_synthesis(text, self.params.first_clause_min_words):
-            frames = await loop.run_in_executor(self._executor, self._piece_frames, piece)
+            work = (
+                partial(self._piece_frames, piece) if length_scale is None
+                else partial(self._piece_frames, piece, length_scale)
+            )
+            frames = await loop.run_in_executor(self._executor, work)
             if frames:
                 yield frames
 

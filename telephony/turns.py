@@ -11,7 +11,8 @@ frames arrive in real time or faster (the call simulator).
   while the caller dictates a date of birth, a phone number or a name, where people pause
   between groups of digits or letters. The recognizer's own endpoint (a final result) ends the
   turn earlier once some silence confirms it.
-- ``silence-timeout``: the caller said nothing for a long while after the assistant finished.
+- ``silence-timeout``: the caller said nothing for a long while after the assistant finished;
+  while the caller leaves a message, a shorter one ends the message.
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ class TurnParams:
     """Silence that suffices once the recognizer has returned a final result with words."""
     silence_timeout_s: float = 7.0
     """No speech this long after the assistant finished: the caller is reprompted."""
+    message_end_s: float = 3.0
+    """No speech this long while the caller leaves a message (after at least one utterance of
+    it): the message is over. Longer than the pauses people make between two sentences."""
     max_utterance_s: float = 30.0
     """An utterance this long ends anyway (a noisy line VAD takes for speech)."""
+    slow_caller_factor: float = 1.5
+    """Once a caller asked to hear it slower, their silences may be this much longer before
+    their turn ends (people who need slower speech often speak slower too)."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -74,6 +81,8 @@ class TurnDetector:
         self._timeout_armed = False
         self._quiet_s = 0.0
         self._dictating = False
+        self._leaving_message = False
+        self._slow = False
 
     @property
     def in_speech(self) -> bool:
@@ -83,9 +92,14 @@ class TurnDetector:
     @property
     def end_silence_s(self) -> float:
         """The silence window in force."""
-        if self._dictating:
-            return self.params.dictation_end_silence_s
-        return self.params.end_silence_s
+        window = (
+            self.params.dictation_end_silence_s if self._dictating else self.params.end_silence_s
+        )
+        return window * self.params.slow_caller_factor if self._slow else window
+
+    def slow_down(self) -> None:
+        """The caller asked for slower speech: longer silence windows for the rest of the call."""
+        self._slow = True
 
     @property
     def utterance_s(self) -> float:
@@ -95,6 +109,17 @@ class TurnDetector:
     def set_dictating(self, dictating: bool) -> None:
         """Use the longer window while the caller dictates (see `dialogue` ``Expecting``)."""
         self._dictating = dictating
+
+    def set_leaving_message(self, leaving: bool) -> None:
+        """Use the message's end-of-message silence instead of the reprompt's timeout."""
+        self._leaving_message = leaving
+
+    @property
+    def silence_timeout_s(self) -> float:
+        """The silence timeout in force."""
+        if self._leaving_message:
+            return self.params.message_end_s
+        return self.params.silence_timeout_s
 
     def arm_silence_timeout(self) -> None:
         """Start the silence clock: the assistant finished speaking and waits for the caller."""
@@ -151,7 +176,7 @@ class TurnDetector:
             self._pending_speech = 0.0
         if self._timeout_armed and self._pending_speech == 0.0:
             self._quiet_s += seconds
-            if self._quiet_s >= params.silence_timeout_s - 1e-9:
+            if self._quiet_s >= self.silence_timeout_s - 1e-9:
                 self._timeout_armed = False
                 return TurnEvent.SILENCE_TIMEOUT
         return None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
+from twilio.twiml.voice_response import Connect, Dial, Say, VoiceResponse
 
 from core import Decision
 
 MEDIA_PATH = "/twilio/media"
 CONNECT_ACTION_PATH = "/twilio/connect-action"
+DIAL_ACTION_PATH = "/twilio/dial-action"
+FALLBACK_PATH = "/twilio/fallback"
+SAY_LANGUAGE = "fr-FR"
+"""Twilio's own voice, said only by the fallback (our voice is not there when it is needed)."""
 RESUMED_MODE = "resumed"
 """The stream mode of a call whose first stream dropped (its instance died): a message is
 taken, after an apology (`telephony.voice_modes.MessageTaker`)."""
@@ -38,12 +42,31 @@ def connect_stream(
     return str(response)
 
 
-def transfer(number: str, caller_id: str | None = None) -> str:
-    """`<Dial>` the practice's number; the call ends when that leg ends."""
+def transfer(
+    number: str, *, timeout_s: int, action_url: str, caller_id: str | None = None
+) -> str:
+    """`<Dial>` the practice's number for ``timeout_s`` seconds of ringing; when that leg
+    ends, picked up or not, Twilio asks ``action_url`` what next (with ``DialCallStatus``)."""
     response = VoiceResponse()
-    dial = Dial(caller_id=caller_id) if caller_id else Dial()
+    extra = {"caller_id": caller_id} if caller_id else {}
+    dial = Dial(timeout=timeout_s, action=action_url, method="POST", **extra)
     dial.number(number)
     response.append(dial)
+    return str(response)
+
+
+def fallback(*, apology: str, number: str | None, timeout_s: int, closing: str) -> str:
+    """For Twilio's Fallback URL (or a TwiML Bin): an apology in Twilio's French voice, the
+    practice's line when it has one, then the closing words (emergency numbers, call back)."""
+    response = VoiceResponse()
+    response.append(Say(apology, language=SAY_LANGUAGE))
+    if number:
+        # No action: once the dialled leg ends, the document goes on to the closing words.
+        dial = Dial(timeout=timeout_s)
+        dial.number(number)
+        response.append(dial)
+    response.append(Say(closing, language=SAY_LANGUAGE))
+    response.hangup()
     return str(response)
 
 

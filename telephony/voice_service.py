@@ -43,6 +43,11 @@ class VoiceParams:
     """Audio queued at Twilio ahead of real time: what a barge-in cannot take back."""
     mark_grace_s: float = 3.0
     """How long past its audio the last utterance's mark may take before the call ends anyway."""
+    last_words_s: float = 2.0
+    """When the caller hangs up mid-sentence: how long the recognizer may take to finalise
+    their last utterance (`telephony.last_words`)."""
+    last_turn_s: float = 5.0
+    """Then how long the conversation may take over those words before the call is closed."""
 
 
 class VoiceService:
@@ -71,6 +76,7 @@ class VoiceService:
         )
         self.replies = ReplyAudioCache()
         self._prompt_audio: dict[tuple[str, ...], PromptAudio] = {}
+        self._building: tuple[str, ...] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -79,16 +85,39 @@ class VoiceService:
         engines = load_speech_engines(settings)
         return cls(engines.recognition, engines.synthesis)
 
-    def prompt_audio(self, practice: PracticeConfig) -> PromptAudio:
-        """The fixed phrases for this practice, synthesised on first use (blocking)."""
+    def prompt_audio(self, practice: PracticeConfig, *, wait: bool = False) -> PromptAudio:
+        """The fixed phrases for this practice.
+
+        A call never waits for them: when they are not built yet (the first call after staff
+        changed the practice's name, greeting or numbers), the call gets what was built for the
+        previous settings (its phrases found by text, so stale ones are simply not used) and
+        synthesises the rest as it speaks, while one background thread builds the new set.
+        ``wait`` builds it now (blocking: at start-up, in a thread).
+        """
         key = tuple(sorted(r.text for r in dialogue.ready_replies(practice)))
         with self._lock:
             audio = self._prompt_audio.get(key)
-            if audio is None:
-                audio = build_prompt_audio(self.synthesis, practice)
-                # Only the current configuration's prompts are worth keeping.
-                self._prompt_audio = {key: audio}
-            return audio
+            if audio is not None:
+                return audio
+            fallback = next(iter(self._prompt_audio.values()), PromptAudio({}))
+            building = self._building == key
+            if not wait and not building:
+                self._building = key
+                threading.Thread(
+                    target=self._build, args=(key, practice), name="prompt-audio", daemon=True
+                ).start()
+        if wait:
+            return self._build(key, practice)
+        return fallback
+
+    def _build(self, key: tuple[str, ...], practice: PracticeConfig) -> PromptAudio:
+        audio = build_prompt_audio(self.synthesis, practice)
+        with self._lock:
+            # Only the current configuration's phrases are worth keeping.
+            self._prompt_audio = {key: audio}
+            if self._building == key:
+                self._building = None
+        return audio
 
 
 def _load_into(context: AppContext) -> VoiceService:
@@ -114,5 +143,5 @@ async def voice_service(context: AppContext) -> VoiceService:
 def preload_voice(context: AppContext) -> VoiceService:
     """Load the engines and this practice's prompts now (blocking; at start-up, in a thread)."""
     service = _load_into(context)
-    service.prompt_audio(context.practice)
+    service.prompt_audio(context.practice, wait=True)
     return service

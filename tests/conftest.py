@@ -18,6 +18,7 @@ from core import AppContext, Settings
 from dialogue.rasa.server import (
     action_token,
     ensure_model,
+    rasa_auth_token,
     rasa_env,
     server_command,
     wait_until_ready,
@@ -148,12 +149,13 @@ def rasa_server(
         tmp / "endpoints.yml",
         action_url=f"{live_gateway.url}/dialogue/webhook",
         action_token=action_token(settings),
-        tracker_db=str(tmp / "tracker.db"),
+        # The gateway's own setting: its retention purge and erasure reach these trackers.
+        tracker_db=settings.tracker_store,
     )
     log = (tmp / "rasa.log").open("wb")
     process = subprocess.Popen(
         server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-        env=rasa_env(),
+        env=rasa_env(settings),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -162,7 +164,7 @@ def rasa_server(
     try:
         try:
             # Generous: a loaded 2-core machine has taken over three minutes to load TensorFlow.
-            wait_until_ready(url, process, timeout=420)
+            wait_until_ready(url, process, timeout=420, token=rasa_auth_token(settings))
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}; see {tmp / 'rasa.log'}") from exc
         yield url

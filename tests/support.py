@@ -83,12 +83,14 @@ def running_rasa(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A Rasa server as `standardiste run` starts it (port of ``RASA_URL``, tracker under the
     var folder, actions on the gateway at ``gateway_port``), stopped on exit."""
-    from dialogue.rasa.server import wait_until_ready
+    from dialogue.rasa.server import rasa_auth_token, wait_until_ready
     from standardiste.server import start_rasa, stop_process
 
     process = start_rasa(settings, gateway_port=gateway_port)
     try:
-        wait_until_ready(settings.rasa_base, process, timeout=timeout)
+        wait_until_ready(
+            settings.rasa_base, process, timeout=timeout, token=rasa_auth_token(settings)
+        )
         yield process
     finally:
         stop_process(process)

@@ -128,10 +128,21 @@ def set_message_status(
     message = session.get(InboxMessage, message_id)
     if message is None:
         return None
-    message.status = status.value
+    now = dt.datetime.now(dt.UTC)
+    move_status(message, status, now)
     if assigned_to is not None:
         message.assigned_to = assigned_to
     if note is not None:
         message.note = note
-    message.updated_at = dt.datetime.now(dt.UTC)
+    message.updated_at = now
     return message
+
+
+def move_status(message: InboxMessage, status: MessageStatus, now: dt.datetime) -> None:
+    """Set the status; the first move to « traité » stamps ``handled_at``, reopening clears it."""
+    if status is MessageStatus.DONE:
+        if message.status != MessageStatus.DONE.value or message.handled_at is None:
+            message.handled_at = now
+    else:
+        message.handled_at = None
+    message.status = status.value

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from transcripts.inbox import move_status
 from transcripts.models import InboxMessage, MessageKind, MessageStatus
 
 OPEN_STATUSES = (MessageStatus.NEW, MessageStatus.IN_PROGRESS)
@@ -74,7 +75,7 @@ def set_status(session: Session, message_id: int, status: MessageStatus) -> Inbo
     message = session.get(InboxMessage, message_id)
     if message is None:
         return None
-    message.status = status.value
+    move_status(message, status, dt.datetime.now(dt.UTC))
     _touch(message)
     return message
 

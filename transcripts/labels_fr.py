@@ -17,6 +17,7 @@ KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.CALLBACK: "Rappel",
     MessageKind.EMERGENCY: "Urgence",
     MessageKind.FAILED_BOOKING: "Rendez-vous non abouti",
+    MessageKind.SMS: "SMS reçu",
 }
 
 URGENCY_LABELS: dict[Urgency, str] = {
@@ -52,6 +53,7 @@ CALLBACK_REASONS: dict[str, str] = {
     "dropped": "appel interrompu",
     "technical": "incident technique",
     "no_stream": "appel resté sans réponse (incident technique)",
+    "transfer_failed": "transfert au secrétariat sans réponse",
 }
 
 EMERGENCY_CATEGORIES: dict[str, str] = {
@@ -84,6 +86,7 @@ BIRTH = "né(e) le {date}"
 CALL_BACK = "rappeler au {number}"
 NO_NUMBER = "numéro inconnu"
 INTERRUPTED = "appel interrompu"
+TRANSFER_FAILED = "transfert au secrétariat sans réponse"
 SAID = "« {text} »"
 BOOKING_WISH = "souhaitait {request}"
 BOOKING_WISH_DETAIL = "souhaitait {request} : {wish}"

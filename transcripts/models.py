@@ -6,10 +6,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from core import component_metadata
+from core import EncryptedJSON, EncryptedText, component_metadata
 
 
 class TranscriptsBase(DeclarativeBase):
@@ -44,6 +44,8 @@ class MessageKind(StrEnum):
     CALLBACK = "callback"
     EMERGENCY = "emergency"
     FAILED_BOOKING = "failed_booking"
+    SMS = "sms"
+    """A patient's text the assistant could not act on (not ANNULER, STOP or START)."""
 
 
 class Urgency(StrEnum):
@@ -78,6 +80,18 @@ class Call(TranscriptsBase):
     """One phone call (or one chat conversation), keyed by Twilio's CallSid."""
 
     __tablename__ = "calls"
+    __table_args__ = (
+        # Covering: the statistics count a year of calls from these indexes alone, by time and
+        # by outcome (grouped in index order, without a sort).
+        Index(
+            "ix_calls_started_at_figures",
+            "started_at", "channel", "answered_by", "outcome", "ended_at",
+        ),
+        Index(
+            "ix_calls_channel_outcomes",
+            "channel", "answered_by", "outcome", "started_at", "ended_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -91,7 +105,8 @@ class Call(TranscriptsBase):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
-    summary: Mapped[str | None] = mapped_column(Text)
+    # Free text is encrypted at rest (core.encrypted); identity fields used for look-ups are not.
+    summary: Mapped[str | None] = mapped_column(EncryptedText)
     simulated_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """A chat try-out may pretend to start at another moment (checking opening hours, tests):
     the conversation's clock is this moment plus the time elapsed since `started_at`."""
@@ -112,12 +127,14 @@ class Turn(TranscriptsBase):
     """One utterance of a call: the caller's recognised text or one assistant reply."""
 
     __tablename__ = "call_turns"
+    # The review queue finds calls by the replies they heard, from this index alone.
+    __table_args__ = (Index("ix_call_turns_key_call_id", "key", "call_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     speaker: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     key: Mapped[str | None] = mapped_column(String(64))
     """The response key of an assistant turn (``utter_…``); ``silence``/``digits`` for the
     caller's non-speech turns."""
@@ -144,17 +161,35 @@ class InboxMessage(TranscriptsBase):
     first_name: Mapped[str | None] = mapped_column(String(120))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     callback_number: Mapped[str | None] = mapped_column(String(32))
-    summary: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(EncryptedText)
+    details: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     """What the dialogue understood (medicines, certificate kind, topic, the caller's words)."""
     appointment_id: Mapped[int | None] = mapped_column(Integer)
     assigned_to: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, index=True
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
     )
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When it was marked handled (« traité »); None while open. ``updated_at`` moves with any
+    later note, so the time a message took to handle is measured from this."""
 
     call: Mapped[Call | None] = relationship()
+
+
+class CallReview(TranscriptsBase):
+    """A call that ended badly, looked at by someone at the practice (the review queue).
+
+    Goes with its call: the retention purge that deletes the call deletes the review too.
+    """
+
+    __tablename__ = "call_reviews"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewed_by: Mapped[str] = mapped_column(String(120))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)

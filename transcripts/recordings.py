@@ -4,15 +4,22 @@ Recording is off unless the practice enables it (``recording.enabled``) and the 
 the caller's answer goes into the call record (`record_consent`), whoever writes a recording
 uses `recording_path` (and `partial_path` while the call lasts), and the retention purge
 deletes the files, finished or not.
+
+A finished recording is encrypted with the data key (`seal_recording`, Fernet: authenticated),
+so a copied disk yields no voice; `read_recording` gives the WAV back to the staff page. The
+partial file of a call in progress is plain WAV until the call ends (a crash leaves it for the
+retention purge). Files from before encryption was on are read as they are.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from core import cipher_for, is_token
 from transcripts.calls import get_call
 
 RECORDINGS_FOLDER = "recordings"
@@ -69,3 +76,33 @@ def record_consent(session: Session, *, call_sid: str, consent: bool) -> bool:
         return False
     call.recording_consent = consent
     return True
+
+
+def _var_dir_of(path: Path) -> Path:
+    return path.parent.parent  # <var>/recordings/<file>
+
+
+def seal_recording(partial: Path, final: Path) -> None:
+    """Encrypt a finished recording into its final place (atomically) and remove the plain one.
+
+    Raises:
+        OSError: the disk refused (the caller keeps the call going; the recording is lost).
+    """
+    cipher = cipher_for(var_dir=_var_dir_of(final))
+    sealed = cipher.encrypt(partial.read_bytes())
+    staging = final.with_name(final.name + ".sealing")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(sealed)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staging, final)
+    partial.unlink(missing_ok=True)
+
+
+def read_recording(path: Path) -> bytes:
+    """The WAV of a recording, decrypted (a file from before encryption: as it is)."""
+    data = path.read_bytes()
+    if not is_token(data):
+        return data
+    return bytes(cipher_for(var_dir=_var_dir_of(path)).decrypt(data))

@@ -1,5 +1,10 @@
 """Retention: transcripts, recordings and inbox messages are deleted after the configured periods.
 
+Every copy of what a caller said goes with the transcripts: Rasa's tracker events
+(`transcripts.tracker_store`), the spool's pending and rejected records
+(`transcripts.spool_retention`), and the caller's words a message quotes (``said`` in its
+details: the message itself is kept for the messages' longer period, without them).
+
 Periods come from the practice settings (``retention``: days, recordings at most 183, about six
 months). `standardiste purge` runs one pass; the gateway runs one every hour (`retention_loop`,
 started by the lifespan of the transcripts router, `/api/inbox`). Several gateway instances may
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -26,6 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from core import AppContext, Retention
 from transcripts.models import Call, InboxMessage, Turn
 from transcripts.recordings import PARTIAL_SUFFIX, recording_path, recordings_dir
+from transcripts.spool_retention import purge_spool
+from transcripts.tracker_store import purge_tracker_events
 
 _LOGGER = logging.getLogger(__name__)
 MAX_RECORDING_DAYS = 183
@@ -43,12 +51,39 @@ class PurgeReport:
     turns: int = 0
     messages: int = 0
     recordings: int = 0
+    quoted_words: int = 0
+    """Messages whose copy of the caller's words was removed (the message itself stays)."""
+    tracker_events: int = 0
+    spool_records: int = 0
+    spool_files: int = 0
     skipped: bool = False
     """True when another instance held the purge lock (PostgreSQL)."""
 
 
 def _count(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# Keys of a message's details that quote the caller (copied from the transcript).
+QUOTED_KEYS = ("said",)
+
+
+def _strip_quotes(session: Session, cutoff: dt.datetime) -> int:
+    """Remove the caller's quoted words from messages older than the transcripts' period."""
+    stripped = 0
+    rows = session.scalars(
+        select(InboxMessage).where(InboxMessage.created_at < cutoff).execution_options(
+            yield_per=_BATCH
+        )
+    )
+    for message in rows:
+        details = dict(message.details or {})
+        if any(key in details for key in QUOTED_KEYS):
+            for key in QUOTED_KEYS:
+                details.pop(key, None)
+            message.details = details
+            stripped += 1
+    return stripped
 
 
 def _purge_rows(
@@ -103,7 +138,8 @@ def _delete_recordings(var_dir: Path, purged_sids: list[str], cutoff: dt.datetim
 def purge_expired(
     context: AppContext, *, now: dt.datetime | None = None, retention: Retention | None = None
 ) -> PurgeReport:
-    """One retention pass: messages, transcripts (calls and turns), then recordings.
+    """One retention pass: messages, transcripts (calls, turns, tracker events, spool, quoted
+    words), then recordings.
 
     Args:
         context: The app context (database, settings, current practice settings).
@@ -123,6 +159,11 @@ def purge_expired(
             if not locked:
                 return PurgeReport(skipped=True)
         calls, turns, messages, purged_sids = _purge_rows(session, retention, now)
+        transcripts_cutoff = now - dt.timedelta(days=retention.transcripts_days)
+        quoted = _strip_quotes(session, transcripts_cutoff)
+    settings = context.settings
+    tracker_events = purge_tracker_events(settings, transcripts_cutoff)
+    spool = purge_spool(settings.standardiste_var_dir, transcripts_cutoff)
     # Files go once the rows are gone for good (after the commit), never before.
     recordings_days = min(retention.recordings_days, MAX_RECORDING_DAYS)
     recordings = _delete_recordings(
@@ -130,12 +171,19 @@ def purge_expired(
         purged_sids,
         now - dt.timedelta(days=recordings_days),
     )
-    report = PurgeReport(calls=calls, turns=turns, messages=messages, recordings=recordings)
-    if calls or messages or recordings:
-        _LOGGER.info(
-            "retention purge",
-            extra={"calls": calls, "turns": turns, "messages": messages, "recordings": recordings},
-        )
+    report = PurgeReport(
+        calls=calls,
+        turns=turns,
+        messages=messages,
+        recordings=recordings,
+        quoted_words=quoted,
+        tracker_events=tracker_events,
+        spool_records=spool.records,
+        spool_files=spool.files,
+    )
+    counts = {k: v for k, v in dataclasses.asdict(report).items() if k != "skipped" and v}
+    if counts:
+        _LOGGER.info("retention purge", extra=counts)
     return report
 
 

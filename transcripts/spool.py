@@ -8,12 +8,20 @@ sweeper loop (`standardiste.sweeping`) replays the spool into the database once 
 
 Replaying is idempotent: a turn already present (same call, speaker, words and time) is not
 added again, a message is left once per call and kind, and ending a call twice keeps the first
-end. Each record carries a unique id, for the logs. The spool holds callers' words and
-numbers: only ids and counts are logged.
+end; a call opened while the database was away (the webhook answered from its cached settings)
+is opened first. Each record carries a unique id, for the logs. The spool holds callers' words
+and numbers: only ids and counts are logged.
+
+Whoever is alive replays. A file is named by its instance's stable name (``STANDARDISTE_INSTANCE``,
+the host name by default), so a restarted instance finds its own. While an instance serves, it
+holds a lock on ``<name>.owner`` beside its file and touches it at every sweep (its heartbeat):
+another instance replays the file of an instance whose lock is free and whose heartbeat stopped
+(it died and never came back, on this host or another sharing the folder).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
@@ -22,21 +30,16 @@ import os
 import re
 import threading
 import time
-import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 
-from core import Database
-from transcripts.calls import end_call, get_call, set_outcome
-from transcripts.inbox import leave_message
-from transcripts.models import MessageKind, Speaker, Urgency
-from transcripts.summaries import CallerIdentity
-from transcripts.turns import add_turn, caller_words, list_turns
+from core import Database, cipher_for, is_token
+from transcripts.models import Turn
+from transcripts.pending_writes import PendingWrite, apply_write, aware
 
 _LOGGER = logging.getLogger(__name__)
 UNREACHABLE = (OperationalError, InterfaceError)
@@ -46,121 +49,65 @@ _BACKOFF_S = (0.1, 0.3, 0.6)
 _DOWN_FOR_S = 5.0
 """After a failed write, later ones go straight to the spool for this long: a caller waits
 for one retry cycle, not one per line of the transcript."""
-
-
-@dataclass(frozen=True)
-class PendingWrite:
-    """One write for a call: ``turn``, ``message``, ``outcome`` or ``end`` with its fields."""
-
-    op: str
-    call_sid: str
-    fields: dict[str, Any]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-
-def turn_write(
-    call_sid: str, speaker: Speaker, text: str, key: str | None, at: dt.datetime
-) -> PendingWrite:
-    """A turn of the call's transcript."""
-    return PendingWrite("turn", call_sid, {
-        "speaker": speaker.value, "text": text, "key": key, "at": at.isoformat(),
-    })
-
-
-def message_write(
-    call_sid: str,
-    kind: MessageKind,
-    identity: CallerIdentity,
-    details: Mapping[str, Any],
-    *,
-    urgency: Urgency | None = None,
-    with_said: bool = False,
-) -> PendingWrite:
-    """An inbox message, once per call and kind; ``with_said`` adds the caller's words as
-    the transcript holds them when it is written (`caller_words`), ``said`` in its details."""
-    return PendingWrite("message", call_sid, {
-        "kind": kind.value,
-        "last_name": identity.last_name,
-        "first_name": identity.first_name,
-        "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
-        "callback_number": identity.callback_number,
-        "details": dict(details),
-        "urgency": urgency.value if urgency else None,
-        "with_said": with_said,
-    })
-
-
-def outcome_write(call_sid: str, outcome: str) -> PendingWrite:
-    """How the call went."""
-    return PendingWrite("outcome", call_sid, {"outcome": outcome})
-
-
-def end_write(call_sid: str, outcome: str) -> PendingWrite:
-    """The call's end, from our side."""
-    return PendingWrite("end", call_sid, {"outcome": outcome})
-
-
-def apply_write(session: Session, write: PendingWrite, *, replay: bool = False) -> None:
-    """Apply one write; a write for an unknown call is dropped.
-
-    Args:
-        session: The database session (the caller commits).
-        write: What to write.
-        replay: From the spool: a turn already there (its first try committed after all) is
-            not added twice. Messages and ends are idempotent anyway.
-    """
-    values = write.fields
-    if get_call(session, write.call_sid) is None:
-        _LOGGER.warning("write for an unknown call dropped", extra={"write_id": write.id})
-    elif write.op == "turn":
-        at = _aware(dt.datetime.fromisoformat(values["at"]))
-        speaker, text, key = Speaker(values["speaker"]), values["text"], values["key"]
-        if not replay or not any(
-            (t.speaker, t.text, t.key) == (speaker.value, text, key) and _aware(t.started_at) == at
-            for t in list_turns(session, write.call_sid)
-        ):
-            add_turn(session, call_sid=write.call_sid, speaker=speaker, text=text, key=key,
-                     started_at=at)
-    elif write.op == "message":
-        details = dict(values["details"])
-        if values["with_said"]:
-            details["said"] = caller_words(session, write.call_sid)
-        born = values["birth_date"]
-        identity = CallerIdentity(
-            last_name=values["last_name"],
-            first_name=values["first_name"],
-            birth_date=dt.date.fromisoformat(born) if born else None,
-            callback_number=values["callback_number"] or get_call(session, write.call_sid)
-            .caller,  # type: ignore[union-attr]  # checked above
-        )
-        urgency = values["urgency"]
-        leave_message(session, call_sid=write.call_sid, kind=MessageKind(values["kind"]),
-                      identity=identity, details=details,
-                      urgency=Urgency(urgency) if urgency else None, once_per_call=True)
-    elif write.op == "outcome":
-        set_outcome(session, call_sid=write.call_sid, outcome=values["outcome"])
-    elif write.op == "end":
-        end_call(session, call_sid=write.call_sid, outcome=values["outcome"])
-    else:
-        raise ValueError(f"unknown spooled write {write.op!r}")
+_OWNER = ".owner"
+_REJECTED = ".rejected"
 
 
 class Spool:
     """The spool of one gateway instance: a file of its own, under ``<var>/spool/``.
 
-    Files are locked (``flock``) while appended to or replayed, so that every instance sharing
-    the folder may replay any file, a dead instance's included (its name held its process id).
+    Files are locked (``flock``) while appended to or replayed. An instance replays its own file
+    and those of dead instances (see the module docstring): a live instance's file is its own
+    business, so two instances never take turns on one outage's writes.
     """
 
     def __init__(self, folder: Path, instance: str) -> None:
         self.folder = folder
-        self.path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", instance) + ".jsonl")
+        self.name = _file_name(instance)
+        self.path = folder / (self.name + ".jsonl")
+        self.owner_path = folder / (self.name + _OWNER)
         self.down_until = 0.0
         """Until then (monotonic clock), writes skip the database and go to the spool."""
+        self._owner: TextIO | None = None
+
+    @property
+    def claimed(self) -> bool:
+        """Whether this process holds its instance's owner lock (it serves as that instance)."""
+        return self._owner is not None
+
+    def claim(self) -> bool:
+        """Hold this instance's owner lock while the process serves, and beat once.
+
+        Returns:
+            False when another live process holds it (the same instance name twice, or another
+            instance replaying this one's file from before a restart): try again later.
+        """
+        if self._owner is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            owner = self.owner_path.open("a", encoding="utf-8")
+            try:
+                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner.close()
+                return False
+            self._owner = owner
+        self.beat()
+        return True
+
+    def beat(self) -> None:
+        """The heartbeat other instances read (the owner file's modification time)."""
+        if self._owner is not None:
+            os.utime(self.owner_path)
+
+    def release(self) -> None:
+        """Let go of the owner lock (the process stops serving)."""
+        owner, self._owner = self._owner, None
+        if owner is not None:
+            owner.close()
 
     def append(self, *writes: PendingWrite) -> None:
         """Append writes durably (fsync'd before returning)."""
-        lines = "".join(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in writes)
+        lines = "".join(seal_line(self.folder, w) + "\n" for w in writes)
         self.folder.mkdir(parents=True, exist_ok=True)
         while True:
             with self.path.open("a", encoding="utf-8") as spool:
@@ -173,13 +120,22 @@ class Spool:
                     os.fsync(spool.fileno())
                     return
 
+    def set_aside(self, *writes: PendingWrite, error: str = "unreachable") -> None:
+        """Spool writes at once (the database just failed): later writes skip it for a while."""
+        self.down_until = time.monotonic() + _DOWN_FOR_S
+        self.append(*writes)
+        _LOGGER.error("database unreachable; writes spooled",
+                      extra={"ids": [w.id for w in writes], "error": error})
+
     def pending(self) -> list[PendingWrite]:
         """The writes waiting in every spool file of the folder, oldest first per file."""
         return [w for path in self._files() for w in _read(path)]
 
-    def replay(self, db: Database) -> int:
+    def replay(self, db: Database, *, dead_after_s: float = 60.0) -> int:
         """Write the spooled records into the database, in order; keep those not written.
 
+        Replays this instance's file and those of dead instances: owner lock free and
+        heartbeat older than ``dead_after_s`` (or no owner file: a process that never served).
         A file another instance is replaying right now is skipped (its turn comes later).
 
         Returns:
@@ -190,13 +146,48 @@ class Spool:
         """
         done = 0
         for path in self._files():
-            with path.open("r+", encoding="utf-8") as spool:
-                try:
-                    fcntl.flock(spool, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue
-                done += self._replay_file(db, path)
+            if path == self.path:
+                done += self._replay_locked(db, path)
+                continue
+            with self._dead_owner(path, dead_after_s) as dead:
+                if dead:
+                    _LOGGER.warning("replaying a dead instance's spool",
+                                    extra={"spool": path.name, "by": self.name})
+                    done += self._replay_locked(db, path)
         return done
+
+    @contextlib.contextmanager
+    def _dead_owner(self, path: Path, dead_after_s: float) -> Iterator[bool]:
+        """Whether the file's instance is dead; its owner lock is held meanwhile, so that it
+        cannot come back to its file halfway through our replay."""
+        owner_path = path.with_suffix(_OWNER)
+        try:
+            owner = owner_path.open("r", encoding="utf-8")
+        except FileNotFoundError:
+            yield True
+            return
+        with owner:
+            try:
+                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False  # alive on this host
+                return
+            age = time.time() - os.fstat(owner.fileno()).st_mtime
+            # A free lock with a fresh heartbeat: alive on another host sharing the folder
+            # (locks do not always cross hosts), or just died: its turn comes.
+            yield age >= dead_after_s
+
+    def _replay_locked(self, db: Database, path: Path) -> int:
+        try:
+            spool = path.open("r+", encoding="utf-8")
+        except FileNotFoundError:
+            return 0
+        with spool:
+            try:
+                fcntl.flock(spool, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0
+            return self._replay_file(db, path)
 
     def _replay_file(self, db: Database, path: Path) -> int:
         writes = _read(path)
@@ -222,10 +213,24 @@ class Spool:
         return sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []
 
 
+def spooled_turns(spool: Spool, call_sid: str) -> list[Turn]:
+    """The call's turns waiting in this instance's spool, as (unsaved) turn records: what the
+    caller said while the database was away, for a conversation that reads its turns."""
+    turns = []
+    for write in _read(spool.path):
+        if write.op == "turn" and write.call_sid == call_sid:
+            values = write.fields
+            turns.append(Turn(
+                speaker=values["speaker"], text=values["text"], key=values["key"],
+                started_at=aware(dt.datetime.fromisoformat(values["at"])),
+            ))
+    return turns
+
+
 def _read(path: Path) -> list[PendingWrite]:
     try:
         with path.open(encoding="utf-8") as spool:
-            return [PendingWrite(**json.loads(line)) for line in spool if line.strip()]
+            return [PendingWrite(**open_line(path.parent, line)) for line in spool if line.strip()]
     except FileNotFoundError:
         return []
 
@@ -234,7 +239,7 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
     """Replace the file (under its lock) by what is left of it."""
     fresh = path.with_suffix(".tmp")
     with fresh.open("w", encoding="utf-8") as spool:
-        spool.writelines(json.dumps(asdict(w), ensure_ascii=False) + "\n" for w in rest)
+        spool.writelines(seal_line(path.parent, w) + "\n" for w in rest)
         spool.flush()
         os.fsync(spool.fileno())
     fresh.replace(path)
@@ -242,10 +247,15 @@ def _rewrite(path: Path, rest: list[PendingWrite]) -> None:
 
 def _reject(path: Path, write: PendingWrite, error: str) -> None:
     _LOGGER.error("spooled write rejected", extra={"write_id": write.id, "error": error})
-    with path.with_suffix(".rejected").open("a", encoding="utf-8") as rejected:
-        rejected.write(json.dumps(asdict(write), ensure_ascii=False) + "\n")
+    with path.with_suffix(_REJECTED).open("a", encoding="utf-8") as rejected:
+        fcntl.flock(rejected, fcntl.LOCK_EX)
+        rejected.write(seal_line(path.parent, write) + "\n")
         rejected.flush()
         os.fsync(rejected.fileno())
+
+
+def _file_name(instance: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", instance)
 
 
 _SPOOLS: dict[Path, Spool] = {}
@@ -277,12 +287,29 @@ def write_durably(db: Database, spool: Spool, *writes: PendingWrite) -> bool:
                 error = type(exc).__name__
                 if attempt < len(_BACKOFF_S):
                     time.sleep(_BACKOFF_S[attempt])
-    spool.down_until = time.monotonic() + _DOWN_FOR_S
-    spool.append(*writes)
-    _LOGGER.error("database unreachable; writes spooled",
-                  extra={"ids": [w.id for w in writes], "error": error})
+    spool.set_aside(*writes, error=error)
     return False
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+# --- Encryption at rest (privacy) ---------------------------------------------------------
+# Each spool line is one write as JSON, encrypted with the data key of the spool's data folder
+# (`core.data_key`): a spool holds callers' words. Lines written before encryption (plain JSON)
+# are still read. `transcripts.spool_retention` reads lines through `open_line` too.
+
+
+def seal_line(folder: Path, write: PendingWrite) -> str:
+    """One spool line: ``write`` as JSON, encrypted (the spool folder is ``<var>/spool``)."""
+    plain = json.dumps(asdict(write), ensure_ascii=False).encode("utf-8")
+    return str(cipher_for(var_dir=folder.parent).encrypt(plain).decode("ascii"))
+
+
+def open_line(folder: Path, line: str) -> dict[str, Any]:
+    """A spool line's write as a dict (decrypted when sealed)."""
+    text = line.strip()
+    if is_token(text):
+        text = cipher_for(var_dir=folder.parent).decrypt(text.encode("ascii")).decode("utf-8")
+    record = json.loads(text)
+    if not isinstance(record, dict):
+        raise ValueError("a spool line is not a write")
+    return record

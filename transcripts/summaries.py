@@ -69,8 +69,9 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
             ``reason`` (callback), ``category`` (emergency: a safety-net category;
             ``denied`` when the caller said it was no emergency, ``confirmation`` how the
             question was answered),
-            ``request`` (book, move, cancel) and ``wish`` (failed booking);
-            ``interrupted`` for a call that dropped mid-request.
+            ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
+            ``interrupted`` for a call that dropped mid-request; ``transfer_failed`` when the
+            secretariat did not pick up the transfer the caller asked for.
 
     Returns:
         One line of French.
@@ -81,6 +82,8 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         parts.append(detail)
     if details.get("interrupted"):
         parts.append(fr.INTERRUPTED)
+    if details.get("transfer_failed") and kind is not MessageKind.CALLBACK:
+        parts.append(fr.TRANSFER_FAILED)  # a callback's reason says it already
     number = identity.callback_number
     parts.append(fr.CALL_BACK.format(number=masked_number(number)) if number else fr.NO_NUMBER)
     return fr.SEPARATOR.join(parts)
@@ -92,6 +95,9 @@ def _detail(kind: MessageKind, details: Mapping[str, Any]) -> str:
     if kind is MessageKind.CERTIFICATE:
         value = str(details.get("certificate_kind") or "")
         return fr.CERTIFICATE_LABELS.get(value, value)
+    if kind is MessageKind.SMS:
+        text = _short(str(details.get("text") or ""))
+        return fr.SAID.format(text=text) if text else ""
     if kind is MessageKind.MESSAGE:
         topic = fr.TOPIC_LABELS.get(str(details.get("topic") or ""), "")
         text = _short(str(details.get("text") or ""))

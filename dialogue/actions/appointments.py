@@ -1,12 +1,15 @@
 """Moving and cancelling an appointment, once the caller is identified.
 
-Who (last name, first name, date of birth) → the caller's next appointment, read back → "je
-l'annule ?" / "vous souhaitez le déplacer ?" → the agenda cancels it, or the booking form finds
-the new time (`dialogue.actions.booking_form`, with ``moving_appointment_id`` set).
+Who (a known caller confirmed, or the full name; the date of birth in every case, since a caller
+ID can be spoofed) → the caller's appointments to come, up to three, read out ("lequel ?" when
+there are several) → "je l'annule ?" / "vous souhaitez le déplacer ?" → the agenda cancels it,
+or the booking form finds the new time (`dialogue.actions.booking_form`, with
+``moving_appointment_id`` set).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,20 +20,28 @@ from sqlalchemy.orm import Session
 
 import agenda
 import transcripts
-from dialogue import understood
+from dialogue import catalogue, understood
 from dialogue.actions.booking import BOOKING_SLOTS
 from dialogue.actions.common import (
+    answer_for,
     conversation_id,
     extract_yes_no,
     latest_intent,
+    retry_or_give_up,
     validate_yes_no,
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
-from dialogue.french.speech_format import say_moment
+from dialogue.french.slot_choice import choose_slot
+from dialogue.french.speech_format import say_list, say_moment
 
-_LOOKUP_SLOTS = ("appointment_id", "appointment_text", "appointment_confirmed")
+_LOOKUP_SLOTS = (
+    "appointment_id", "appointment_text", "appointment_confirmed", "appointment_choice",
+    "appointment_options", "appointments_text",
+)
 _NOTHING_FOUND = ""
+# Appointments read out to a caller who cancels or moves ("lequel ?" beyond one).
+LISTED = 3
 
 
 class ActionStartLookup(Action):
@@ -49,11 +60,21 @@ class ActionStartLookup(Action):
 
 
 class ValidateAppointmentLookupForm(IdentityFormValidation):
-    """Who, then the appointment found for them, then yes or no."""
+    """Who (a known caller still gives their date of birth), then the caller's appointments to
+    come, up to three ("lequel ?" when there are several), then yes or no."""
+
+    checks_birth_date = True
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "validate_appointment_lookup_form"
+
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Très bien, vous souhaitez annuler un rendez-vous."."""
+        purpose = tracker.get_slot("lookup_purpose")
+        dispatcher.utter_message(
+            response="utter_understood_move" if purpose == "move" else "utter_understood_cancel"
+        )
 
     async def required_slots(
         self,
@@ -62,35 +83,68 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Nothing to confirm when the lookup found nothing (``appointment_text`` is empty)."""
+        """Nothing to choose with one appointment, nothing to confirm with none."""
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         if tracker.get_slot("appointment_text") == _NOTHING_FOUND:
-            slots = [s for s in slots if s != "appointment_confirmed"]
+            slots = [s for s in slots if s not in ("appointment_choice", "appointment_confirmed")]
         return slots
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Once the identity is complete, look for the caller's next appointment."""
+        """Once the identity is complete, look for the caller's appointments to come."""
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         identity = understood.identity(tracker.slots)
-        complete = all(tracker.get_slot(s) for s in ("last_name", "first_name", "birth_date"))
-        if complete and tracker.get_slot("appointment_text") is None:
-            found = await _next_appointment(tracker, identity)
-            if found is not None:
-                events += [
-                    SlotSet("appointment_id", float(found[0])),
-                    SlotSet("appointment_text", found[1]),
-                ]
-            else:
-                # Nothing to confirm: the form ends, and the request goes to the secretariat.
-                events = [e for e in events if e.get("name") != "requested_slot"]
-                events += [
-                    SlotSet("appointment_text", _NOTHING_FOUND),
-                    SlotSet("requested_slot", None),
-                ]
-        return events
+        known = tracker.get_slot("patient_id") is not None
+        complete = tracker.get_slot("birth_date") and (
+            known or all(tracker.get_slot(s) for s in ("last_name", "first_name"))
+        )
+        if not complete or tracker.get_slot("appointment_text") is not None:
+            return events
+        found = await _upcoming(tracker, identity)
+        events = [e for e in events if e.get("name") != "requested_slot"]
+        if not found:
+            # Nothing to confirm: the form ends, and the request goes to the secretariat.
+            return [
+                *events, SlotSet("appointment_text", _NOTHING_FOUND),
+                SlotSet("requested_slot", None),
+            ]
+        options = [{"id": a.id, "start": a.start.isoformat(), "text": t} for a, t in found]
+        more: list[EventType] = [SlotSet("appointment_options", options)]
+        if len(found) == 1:
+            more += _chosen(options[0])
+        else:
+            texts = [text for _, text in found]
+            more += [SlotSet("appointments_text", say_list(texts, "et"))]
+        tracker.add_slots(more)
+        following = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + more + ([following] if following is not None else [])
+
+    async def extract_appointment_choice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "Lequel souhaitez-vous annuler ?"."""
+        text = answer_for(tracker, "appointment_choice")
+        return {} if text is None else {"appointment_choice": text}
+
+    async def validate_appointment_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """One of the appointments read out ("celui de mardi", "le deuxième")."""
+        options: list[dict[str, Any]] = list(tracker.get_slot("appointment_options") or [])
+        if isinstance(value, (int, float)):
+            return {"appointment_choice": value}
+        now = call_metadata(tracker, await current_practice()).now
+        starts = [dt.datetime.fromisoformat(o["start"]) for o in options]
+        index = choose_slot(str(value or ""), starts, now)
+        if index is None:
+            return await retry_or_give_up(
+                dispatcher, tracker, "appointment_choice",
+                ("utter_which_appointment", "utter_which_appointment"),
+                given_up={"appointment_choice": None, "appointment_text": _NOTHING_FOUND},
+            )
+        return {e["name"]: e["value"] for e in _chosen(options[index])} | {"retries": 0}
 
     async def extract_appointment_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -105,37 +159,54 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
         return validate_yes_no("appointment_confirmed", value)
 
 
-async def _next_appointment(
+def _chosen(option: dict[str, Any]) -> list[EventType]:
+    return [
+        SlotSet("appointment_choice", float(option["id"])),
+        SlotSet("appointment_id", float(option["id"])),
+        SlotSet("appointment_text", option["text"]),
+    ]
+
+
+async def _upcoming(
     tracker: Tracker, identity: transcripts.CallerIdentity
-) -> tuple[int, str] | None:
-    """The identified caller's next appointment and how to say it, or None."""
-    if identity.birth_date is None or identity.last_name is None:
-        return None
+) -> list[tuple[agenda.AppointmentInfo, str]]:
+    """The identified caller's appointments to come (at most `LISTED`), with how to say each."""
+    if identity.birth_date is None:
+        return []
     practice = await current_practice()
     now = call_metadata(tracker, practice).now
+    on_file = tracker.get_slot("patient_id")
 
     def work(session: Session) -> list[agenda.AppointmentInfo]:
-        assert identity.birth_date is not None and identity.last_name is not None
-        found = agenda.identify_patient(
-            session,
-            birth_date=identity.birth_date,
-            last_name=identity.last_name,
-            first_name=identity.first_name,
-            phone=identity.callback_number,
-        )
-        if found.patient is None:
+        assert identity.birth_date is not None
+        patient_id = int(on_file) if on_file is not None else None
+        if patient_id is None and identity.last_name is not None:
+            found = agenda.identify_patient(
+                session,
+                birth_date=identity.birth_date,
+                last_name=identity.last_name,
+                first_name=identity.first_name,
+                phone=identity.callback_number,
+            )
+            patient_id = found.patient.id if found.patient is not None else None
+        if patient_id is None:
             return []
-        return agenda.upcoming_appointments(
-            session, practice, patient_id=found.patient.id, birth_date=identity.birth_date,
-            now=now,
-        )
+        try:
+            return agenda.upcoming_appointments(
+                session, practice, patient_id=patient_id, birth_date=identity.birth_date,
+                now=now,
+            )
+        except agenda.IdentityNotConfirmedError:
+            return []  # the date of birth is not the one on file: nothing is read out
 
-    upcoming = await in_db(work)
-    if not upcoming:
-        return None
-    first = upcoming[0]
-    when = say_moment(first.start.astimezone(practice.tz))
-    return first.id, f"le {when}, avec {first.practitioner_name}"
+    upcoming = (await in_db(work))[:LISTED]
+    return [
+        (a, catalogue.response(
+            "utter_fragment_appointment",
+            moment=say_moment(a.start.astimezone(practice.tz)), practitioner=a.practitioner_name,
+        ).text)
+        for a in upcoming
+    ]
 
 
 class ActionAppointmentRequest(Action):
@@ -176,11 +247,14 @@ class ActionAppointmentRequest(Action):
 
 async def _cancel(tracker: Tracker, appointment_id: int) -> bool:
     practice = await current_practice()
-    now = call_metadata(tracker, practice).now
+    metadata = call_metadata(tracker, practice)
+    now = metadata.now
     sender = conversation_id(tracker)
 
     def work(session: Session) -> None:
-        agenda.cancel_appointment(session, practice, appointment_id, by="phone", now=now)
+        agenda.cancel_appointment(
+            session, practice, appointment_id, by=metadata.source.value, now=now
+        )
         transcripts.set_outcome(session, call_sid=sender, outcome="cancelled")
 
     try:
@@ -202,6 +276,7 @@ async def _start_moving(tracker: Tracker, appointment_id: int) -> list[EventType
     events += [
         SlotSet("appointment_type", current.appointment_type_id),
         SlotSet("practitioner", current.practitioner_id),
+        SlotSet("patient_id", float(current.patient.id)),
         SlotSet("moving_appointment_id", float(appointment_id)),
         SlotSet("proposal_rounds", 0),
         SlotSet("retries", 0),

@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
@@ -27,17 +27,20 @@ from core import PracticeConfig
 from dialogue import catalogue, understood
 from dialogue.actions.common import conversation_id
 from dialogue.actions.runtime import call_metadata, current_practice, in_db
+from dialogue.french.sms_refusal import refuses_texts
 from dialogue.french.speech_format import say_list, say_moment
 
 BOOKING_SLOTS = (
     "appointment_type", "practitioner", "type_choices", "practitioner_choices", "time_preference",
     "proposals", "proposals_text", "proposal_rounds", "chosen_slot", "booking_failed",
     "booking_wish", "booking_summary", "booking_confirmed", "moving_appointment_id",
+    "proposed_for",
 )
 
 
 class ActionStartBooking(Action):
-    """Clear the previous booking's slots and take what the first sentence already said."""
+    """Clear the previous booking's slots, then the form: it takes what the first sentence
+    already said (type, practitioner, time wish, name)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -46,18 +49,11 @@ class ActionStartBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Pre-fill the type and practitioner when named; list the choices otherwise."""
-        practice = await current_practice()
-        text = str(tracker.latest_message.get("text") or "")
+        """Reset, and go on with the booking form (also when reached from "not understood")."""
         events: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
-        events += [SlotSet("proposal_rounds", 0), SlotSet("retries", 0)]
-        bookable = [k for k in practice.appointment_types if k.bookable_by_phone]
-        events.append(SlotSet("type_choices", say_list([k.label for k in bookable], "ou")))
-        only = bookable[0].id if len(bookable) == 1 else None
-        type_id = agenda.match_type(text, practice) or only
-        if type_id:
-            events.append(SlotSet("appointment_type", type_id))
-            events += practitioner_events(practice, type_id, text)
+        events += [
+            SlotSet("proposal_rounds", 0), SlotSet("retries", 0), FollowupAction("booking_form")
+        ]
         return events
 
 
@@ -137,45 +133,61 @@ async def _confirm(
 ) -> agenda.AppointmentInfo | None:
     """The appointment, written exactly once by the agenda; None when it could not be."""
     identity = understood.identity(tracker.slots)
+    source = call_metadata(tracker, practice).source
     hold_id = int(tracker.get_slot("chosen_slot"))
     moving = tracker.get_slot("moving_appointment_id")
-    if identity.birth_date is None or identity.last_name is None:
+    on_file = tracker.get_slot("patient_id")
+    if on_file is None and (identity.birth_date is None or identity.last_name is None):
         return None
 
     def work(session: Session) -> agenda.AppointmentInfo:
-        assert identity.birth_date is not None and identity.last_name is not None
-        found = agenda.identify_patient(
-            session,
-            birth_date=identity.birth_date,
-            last_name=identity.last_name,
-            first_name=identity.first_name,
-            phone=identity.callback_number,
-        )
-        patient = found.patient or agenda.register_patient(
-            session,
-            last_name=identity.last_name,
-            first_name=identity.first_name or "",
-            birth_date=identity.birth_date,
-            phone=identity.callback_number,
+        patient_id = (
+            int(on_file) if on_file is not None else _registered(session, identity, source)
         )
         if moving is not None:
             info = agenda.move_appointment(
-                session, practice, int(moving), by="phone", hold_id=hold_id,
-                conversation_id=sender, patient_id=patient.id, now=now,
+                session, practice, int(moving), by=source.value, hold_id=hold_id,
+                conversation_id=sender, patient_id=patient_id, source=source, now=now,
             )
         else:
             info = agenda.confirm_hold(
-                session, practice, hold_id, patient_id=patient.id, conversation_id=sender,
-                call_sid=sender, now=now,
+                session, practice, hold_id, patient_id=patient_id, conversation_id=sender,
+                call_sid=sender, source=source, now=now,
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
+        # « Je ne veux pas de SMS », said at any moment of the call: no texts to this patient.
+        if any(refuses_texts(words) for words in transcripts.caller_words(session, sender)):
+            agenda.refuse_sms(session, patient_id)
         return info
 
     try:
         return await in_db(work)
     except agenda.AgendaError:
         return None
+
+
+def _registered(
+    session: Session, identity: transcripts.CallerIdentity, source: agenda.Source
+) -> int:
+    """The caller in the patient file: found, or registered (to be checked by the secretary)."""
+    assert identity.birth_date is not None and identity.last_name is not None
+    found = agenda.identify_patient(
+        session,
+        birth_date=identity.birth_date,
+        last_name=identity.last_name,
+        first_name=identity.first_name,
+        phone=identity.callback_number,
+    )
+    patient = found.patient or agenda.register_patient(
+        session,
+        last_name=identity.last_name,
+        first_name=identity.first_name or "",
+        birth_date=identity.birth_date,
+        phone=identity.callback_number,
+        source=source,
+    )
+    return patient.id
 
 
 async def _failed(tracker: Tracker, request: str) -> None:

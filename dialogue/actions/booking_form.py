@@ -1,10 +1,18 @@
-"""The booking form's validation: each answer read in turn — type, practitioner, time wish,
-choice among the proposals, identity, read-back — with the agenda's work done between questions.
+"""The booking form's validation: every answer read for everything it says, the questions that
+need no asking skipped, and the agenda's work done between questions.
+
+Everything said counts, once: the type, the practitioner and the time wish are taken from any
+sentence that says them (the opening as well as a later answer), and a correction ("non, plutôt
+jeudi après-midi") replaces what it corrects and brings new proposals. What is known is never
+asked again, only confirmed in the read-back. Asked only when needed: the type when its length
+matters and the patient is not known (a known patient comes for a consultation unless they say
+otherwise), the practitioner when several give the type and the patient has no usual one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -13,18 +21,47 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import agenda
-from dialogue.actions.booking import booking_summary, practitioner_events
-from dialogue.actions.booking_proposals import give_up, propose, time_wish
+from core import PracticeConfig
+from dialogue import catalogue
+from dialogue.actions import callers
+from dialogue.actions.booking import booking_summary
+from dialogue.actions.booking_proposals import (
+    booking_wish,
+    give_up,
+    propose,
+    read_wish,
+    time_wish,
+)
 from dialogue.actions.common import (
+    activating,
     answer_for,
     extract_yes_no,
     latest_intent,
+    said_text,
     validate_yes_no,
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.french.normalize import flat_text, normalize_transcript
 from dialogue.french.slot_choice import choose_slot
-from dialogue.french.time_preference import parse_time_preference
+from dialogue.french.speech_format import say_list
+
+# Questions during which a sentence may still change the type, practitioner or time wish (not
+# while the caller gives a name, a date of birth or a number).
+_BOOKING_QUESTIONS = frozenset(
+    {None, "patient_confirmed", "appointment_type", "practitioner", "time_preference",
+     "chosen_slot", "booking_confirmed"}
+)
+_DOCTOR_NAMED = re.compile(r"\b(?:docteur|docteure|dr|avec)\b")
+# Words that make a sentence a time wish when it was not asked for one ("le 1er" alone is a
+# choice among proposals, "le premier disponible" a practitioner).
+_TIME_WORDS = re.compile(
+    r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|demain|aujourd|semaine|mois|matin"
+    r"|matinee|apres midi|soir|heures?|midi|prochaine?|lendemain|week|tot possible|plus vite"
+    r"|des que possible|n importe quand|janvier|fevrier|mars|avril|mai|juin|juillet|aout"
+    r"|septembre|octobre|novembre|decembre)\b"
+)
+_NONE_SUITS = re.compile(r"\b(?:aucun|aucune|ni l un ni l autre|d autres|autre chose)\b")
 
 
 class ValidateBookingForm(IdentityFormValidation):
@@ -53,31 +90,54 @@ class ValidateBookingForm(IdentityFormValidation):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Validate as usual, then keep the read-back sentence up to date."""
+        """Validate, then fill what needs no question, find the proposals once the type, the
+        practitioner and the wish are known, and keep the read-back up to date."""
+        starting = activating(tracker, "booking_form")
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
+        practice = await current_practice()
+        more = _defaults(tracker, practice)
+        tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
+        if starting and tracker.get_slot("moving_appointment_id") is None:
+            dispatcher.utter_message(
+                response="utter_understood_booking", understood_details=_details(tracker, practice)
+            )
+        more |= await _proposals(dispatcher, tracker, practice)
+        tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
         summary = await booking_summary(tracker)
-        if summary is not None:
-            events.append(SlotSet("booking_summary", summary))
-        return events
+        for name, value in (("booking_summary", summary),
+                            ("booking_wish", booking_wish(tracker, practice))):
+            if value is not None and value != tracker.get_slot(name):
+                more[name] = value
+        if not more:
+            return events
+        tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
+        events = [e for e in events if e.get("name") != "requested_slot"]
+        events += [SlotSet(k, v) for k, v in more.items()]
+        following = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([following] if following is not None else [])
 
     # --- type and practitioner ------------------------------------------------------------
 
     async def extract_appointment_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "C'est pour quel type de rendez-vous ?"."""
+        """The answer to "C'est pour quel type de rendez-vous ?", or a type named unasked."""
         text = answer_for(tracker, "appointment_type")
-        return {} if text is None else {"appointment_type": text}
+        if text is not None:
+            return {"appointment_type": text}
+        said = _unasked(tracker)
+        if said is None:
+            return {}
+        type_id = agenda.match_type(said, await current_practice())
+        unchanged = (None, tracker.get_slot("appointment_type"))
+        return {"appointment_type": type_id} if type_id not in unchanged else {}
 
     async def validate_appointment_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A bookable type id; its practitioner is set when only one gives it.
-
-        Not understood twice, the first bookable type is taken (the read-back lets the caller
-        refuse it).
-        """
+        """A bookable type id. Not understood twice, the first bookable type is taken (the
+        read-back lets the caller refuse it)."""
         practice = await current_practice()
         text = str(value or "")
         bookable = [k.id for k in practice.appointment_types if k.bookable_by_phone]
@@ -88,25 +148,45 @@ class ValidateBookingForm(IdentityFormValidation):
                 return {"appointment_type": None, "retries": 1}
             type_id = bookable[0]
         slots: dict[str, Any] = {"appointment_type": type_id, "retries": 0}
-        if not tracker.get_slot("practitioner"):
-            for event in practitioner_events(practice, type_id, ""):
-                slots[event["name"]] = event["value"]
+        who = tracker.get_slot("practitioner")
+        if who not in (None, agenda.ANY_PRACTITIONER) and who not in agenda.practitioners_for(
+            practice, type_id
+        ):
+            slots["practitioner"] = None  # the one named does not give this type
         return slots
 
     async def extract_practitioner(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "Avec le docteur Martin, le docteur Durand, ou le premier disponible ?"."""
+        """The answer to "Avec le docteur Martin, le docteur Durand, ou le premier disponible ?",
+        or a practitioner named unasked ("avec le docteur Durand")."""
         text = answer_for(tracker, "practitioner")
-        return {} if text is None else {"practitioner": text}
+        if text is not None:
+            return {"practitioner": text}
+        said = _unasked(tracker)
+        if said is None or not _DOCTOR_NAMED.search(flat_text(normalize_transcript(said))):
+            return {}
+        practice = await current_practice()
+        type_id = tracker.get_slot("appointment_type")
+        allowed = (
+            agenda.practitioners_for(practice, str(type_id)) if type_id
+            else [p.id for p in practice.practitioners]
+        )
+        named = agenda.match_practitioner(said, practice, allowed)
+        if named in (None, agenda.ANY_PRACTITIONER, tracker.get_slot("practitioner")):
+            return {}
+        return {"practitioner": named}
 
     async def validate_practitioner(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A practitioner id or "any"; an answer that names nobody means anyone."""
         practice = await current_practice()
-        type_id = str(tracker.get_slot("appointment_type") or "")
-        allowed = agenda.practitioners_for(practice, type_id)
+        type_id = tracker.get_slot("appointment_type")
+        allowed = (
+            agenda.practitioners_for(practice, str(type_id)) if type_id
+            else [p.id for p in practice.practitioners]
+        )
         text = str(value or "")
         if text in allowed or text == agenda.ANY_PRACTITIONER:
             return {"practitioner": text}
@@ -118,27 +198,30 @@ class ValidateBookingForm(IdentityFormValidation):
     async def extract_time_preference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "Quand souhaitez-vous venir ?"."""
+        """The answer to "Quand souhaitez-vous venir ?", or a wish said unasked; a new wish
+        replaces the one before ("non, plutôt jeudi")."""
         text = answer_for(tracker, "time_preference")
-        return {} if text is None else {"time_preference": text}
+        if text is not None:
+            return {"time_preference": text}
+        said = _unasked(tracker)
+        if said is None or tracker.get_slot("requested_slot") == "chosen_slot":
+            return {}  # a wish said while choosing is read by validate_chosen_slot
+        return {"time_preference": said} if await _wish_said(tracker, said) else {}
 
     async def validate_time_preference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Understand the wish, then find and hold the proposals (or note that none exist)."""
+        """A wish understood (the proposals come once the type and practitioner are known);
+        not understood twice, the earliest slots, which the caller may refuse."""
         practice = await current_practice()
         now = call_metadata(tracker, practice).now
         text = str(value or "")
-        preference = parse_time_preference(text, now)
-        if preference.understood:
-            wish = time_wish(preference)
-        elif int(tracker.get_slot("retries") or 0) < 1:
+        if read_wish(text, practice, now).understood:
+            return {"time_preference": text, "retries": 0}
+        if int(tracker.get_slot("retries") or 0) < 1:
             dispatcher.utter_message(response="utter_time_not_understood")
             return {"time_preference": None, "retries": 1}
-        else:
-            # Still not understood: the earliest slots, which the caller may refuse.
-            wish = agenda.TimeWish(asap=True)
-        return await propose(dispatcher, tracker, practice, now, text, wish, after=None)
+        return {"time_preference": "le plus tôt possible", "retries": 0}
 
     async def extract_chosen_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -150,7 +233,8 @@ class ValidateBookingForm(IdentityFormValidation):
     async def validate_chosen_slot(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """One of the held proposals; "aucun ne me convient" gives the next ones."""
+        """One of the held proposals; "aucun ne me convient" gives the next ones; a new wish
+        ("non, plutôt jeudi après-midi") new ones."""
         practice = await current_practice()
         now = call_metadata(tracker, practice).now
         proposals: list[dict[str, Any]] = list(tracker.get_slot("proposals") or [])
@@ -158,19 +242,25 @@ class ValidateBookingForm(IdentityFormValidation):
             return {"chosen_slot": value}
         text = str(value or "")
         starts = [dt.datetime.fromisoformat(p["start"]) for p in proposals]
-        index = None if latest_intent(tracker) == "none_suits" else choose_slot(text, starts, now)
+        refused = latest_intent(tracker) == "none_suits" or bool(
+            _NONE_SUITS.search(flat_text(normalize_transcript(text)))
+        )
+        index = None if refused else choose_slot(text, starts, now)
         if index is not None:
             return {"chosen_slot": float(proposals[index]["hold_id"]), "retries": 0}
-        if latest_intent(tracker) != "none_suits":
+        if not refused and await _wish_said(tracker, text):
+            dispatcher.utter_message(response="utter_other_proposals")
+            return {"time_preference": text, "chosen_slot": None, "proposed_for": None}
+        if not refused:
             if int(tracker.get_slot("retries") or 0) < 1:
                 dispatcher.utter_message(response="utter_which_slot")
                 return {"chosen_slot": None, "retries": 1}
-            return await give_up(dispatcher, tracker, practice, None)
+            return await give_up(dispatcher, tracker, practice)
         dispatcher.utter_message(response="utter_other_proposals")
         said = str(tracker.get_slot("time_preference") or "")
-        wish = time_wish(parse_time_preference(said, now)).widened()
+        wish = time_wish(read_wish(said, practice, now)).widened()
         return await propose(
-            dispatcher, tracker, practice, now, None, wish, after=max(starts) if starts else None
+            dispatcher, tracker, practice, now, wish, after=max(starts) if starts else None
         )
 
     # --- read-back ------------------------------------------------------------------------
@@ -178,7 +268,10 @@ class ValidateBookingForm(IdentityFormValidation):
     async def extract_booking_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Yes or no to the read-back."""
+        """Yes or no to the read-back; a correction is no answer (it changes the booking)."""
+        said = answer_for(tracker, "booking_confirmed")
+        if said is not None and await _wish_said(tracker, said):
+            return {}
         return extract_yes_no("booking_confirmed", dispatcher, tracker)
 
     def validate_booking_confirmed(
@@ -187,3 +280,82 @@ class ValidateBookingForm(IdentityFormValidation):
         """True or False; anything else is asked again."""
         return validate_yes_no("booking_confirmed", value)
 
+
+def _unasked(tracker: Tracker) -> str | None:
+    """The caller's words when they may say something about the booking unasked."""
+    if tracker.get_slot("requested_slot") not in _BOOKING_QUESTIONS:
+        return None
+    return said_text(tracker)
+
+
+async def _wish_said(tracker: Tracker, text: str) -> bool:
+    """Whether ``text`` says when the caller would come (with words that say it is a time)."""
+    if not _TIME_WORDS.search(flat_text(normalize_transcript(text))):
+        return False
+    practice = await current_practice()
+    return read_wish(text, practice, call_metadata(tracker, practice).now).understood
+
+
+def _defaults(tracker: Tracker, practice: PracticeConfig) -> dict[str, Any]:
+    """The type and practitioner that need no question, and the choices for those that do."""
+    slots: dict[str, Any] = {}
+    bookable = [k for k in practice.appointment_types if k.bookable_by_phone]
+    type_id = tracker.get_slot("appointment_type")
+    if type_id is None and bookable:
+        same_length = len({k.duration_minutes for k in bookable}) == 1
+        if same_length or tracker.get_slot("patient_id") is not None:
+            # A known patient comes for the ordinary visit unless they say otherwise.
+            type_id = slots["appointment_type"] = bookable[0].id
+        elif tracker.get_slot("type_choices") is None:
+            slots["type_choices"] = say_list([k.label for k in bookable], "ou")
+    if type_id is not None and tracker.get_slot("practitioner") is None:
+        allowed = agenda.practitioners_for(practice, str(type_id))
+        usual = callers.usual_practitioner(tracker)
+        if len(allowed) == 1:
+            slots["practitioner"] = allowed[0]
+        elif usual in allowed:
+            slots["practitioner"] = usual
+        elif tracker.get_slot("practitioner_choices") is None:
+            names = [agenda.practitioner_name(practice, p) for p in allowed]
+            slots["practitioner_choices"] = say_list(names, None)
+    return slots
+
+
+def _details(tracker: Tracker, practice: PracticeConfig) -> str:
+    """" de consultation avec Docteure Claire Martin": what the opening said, for the first
+    reply."""
+    parts = []
+    type_id = tracker.get_slot("appointment_type")
+    if type_id:
+        label = agenda.type_label(practice, str(type_id))
+        parts.append(catalogue.response("utter_fragment_type", appointment_type=label).text)
+    who = tracker.get_slot("practitioner")
+    if who not in (None, agenda.ANY_PRACTITIONER):
+        name = agenda.practitioner_name(practice, str(who))
+        parts.append(catalogue.response("utter_fragment_practitioner", practitioner=name).text)
+    return "".join(f" {p}" for p in parts)
+
+
+async def _proposals(
+    dispatcher: CollectingDispatcher, tracker: Tracker, practice: PracticeConfig
+) -> dict[str, Any]:
+    """Proposals, once the type, the practitioner and the wish are known, and again whenever
+    one of them changes (a correction, even at the read-back)."""
+    type_id, who = tracker.get_slot("appointment_type"), tracker.get_slot("practitioner")
+    said = tracker.get_slot("time_preference")
+    if None in (type_id, who, said) or tracker.get_slot("booking_failed"):
+        return {}
+    key = f"{type_id}|{who}|{said}"
+    if tracker.get_slot("proposed_for") == key:
+        return {}
+    now = call_metadata(tracker, practice).now
+    if tracker.get_slot("proposed_for") is not None:
+        dispatcher.utter_message(response="utter_other_proposals")  # a correction
+    reset = {"chosen_slot": None, "booking_confirmed": None, "booking_summary": None,
+             "proposal_rounds": 0}
+    tracker.add_slots([SlotSet(k, v) for k, v in reset.items()])
+    found = await propose(
+        dispatcher, tracker, practice, now, time_wish(read_wish(str(said), practice, now)),
+        after=None,
+    )
+    return reset | found | {"proposed_for": key}

@@ -9,7 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import transcripts
+from core import office_staffed
 from dialogue import understood
+from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.understood import UNKNOWN
 
 MAX_ATTEMPTS = 3
@@ -18,18 +20,27 @@ ESCAPE_INTENTS = frozenset({"goodbye", "talk_to_someone"})
 _ESCAPE_CONFIDENCE = 0.8
 
 
-def answer_for(tracker: Tracker, slot: str) -> str | None:
-    """The caller's latest words when they answer the question for ``slot``, else None."""
-    if tracker.get_slot("requested_slot") != slot:
-        return None
+def escaping(tracker: Tracker) -> bool:
+    """Whether the caller's latest words leave the question ("au revoir", "passez-moi
+    quelqu'un"), or are no words at all."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     confidence = float(intent.get("confidence") or 0.0)
     if intent.get("name") in ESCAPE_INTENTS and confidence >= _ESCAPE_CONFIDENCE:
-        return None
+        return True
     text = str(tracker.latest_message.get("text") or "").strip()
-    if not text or text.startswith("/"):
+    return not text or text.startswith("/")
+
+
+def answer_for(tracker: Tracker, slot: str) -> str | None:
+    """The caller's latest words when they answer the question for ``slot``, else None."""
+    if tracker.get_slot("requested_slot") != slot or escaping(tracker):
         return None
-    return text
+    return str(tracker.latest_message.get("text") or "").strip()
+
+
+def said_text(tracker: Tracker) -> str | None:
+    """The caller's latest words, unless they leave the question."""
+    return None if escaping(tracker) else str(tracker.latest_message.get("text") or "").strip()
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -39,19 +50,33 @@ def latest_intent(tracker: Tracker) -> str | None:
     return str(name) if name else None
 
 
-def retry_or_give_up(
+async def retry_or_give_up(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     slot: str,
     prompts: tuple[str, ...],
+    *,
+    given_up: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An answer was not understood: say so (a different prompt each time) and ask again,
-    or after `MAX_ATTEMPTS` take `UNKNOWN` so the caller is never stuck in a loop."""
+    """An answer was not understood: say so and ask again — the second time with the keypad
+    offered when the question takes one (``prompts``: first miss, second miss).
+
+    The third miss never keeps the caller in a loop: during office hours the call goes to the
+    secretariat; otherwise what was said is noted (the transcript keeps it), the slot takes
+    ``given_up`` (default `UNKNOWN`) and the request goes on to the inbox.
+    """
     attempts = int(tracker.get_slot("retries") or 0) + 1
-    if attempts >= MAX_ATTEMPTS:
-        return {slot: UNKNOWN, "retries": 0}
-    dispatcher.utter_message(response=prompts[min(attempts, len(prompts)) - 1])
-    return {slot: None, "retries": attempts}
+    if attempts < MAX_ATTEMPTS:
+        dispatcher.utter_message(response=prompts[min(attempts, len(prompts)) - 1])
+        return {slot: None, "retries": attempts}
+    practice = await current_practice()
+    if practice.answering.transfer_number and office_staffed(
+        practice, call_metadata(tracker, practice).now
+    ):
+        dispatcher.utter_message(response="utter_misses_transfer")
+    else:
+        dispatcher.utter_message(response="utter_misses_noted")
+    return (given_up or {slot: UNKNOWN}) | {"retries": 0}
 
 
 def identity_from_slots(tracker: Tracker) -> transcripts.CallerIdentity:
@@ -101,3 +126,24 @@ def extract_yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
 def validate_yes_no(slot: str, value: Any) -> dict[str, Any]:
     """True or False; anything else leaves the slot empty so the question is asked again."""
     return {slot: value if isinstance(value, bool) else None}
+
+
+def previous_bot_key(tracker: Tracker) -> str | None:
+    """The response key of the assistant's latest words (this turn's, if it said any yet)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            key = ((event.get("data") or {}).get("custom") or {}).get("key")
+            return str(key) if key else None
+    return None
+
+
+def activating(tracker: Tracker, form: str) -> bool:
+    """Whether ``form`` starts with the caller's latest message (Rasa hands the validation
+    action a tracker already marked active, so the mark's place tells: after that message)."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "active_loop" and event.get("name") == form:
+            return True
+    return False

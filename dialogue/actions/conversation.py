@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +10,9 @@ from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionSt
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+import agenda
 from core import office_staffed
+from dialogue.actions.booking_proposals import read_wish
 from dialogue.actions.common import latest_intent, previous_action
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.french.speech_format import say_weekly_hours
@@ -46,7 +49,11 @@ class ActionNotUnderstood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Reprompt, or hand over to the message form."""
+        """A sentence that names a type of appointment or says when is a booking, whatever the
+        NLU made of it ("vous auriez quelque chose mardi en fin de matinée"); otherwise
+        reprompt, or hand over to the message form."""
+        if await _sounds_like_a_booking(tracker):
+            return [FollowupAction("action_start_booking")]
         if previous_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_take_message_instead")
             return [FollowupAction("message_form")]
@@ -54,8 +61,27 @@ class ActionNotUnderstood(Action):
         return []
 
 
+async def _sounds_like_a_booking(tracker: Tracker) -> bool:
+    text = str(tracker.latest_message.get("text") or "")
+    if not text.strip() or tracker.active_loop:
+        return False
+    practice = await current_practice()
+    if agenda.match_type(text, practice) is not None:
+        return True
+    now = call_metadata(tracker, practice).now
+    return read_wish(text, practice, now).understood and bool(_WHEN.search(text))
+
+
+# Words that make a sentence a time wish (a lone "oui" or a name is not one).
+_WHEN = re.compile(
+    r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|demain|semaine|matin|matinée|après-midi"
+    r"|soir|heures?|prochaine?|créneau|place|disponibilit)"
+)
+
+
 class ActionTalkToSomeone(Action):
-    """Transfer to the secretariat when it is staffed and has a number, else take a message."""
+    """Transfer to the secretariat when it is staffed and has a number, else take a message
+    (from the website's chat, give the practice's number and take a message)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -66,7 +92,14 @@ class ActionTalkToSomeone(Action):
     ) -> list[EventType]:
         """Say the transfer (the channel performs it), or start the message form."""
         practice = await current_practice()
-        now = call_metadata(tracker, practice).now
+        metadata = call_metadata(tracker, practice)
+        if metadata.on_website:
+            # A chat cannot be put through: the practice's number, and a message meanwhile.
+            dispatcher.utter_message(
+                response="utter_web_no_transfer", practice_phone=practice.practice.phone
+            )
+            return [FollowupAction("message_form")]
+        now = metadata.now
         if practice.answering.transfer_number and office_staffed(practice, now):
             dispatcher.utter_message(response="utter_transfer")
             return []

@@ -1,59 +1,90 @@
-"""Who is calling: last name, first name, date of birth, and the number to call back.
+"""Who is calling: a known caller confirmed, or the full name, the date of birth, and the number
+to call back.
 
 Every form asks for these the same way; `IdentityFormValidation` is the base of each form's
-validation action. The slots use custom mappings: the caller's answer is taken here only when
-it answers the question asked (`requested_slot`), so that "au revoir" or "passez-moi quelqu'un"
-interrupt the form instead of becoming a name.
+validation action. A caller ID on file (`dialogue.actions.callers`) is met with "C'est bien pour
+Marie Dupont ?" and skips the name questions; otherwise "Quel est votre nom et votre prénom ?"
+is split into first and last names, and the spelling asked only when the split is unsure. The
+slots use custom mappings: an answer is taken when it answers the question asked
+(`requested_slot`), or when the caller said it unasked in so many words ("je suis Marie
+Dupont"), so that "au revoir" or "passez-moi quelqu'un" interrupt the form instead of becoming a
+name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from dialogue.actions.common import answer_for, latest_intent, retry_or_give_up, tidy
+from dialogue.actions import callers
+from dialogue.actions.common import (
+    activating,
+    answer_for,
+    escaping,
+    latest_intent,
+    retry_or_give_up,
+    tidy,
+)
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.names import FullName, clean_name, names_said, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
+from dialogue.french.yes_no import parse_yes_no
 from dialogue.understood import UNKNOWN
 
-_NAME_PREFIX = re.compile(
-    r"^(?:(?:oui|alors|donc|voilà|bon)\s+)*"
-    r"(?:(?:je m'appelle|je suis|c'est|mon nom (?:de famille )?(?:c'est|est)|"
-    r"mon prénom (?:c'est|est)|le nom c'est|nom|prénom)\s+)?"
-    r"(?:(?:madame|monsieur|mademoiselle|mme|m)\s+)?",
-)
-_SPELLED = re.compile(r"\b(?:[a-zéèêëàâîïôöûüç]\s){2,}[a-zéèêëàâîïôöûüç]\b")
-_NAME_OK = re.compile(r"^[a-zà-öø-ÿ' -]{1,60}$")
 _OLDEST = 1900
-
-
-def clean_name(text: str) -> str | None:
-    """A name from the caller's answer ("c'est madame dupont" → "dupont"), or None.
-
-    Spelled letters are joined ("d u p o n t" → "dupont").
-    """
-    text = tidy(text.lower())
-    text = _NAME_PREFIX.sub("", text, count=1)
-    text = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), text)
-    text = tidy(text)
-    if not text or not _NAME_OK.match(text):
-        return None
-    return text
+_IDENTITY_QUESTIONS = frozenset(
+    {"patient_confirmed", "full_name", "name_spelled", "birth_date", "phone_confirmed",
+     "callback_number"}
+)
+__all__ = ["IdentityFormValidation", "clean_name"]
 
 
 class IdentityFormValidation(FormValidationAction):
     """Validation of the identity slots, shared by every form; subclasses add their own."""
 
+    checks_birth_date: ClassVar[bool] = False
+    """Ask the date of birth of a known caller too (before reading out or changing an
+    appointment: a caller ID can be spoofed)."""
+
     def name(self) -> str:
         """Subclasses name their form's validation action."""
         raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Look the caller ID up once, then validate as usual."""
+        starting = activating(tracker, self.form_name())
+        found = await callers.look_up(tracker)
+        tracker.add_slots(found)
+        extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extracted)
+        events: list[EventType] = await self._extract_validation_events(
+            dispatcher, tracker, domain
+        )
+        # rasa_sdk returns only the validated slots of the form's questions; an answer also
+        # fills others (a known caller's names, the question that no longer needs asking).
+        validated = {e.get("name") for e in events}
+        events = [e for e in extracted if e.get("name") not in validated] + events
+        tracker.add_slots(events)
+        on_file = callers.on_file_birth_date(tracker)
+        if on_file and not self.checks_birth_date and not tracker.get_slot("birth_date"):
+            # For the inbox's summary only: a known caller is not asked it.
+            events.append(SlotSet("birth_date", on_file))
+        if starting:
+            await self.acknowledge(dispatcher, tracker)
+        return [*found, *events]
+
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The first reply of a request says what was understood ("Très bien, …")."""
 
     async def required_slots(
         self,
@@ -62,33 +93,83 @@ class IdentityFormValidation(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Skip the callback questions that do not apply.
+        """Skip the identity questions that do not apply.
 
-        With no calling number (a hidden number, the chat), the number is asked directly; once
-        the calling number is confirmed, no other number is asked.
+        A confirmed known caller is asked nothing more (but the date of birth before an
+        appointment is read out); the spelling only when the name's split was unsure. With no
+        calling number (a hidden number, the chat), the number is asked directly; once the
+        calling number is confirmed, no other number is asked.
         """
         slots = list(domain_slots)
+        skip: set[str] = set()
+        if not tracker.get_slot("known_patients") or tracker.get_slot("patient_id") is not None:
+            skip.add("patient_confirmed")
+        if tracker.get_slot("patient_id") is not None:
+            skip |= {"full_name", "name_spelled", "phone_confirmed", "callback_number"}
+            if not self.checks_birth_date:
+                skip.add("birth_date")
+        if not tracker.get_slot("name_unsure"):
+            skip.add("name_spelled")
         if not tracker.get_slot("caller_number"):
-            slots = [s for s in slots if s != "phone_confirmed"]
+            skip.add("phone_confirmed")
         elif tracker.get_slot("phone_confirmed") is not False:
-            slots = [s for s in slots if s != "callback_number"]
-        return slots
+            skip.add("callback_number")
+        return [s for s in slots if s not in skip]
 
-    # --- extraction: the answer to the question asked -----------------------------------
+    # --- extraction: the answer to the question asked, or a name said unasked ------------
 
-    async def extract_last_name(
+    async def extract_patient_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's answer to "Quel est votre nom ?"."""
-        text = answer_for(tracker, "last_name")
-        return {} if text is None else {"last_name": text}
+        """The answer to "C'est bien pour Marie Dupont ?" (or "… ou pour quelqu'un d'autre ?");
+        a known caller's name said unasked confirms them at once."""
+        text = answer_for(tracker, "patient_confirmed")
+        known = callers.known(tracker)
+        if text is None:
+            said = _said_name(tracker)
+            if said is None or not known or tracker.get_slot("patient_id") is not None:
+                return {}
+            match = callers.matching(known, said.said())
+            return callers.confirmed(match) if match is not None else {}
+        match = callers.matching(known, text)
+        if match is not None:
+            return callers.confirmed(match)
+        answer = parse_yes_no(text)
+        someone_else = _full_name_in(text)
+        if answer is False or latest_intent(tracker) == "deny" or someone_else or (
+            _SOMEONE_ELSE.search(text.lower())
+        ):
+            return {"patient_confirmed": False, "retries": 0} | someone_else
+        if (answer is True or latest_intent(tracker) == "affirm") and len(known) == 1:
+            return callers.confirmed(known[0])
+        return await retry_or_give_up(
+            dispatcher, tracker, "patient_confirmed",
+            ("utter_yes_or_no", "utter_confirmation_keypad"),
+            given_up={"patient_confirmed": False},
+        )
 
-    async def extract_first_name(
+    async def extract_full_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's answer to "Et votre prénom ?"."""
-        text = answer_for(tracker, "first_name")
-        return {} if text is None else {"first_name": text}
+        """The answer to "Quel est votre nom et votre prénom ?", or a name said unasked."""
+        text = answer_for(tracker, "full_name")
+        if text is not None:
+            return {"full_name": text}
+        if tracker.get_slot("full_name") or tracker.get_slot("patient_id") is not None:
+            return {}
+        if _asked(tracker) not in (None, *_BOOKING_QUESTIONS):
+            return {}
+        said = _said_name(tracker)
+        if said is None or callers.matching(callers.known(tracker), said.said()):
+            return {}
+        return {"full_name": said.said().lower()}
+
+    async def extract_name_spelled(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "Pouvez-vous épeler votre nom de famille ?"."""
+        text = answer_for(tracker, "name_spelled")
+        return {} if text is None else {"name_spelled": text}
 
     async def extract_birth_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -107,13 +188,16 @@ class IdentityFormValidation(FormValidationAction):
         number = parse_french_phone(text)
         if number is not None:
             return {"phone_confirmed": False, "callback_number": number}
+        answer = parse_yes_no(text)
         intent = latest_intent(tracker)
-        if intent == "affirm":
-            return {"phone_confirmed": True}
-        if intent == "deny":
-            return {"phone_confirmed": False}
-        dispatcher.utter_message(response="utter_yes_or_no")
-        return {"phone_confirmed": None}
+        if answer is True or intent == "affirm":
+            return {"phone_confirmed": True, "retries": 0}
+        if answer is False or intent == "deny":
+            return {"phone_confirmed": False, "retries": 0}
+        return await retry_or_give_up(
+            dispatcher, tracker, "phone_confirmed",
+            ("utter_yes_or_no", "utter_confirmation_keypad"), given_up={"phone_confirmed": True},
+        )
 
     async def extract_callback_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -124,27 +208,53 @@ class IdentityFormValidation(FormValidationAction):
 
     # --- validation ---------------------------------------------------------------------
 
-    def validate_last_name(
+    def validate_patient_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the name without "je m'appelle", "madame"…; ask again when it is not one."""
-        return self._name("last_name", value, dispatcher, tracker)
+        """True or False (extraction said which); anything else is asked again."""
+        return {"patient_confirmed": value if isinstance(value, bool) else None}
 
-    def validate_first_name(
+    async def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """As for the last name."""
-        return self._name("first_name", value, dispatcher, tracker)
-
-    def _name(
-        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
+        """Split into first and last names; half a name asks for the other half."""
         if value == UNKNOWN:
-            return {slot: UNKNOWN}
-        name = clean_name(str(value or ""))
+            return {"full_name": UNKNOWN, "name_missing": None}
+        said = split_full_name(str(value or ""))
+        missing = tracker.get_slot("name_missing")
+        if said is not None and not said.complete and missing is not None:
+            # The other half, after "Et votre prénom ?" / "Et votre nom de famille ?".
+            word = said.first or said.last
+            said = FullName(
+                first=word if missing == "first" else tracker.get_slot("first_name"),
+                last=word if missing == "last" else tracker.get_slot("last_name"),
+            )
+        if said is None:
+            return await retry_or_give_up(
+                dispatcher, tracker, "full_name", ("utter_invalid_name", "utter_invalid_name")
+            )
+        if not said.complete:
+            return {
+                "full_name": None, "first_name": said.first, "last_name": said.last,
+                "name_missing": "last" if said.first else "first",
+            }
+        return {
+            "full_name": said.said(), "first_name": said.first, "last_name": said.last,
+            "name_unsure": said.unsure, "name_missing": None, "retries": 0,
+        }
+
+    def validate_name_spelled(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The spelled last name replaces the one heard."""
+        name = clean_name(str(value or "")) if value != UNKNOWN else None
         if name is None:
-            return retry_or_give_up(dispatcher, tracker, slot, ("utter_invalid_name",))
-        return {slot: name, "retries": 0}
+            return {"name_spelled": UNKNOWN, "name_unsure": False}
+        first = tracker.get_slot("first_name")
+        return {
+            "name_spelled": name, "last_name": name, "name_unsure": False,
+            "full_name": FullName(first=first, last=name).said(),
+        }
 
     async def validate_birth_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -159,7 +269,7 @@ class IdentityFormValidation(FormValidationAction):
         except ValueError:
             born = parse_birth_date(text, today)
         if born is None or not (born.year >= _OLDEST and born <= today):
-            return retry_or_give_up(
+            return await retry_or_give_up(
                 dispatcher,
                 tracker,
                 "birth_date",
@@ -175,7 +285,7 @@ class IdentityFormValidation(FormValidationAction):
             return {"phone_confirmed": value}
         return {"phone_confirmed": None}
 
-    def validate_callback_number(
+    async def validate_callback_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A valid phone number, stored as E.164."""
@@ -184,7 +294,43 @@ class IdentityFormValidation(FormValidationAction):
         text = str(value or "")
         number = text if text.startswith("+") and text[1:].isdigit() else parse_french_phone(text)
         if number is None:
-            return retry_or_give_up(
-                dispatcher, tracker, "callback_number", ("utter_invalid_callback_number",)
+            return await retry_or_give_up(
+                dispatcher, tracker, "callback_number",
+                ("utter_invalid_callback_number", "utter_callback_number_keypad"),
             )
         return {"callback_number": number, "retries": 0}
+
+
+_SOMEONE_ELSE = re.compile(r"^non\b|quelqu'un d'autre|une autre personne|\bautre personne")
+# Questions after which a caller may still say who they are unasked.
+_BOOKING_QUESTIONS = ("appointment_type", "practitioner", "time_preference", "medicine",
+                      "certificate_kind", "message_text")
+
+
+def _asked(tracker: Tracker) -> str | None:
+    value = tracker.get_slot("requested_slot")
+    return str(value) if value else None
+
+
+def _said_name(tracker: Tracker) -> FullName | None:
+    if escaping(tracker):
+        return None
+    return names_said(tidy(str(tracker.latest_message.get("text") or "")))
+
+
+def _full_name_in(text: str) -> dict[str, Any]:
+    """"non, c'est pour Lucas Martin": the name given with the no."""
+    said = names_said(text)
+    if said is None:
+        guess = split_full_name(_after_no(text))
+        said = guess if guess is not None and not guess.unsure else None
+    if said is None or not said.complete:
+        return {}
+    return {"full_name": said.said().lower()}
+
+
+def _after_no(text: str) -> str:
+    words = text.split()
+    while words and words[0] in ("non", "pas", "c'est", "pour", "moi", "mais"):
+        words.pop(0)
+    return " ".join(words) if len(words) >= 2 else ""

@@ -15,7 +15,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import transcripts
-from dialogue.actions.common import answer_for, conversation_id, identity_from_slots, tidy
+from dialogue import catalogue
+from dialogue.actions.common import (
+    activating,
+    answer_for,
+    conversation_id,
+    identity_from_slots,
+    previous_bot_key,
+    said_text,
+    tidy,
+)
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import in_db
 
@@ -85,6 +94,15 @@ class ValidateRenewalForm(IdentityFormValidation):
         """The action's name in the domain."""
         return "validate_renewal_form"
 
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Très bien, un renouvellement d'ordonnance pour Levothyrox 75."."""
+        medicine = tracker.get_slot("medicine")
+        details = (
+            " " + catalogue.response("utter_fragment_medicine", medicine=medicine).text
+            if medicine else ""
+        )
+        dispatcher.utter_message(response="utter_understood_renewal", understood_details=details)
+
     async def extract_medicine(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -118,12 +136,27 @@ class ValidateCertificateForm(IdentityFormValidation):
         """The action's name in the domain."""
         return "validate_certificate_form"
 
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Très bien, un certificat médical pour le sport."."""
+        key = _CERTIFICATE_FRAGMENTS.get(str(tracker.get_slot("certificate_kind")))
+        details = f" {catalogue.response(key).text}" if key else ""
+        dispatcher.utter_message(
+            response="utter_understood_certificate", understood_details=details
+        )
+
     async def extract_certificate_kind(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's answer to "C'est un certificat pour quoi ?"."""
+        """The caller's answer to "C'est un certificat pour quoi ?", or the purpose said with
+        the request ("un certificat pour le foot de mon fils")."""
         text = answer_for(tracker, "certificate_kind")
-        return {} if text is None else {"certificate_kind": text}
+        if text is not None:
+            return {"certificate_kind": text}
+        said = said_text(tracker)
+        if tracker.get_slot("certificate_kind") or said is None:
+            return {}
+        kind = classify(said, CERTIFICATE_KEYWORDS, "other")
+        return {"certificate_kind": kind} if kind != "other" else {}
 
     def validate_certificate_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -142,6 +175,10 @@ class ValidateSickLeaveForm(IdentityFormValidation):
         """The action's name in the domain."""
         return "validate_sick_leave_form"
 
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Très bien, une demande d'arrêt de travail."."""
+        dispatcher.utter_message(response="utter_understood_sick_leave")
+
 
 class ValidateMessageForm(IdentityFormValidation):
     """The message in the caller's words, then who."""
@@ -150,12 +187,25 @@ class ValidateMessageForm(IdentityFormValidation):
         """The action's name in the domain."""
         return "validate_message_form"
 
+    async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Très bien, je prends un message …", unless the assistant just said it would."""
+        if previous_bot_key(tracker) not in _MESSAGE_ANNOUNCED:
+            dispatcher.utter_message(response="utter_understood_message")
+
     async def extract_message_text(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's answer to "Quel message souhaitez-vous laisser ?"."""
+        """The caller's answer to "Quel message souhaitez-vous laisser ?", or the message
+        itself said with the request ("je voulais savoir si le compte rendu de mon scanner
+        est arrivé")."""
         text = answer_for(tracker, "message_text")
-        return {} if text is None else {"message_text": text}
+        if text is not None:
+            return {"message_text": text}
+        said = said_text(tracker)
+        asked_before = not activating(tracker, "message_form")
+        if asked_before or tracker.get_slot("message_text") or said is None:
+            return {}
+        return {"message_text": said} if _is_a_message(said) else {}
 
     def validate_message_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -171,6 +221,23 @@ class ValidateMessageForm(IdentityFormValidation):
         if _after_medical_question(tracker):
             topic = "medical_question"
         return {"message_text": text, "message_topic": topic}
+
+
+_CERTIFICATE_FRAGMENTS = {
+    "sport": "utter_fragment_certificate_sport",
+    "school": "utter_fragment_certificate_school",
+    "work": "utter_fragment_certificate_work",
+}
+# The assistant said it would take a message: no need to say it was understood.
+_MESSAGE_ANNOUNCED = frozenset(
+    {"utter_take_message_instead", "utter_nobody_available", "utter_offer_message_doctor"}
+)
+
+
+def _is_a_message(said: str) -> bool:
+    """Whether the request already holds the message: it names a topic the secretariat knows
+    (results, billing, papers), so it is more than "je voudrais laisser un message"."""
+    return classify(said, TOPIC_KEYWORDS, "other") != "other"
 
 
 def _after_medical_question(tracker: Tracker) -> bool:

@@ -1,13 +1,23 @@
-"""Dates of birth, said or keyed on the phone keypad."""
+"""Dates of birth, said or keyed on the phone keypad.
+
+Not Duckling's job: a birth date is said in ways no appointment is ("douze trois cinquante
+quatre", eight keyed digits), its year is in the past, and "54" means 1954.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from dialogue.french.date_words import ANY_MONTH, MONTHS, prepare
+from dialogue.french.normalize import flat_text, normalize_transcript
 
-__all__ = ["MAX_AGE_YEARS", "parse_birth_date"]
+__all__ = ["MAX_AGE_YEARS", "MONTHS", "parse_birth_date"]
+
+MONTHS = (
+    "janvier", "fevrier", "mars", "avril", "mai", "juin",
+    "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
+)
+ANY_MONTH = "|".join(MONTHS)
 
 # Further back is a misheard year, not a patient's birth.
 MAX_AGE_YEARS = 130
@@ -34,7 +44,7 @@ def parse_birth_date(text: str, today: date) -> date | None:
         The date, or None when no complete (day, month, year), possible and past date was
         given (no year, 31 February, a future date, more than 130 years ago).
     """
-    text = prepare(text)
+    text = " ".join(flat_text(normalize_transcript(text)).split())
     match = _BIRTH_WITH_MONTH.search(text)
     if match is not None:
         return _birth(today, match[1], str(MONTHS.index(match[2]) + 1), match[3])

@@ -17,7 +17,7 @@ import unicodedata
 
 from text_to_num import alpha2digit
 
-__all__ = ["fold_accents", "is_filler", "normalize_transcript"]
+__all__ = ["flat_text", "fold_accents", "is_filler", "normalize_transcript"]
 
 # Hesitations the recognizer writes out. Single letters are never fillers: callers spell names.
 # "eu" (past participle of avoir) is a word, so the "euh" family needs its final "h".
@@ -54,6 +54,7 @@ _COMPOUNDS = (
     (re.compile(r"\baprès midi\b"), "après-midi"),
 )
 
+_NINE_OCLOCK = re.compile(r"(?<![\w-])(?<!dix )(?<!vingt )neuf(?= (?:heures?|h)\b)")
 _MAX_PASSES = 3
 _HALF = re.compile(r"\b(\d{1,2}) (heures?) et demie?\b")
 _QUARTER = re.compile(r"\b(\d{1,2}) (heures?) et quart\b")
@@ -105,6 +106,8 @@ def _normalize_once(text: str) -> str:
     text = _LOOSE_HYPHEN.sub(" ", text)
     text = _LOOSE_APOSTROPHE.sub(" ", text)
     text = _UNACCENTED_ORDINAL.sub(r"\1ième\2", text)
+    # text2num keeps "neuf" as the adjective after "le matin" ("le matin à neuf heures").
+    text = _NINE_OCLOCK.sub("9", text)
     tokens = ["zéro" if word == "zero" else word for word in text.split() if not is_filler(word)]
     text = " ".join(_convert_numbers(tokens))
     text = _clock_minutes(text)
@@ -125,6 +128,25 @@ def fold_accents(text: str) -> str:
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def flat_text(normalized: str) -> str:
+    """Normalised text for the French grammars: accents folded, apostrophes and hyphens as
+    spaces ("l'après-midi" → "l apres midi").
+
+    Every character stays in its place (same length), so an offset found in the flat text is
+    the same in the normalised one, which is what Duckling reads.
+
+    Args:
+        normalized: Text from `normalize_transcript`.
+
+    Returns:
+        The flat text, as long as ``normalized``.
+    """
+    return "".join(
+        " " if char in "'-" else (folded if len(folded := fold_accents(char)) == 1 else char)
+        for char in normalized
+    )
 
 
 def is_filler(word: str) -> bool:

@@ -1,26 +1,28 @@
-"""Which of the slots read out to the caller they picked ("le deuxième", "mardi à dix heures")."""
+"""Which of the slots read out to the caller they picked ("le deuxième", "mardi à dix heures").
+
+Positions, refusals and indifference are read here; the days and clock times said ("celui de
+deux heures et demie", "le 17", "demain") by Duckling (`dialogue.french.duckling_time`).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
-from dialogue.french.date_words import (
-    ANY_MONTH,
-    ANY_WEEKDAY,
-    DAY_PERIOD,
-    HOUR,
-    MONTHS,
-    RELATIVE_DAYS,
-    WEEKDAYS,
-    clock_time,
-    in_paris,
-    prepare,
-)
+from dialogue.french.duckling_time import Mention, time_mentions
+from dialogue.french.normalize import flat_text, normalize_transcript
+from dialogue.french.time_preference import PARIS
 
 __all__ = ["choose_slot"]
 
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier", "fevrier", "mars", "avril", "mai", "juin",
+    "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
+)
+_ANY_MONTH = "|".join(_MONTHS)
 _NONE_OF_THEM = re.compile(
     r"\b(?:aucun|aucune|ni l un ni l autre|ni l une ni l autre|rien|autre chose|d autres"
     r"|un autre|une autre|autres)\b"
@@ -32,17 +34,20 @@ _ANY_OF_THEM = re.compile(
 _LATEST = re.compile(r"\ble plus tard\b")
 _ORDINAL = re.compile(
     rf"\b(pas )?(?:le |la |l )?(?:(avant )?(dernier|derniere)|(\d{{1,2}})(?:er|ere|eme|e|nd|nde)"
-    rf"(?! (?:{ANY_MONTH})\b)|(second|seconde)|numero (\d{{1,2}}))\b"
+    rf"(?! (?:{_ANY_MONTH})\b)|(second|seconde)|numero (\d{{1,2}}))\b"
 )
 _WAIT_A_SECOND = re.compile(r"\b(?:une|1) seconde\b")
-_CHOICE_DAY = re.compile(rf"\b(?:le|du) (\d{{1,2}})(?:er)?(?: ({ANY_MONTH}))?\b(?! heures?\b| h\b)")
-_CHOICE_TIME = re.compile(rf"\b(?:{HOUR}|(?<!apres )(midi)){DAY_PERIOD}")
 _BARE_NUMBER = re.compile(r"(?:celui |celle |le |la |numero )*(\d{1,2})")
+_BARE_DAY = re.compile(r"(?:le|du) (\d{1,2})")
+_RELATIVE = re.compile(r"\b(?:aujourd hui|demain|apres demain|lendemain|ce (?:matin|soir))\b")
+_CLOCK_WORDS = re.compile(r"\d+ heures?|(?<!apres )\bmidi\b")
+_CLOCK = re.compile(r"\b\d+ heures?(?: \d+)?")
 _CHOICE_PARTS = (
     (re.compile(r"\bapres midi\b|\baprem\b"), (time(12), time(17, 59))),
     (re.compile(r"\bmatin(?:ee)?\b"), (time(0), time(11, 59))),
     (re.compile(r"\bsoir(?:ee)?\b"), (time(17), time(23, 59))),
 )
+_Test = Callable[[datetime], bool]
 
 
 def choose_slot(text: str, slots: Sequence[datetime], now: datetime | None = None) -> int | None:
@@ -56,27 +61,35 @@ def choose_slot(text: str, slots: Sequence[datetime], now: datetime | None = Non
 
     Args:
         text: Recognizer, typed or DTMF text.
-        slots: The proposed slot starts, in the order they were read out.
+        slots: The proposed slot starts (aware), in the order they were read out.
         now: The current moment, needed for "aujourd'hui"/"demain".
 
     Returns:
         The index in `slots`, or None when the answer refuses them all, is ambiguous, or
         names no slot.
     """
-    text = prepare(text)
-    local = [in_paris(slot) for slot in slots]
-    if not local or _NONE_OF_THEM.search(text):
+    said = normalize_transcript(text)
+    flat = flat_text(said)
+    zone = _zone(now, slots)
+    local = [slot.astimezone(zone) for slot in slots]
+    if not local or _NONE_OF_THEM.search(flat):
         return None
-    if _ANY_OF_THEM.search(text):
+    if _ANY_OF_THEM.search(flat):
         return local.index(min(local))
-    if _LATEST.search(text):
+    if _LATEST.search(flat):
         return local.index(max(local))
-    bare = _BARE_NUMBER.fullmatch(text)
-    if bare is not None and not text.startswith(("le ", "la ")):
+    bare = _BARE_NUMBER.fullmatch(flat)
+    if bare is not None and not flat.startswith(("le ", "la ")):
         return _position(int(bare[1]) - 1, list(range(len(local))))
-    wanted, excluded, text = _ordinals(_WAIT_A_SECOND.sub(" ", text))
-    candidates, filtered, day_number = _filter(text, local, now)
-    candidates = [index for index in candidates if index not in excluded]
+    hidden = list(said)
+    for pattern in (_WAIT_A_SECOND, _ORDINAL):
+        for match in pattern.finditer(flat):
+            hidden[match.start() : match.end()] = [" "] * (match.end() - match.start())
+    wanted, excluded = _ordinals(flat)
+    tests, day_number = _said_tests("".join(hidden), flat, local, now, zone)
+    candidates = [
+        i for i, slot in enumerate(local) if i not in excluded and all(t(slot) for t in tests)
+    ]
     if wanted is not None:
         absolute = _position(wanted, list(range(len(local))))
         if absolute in candidates:
@@ -85,9 +98,16 @@ def choose_slot(text: str, slots: Sequence[datetime], now: datetime | None = Non
         return _position(wanted, candidates)
     if day_number is not None and not candidates and not excluded:
         return _position(day_number - 1, list(range(len(local))))
-    if (filtered or excluded) and len(candidates) == 1:
+    if (tests or excluded) and len(candidates) == 1:
         return candidates[0]
     return None
+
+
+def _zone(now: datetime | None, slots: Sequence[datetime]) -> ZoneInfo:
+    for moment in (now, *slots):
+        if moment is not None and isinstance(moment.tzinfo, ZoneInfo):
+            return moment.tzinfo
+    return PARIS
 
 
 def _position(wanted: int, candidates: list[int]) -> int | None:
@@ -96,11 +116,11 @@ def _position(wanted: int, candidates: list[int]) -> int | None:
     return None
 
 
-def _ordinals(text: str) -> tuple[int | None, set[int], str]:
-    """(wanted position, excluded positions, text without them); -1 is the last."""
+def _ordinals(flat: str) -> tuple[int | None, set[int]]:
+    """(wanted position, excluded positions); -1 is the last."""
     wanted: int | None = None
     excluded: set[int] = set()
-    for match in _ORDINAL.finditer(text):
+    for match in _ORDINAL.finditer(_WAIT_A_SECOND.sub(" ", flat)):
         negated, before_last, last, number, second, numbered = match.groups()
         if last:
             position = -2 if before_last else -1
@@ -112,58 +132,62 @@ def _ordinals(text: str) -> tuple[int | None, set[int], str]:
             excluded.add(position)
         elif wanted is None:
             wanted = position
-    return wanted, excluded, _ORDINAL.sub(" ", text)
+    return wanted, excluded
 
 
-def _filter(
-    text: str, local: list[datetime], now: datetime | None
-) -> tuple[list[int], bool, int | None]:
-    """(indices fitting every day/time words, whether any applied, day number said)."""
-    tests: list[Callable[[datetime], bool]] = []
-    for match in _CHOICE_TIME.finditer(text):
-        said = time(12) if match[3] else clock_time(match[1], match[2], match[4])
-        if said is not None:
-            exact = any(slot.time().replace(second=0) == said for slot in local)
-            tests.append(_at_time(said, whole_hour=not (exact or match[2])))
-    text = _CHOICE_TIME.sub(" ", text)
+def _said_tests(
+    hidden: str, flat: str, local: list[datetime], now: datetime | None, zone: ZoneInfo
+) -> tuple[list[_Test], int | None]:
+    """Tests for the days, clock times and parts of day said; the bare day number ("le 2")."""
+    tests: list[_Test] = []
     day_number: int | None = None
-    for match in _CHOICE_DAY.finditer(text):
-        month = MONTHS.index(match[2]) + 1 if match[2] else None
-        tests.append(_on_day(int(match[1]), month))
-        # Only a bare "le 2" may also be a position.
-        day_number = int(match[1]) if month is None else None
-    if now is not None:
-        today = in_paris(now).date()
-        for pattern, offset in RELATIVE_DAYS:
-            if pattern.search(text):
-                tests.append(_on_date(today + timedelta(days=offset)))
-                text = pattern.sub(" ", text)
-    said_days = frozenset(
-        WEEKDAYS.index(name) for name in re.findall(rf"\b({ANY_WEEKDAY})\b", text)
-    )
-    if said_days:
-        tests.append(lambda slot: slot.weekday() in said_days)
+    reference = now or min(local)
+    for mention in time_mentions(hidden, reference, zone.key):
+        words = flat[mention.start : mention.end].strip()
+        if _RELATIVE.search(words) and now is None:
+            continue
+        if _CLOCK_WORDS.search(words):
+            tests.append(_at_time(mention, local, words))
+        day = _on_day(mention, words)
+        if day is not None:
+            tests.append(day)
+            bare = _BARE_DAY.fullmatch(words)
+            day_number = int(bare[1]) if bare is not None else day_number
     for pattern, window in _CHOICE_PARTS:
-        if pattern.search(text):
+        if pattern.search(flat):
             tests.append(_within(window))
-            text = pattern.sub(" ", text)
-    candidates = [index for index, slot in enumerate(local) if all(test(slot) for test in tests)]
-    return candidates, bool(tests), day_number
+    return tests, day_number
 
 
-def _at_time(said: time, *, whole_hour: bool) -> Callable[[datetime], bool]:
-    if whole_hour:
-        return lambda slot: slot.hour == said.hour
-    return lambda slot: slot.time().replace(second=0, microsecond=0) == said
+def _at_time(mention: Mention, local: list[datetime], words: str) -> _Test:
+    """The slot at the time said: the occurrence Duckling lists that a slot has, else the
+    whole hour ("celui de 10 heures" is 10:15 when that is the only one at 10)."""
+    said = {m.astimezone(local[0].tzinfo).time().replace(second=0) for m in mention.alternatives}
+    starts = {slot.time().replace(second=0, microsecond=0) for slot in local}
+    exact = said & starts
+    if exact:
+        return lambda slot: slot.time().replace(second=0, microsecond=0) in exact
+    if re.search(r"\d+ heures? \d", words):
+        return lambda slot: False
+    hours = {t.hour for t in said}
+    return lambda slot: slot.hour in hours
 
 
-def _on_day(day: int, month: int | None) -> Callable[[datetime], bool]:
-    return lambda slot: slot.day == day and month in (None, slot.month)
+def _on_day(mention: Mention, words: str) -> _Test | None:
+    """The slot on the day said: a weekday, a day of the month, or a relative day."""
+    named = [i for i, name in enumerate(_WEEKDAYS) if re.search(rf"\b{name}\b", words)]
+    number = re.search(r"\b(\d{1,2})(?:er)?\b", _CLOCK.sub(" ", words))
+    month = next((i + 1 for i, name in enumerate(_MONTHS) if name in words), None)
+    if number is not None:
+        day = int(number[1])
+        return lambda slot: slot.day == day and month in (None, slot.month)
+    if named:
+        return lambda slot: slot.weekday() in named
+    if _RELATIVE.search(words) and mention.begin is not None:
+        target: date = mention.begin.date()
+        return lambda slot: slot.date() == target
+    return None
 
 
-def _on_date(day: date) -> Callable[[datetime], bool]:
-    return lambda slot: slot.date() == day
-
-
-def _within(window: tuple[time, time]) -> Callable[[datetime], bool]:
+def _within(window: tuple[time, time]) -> _Test:
     return lambda slot: window[0] <= slot.time() <= window[1]

@@ -1,98 +1,62 @@
-"""A caller's wish for an appointment time, as constraints a slot search can apply.
+"""A caller's wish for an appointment time, read as a booking secretary would.
 
-`parse_time_preference` reads days (through `dialogue.french.date_ranges`), parts of the day, clock
-times, exclusions ("pas le mercredi", "pas le matin"), urgency and indifference. Conventions
-(a secretary's reading, documented because French is ambiguous here):
+Duckling (`dialogue.french.duckling_time`) finds the days and clock times. This layer adds what a
+booking needs and Duckling does not do, with the conventions written down because French is
+ambiguous here:
 
-* "Vers dix heures" is 10:00 ± 30 minutes; "à dix heures" is exactly 10:00.
-* Several different parts of day ("le matin ou l'après-midi") constrain nothing.
+* Exclusions: "pas le mercredi", "sauf le lundi", "le mercredi je peux pas", "pas le matin".
+* Urgency and indifference: "le plus tôt possible", "n'importe quand".
+* "En semaine" is Monday to Friday; "le lundi", "les lundis" any Monday.
+* Parts of the day are windows of start times (`PartOfDay`), fitted to the practice's opening
+  hours when they are given ("en fin de journée" ends when the practice closes).
+* Future only: no day before today; a clock time without "du matin" is read within the working
+  day ("à 2 heures" → 14:00, "10 heures" said at 11:00 → 10:00, not 22:00).
+* "Vers 10 heures" is 10:00 ± 30 minutes; "à 10 heures" is exactly 10:00.
+* "Dans 8 jours", "dans 15 jours", "dans 3 semaines", "dans un mois": the week holding that day.
+* "Après le 15" starts on the 16th; "jusqu'au 20", "d'ici le 20", "au plus tard le 20" end on
+  the 20th; "pas avant jeudi" starts on Thursday.
+* Days joined by "ou" are each acceptable ("mardi ou jeudi"); otherwise they narrow each other
+  ("la semaine prochaine, le mardi"), and when they cannot, the last one said wins ("jeudi, non,
+  plutôt vendredi").
+* Several different parts of the day ("le matin ou l'après-midi") constrain nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from dialogue.french.date_ranges import read_dates
-from dialogue.french.date_words import (
-    ANY_WEEKDAY,
-    DAY_PERIOD,
-    HOUR,
-    WEEKDAYS,
-    clock_time,
-    in_paris,
-    prepare,
+from dialogue.french.day_parts import FAMILY, PartOfDay, hide, part_exclusion, parts_said
+from dialogue.french.normalize import flat_text, normalize_transcript
+from dialogue.french.wish_mentions import (
+    APPROXIMATE_MINUTES,
+    BOOKING_YEARS_AHEAD,
+    Bounds,
+    Reading,
+    Span,
+    days,
+    read_mentions,
 )
 
-__all__ = ["APPROXIMATE_MINUTES", "PartOfDay", "TimePreference", "parse_time_preference"]
+__all__ = [
+    "APPROXIMATE_MINUTES",
+    "BOOKING_YEARS_AHEAD",
+    "PARIS",
+    "PartOfDay",
+    "TimePreference",
+    "parse_time_preference",
+]
 
-APPROXIMATE_MINUTES = 30
-
-
-class PartOfDay(StrEnum):
-    """A part of the day a caller may ask for; `window` gives its opening hours."""
-
-    EARLY_MORNING = "early_morning"
-    MORNING = "morning"
-    LATE_MORNING = "late_morning"
-    NOON = "noon"
-    EARLY_AFTERNOON = "early_afternoon"
-    AFTERNOON = "afternoon"
-    LATE_AFTERNOON = "late_afternoon"
-    EVENING = "evening"
-
-    @property
-    def window(self) -> tuple[time, time]:
-        """First and last start times (inclusive) that belong to this part of the day."""
-        return _PART_WINDOWS[self]
-
-
-_PART_WINDOWS = {
-    PartOfDay.EARLY_MORNING: (time(7), time(9, 59)),
-    PartOfDay.MORNING: (time(7), time(11, 59)),
-    PartOfDay.LATE_MORNING: (time(10, 30), time(12, 29)),
-    PartOfDay.NOON: (time(11, 30), time(13, 59)),
-    PartOfDay.EARLY_AFTERNOON: (time(13), time(14, 59)),
-    PartOfDay.AFTERNOON: (time(13), time(17, 59)),
-    PartOfDay.LATE_AFTERNOON: (time(16), time(18, 59)),
-    PartOfDay.EVENING: (time(17), time(21)),
-}
-
-# Most specific first: "en fin de matinée" must win over "matin".
-_PARTS = tuple(
-    (re.compile(pattern), part)
-    for pattern, part in (
-        (
-            r"\b(?:en )?(?:tout )?debut d (?:apres midi|aprem)\b|\bjuste apres (?:le )?dejeuner\b",
-            PartOfDay.EARLY_AFTERNOON,
-        ),
-        (
-            r"\b(?:en )?fin d (?:apres midi|aprem)\b|\b(?:en )?fin de journee\b",
-            PartOfDay.LATE_AFTERNOON,
-        ),
-        (r"\b(?:en )?fin de matin(?:ee)?\b", PartOfDay.LATE_MORNING),
-        (
-            r"\b(?:en )?debut de matinee\b|\btot le matin\b|\bde bon matin\b|\bpremiere heure\b",
-            PartOfDay.EARLY_MORNING,
-        ),
-        (
-            r"\bentre midi et (?:2|deux)\b|\bheure du dejeuner\b"
-            r"|\bpause (?:de )?(?:midi|dejeuner)\b",
-            PartOfDay.NOON,
-        ),
-        (r"\bapres midi\b|\baprem\b", PartOfDay.AFTERNOON),
-        (r"\bmatin(?:ee)?s?\b", PartOfDay.MORNING),
-        (r"\bmidi\b", PartOfDay.NOON),
-        (r"\bsoir(?:ee)?s?\b", PartOfDay.EVENING),
-    )
-)
-
+PARIS = ZoneInfo("Europe/Paris")
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_ANY_WEEKDAY = "|".join(_WEEKDAYS)
 _ASAP = re.compile(
     r"\b(?:le plus (?:tot|vite|rapidement) possible|des que possible|au plus (?:vite|tot)"
     r"|le plus tot|rapidement|en urgence|tres vite|vite fait|au plus pressant|premier creneau"
-    r"|premiere disponibilite|premiere place)\b"
+    r"|premiere disponibilite|premiere place|1ere disponibilite|1ere place|1er creneau)\b"
 )
 _FLEXIBLE = re.compile(
     r"\b(?:n importe quand|peu importe|quand vous voulez|comme vous voulez|ca m est egal"
@@ -101,37 +65,25 @@ _FLEXIBLE = re.compile(
 )
 _EXCLUDED_WEEKDAY = re.compile(
     rf"\b(?:pas|sauf|surtout pas|excepte|hormis|a part|ni)\s+(?:disponible |dispo |libre )?"
-    rf"(?:le |les |ce |un )?({ANY_WEEKDAY})s?\b"
-    rf"|\b(?:le |les )?({ANY_WEEKDAY})s? (?:je |on |ca )?(?:ne )?(?:peux|peut|suis|serai|pourrai"
+    rf"(?:le |les |ce |un )?({_ANY_WEEKDAY})s?\b"
+    rf"|\b(?:le |les )?({_ANY_WEEKDAY})s? (?:je |on |ca )?(?:ne )?(?:peux|peut|suis|serai|pourrai"
     rf"|pourrais|va|marche|travaille) pas\b"
 )
-_NOT_PART = re.compile(r"\bpas (?:le |l |les |en )?(matin(?:ee)?|apres midi|soir)s?\b")
-
-_TIME_RULES = (
-    (
-        "between",
-        re.compile(
-            rf"\b(?:entre|de) (\d{{1,2}})(?: heures?)?(?: (\d{{2}}))? (?:et|a) {HOUR}{DAY_PERIOD}"
-        ),
-    ),
-    ("before", re.compile(rf"\b(?:avant|au plus tard a|jusqu a) (?:{HOUR}|(midi)){DAY_PERIOD}")),
-    # "après midi" is the afternoon, not a time: only "à partir de midi"/"dès midi" are.
-    (
-        "after",
-        re.compile(
-            rf"\b(?:(?:apres|a partir de|des|plus tard que) {HOUR}"
-            rf"|(?:a partir de|des) (midi)){DAY_PERIOD}"
-        ),
-    ),
-    (
-        "around",
-        re.compile(
-            rf"\b(?:vers|aux alentours de|autour de|environ|a peu pres)"
-            rf"(?: a)? (?:{HOUR}|(midi)){DAY_PERIOD}"
-        ),
-    ),
-    ("exact", re.compile(rf"\b(?:a )?(?:{HOUR}|a (midi)){DAY_PERIOD}")),
+# "Le lundi", "les lundis", "un lundi": any Monday (not followed by what makes it one day).
+_ANY_SUCH_WEEKDAY = re.compile(
+    rf"\b(?:le|les|un|une) ({_ANY_WEEKDAY})(s)?\b"
+    r"(?! \d| 1er| (?:de la |d )?(?:semaine|prochain|qui vient|en \d|d apres|suivant))"
 )
+_WORKING_WEEK = re.compile(r"\ben semaine\b")
+# Said of the past (symptoms, "depuis une semaine"): no wish in it.
+_PAST = re.compile(
+    r"\bdepuis(?: (?!je\b|j\b|et\b|mais\b|vous\b|est\b|c\b)\S+){1,3}|\bil y a \S+ \S+"
+)
+_NOT_BEFORE = re.compile(r"\bpas (?=avant\b)")
+_NOT_AFTER = re.compile(r"\bpas (?=apres\b)")
+_UNTIL = re.compile(r"\b(?:jusqu (?:a la |a l |au |a )?|d ici (?:au |a )?|au plus tard )")
+_UNTIL_DAY = re.compile(r"\bjusqu au (?=\d)")
+_NOT_NOW = re.compile(r"\bpas (?:cette semaine|aujourd hui)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,16 +119,10 @@ class TimePreference:
         """Whether anything at all was understood (else the dialogue should ask again)."""
         return self != TimePreference()
 
-    def accepts(self, start: datetime) -> bool:
-        """Whether a slot starting at `start` fits every constraint.
-
-        Args:
-            start: Slot start; aware datetimes are read in Europe/Paris time.
-
-        Returns:
-            True when the day, weekday and time of day all fit.
-        """
-        local = in_paris(start)
+    def accepts(self, start: datetime, tz: dt.tzinfo = PARIS) -> bool:
+        """Whether a slot starting at ``start`` fits every constraint (aware starts are read in
+        ``tz``, naive ones as already local)."""
+        local = start.astimezone(tz) if start.tzinfo is not None else start
         day, clock = local.date(), local.time().replace(second=0, microsecond=0)
         return not (
             (self.earliest is not None and day < self.earliest)
@@ -188,41 +134,70 @@ class TimePreference:
         )
 
 
-def parse_time_preference(text: str, now: datetime) -> TimePreference:
+def parse_time_preference(
+    text: str, now: datetime, *, opening: tuple[time, time] | None = None
+) -> TimePreference:
     """Read a caller's wish for an appointment time.
 
     Args:
         text: Recognizer or typed text ("jeudi prochain vers dix heures et demie").
-        now: The current moment (aware; read in Europe/Paris time).
+        now: The current moment, aware, in the practice's timezone.
+        opening: The practice's first opening and last closing time, to fit the parts of the
+            day to; None for a day from 7:00 to 21:00.
 
     Returns:
         The constraints understood; `TimePreference().understood` is False when none were.
     """
-    today = in_paris(now).date()
-    text = prepare(text)
-    asap = bool(_ASAP.search(text))
-    flexible = bool(_FLEXIBLE.search(text))
-    text = text.replace("pas avant", "a partir de").replace("pas apres", "au plus tard")
+    said = normalize_transcript(text)
+    flat = flat_text(said)
+    hidden = list(said)
+    asap = bool(_ASAP.search(flat))
+    flexible = bool(_FLEXIBLE.search(flat))
     excluded = {
-        WEEKDAYS.index(match.group(1) or match.group(2))
-        for match in _EXCLUDED_WEEKDAY.finditer(text)
+        _WEEKDAYS.index(match.group(1) or match.group(2))
+        for match in hide(_EXCLUDED_WEEKDAY, flat, hidden)
     }
-    text = _EXCLUDED_WEEKDAY.sub(" ", text)
-    part, text = _part_exclusion(text)
-    clock, text = _time_window(text)
-    if part is None:
-        part = _part_of_day(text)
-    earliest, latest, weekdays = read_dates(text, today)
-    time_from, time_to = clock[1], clock[2]
+    part = part_exclusion(flat, hidden)
+    reading = Reading()
+    any_such = hide(_ANY_SUCH_WEEKDAY, flat, hidden)
+    reading.weekdays |= {_WEEKDAYS.index(m.group(1)) for m in any_such}
+    if hide(_WORKING_WEEK, flat, hidden):
+        reading.weekdays |= {0, 1, 2, 3, 4}
+    hide(_PAST, flat, hidden)
+    bounds = Bounds(
+        not_before=[m.end() for m in hide(_NOT_BEFORE, flat, hidden)],
+        not_after=[m.end() for m in hide(_NOT_AFTER, flat, hidden)],
+        until=[m.end() for m in hide(_UNTIL, flat, hidden)],
+    )
+    for match in _UNTIL_DAY.finditer(flat):
+        # "jusqu'au 20" names no day for Duckling; "le 20" does.
+        hidden[match.end() - 3 : match.end() - 1] = ["l", "e"]
+    found_parts = parts_said(flat, hidden)
+    families = {FAMILY.get(p, p) for p in found_parts}
+    if part is None and len(families) == 1:
+        part = found_parts[0]  # the most specific: "le matin, de bonne heure" is early
+    # "le matin ou l'après-midi": an answer, and it is that any part of the day suits.
+    flexible = flexible or len(families) > 1
+    tz = _zone(now)
+    today = now.astimezone(tz).date()
+    for match in hide(_NOT_NOW, flat, hidden):
+        monday = today - timedelta(days=today.weekday())
+        later = monday + timedelta(weeks=1) if "semaine" in match[0] else today + timedelta(1)
+        reading.spans.append(Span(later, None, bound="from"))
+    read_mentions("".join(hidden), flat, now, tz, reading, bounds)
+    earliest, latest, weekdays = days(reading, today)
+    time_from, time_to = reading.time_from, reading.time_to
+    if time_from is not None and time_to is not None and time_from > time_to:
+        time_from = time_to = reading.around = None  # misheard: no window is better than none
     if time_from is None and time_to is None and part is not None:
-        time_from, time_to = part.window
+        time_from, time_to = part.within(opening)
     return TimePreference(
         earliest=earliest,
         latest=latest,
         weekdays=frozenset(weekdays - excluded),
         excluded_weekdays=frozenset(excluded),
         part_of_day=part,
-        around=clock[0],
+        around=reading.around,
         time_from=time_from,
         time_to=time_to,
         asap=asap,
@@ -230,56 +205,6 @@ def parse_time_preference(text: str, now: datetime) -> TimePreference:
     )
 
 
-def _part_exclusion(text: str) -> tuple[PartOfDay | None, str]:
-    match = _NOT_PART.search(text)
-    if match is None:
-        return None, text
-    said = match.group(1)
-    part = {"apres midi": PartOfDay.MORNING}.get(said, PartOfDay.AFTERNOON)
-    # "Pas le soir" leaves the whole day open: evening slots are rare anyway.
-    return (None if said.startswith("soir") else part), _NOT_PART.sub(" ", text)
-
-
-def _part_of_day(text: str) -> PartOfDay | None:
-    found: list[PartOfDay] = []
-    for pattern, part in _PARTS:
-        if pattern.search(text):
-            found.append(part)
-            text = pattern.sub(" ", text)
-    return found[0] if len(set(found)) == 1 else None
-
-
-def _time_window(text: str) -> tuple[tuple[time | None, time | None, time | None], str]:
-    """(around, from, to) from clock times in `text`, and `text` with them blanked."""
-    around: time | None = None
-    start: time | None = None
-    end: time | None = None
-    for kind, pattern in _TIME_RULES:
-        for match in pattern.finditer(text):
-            groups = match.groups()
-            if kind == "between":
-                first = clock_time(groups[0], groups[1], groups[4])
-                second = clock_time(groups[2], groups[3], groups[4])
-                if first is not None and second is not None and first < second:
-                    start, end = first, second
-                continue
-            value = time(12) if groups[2] else clock_time(groups[0], groups[1], groups[3])
-            if value is None:
-                continue
-            if kind == "before":
-                end = _shift(value, -1)
-            elif kind == "after":
-                start = value
-            elif around is None:
-                around = value
-                margin = APPROXIMATE_MINUTES if kind == "around" else 0
-                start, end = _shift(value, -margin), _shift(value, margin)
-        text = pattern.sub(" ", text)
-    return (around, start, end), text
-
-
-def _shift(value: time, minutes: int) -> time:
-    moment = datetime.combine(date(2000, 1, 2), value) + timedelta(minutes=minutes)
-    if moment.day != 2:
-        return time(0) if minutes < 0 else time(23, 59)
-    return moment.time()
+def _zone(now: datetime) -> ZoneInfo:
+    tzinfo = now.tzinfo
+    return tzinfo if isinstance(tzinfo, ZoneInfo) else PARIS

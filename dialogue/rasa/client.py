@@ -23,13 +23,40 @@ class DialogueState:
     active_form: str | None
 
 
-class RasaClient:
-    """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client."""
+AFTER_TIMEOUT_S = 1.5
+"""The wait for any later request of a conversation whose message timed out: a hung Rasa must
+not cost the caller a second full timeout (reading the tracker for the hand-over)."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
+
+class RasaClient:
+    """Talks to Rasa's REST channel and HTTP API over the app's shared HTTP client.
+
+    ``timeout_s`` bounds each wait for Rasa (connecting, then each read); once one timed out,
+    the conversation's later requests wait `AFTER_TIMEOUT_S` at most.
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, timeout_s: float, *, token: str | None = None
+    ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout_s
+        # Rasa's HTTP API reads its token from the query string only (our logs mask it); our
+        # REST channel reads it from the Authorization header.
+        self._auth = {"token": token} if token else {}
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.timed_out = False
+        """Whether a request of this conversation timed out (Rasa hung or overloaded)."""
+
+    def _wait(self) -> httpx.Timeout:
+        if self.timed_out:
+            return httpx.Timeout(min(self._timeout, AFTER_TIMEOUT_S))
+        return httpx.Timeout(self._timeout)
+
+    def _unavailable(self, exc: httpx.HTTPError) -> RasaUnavailableError:
+        if isinstance(exc, httpx.TimeoutException):
+            self.timed_out = True
+        return RasaUnavailableError(f"{type(exc).__name__} talking to Rasa")
 
     async def send(
         self,
@@ -57,10 +84,13 @@ class RasaClient:
         }
         try:
             reply = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook", json=payload, timeout=self._timeout
+                f"{self._base}/webhooks/rest/webhook",
+                json=payload,
+                headers=self._headers,
+                timeout=self._wait(),
             )
         except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+            raise self._unavailable(exc) from exc
         if reply.status_code != 200:
             raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
         try:
@@ -81,11 +111,11 @@ class RasaClient:
         try:
             reply = await self._http.get(
                 f"{self._base}/conversations/{conversation_id}/tracker",
-                params={"include_events": "NONE"},
-                timeout=self._timeout,
+                params={"include_events": "NONE", **self._auth},
+                timeout=self._wait(),
             )
         except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"{type(exc).__name__} talking to Rasa") from exc
+            raise self._unavailable(exc) from exc
         if reply.status_code != 200:
             raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
         try:

@@ -18,6 +18,8 @@ import yaml
 from core import Settings, derived_token
 
 PROJECT_DIR = Path(__file__).resolve().parent
+ADDONS_DIR = PROJECT_DIR / "addons"
+"""Code Rasa loads in its own environment (the token-checked REST channel)."""
 RASA_VERSION = "3.6.21"
 # The domain is a folder: core.yml (intents, slots, forms, actions) and responses.yml (every
 # sentence the caller hears).
@@ -40,6 +42,26 @@ def action_token(settings: Settings) -> str:
     return derived_token(settings, "rasa-action-endpoint")
 
 
+def rasa_auth_token(settings: Settings) -> str:
+    """The token the gateway must present to Rasa's HTTP API (``rasa run --auth-token``)."""
+    return derived_token(settings, "rasa-http-api")
+
+
+AUTH_TOKEN_ENV = "STANDARDISTE_RASA_AUTH_TOKEN"  # noqa: S105 (a variable name)
+# Rasa takes its API token only on the command line, where every local account can read it
+# (/proc/<pid>/cmdline); this launcher hands it over from the environment, which only the
+# owner can read, and refuses to start an API without a token.
+# One line: it also goes into the cluster's Procfile, which is read line by line. The token stays
+# in the environment: the REST channel (addons/token_rest.py) checks it on every message too.
+_LAUNCHER = (
+    "import os, sys; "
+    f"token = os.environ.get({AUTH_TOKEN_ENV!r}, ''); "
+    f"token or sys.exit('{AUTH_TOKEN_ENV} is not set: the Rasa HTTP API would answer anyone'); "
+    "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', token]; "
+    "from rasa.__main__ import main; sys.exit(main())"
+)
+
+
 def model_hash() -> str:
     """A digest of everything that shapes the trained model."""
     digest = hashlib.sha256(RASA_VERSION.encode())
@@ -56,9 +78,18 @@ def model_path(model_dir: Path) -> Path:
     return model_dir / f"dialogue-{model_hash()}.tar.gz"
 
 
-def rasa_env() -> dict[str, str]:
-    """Environment for Rasa subprocesses: quiet TensorFlow, no telemetry, deterministic hashing."""
+def rasa_env(settings: Settings | None = None) -> dict[str, str]:
+    """Environment for Rasa subprocesses: quiet TensorFlow, no telemetry, deterministic hashing.
+
+    With ``settings``, the API token the server started by `server_command` requires.
+    """
     env = dict(os.environ)
+    if settings is not None:
+        env[AUTH_TOKEN_ENV] = rasa_auth_token(settings)
+    # Where Rasa finds our REST channel with its token check (credentials.yml names it).
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(ADDONS_DIR), env.get("PYTHONPATH", "")) if part
+    )
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -116,7 +147,8 @@ def write_endpoints(
 ) -> Path:
     """Write Rasa's endpoints.yml: actions run in the gateway; the tracker is stored in SQL.
 
-    Rasa sends ``action_token`` as the ``token`` query parameter of every action call.
+    Rasa sends ``action_token`` in the ``Authorization`` header of every action call (a header,
+    not ``?token=``: query strings end up in access logs). The file holds secrets: owner only.
 
     Args:
         path: Where to write the file.
@@ -126,7 +158,12 @@ def write_endpoints(
         lock_store: A ``redis://host:port/db`` URL, so that several Rasa servers (or a restarted
             one) share the per-conversation locks; None keeps Rasa's in-memory lock store.
     """
-    endpoints: dict[str, object] = {"action_endpoint": {"url": action_url, "token": action_token}}
+    endpoints: dict[str, object] = {
+        "action_endpoint": {
+            "url": action_url,
+            "headers": {"Authorization": f"Bearer {action_token}"},
+        }
+    }
     if tracker_db:
         if tracker_db.startswith("postgresql"):
             endpoints["tracker_store"] = _postgres_tracker(tracker_db)
@@ -135,7 +172,10 @@ def write_endpoints(
     if lock_store:
         endpoints["lock_store"] = _redis_lock_store(lock_store)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(yaml.safe_dump(endpoints, sort_keys=False))
     return path
 
 
@@ -176,9 +216,15 @@ def _redis_lock_store(url: str) -> dict[str, object]:
 def server_command(
     rasa_venv: Path, model: Path, endpoints: Path, *, host: str = "127.0.0.1", port: int = 5005
 ) -> list[str]:
-    """The command that starts the Rasa server with its REST API, on localhost only."""
+    """The command that starts the Rasa server with its REST API, on localhost only.
+
+    Its HTTP API requires the token of `rasa_auth_token`, handed over in the environment: run
+    the command with ``rasa_env(settings)``; it refuses to start without it.
+    """
     return [
-        str(rasa_venv / "bin" / "rasa"),
+        str(rasa_venv / "bin" / "python"),
+        "-c",
+        _LAUNCHER,
         "run",
         "--enable-api",
         "--model",
@@ -197,9 +243,15 @@ def server_command(
 
 
 def wait_until_ready(
-    base_url: str, process: subprocess.Popen[bytes], timeout: float = 240.0
+    base_url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = 240.0,
+    *,
+    token: str | None = None,
 ) -> None:
     """Wait until the Rasa server at ``base_url`` answers with a loaded model.
+
+    ``token`` is the API token (`rasa_auth_token`): ``/status`` is one of the guarded routes.
 
     Raises:
         RuntimeError: The process exited, or the server was not ready within ``timeout``.
@@ -213,7 +265,9 @@ def wait_until_ready(
         if process.poll() is not None:
             raise RuntimeError("the Rasa server exited during start-up")
         try:
-            if httpx.get(f"{base_url}/status", timeout=2).json().get("model_file"):
+            params = {"token": token} if token else None
+            reply = httpx.get(f"{base_url}/status", params=params, timeout=2)
+            if reply.json().get("model_file"):
                 return
         except (httpx.HTTPError, ValueError):
             pass

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 from agenda.models import Patient
+from agenda.patients import MAX_SHARING_A_NUMBER
 from core import PracticeConfig
 from tests.agenda.support import BIRTH, NOW, local, patient
 
@@ -139,3 +140,38 @@ def test_upcoming_appointments_need_the_birth_date(
         agenda.upcoming_appointments(
             session, practice, patient_id=who.id, birth_date=dt.date(1961, 4, 13), now=later
         )
+
+
+def test_a_caller_id_finds_one_patient_a_family_or_nobody(session: Session) -> None:
+    mother = patient(session, "Dupont", first_name="Marie")
+    assert [p.id for p in agenda.patients_by_phone(session, "+33 6 12 34 56 78")] == [mother.id]
+    son = patient(session, "Dupont", first_name="Lucas", birth_date=dt.date(2015, 6, 1))
+    family = agenda.patients_by_phone(session, "06.12.34.56.78")
+    assert [(p.id, p.first_name) for p in family] == [(mother.id, "Marie"), (son.id, "Lucas")]
+    assert agenda.patients_by_phone(session, "07 00 00 00 00") == []
+    assert agenda.patients_by_phone(session, None) == []
+    for n in range(MAX_SHARING_A_NUMBER + 1):
+        patient(session, f"Résident{n}", phone="04 78 11 11 11", birth_date=dt.date(1930, 1, n + 1))
+    assert agenda.patients_by_phone(session, "04 78 11 11 11") == []  # a care home's switchboard
+
+
+def test_the_usual_practitioner_is_the_one_seen_most(
+    session: Session, practice: PracticeConfig
+) -> None:
+    who = patient(session)
+    assert agenda.usual_practitioner(session, who.id) is None
+    booked = [
+        ("beta", dt.date(2027, 3, 1), 9), ("alpha", dt.date(2027, 3, 2), 9),
+        ("alpha", dt.date(2027, 3, 3), 9),
+    ]
+    ids = [
+        agenda.book_appointment(
+            session, practice, practitioner_id=who_, appointment_type_id="consultation",
+            start=local(day, hour), patient_id=who.id, now=NOW,
+        ).id
+        for who_, day, hour in booked
+    ]
+    assert agenda.usual_practitioner(session, who.id) == "alpha"
+    for appointment in ids[1:]:
+        agenda.cancel_appointment(session, practice, appointment, by="x")
+    assert agenda.usual_practitioner(session, who.id) == "beta"  # cancelled ones do not count

@@ -40,6 +40,13 @@ def test_prepare_writes_a_working_topology(folder: Path) -> None:
 
     endpoints = yaml.safe_load((folder / "rasa" / "endpoints.yml").read_text())
     assert endpoints["action_endpoint"]["url"] == f"{shape.base_url}/dialogue/webhook"
+    # The action token rides in a header (query strings reach access logs); owner-only file.
+    assert "token" not in endpoints["action_endpoint"]
+    assert endpoints["action_endpoint"]["headers"]["Authorization"].startswith("Bearer ")
+    assert (folder / "rasa" / "endpoints.yml").stat().st_mode & 0o077 == 0
+    assert plan.env["RASA_TRACKER_STORE"] == cluster.database_url(shape, cluster.RASA_DB)
+    assert plan.env["STANDARDISTE_DATA_KEY"].startswith("gAAAAA") is False
+    assert len(plan.env["STANDARDISTE_DATA_KEY"].split(",")[0]) == 44
     assert endpoints["tracker_store"] == {
         "type": "SQL", "dialect": "postgresql", "url": "127.0.0.1",
         "port": shape.postgres_port, "db": cluster.RASA_DB, "username": "postgres",

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from core import AppContext
 from dialogue.actions.booking_proposals import time_wish
-from dialogue.actions.identity import clean_name
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
 from dialogue.catalogue import replies_from_rasa
+from dialogue.french.names import clean_name
 from dialogue.french.speech_format import say_moment, say_weekly_hours
 from dialogue.french.time_preference import parse_time_preference
 from dialogue.rasa.server import action_token
@@ -120,10 +120,12 @@ def test_the_action_endpoint_gives_actions_the_app_context(
 ) -> None:
     call = _action_call("action_practical_info", "ask_address")
     assert client.post("/dialogue/webhook", json=call).status_code == 403
-    bad = client.post("/dialogue/webhook", json=call, params={"token": "guess"})
+    bad = client.post("/dialogue/webhook", json=call, headers={"Authorization": "Bearer guess"})
     assert bad.status_code == 403
     token = action_token(context.settings)
-    reply = client.post("/dialogue/webhook", json=call, params={"token": token})
+    reply = client.post(
+        "/dialogue/webhook", json=call, headers={"Authorization": f"Bearer {token}"}
+    )
     assert reply.status_code == 200, reply.text
     [message] = reply.json()["responses"]
     assert message["response"] == "utter_address"
@@ -132,5 +134,6 @@ def test_the_action_endpoint_gives_actions_the_app_context(
 
 def test_every_action_is_listed_for_rasa(client: TestClient, context: AppContext) -> None:
     token = action_token(context.settings)
-    names = {a["name"] for a in client.get("/dialogue/actions", params={"token": token}).json()}
+    listed = client.get("/dialogue/actions", headers={"Authorization": f"Bearer {token}"})
+    names = {a["name"] for a in listed.json()}
     assert {"action_book", "validate_booking_form", "action_submit_renewal"} <= names

@@ -52,7 +52,8 @@ def test_emergency_phrases_are_flagged_and_cannot_be_talked_over(
 
 @pytest.mark.parametrize(
     "key", ["utter_outside_hours_message", "utter_dropped_message",
-            "utter_outside_hours_announcement", "utter_technical_problem"],
+            "utter_transfer_failed_message", "utter_outside_hours_announcement",
+            "utter_fallback_closed", "utter_technical_problem"],
 )
 def test_every_outside_hours_opening_states_the_emergency_numbers(
     key: str, practice: PracticeConfig

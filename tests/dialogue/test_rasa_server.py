@@ -5,15 +5,21 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from dialogue import rasa_auth_token
 from tests.conftest import LiveGateway
 
 pytestmark = pytest.mark.rasa
 
 
-def test_rasa_answers_a_rest_message_in_french(rasa_server: str) -> None:
+def test_rasa_answers_a_rest_message_in_french(
+    rasa_server: str, live_gateway: LiveGateway
+) -> None:
+    # The REST channel wants the gateway's token (see tests/security/test_rasa_locked.py).
+    token = rasa_auth_token(live_gateway.settings)
     reply = httpx.post(
         f"{rasa_server}/webhooks/rest/webhook",
         json={"sender": "CAtest-rest", "message": "bonjour"},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
     assert reply.status_code == 200

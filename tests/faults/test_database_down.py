@@ -1,6 +1,8 @@
 """The database unreachable for a few seconds (PostgreSQL stopped mid-conversation): the caller
 hears the technical-problem reply, nothing raises, what was said waits in the instance's spool,
-and once the database is back the sweeper loop's replay writes it, exactly once.
+and once the database is back the sweeper loop's replay writes it, exactly once. Down when the
+call comes in: the webhook answers from the settings last read (kept on disk across a restart),
+the call record is spooled, and a message taken meanwhile is replayed whole.
 
 The module runs its own PostgreSQL server (the shared one must stay up for other tests), stopped
 with ``pg_ctl`` and started again on the same data and port; the gateway's pool (pre-ping)
@@ -10,6 +12,7 @@ reconnects by itself.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import tempfile
 import uuid
@@ -18,15 +21,26 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 import dialogue
 import transcripts
-from core import AppContext
+from core import AnsweringMode, AppContext, OutsideHoursAction, WeeklyHours
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
+from standardiste.simulator import parse_twiml
 from standardiste.sweeping import replay_spool
+from telephony import media_ws
 from tests.postgres import PostgresServer
-from tests.support import API_TOKEN, CALLER, make_settings
+from tests.support import (
+    API_TOKEN,
+    CALLER,
+    PUBLIC_BASE,
+    call_params,
+    form_body,
+    make_settings,
+    sign,
+)
 
 pytestmark = pytest.mark.postgres
 STAFF = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -143,3 +157,99 @@ def test_a_voice_turn_while_the_database_is_down_is_spooled_then_replayed(
     assert [t.key for t in turns if t.speaker == "assistant"][-1] == "utter_technical_problem"
     assert _caller_turns(gateway, call_sid) == [words]
     assert replay_spool(gateway.db, gateway.settings) == 0
+
+
+def _signed_post(client: TestClient, path: str, params: dict[str, str]) -> Response:
+    signature = sign(f"{PUBLIC_BASE}{path}", params)
+    return client.post(
+        path, content=form_body(params),
+        headers={"X-Twilio-Signature": signature,
+                 "Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def _outside_hours(context: AppContext, action: str) -> None:
+    """Outside office hours at any moment (no office hours), answered by ``action``."""
+    store = context.practice_store
+    config = store.current()
+    answering = config.answering.model_copy(update={
+        "mode": AnsweringMode.OFFICE, "office_hours": WeeklyHours(),
+        "outside_hours": config.answering.outside_hours.model_copy(
+            update={"action": OutsideHoursAction(action)}),
+    })
+    store.save(config.model_copy(update={"answering": answering}), actor="test",
+               expected_version=store.version)
+    store.current()  # read back: the copy kept for outages is written
+
+
+def test_the_webhook_answers_from_the_cached_settings_after_a_restart_with_the_database_down(
+    gateway: AppContext, server: tuple[PostgresServer, str]
+) -> None:
+    pg, _url = server
+    _outside_hours(gateway, "announcement")  # the practice file would take a message instead
+    call_sid = "CA" + uuid.uuid4().hex
+    pg.stop()
+    rang_at = dt.datetime.now(dt.UTC)
+    restarted = build_context(gateway.settings)  # no refusal to start: the database is away
+    try:
+        assert restarted.practice_store.cached.answering.outside_hours.action.value == (
+            "announcement")
+        with TestClient(create_app(context=restarted), base_url="http://testserver") as client:
+            answer = _signed_post(client, "/twilio/voice", call_params(call_sid))
+            assert answer.status_code == 200, answer.text
+            url, custom = parse_twiml(answer.text)
+            assert url is not None and custom["mode"] == "announcement"
+            assert custom["callSid"] == call_sid and custom["caller"] == CALLER
+            fallback = _signed_post(client, "/twilio/fallback", call_params(call_sid))
+            assert fallback.status_code == 200
+            assert '<Say language="fr-FR">' in fallback.text
+            assert "<Number>+33 4 78 00 00 01</Number>" in fallback.text
+    finally:
+        restarted.db.dispose()
+    assert [w.op for w in _spool(gateway).pending()] == ["call"]
+    pg.start()
+    assert replay_spool(gateway.db, gateway.settings) == 1
+    with gateway.db.session() as session:
+        call = transcripts.get_call(session, call_sid)
+        assert call is not None and call.answered_by == "announcement" and call.caller == CALLER
+        assert _aware(call.started_at) <= rang_at + dt.timedelta(seconds=5)
+
+
+def test_a_message_taken_while_the_database_is_down_is_replayed_whole(
+    gateway: AppContext, server: tuple[PostgresServer, str]
+) -> None:
+    pg, _url = server
+    _outside_hours(gateway, "message")
+    call_sid = "CA" + uuid.uuid4().hex
+    words = ("bonjour c'est marie martin", "rappelez-moi pour mon vaccin")
+
+    async def call() -> list[str | None]:
+        await asyncio.to_thread(pg.stop)
+        with TestClient(create_app(context=gateway), base_url="http://testserver") as client:
+            answer = _signed_post(client, "/twilio/voice", call_params(call_sid))
+        _url, custom = parse_twiml(answer.text)
+        assert custom["mode"] == "message"
+        # The media stream cannot open the conversation: it takes the message all the same.
+        conversation, _assistant = await media_ws._conversation(
+            gateway, custom["mode"], call_sid, CALLER
+        )
+        await conversation.start()
+        for said in words:
+            assert (await conversation.handle_text(said)).replies == []
+        ended = await conversation.handle_silence()  # what was said is read from the spool
+        await conversation.close("completed")
+        return [r.key for r in ended.replies]
+
+    assert asyncio.run(call()) == ["utter_message_recorded", "utter_message_taken"]
+    spooled = _spool(gateway).pending()
+    assert spooled[0].op == "call"
+    pg.start()
+    assert replay_spool(gateway.db, gateway.settings) == len(spooled)
+    [message] = _messages(gateway, call_sid)
+    assert message.kind == "message" and message.callback_number == CALLER
+    assert message.details == {"text": " ".join(words)}
+    assert _caller_turns(gateway, call_sid) == list(words)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

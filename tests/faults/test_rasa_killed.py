@@ -67,7 +67,7 @@ class Chat:
 def test_rasa_killed_mid_booking_then_restarted(gateway: LiveGateway) -> None:
     with running_rasa(gateway.settings, gateway.port) as rasa:
         chat = Chat(gateway)
-        assert chat.say(BOOKING) == ["utter_ask_time_preference"]
+        assert chat.say(BOOKING) == ["utter_understood_booking", "utter_ask_time_preference"]
         assert chat.say("jeudi matin") == ["utter_ask_chosen_slot"]
         assert _holds(gateway, chat.session_id)  # the proposed slots are held
         os.killpg(rasa.pid, signal.SIGKILL)
@@ -86,7 +86,7 @@ def test_rasa_killed_mid_booking_then_restarted(gateway: LiveGateway) -> None:
     assert tracker.is_file() and tracker.stat().st_size > 0
     with running_rasa(gateway.settings, gateway.port):
         again = Chat(gateway)
-        assert again.say(BOOKING) == ["utter_ask_time_preference"]
+        assert again.say(BOOKING) == ["utter_understood_booking", "utter_ask_time_preference"]
         assert again.say("jeudi matin") == ["utter_ask_chosen_slot"]
         assert again.messages() == []
 

@@ -19,7 +19,7 @@ from tests.security.test_route_walk import PROTECTION, Protection
 from tests.staff.support import PASSWORD, form_token
 
 STAFF_PAGES = sorted(
-    path.replace("{message_id}", "1")
+    path.replace("{message_id}", "1").replace("{call_id}", "1")
     for (method, path), kind in PROTECTION.items()
     if kind is Protection.STAFF_PAGE and method == "GET"
 )

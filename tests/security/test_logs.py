@@ -1,7 +1,9 @@
-"""A whole scenario's logs hold neither the caller's number, nor their name, nor their birth date.
+"""A whole scenario's logs hold neither the caller's number, nor their name, nor their birth date,
+nor any secret (the action endpoint's token, Rasa's API token, a feed's token, the API token).
 
 The scenario: Twilio's signed incoming-call webhook, then a booking through ``/api/chat`` with the
-real Rasa server (name, birth date, callback number confirmed, appointment booked), while every
+real Rasa server (name, birth date, callback number confirmed, appointment booked), a calendar
+application reading the feed, then the patient's export and erasure, while every
 log record of the gateway process goes, at DEBUG, through the production pipeline
 (`core.JsonFormatter` and the phone-masking filter). The Rasa server's own output
 (its log file) is searched too. Each identifying value is searched in the forms people write it.
@@ -9,6 +11,7 @@ log record of the gateway process goes, at DEBUG, through the production pipelin
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import re
@@ -18,7 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+import staff
 from core import JsonFormatter, PhoneMaskingFilter
+from dialogue import action_token, rasa_auth_token
 from tests.clock import staffed_tuesday, week_start
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE, call_params, sign
@@ -86,9 +91,8 @@ def _book_by_chat(gateway: LiveGateway) -> str:
         ("je voudrais un rendez-vous pour une consultation avec le docteur martin",
          "utter_ask_time_preference"),
         ("jeudi matin", "utter_ask_chosen_slot"),
-        ("le 1er", "utter_ask_last_name"),
-        (LAST, "utter_ask_first_name"),
-        (FIRST, "utter_ask_birth_date"),
+        ("le 1er", "utter_ask_full_name"),
+        (f"{FIRST} {LAST}", "utter_ask_birth_date"),
         (BORN_SAID, "utter_ask_phone_confirmed"),
         ("oui", "utter_ask_booking_confirmed"),
         ("oui c'est ça", "utter_booked"),
@@ -106,6 +110,16 @@ def _book_by_chat(gateway: LiveGateway) -> str:
     return session_id
 
 
+def _read_feed(gateway: LiveGateway) -> str:
+    """A calendar application fetching a practitioner's feed (its secret in the query)."""
+    listed = httpx.get(f"{gateway.url}/agenda/practitioners",
+                       headers={"Authorization": f"Bearer {API_TOKEN}"})
+    feed_path: str = listed.json()[0]["feed_path"]
+    reply = httpx.get(f"{gateway.url}{feed_path}")
+    assert reply.status_code == 200 and "BEGIN:VCALENDAR" in reply.text
+    return feed_path.partition("token=")[2]
+
+
 def test_a_booking_leaves_no_identity_in_the_logs(
     rasa_server: str,
     live_gateway: LiveGateway,
@@ -117,6 +131,21 @@ def test_a_booking_leaves_no_identity_in_the_logs(
     call_sid = "CA" + "5ec" * 10 + "ab"
     _incoming_call(live_gateway, call_sid)
     session_id = _book_by_chat(live_gateway)
+    feed_token = _read_feed(live_gateway)
+    settings = live_gateway.settings
+    # The patient then asks for their data, and for its erasure (every store, tracker included).
+    context = live_gateway.context
+    who = staff.Identity.parse(CALLER, dt.date(1968, 10, 17))
+    exported = staff.export_patient(context.db, settings, who, actor="admin-securite")
+    assert exported["patients"][0]["last_name"].lower() == LAST
+    erased = staff.erase_patient(context.db, settings, who, actor="admin-securite")
+    assert erased["patients"] == 1 and erased["dialogue_events"] > 0
+    secrets = {
+        "action endpoint token": action_token(settings),
+        "Rasa API token": rasa_auth_token(settings),
+        "feed token": feed_token,
+        "API token": API_TOKEN,
+    }
     gateway_lines = captured.getvalue()
     # The capture saw the scenario: the call and the conversation are in it, under their ids.
     assert "incoming call" in gateway_lines and call_sid in gateway_lines
@@ -132,3 +161,7 @@ def test_a_booking_leaves_no_identity_in_the_logs(
             found = re.search(pattern, text, re.IGNORECASE)
             context = text[max(0, found.start() - 200): found.end() + 100] if found else ""
             assert found is None, f"{what} in the {source} logs: …{context}…"
+        for what, secret in secrets.items():
+            assert len(secret) >= 16 and secret not in text, f"{what} in the {source} logs"
+    # The capture saw the requests that carried them (uvicorn's access lines).
+    assert "/dialogue/webhook" in gateway_lines and ".ics?token=" in gateway_lines

@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 
 from core import PROJECT_ROOT, ConfigError, load_practice
 from dialogue.french.birth_date import parse_birth_date
-from dialogue.french.date_words import PARIS
 from dialogue.french.normalize import normalize_transcript
 from dialogue.french.phone_numbers import parse_french_phone
 from dialogue.french.slot_choice import choose_slot
-from dialogue.french.time_preference import parse_time_preference
+from dialogue.french.time_preference import PARIS, parse_time_preference
 from telephony.twilio_stream import (
     Connected,
     Dtmf,

@@ -1,8 +1,9 @@
 """Rate limits, and what stands in for one where a limit would not help.
 
-- Staff login: failures counted in the database per username and per client address
-  (`staff.ratelimit`), so the limit holds across gateway instances: 429 once reached, even with
-  the right password, and the locked-out guesser gets no Argon2 work.
+- Staff login: failures counted in the database per (username, address) pair and per address
+  (`staff.ratelimit`), so the delays hold across gateway instances: 429 with ``Retry-After``
+  while a delay runs, even with the right password, and the waiting guesser gets no Argon2
+  work; the owner at her own address is never locked out by someone else's guesses.
 - Twilio webhooks and the media stream: a forged request is refused on the signature before
   anything is read from or written to the database, so a flood costs an HMAC each; limiting
   requests by number belongs to the reverse proxy (Twilio's own retries must never be refused).
@@ -36,18 +37,20 @@ def _login(client: TestClient, username: str, password: str) -> int:
     return reply.status_code
 
 
-def test_login_is_limited_per_username_whatever_the_address(secure_app: SecureApp) -> None:
-    for i in range(DEFAULT_LIMITS.per_username):
-        assert _login(_browser(secure_app, f"198.51.100.{i}"), STAFF_USER, "devine") == 401
-    # The right password from a fresh address: still refused for the rest of the window.
-    fresh = _browser(secure_app, "198.51.100.200")
-    assert _login(fresh, STAFF_USER, PASSWORD) == 429
-    assert "standardiste_session" not in fresh.cookies
+def test_a_guessers_address_waits_and_the_owners_does_not(secure_app: SecureApp) -> None:
+    guesser = _browser(secure_app, "198.51.100.7")
+    for _ in range(DEFAULT_LIMITS.free_per_pair):
+        assert _login(guesser, STAFF_USER, "devine") == 401
+    # The right password from the guesser's address must wait: a 429, no session.
+    assert _login(guesser, STAFF_USER, PASSWORD) == 429
+    assert "standardiste_session" not in guesser.cookies
+    # The owner, at her own address, is not locked out by someone else's guesses.
+    assert _login(_browser(secure_app, "198.51.100.200"), STAFF_USER, PASSWORD) == 303
 
 
-def test_login_is_limited_per_address_whatever_the_username(secure_app: SecureApp) -> None:
+def test_one_address_trying_many_usernames_waits(secure_app: SecureApp) -> None:
     guesser = _browser(secure_app, "192.0.2.66")
-    for i in range(DEFAULT_LIMITS.per_address):
+    for i in range(DEFAULT_LIMITS.free_per_address):
         assert _login(guesser, f"inconnu{i}", "devine") == 401
     assert _login(guesser, "encore-un", "devine") == 429
     # Another address is not punished for it.
@@ -72,5 +75,7 @@ def test_a_flood_of_forged_webhooks_touches_nothing(secure_app: SecureApp, web: 
 
 def test_the_action_endpoint_refuses_before_reading_the_body(web: TestClient) -> None:
     # Not JSON at all: with a wrong token, the answer is still the plain refusal.
-    reply = web.post("/dialogue/webhook", params={"token": "x"}, content=b"\x00" * 1_000_000)
+    reply = web.post(
+        "/dialogue/webhook", headers={"Authorization": "Bearer x"}, content=b"\x00" * 1_000_000
+    )
     assert reply.status_code == 403

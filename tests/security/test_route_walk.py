@@ -35,13 +35,19 @@ class Protection(StrEnum):
     STAFF_API = "staff-api"
     """The bearer API token or a staff session; else 401."""
     ACTION_TOKEN = "action-token"
-    """The token derived for our Rasa server (``?token=`` in its endpoints.yml); else 403."""
+    """The token derived for our Rasa server (``Authorization`` header set by its
+    endpoints.yml, never the query string); else 403."""
     FEED_TOKEN = "feed-token"
     """The practitioner's iCalendar secret in the URL; else 404, like an unknown feed."""
     LOCAL_OR_TOKEN = "local-or-token"
     """A scraper on the server itself (loopback, not proxied) or the API token; else 401."""
     PUBLIC = "public"
-    """Anyone: health, the login form (own CSRF token and rate limit), the pages' static files."""
+    """Anyone: health, the login form (own CSRF token and rate limit), the pages' static files,
+    the website widget's script and style."""
+    WEBSITE = "website"
+    """The website chat: pages of the practice's declared origins (or no ``Origin``: not a
+    browser's cross-site call), within its rate limits; a foreign ``Origin`` gets 403 and no
+    CORS header."""
 
 
 P = Protection
@@ -52,7 +58,11 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/twilio/voice"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/status"): P.TWILIO_SIGNATURE,
     ("POST", "/twilio/connect-action"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/dial-action"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/fallback"): P.TWILIO_SIGNATURE,
     ("WS", "/twilio/media"): P.STREAM_SIGNATURE,
+    ("POST", "/twilio/sms"): P.TWILIO_SIGNATURE,
+    ("POST", "/twilio/sms/status"): P.TWILIO_SIGNATURE,
     ("POST", "/dialogue/webhook"): P.ACTION_TOKEN,
     ("GET", "/dialogue/actions"): P.ACTION_TOKEN,
     ("POST", "/api/chat"): P.STAFF_API,
@@ -81,6 +91,13 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("GET", "/settings/audit"): P.STAFF_PAGE,
     ("GET", "/try"): P.STAFF_PAGE,
     ("MOUNT", "/static/staff"): P.PUBLIC,
+    ("GET", "/api/stats"): P.STAFF_API,
+    ("GET", "/stats"): P.STAFF_PAGE,
+    ("GET", "/stats/export.csv"): P.STAFF_PAGE,
+    ("GET", "/review"): P.STAFF_PAGE,
+    ("GET", "/review/{call_id}"): P.STAFF_PAGE,
+    ("POST", "/review/{call_id}/reviewed"): P.STAFF_PAGE,
+    ("GET", "/review/{call_id}/recording"): P.STAFF_PAGE,
     ("GET", "/inbox"): P.STAFF_PAGE,
     ("GET", "/inbox/rows"): P.STAFF_PAGE,
     ("GET", "/inbox/changes"): P.STAFF_PAGE,
@@ -89,8 +106,27 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("POST", "/inbox/{message_id}/note"): P.STAFF_PAGE,
     ("POST", "/inbox/{message_id}/status"): P.STAFF_PAGE,
     ("GET", "/inbox/{message_id}/recording"): P.STAFF_PAGE,
+    ("POST", "/inbox/{message_id}/ready"): P.STAFF_PAGE,
     ("GET", "/today"): P.STAFF_PAGE,
     ("POST", "/patients/{patient_id}/verify"): P.STAFF_PAGE,
+    ("GET", "/admin"): P.STAFF_PAGE,
+    ("GET", "/admin/accounts"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/active"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/role"): P.STAFF_PAGE,
+    ("POST", "/admin/accounts/{username}/password"): P.STAFF_PAGE,
+    ("GET", "/admin/patients"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/export"): P.STAFF_PAGE,
+    ("POST", "/admin/patients/erase"): P.STAFF_PAGE,
+    ("GET", "/widget.js"): P.PUBLIC,
+    ("GET", "/widget.css"): P.PUBLIC,
+    ("GET", "/public/chat/config"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/config"): P.WEBSITE,
+    ("POST", "/public/chat"): P.WEBSITE,
+    ("OPTIONS", "/public/chat"): P.WEBSITE,
+    ("POST", "/public/chat/{conversation_id}"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/{conversation_id}"): P.WEBSITE,
+    ("POST", "/public/chat/{conversation_id}/end"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/{conversation_id}/end"): P.WEBSITE,
 }
 
 _EXAMPLES = {
@@ -99,8 +135,12 @@ _EXAMPLES = {
     "patient_id": "1",
     "practitioner_id": "martin",
     "message_id": "1",
+    "call_id": "1",
     "section": "hours",
+    "username": "personne",
+    "conversation_id": "web-" + "0" * 32,
 }
+_PRACTICE_SITE = "https://www.cabinet-des-tilleuls.fr"  # website.origins of the practice file
 # Header values are bytes on the wire: a non-ASCII one must be refused, not crash the check.
 _WRONG_BEARERS = ("Bearer wrong-token", f"Basic {API_TOKEN}", f"Bearer {API_TOKEN}x", "Bearer é")
 _FORGED_COOKIE = {"standardiste_session": "forged-session-token"}
@@ -245,15 +285,15 @@ def test_rasas_routes_need_the_action_token(
     web: TestClient, secure_app: SecureApp, method: str, path: str
 ) -> None:
     body = {"next_action": "action_no_such_thing", "tracker": {"sender_id": "x"}, "domain": {}}
-    for params in ({}, {"token": "guess"}, {"token": API_TOKEN}, {"token": "é"}):
-        reply = web.request(
-            method, path, params=params, json=body if method == "POST" else None,
-            headers={"Authorization": f"Bearer {API_TOKEN}"},
-        )
-        assert reply.status_code == 403, (params, reply.status_code)
-    token = action_token(secure_app.context.settings)
     json = body if method == "POST" else None
-    reply = web.request(method, path, params={"token": token}, json=json)
+    token = action_token(secure_app.context.settings)
+    for header in ("", "Bearer guess", f"Bearer {API_TOKEN}", "Bearer é", token, f"Basic {token}"):
+        reply = web.request(method, path, json=json, headers={"Authorization": header.encode()})
+        assert reply.status_code == 403, (header, reply.status_code)
+    # In the query string (where access logs would print it) the right token opens nothing.
+    in_query = web.request(method, path, params={"token": token}, json=json)
+    assert in_query.status_code == 403
+    reply = web.request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code in (200, 404), reply.text  # 404: the action does not exist
 
 
@@ -302,3 +342,24 @@ def test_public_routes_answer_anyone(web: TestClient, method: str, path: str) ->
         assert reply.status_code == 403  # the login form's own CSRF token is missing
     else:
         assert reply.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), _declared(P.WEBSITE), ids=_ids(_declared(P.WEBSITE))
+)
+def test_the_website_chat_answers_its_practices_pages_only(
+    web: TestClient, method: str, path: str
+) -> None:
+    url = _concrete(path)
+    preflight = {"Access-Control-Request-Method": "POST"} if method == "OPTIONS" else {}
+    for origin in ("https://evil.example", "null", _PRACTICE_SITE + ".evil.example"):
+        reply = web.request(method, url, headers={"Origin": origin, **preflight}, json={})
+        assert reply.status_code == 403, (origin, reply.status_code)
+        assert "access-control-allow-origin" not in reply.headers
+    # Neither the staff token nor a session cookie opens it to another site.
+    staffed = {"Origin": "https://evil.example", "Authorization": f"Bearer {API_TOKEN}"}
+    assert web.request(method, url, headers={**staffed, **preflight}, json={}).status_code == 403
+    body = {"text": "bonjour"} if path.endswith("}") else {}
+    allowed = web.request(method, url, headers={"Origin": _PRACTICE_SITE, **preflight}, json=body)
+    assert allowed.status_code not in (401, 403), allowed.text
+    assert allowed.headers["access-control-allow-origin"] == _PRACTICE_SITE

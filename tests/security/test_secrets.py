@@ -21,7 +21,14 @@ from standardiste.cli import app as cli
 from tests.support import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE
 
 SECRET_KEY = "clé-secrète-de-test-0123456789abcdef"
-SECRET_SETTINGS = ("twilio_auth_token", "standardiste_api_token", "standardiste_secret_key")
+SECRET_SETTINGS = (
+    "twilio_auth_token", "twilio_api_key_secret", "standardiste_api_token",
+    "standardiste_secret_key",
+    "twilio_auth_token",
+    "standardiste_api_token",
+    "standardiste_secret_key",
+    "standardiste_data_key",
+)
 SECRETS = (AUTH_TOKEN, API_TOKEN, SECRET_KEY)
 SAMPLE = yaml.safe_load((PROJECT_ROOT / "config" / "practice.yaml").read_text(encoding="utf-8"))
 PLACEHOLDER_PASSWORDS = {"secret", "password", "motdepasse", "change-me", "changeme"}

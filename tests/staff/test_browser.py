@@ -8,7 +8,9 @@ refresh the pictures of the README and docs/staff-web.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,12 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import select
 
+import agenda
 import staff
 import transcripts
 from tests.conftest import LiveGateway
 from tests.staff.support import PASSWORD, add_user
 from tests.support import PUBLIC_BASE, call_params, sign
+from tests.transcripts.stats_month import seed_bookings, seed_month
+from transcripts.models import Call, InboxMessage
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +45,9 @@ CALLER_SCRIPT = {
     "utter_how_can_i_help": "je voudrais renouveler mon ordonnance",
     "utter_listening": "je voudrais renouveler mon ordonnance",
     "utter_ask_medicine": "levothyrox soixante quinze",
-    "utter_ask_last_name": "dupont",
-    "utter_ask_first_name": "marie",
-    "utter_invalid_name": "dupont",
+    "utter_ask_full_name": "marie dupont",
+    "utter_invalid_name": "marie dupont",
+    "utter_ask_patient_confirmed": "oui",
     "utter_ask_birth_date": "le douze mars mille neuf cent cinquante quatre",
     "utter_invalid_birth_date": "le douze mars mille neuf cent cinquante quatre",
     "utter_ask_phone_confirmed": "oui",
@@ -240,3 +246,94 @@ def test_closing_the_office_hours_makes_twilio_calls_out_of_hours(
     finally:
         store.current()
         store.save(original, actor="tests", expected_version=store.version)
+
+
+def test_a_practitioner_turns_on_texts_to_patients(
+    tab: BrowserContext, live_gateway: LiveGateway
+) -> None:
+    store = live_gateway.context.practice_store
+    original = store.current()
+    _account(live_gateway, "claire", staff.Role.PRACTITIONER, "Dr Claire Martin")
+    try:
+        page = tab.new_page()
+        _login(page, "claire")
+        page.goto("/settings#sms")
+        section = page.locator("#sms")
+        section.get_by_label("Confirmation d'un rendez-vous").check()
+        section.get_by_label("Rappel avant chaque rendez-vous").check()
+        section.get_by_label("Délais des rappels").fill("48, 2")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        section.screenshot(path=str(SCREENSHOTS / "settings-sms.png"))
+        assert (SCREENSHOTS / "settings-sms.png").stat().st_size > 1000
+        section.get_by_role("button", name="Enregistrer les SMS").click()
+        expect(page.locator("#notice")).to_be_visible()
+        sms = store.current().sms
+        assert (sms.confirmations, sms.reminders, sms.reminder_hours, sms.ready) == (
+            True, True, [48, 2], False)
+    finally:
+        store.current()
+        store.save(original, actor="tests", expected_version=store.version)
+
+
+def _seed_statistics(gateway: LiveGateway) -> None:
+    """Three months' worth of calls squeezed into the last thirty days, their messages handled
+    (so that the inbox of the other tests stays as they expect it), and some bookings."""
+    now = dt.datetime.now(dt.UTC)
+    context = gateway.context
+    with context.db.session() as session:
+        if session.scalar(select(Call.id).where(Call.call_sid.startswith("BR"))) is not None:
+            return
+        for n in range(3):
+            seed_month(session, now, prefix=f"BR{n}")
+        session.flush()
+        seeded = select(InboxMessage).join(Call).where(Call.call_sid.startswith("BR"))
+        for message in session.scalars(seeded):
+            if message.status != "done":
+                message.status = "done"
+                message.handled_at = message.created_at + dt.timedelta(hours=5)
+        agenda.sync_from_config(session, context.practice)
+    kind = context.practice.appointment_types[0]
+    with context.db.session() as session:
+        seed_bookings(session, now, kind.practitioners[0], kind.id)
+
+
+def test_the_statistics_page_charts_the_month_and_the_review_queue_marks_calls(
+    tab: BrowserContext, live_gateway: LiveGateway
+) -> None:
+    _seed_statistics(live_gateway)
+    _account(live_gateway, "claire", staff.Role.PRACTITIONER, "Dr Claire Martin")
+    page = tab.new_page()
+    _login(page, "claire")
+    page.get_by_role("link", name="Statistiques").click()
+    expect(page).to_have_url(f"{live_gateway.url}/stats")
+    expect(page.locator("[data-figure=calls] dd").first).not_to_have_text("0")
+    expect(page.locator("#calls-chart rect.bar").first).to_be_visible()
+    assert page.locator("#calls-table tbody tr").count() == 30
+    assert page.locator("#heat-chart g.cell").count() == 7 * 24
+    _shot(page, "stats")
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert exported.splitlines()[0].startswith("appel;début;fin;")
+    assert len(exported.splitlines()) > 100
+
+    page.get_by_label("Cette semaine").check()
+    page.get_by_role("button", name="Afficher").click()
+    expect(page).to_have_url(re.compile(r"period=week"))
+    assert 1 <= page.locator("#calls-table tbody tr").count() <= 7
+
+    page.get_by_role("link", name="Appels à revoir").first.click()
+    rows = page.locator("#review-rows tbody tr[data-call-id]")
+    expect(rows.first).to_be_visible()
+    call_id = rows.first.get_attribute("data-call-id")
+    rows.first.get_by_role("link").click()
+    expect(page.locator("#transcript li").first).to_be_visible()
+    expect(page.locator("#reasons .badge").first).to_be_visible()
+    _shot(page, "review-call")
+    page.get_by_role("button", name="Marquer comme revu").click()
+    expect(page).to_have_url(f"{live_gateway.url}/review")
+    expect(page.locator(f"tr[data-call-id='{call_id}']")).to_have_count(0)
+    page.get_by_label("Période").select_option("week")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"/review\?.*period=week"))
+    _shot(page, "review")

@@ -63,6 +63,8 @@ def test_doctor_says_what_to_do_without_twilio_settings(tmp_path: Path) -> None:
     assert "→ run `standardiste db upgrade`" in result.output
     assert "[FAIL] twilio auth token: TWILIO_AUTH_TOKEN is not set" in result.output
     assert "[FAIL] public URL: PUBLIC_BASE_URL is not set" in result.output
+    assert "[WARN] texts (SMS): Twilio Messaging is not configured" in result.output
+    assert "→ set TWILIO_ACCOUNT_SID and TWILIO_MESSAGING_FROM" in result.output
 
 
 def test_doctor_flags_a_corrupt_french_model(tmp_path: Path) -> None:

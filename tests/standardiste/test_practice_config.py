@@ -99,6 +99,10 @@ def test_reversed_range_names_file_field_and_reason(tmp_path: Path) -> None:
             lambda d: d["closures"][0].update(end="2026-12-01"),
             "closures[0]: end 2026-12-01 is before start 2026-12-24",
         ),
+        (
+            lambda d: d.update(statistics={"minutes_per_call": 0}),
+            "statistics.minutes_per_call: Input should be greater than 0",
+        ),
     ],
 )
 def test_each_error_is_reported_with_its_path(tmp_path: Path, mutate, expected: str) -> None:

@@ -43,6 +43,10 @@ class FakeConversation:
     def conversation_id(self) -> str:
         return CALL_SID
 
+    @property
+    def database_down(self) -> bool:
+        return False
+
     async def start(self) -> TurnResult:
         self.calls.append(("start", ""))
         return self.greeting

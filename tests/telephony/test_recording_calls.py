@@ -7,6 +7,7 @@ Only the words come from a script (`ScriptedRecognizerFactory`), as in `test_voi
 from __future__ import annotations
 
 import asyncio
+import io
 import wave
 
 import httpx
@@ -61,9 +62,10 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
     enable_recording(voice_gateway, True)
     yes, request = spoken(piper, "oui"), spoken(piper, REQUEST)
     result = call(voice_gateway, [yes, request])
-    assert result.keys[:6] == [
+    assert result.keys[:7] == [
         "utter_greet", "utter_disclosure", "utter_recording_consent",
-        "utter_recording_accepted", "utter_how_can_i_help", "utter_ask_time_preference",
+        "utter_recording_accepted", "utter_how_can_i_help", "utter_understood_booking",
+        "utter_ask_time_preference",
     ]
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context
@@ -72,12 +74,15 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
         assert record is not None and record.recording_consent is True
         keys = [t.key for t in transcripts.list_turns(session, result.call_sid)]
     assert keys.index("utter_recording_consent") < keys.index("utter_recording_accepted")
-    tracker = httpx.get(f"{rasa_server}/conversations/{result.call_sid}/tracker", timeout=10)
+    token = dialogue.rasa_auth_token(context.settings)  # Rasa's API wants its token
+    tracker = httpx.get(f"{rasa_server}/conversations/{result.call_sid}/tracker",
+                        params={"token": token}, timeout=10)
     said_to_rasa = [e["text"] for e in tracker.json()["events"] if e["event"] == "user"]
     assert len(said_to_rasa) == 1 and "oui" not in said_to_rasa[0].split()
     path = transcripts.existing_recording(context.settings.standardiste_var_dir, result.call_sid)
     assert path is not None
-    with wave.open(str(path), "rb") as wav:
+    # Encrypted on disk with the data key; the staff page reads it back the same way.
+    with wave.open(io.BytesIO(transcripts.read_recording(path)), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
         stereo = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
     # From the yes on: the caller's request (left), the assistant's answers (right).
@@ -102,8 +107,9 @@ def test_with_recording_disabled_no_question_and_no_file(
     voice_gateway.answering("assistant")
     enable_recording(voice_gateway, False)
     result = call(voice_gateway, [spoken(piper, REQUEST)])
-    assert result.keys[:4] == [
-        "utter_greet", "utter_disclosure", "utter_how_can_i_help", "utter_ask_time_preference",
+    assert result.keys[:5] == [
+        "utter_greet", "utter_disclosure", "utter_how_can_i_help", "utter_understood_booking",
+        "utter_ask_time_preference",
     ]
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import time
 import wave
@@ -211,8 +212,9 @@ def pcm(frames: list[bytes] | tuple[bytes, ...]) -> bytes:
 
 
 def channels(path: Path) -> tuple[bytes, bytes, int]:
-    """The caller's and the assistant's channels (16-bit bytes each) and the frame count."""
-    with wave.open(str(path), "rb") as wav:
+    """The caller's and the assistant's channels (16-bit bytes each) and the frame count (the
+    file is encrypted with the data key: read back as the staff page reads it)."""
+    with wave.open(io.BytesIO(transcripts.read_recording(path)), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
         count = wav.getnframes()
         data = np.frombuffer(wav.readframes(count), dtype="<i2").reshape(-1, 2)
@@ -309,7 +311,7 @@ def test_without_a_clear_yes_nothing_is_recorded(
 
     call = run_call(
         context, piper, prompt_audio, conversation, script, (heard,),
-        turns=TurnParams(silence_timeout_s=1.0),
+        turns=TurnParams(silence_timeout_s=1.5),
     )
     assert conversation.calls == [("start", "")]
     assert call.said()[2:5] == [
@@ -354,7 +356,7 @@ def test_a_yes_said_over_the_greeting_is_not_consent(
 
     call = run_call(
         context, piper, prompt_audio, conversation, script, ("allô oui",),
-        turns=TurnParams(silence_timeout_s=1.0),
+        turns=TurnParams(silence_timeout_s=1.5),
     )
     # The early "oui" answered nothing: the caller's silence after the question did.
     assert call.consent_events() == ["silence"] and call.consent is False

@@ -8,8 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from core import AppContext
-from telephony.signature import SignatureChecker
+from core import AppContext, SignatureChecker
 from tests.support import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_params, sign
 from transcripts import Call
 

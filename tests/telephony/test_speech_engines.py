@@ -20,13 +20,14 @@ def test_packaged_models_are_loaded_once(
 ) -> None:
     # The French models' default locations are empty in a checkout (nothing downloaded here);
     # a path set elsewhere would have to exist (tests/faults/test_model_files.py).
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, vosk_workers=0)  # in-process: its model is this one's
     params = (VoskParams(workers=2, max_idle=2), PiperParams(workers=1))
     engines = load_speech_engines(settings, vosk=params[0], piper=params[1], prewarm=1)
     try:
         assert not engines.models.all_french
         assert engines.recognition.model_path == KOREAN_MODEL
         # The model and the voice are the ones the session fixtures loaded: one per process.
+        assert isinstance(engines.recognition, VoskEngine)
         assert engines.recognition.model is vosk_engine.model
         assert engines.recognition.idle == 1
         assert engines.synthesis.voice is piper.voice

@@ -7,12 +7,16 @@ machinery behaves, not what the words are.
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from core import PROJECT_ROOT
 from telephony.codec import PCM_FRAME_BYTES
 from telephony.stt import RecognitionUpdate, Recognizer
 from telephony.stt_vosk import VoskEngine, VoskRecognition, model_input_rate, shared_model
@@ -191,3 +195,15 @@ def test_prewarmed_recognizers_serve_the_next_calls(
     # The warmed-up recognizer was reset and still recognises.
     assert asyncio.run(call()).strip()
     assert vosk_engine.stats.reused == reused + 1
+
+
+def test_a_call_cancelled_mid_batch_never_shares_its_recognizer() -> None:
+    # Before the recognizer was guarded by the thread using it, this process died with SIGSEGV
+    # (or SIGABRT, "double linked list corrupted") within three rounds, every time.
+    probe = subprocess.run(
+        [sys.executable, "-m", "tests.telephony.cancel_mid_batch", "3", "2"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    died = f"signal {signal.Signals(-probe.returncode).name}" if probe.returncode < 0 else ""
+    assert (probe.returncode, died) == (0, ""), probe.stderr[-2000:]
+    assert "survived" in probe.stdout

@@ -130,3 +130,12 @@ def test_split_for_synthesis() -> None:
     ]
     assert split_for_synthesis(long_first, first_clause_min_words=0) == [long_first]
     assert split_for_synthesis("   ") == []
+
+
+def test_a_slower_pace_says_the_same_words_longer(piper: PiperSynthesizer) -> None:
+    async def frames(length_scale: float | None) -> int:
+        return sum([len(f) async for f in piper.stream("Quelle est votre date de naissance ?",
+                                                      length_scale=length_scale)])
+
+    usual, slower = asyncio.run(frames(None)), asyncio.run(frames(1.25))
+    assert slower > usual * 1.1

@@ -145,3 +145,12 @@ def test_params_are_checked() -> None:
         TurnParams(end_silence_s=0)
     with pytest.raises(ValueError, match="dictation"):
         TurnParams(end_silence_s=1.0, dictation_end_silence_s=0.5)
+
+
+def test_a_caller_who_asked_for_slower_speech_gets_longer_silences() -> None:
+    detector = TurnDetector(TurnParams(end_silence_s=0.6, slow_caller_factor=1.5))
+    assert detector.end_silence_s == pytest.approx(0.6)
+    detector.slow_down()
+    assert detector.end_silence_s == pytest.approx(0.9)
+    detector.set_dictating(True)
+    assert detector.end_silence_s == pytest.approx(TurnParams().dictation_end_silence_s * 1.5)

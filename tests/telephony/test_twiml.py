@@ -9,9 +9,9 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from core import SignatureChecker
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
-from telephony.signature import SignatureChecker
 from tests.support import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_params, make_settings, sign
 
 

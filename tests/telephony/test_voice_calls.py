@@ -23,8 +23,7 @@ BOOKING = (
     "je voudrais un rendez-vous pour une consultation avec le docteur martin",
     "jeudi matin",
     "le 2ème",
-    "moreau",
-    "françois",
+    "françois moreau",
     "le 4 septembre 1975",
     "oui",
     "oui c'est ça",
@@ -64,10 +63,9 @@ def test_a_full_booking_by_voice_ends_with_the_appointment_in_the_database(
     result = call(voice_gateway, piper, BOOKING)
     assert answers(result) == [
         "utter_greet", "utter_disclosure", "utter_how_can_i_help",
-        "utter_ask_time_preference",
+        "utter_understood_booking", "utter_ask_time_preference",
         "utter_ask_chosen_slot",
-        "utter_ask_last_name",
-        "utter_ask_first_name",
+        "utter_ask_full_name",
         "utter_ask_birth_date",
         "utter_ask_phone_confirmed",
         "utter_ask_booking_confirmed",
@@ -99,7 +97,7 @@ def test_a_dropped_call_leaves_its_message_and_releases_its_hold(
 ) -> None:
     voice_gateway.answering("assistant")
     result = call(voice_gateway, piper, BOOKING[:4], end="drop")
-    assert answers(result)[-1] == "utter_ask_first_name"
+    assert answers(result)[-1] == "utter_ask_birth_date"
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context
     with context.db.session() as session:
@@ -117,7 +115,7 @@ def test_a_prescription_renewal_by_voice_becomes_an_inbox_message(
     voice_gateway.answering("assistant")
     words = (
         "bonjour je voudrais renouveler mon levothyrox 75",
-        "dupont", "marie", "le douze mars mille neuf cent cinquante quatre", "oui",
+        "marie dupont", "le douze mars mille neuf cent cinquante quatre", "oui",
         "non merci au revoir",
     )
     result = call(voice_gateway, piper, words)
@@ -142,5 +140,6 @@ def test_a_transfer_by_voice_makes_the_connect_action_dial_the_secretariat(
     result = call(voice_gateway, piper, ("je voudrais parler à la secrétaire",))
     assert answers(result)[-1] == "utter_transfer"
     assert result.close_code == 1000
-    assert result.next_twiml is not None and "<Dial>" in result.next_twiml
+    assert result.next_twiml is not None and "<Dial " in result.next_twiml
+    assert 'action="https://standardiste.example.org/twilio/dial-action"' in result.next_twiml
     assert "+33 4 78 00 00 01" in result.next_twiml

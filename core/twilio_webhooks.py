@@ -1,4 +1,5 @@
-"""Signature-checked access to Twilio's form-encoded webhooks."""
+"""Signature-checked access to Twilio's form-encoded webhooks (voice in telephony, SMS in
+notifications: both check the same way, so the check lives on the ground floor)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from core import WEBHOOK_REJECTED, ContextDep
-from telephony.signature import SIGNATURE_HEADER, SignatureChecker
+from core.deps import ContextDep
+from core.metrics import WEBHOOK_REJECTED
+from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ numbers (15 and 112, or the practice's own). Settings stored before that rule wo
 load, so the sentence giving the numbers is added to such an announcement. Data only; the
 downgrade leaves the sentence (it is true either way).
 
-Revision ID: 0006_announcement_numbers
-Revises: 0005
+Revision ID: 0011_announcement_numbers
+Revises: 0010_website_chat
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -18,8 +18,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_announcement_numbers'
-down_revision = '0005'
+revision = '0011_announcement_numbers'
+down_revision = '0010_website_chat'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,131 @@
+"""People's names as callers say them: "marie dupont", "dupont marie", "c'est madame d u p o n t",
+"je suis jean pierre le goff".
+
+A full name is split into first and last names with a list of common first names
+(`first_names.txt`); when neither end of it is a known first name, the spoken order (first name,
+then last name) is assumed and the split flagged unsure, so the dialogue asks for the spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from dialogue.french.normalize import fold_accents, normalize_transcript
+
+__all__ = ["FullName", "clean_name", "is_first_name", "names_said", "split_full_name"]
+
+_PREFIX = re.compile(
+    r"^(?:(?:oui|non|alors|donc|voilà|bon|euh)\s+)*"
+    r"(?:(?:je m'appelle|je suis|c'est|moi c'est|mon nom (?:de famille )?(?:c'est|est)|"
+    r"mon prénom (?:c'est|est)|le nom c'est|nom|prénom|au nom de)\s+)?"
+    r"(?:(?:madame|monsieur|mademoiselle|mme|m)\s+)?",
+)
+_SPELLED = re.compile(r"\b(?:[a-zéèêëàâîïôöûüç]\s){2,}[a-zéèêëàâîïôöûüç]\b")
+_NAME_OK = re.compile(r"^[a-zà-öø-ÿ' -]{1,60}$")
+# "je m'appelle marie dupont" anywhere in a sentence; what follows must hold a first name.
+_INTRODUCED = re.compile(
+    r"\b(?:je m'appelle|je suis|c'est|moi c'est|mon nom est|au nom de|de la part de)\s+"
+    r"(?:(?:madame|monsieur|mademoiselle)\s+)?((?:[a-zà-öø-ÿ'-]+\s*){1,4})"
+)
+_NOT_A_NAME = frozenset((
+    "et", "je", "j", "pour", "de", "du", "des", "la", "le", "les", "un", "une", "qui", "que",
+    "au", "aux", "avec", "mon", "ma", "mes", "son", "sa", "ses", "à", "a", "rendez-vous",
+    "rendez", "vous", "voudrais", "souhaite", "appelle", "suis", "bien", "malade", "enceinte",
+    "nouveau", "nouvelle", "patient", "patiente", "docteur", "docteure", "médecin",
+))
+
+
+# An answer starting so is not a name ("oui", "celui de vendredi", "le 3 mai").
+_NO_NAME_STARTS = frozenset((
+    "oui", "non", "merci", "pardon", "ok", "d'accord", "celui", "celle", "le", "la", "les",
+    "un", "une", "je", "j'ai", "c'est", "ce", "il", "elle", "on", "vous", "quoi", "comment",
+))
+
+
+@dataclass(frozen=True)
+class FullName:
+    """A name as understood; either part may be missing."""
+
+    first: str | None = None
+    last: str | None = None
+    unsure: bool = False
+    """Neither end was a known first name: the order was guessed."""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.first and self.last)
+
+    def said(self) -> str:
+        """"Marie Dupont"."""
+        return " ".join(p for p in (self.first, self.last) if p).title()
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    path = Path(__file__).with_name("first_names.txt")
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+def is_first_name(word: str) -> bool:
+    """Whether ``word`` is a common first name ("Hélène" and "helene" both are)."""
+    return fold_accents(word.lower()) in _first_names()
+
+
+def clean_name(text: str) -> str | None:
+    """A name from the caller's answer ("c'est madame dupont" → "dupont"), or None.
+
+    Spelled letters are joined ("d u p o n t" → "dupont").
+    """
+    text = " ".join(normalize_transcript(text).split())
+    text = _PREFIX.sub("", text, count=1)
+    text = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = " ".join(text.split())
+    if not text or not _NAME_OK.match(text):
+        return None
+    return text
+
+
+def split_full_name(text: str) -> FullName | None:
+    """First and last names from an answer to "Quel est votre nom et votre prénom ?"."""
+    name = clean_name(text)
+    if name is None:
+        return None
+    words = [w for w in name.split() if w != "et"]
+    if not words or words[0] in _NO_NAME_STARTS or any(w.isdigit() for w in words):
+        return None
+    if len(words) == 1:
+        word = words[0]
+        return FullName(first=word) if is_first_name(word) else FullName(last=word)
+    if is_first_name(words[0]):
+        count = 1
+        # "jean pierre dupont": a compound first name, as long as a last name is left.
+        while count < len(words) - 1 and is_first_name(words[count]):
+            count += 1
+        return FullName(first=" ".join(words[:count]), last=" ".join(words[count:]))
+    if is_first_name(words[-1]):
+        return FullName(first=words[-1], last=" ".join(words[:-1]))
+    return FullName(first=words[0], last=" ".join(words[1:]), unsure=True)
+
+
+def names_said(text: str) -> FullName | None:
+    """A name the caller gave unasked ("bonjour je suis marie dupont, je voudrais …"); None
+    unless it holds a first name, so "je suis malade" or "c'est pour mon fils" are no names."""
+    said = normalize_transcript(text)
+    for match in _INTRODUCED.finditer(said):
+        words: list[str] = []
+        for word in match.group(1).split():
+            if word in _NOT_A_NAME:
+                break
+            words.append(word)
+        if any(is_first_name(w) for w in words):
+            found = split_full_name(" ".join(words))
+            if found is not None and found.complete:
+                return found
+    return None

@@ -1,0 +1,226 @@
+"""The admin's pages: staff accounts (disable, role, password) and patients' rights requests.
+
+Every act here is written to the administrative audit log with the admin's username, and the
+page lists the latest lines. A patient's export is a JSON download; their erasure asks for an
+explicit confirmation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from core import ContextDep
+from staff import audit
+from staff import labels_fr as fr
+from staff.accounts import AccountError, list_accounts
+from staff.auth_web import AdminSession
+from staff.commands import change_role, enable_user, reset_password
+from staff.models import Role
+from staff.patient_rights import (
+    BadIdentityError,
+    Identity,
+    PatientNotFoundError,
+    erase_patient,
+    export_patient,
+)
+from staff.security import with_security_headers
+from staff.templating import templates
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+def _audit_lines(context: ContextDep) -> list[dict[str, Any]]:
+    with context.db.session() as session:
+        return [
+            {
+                "at": line.at,
+                "actor": line.actor,
+                "action": fr.AUDIT_ACTIONS.get(line.action, line.action),
+                "target": line.target,
+                "detail": json.loads(line.detail or "{}"),
+            }
+            for line in audit.recent(session, limit=50)
+        ]
+
+
+def _accounts_page(
+    request: Request, context: ContextDep, *, notice: str | None = None, status_code: int = 200
+) -> Response:
+    with context.db.session() as session:
+        accounts = list_accounts(session, active_only=False)
+    return templates.render(
+        request, "admin_accounts.html",
+        {"accounts": accounts, "roles": list(Role), "notice": notice,
+         "audit": _audit_lines(context)},
+        status_code=status_code,
+    )
+
+
+@router.get("/accounts")
+def accounts_page(request: Request, context: ContextDep, current: AdminSession) -> Response:
+    """Every account, with its role, state and the actions on it."""
+    return _accounts_page(request, context)
+
+
+def _refused(exc: AccountError) -> str:
+    reason = str(exc)
+    if "last active admin" in reason:
+        return fr.ACCOUNT_REFUSED.format(reason=fr.LAST_ADMIN)
+    return fr.ACCOUNT_REFUSED.format(reason=fr.UNKNOWN_ACCOUNT)
+
+
+@router.post("/accounts/{username}/active")
+async def set_account_active(
+    request: Request,
+    context: ContextDep,
+    current: AdminSession,
+    username: str,
+    active: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Disable (its sessions end now) or re-enable an account."""
+    enable = active == "1"
+    try:
+        user = await run_in_threadpool(
+            enable_user, context.settings, username=username, active=enable,
+            actor=current.user.username,
+        )
+    except AccountError as exc:
+        return _accounts_page(request, context, notice=_refused(exc),
+                              status_code=status.HTTP_409_CONFLICT)
+    template = fr.ACCOUNT_ENABLED if enable else fr.ACCOUNT_DISABLED
+    return _accounts_page(request, context, notice=template.format(username=user.username))
+
+
+@router.post("/accounts/{username}/role")
+async def set_account_role(
+    request: Request,
+    context: ContextDep,
+    current: AdminSession,
+    username: str,
+    role: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Give an account another role."""
+    try:
+        chosen = Role(role)
+    except ValueError:
+        return Response(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        user = await run_in_threadpool(
+            change_role, context.settings, username=username, role=chosen,
+            actor=current.user.username,
+        )
+    except AccountError as exc:
+        return _accounts_page(request, context, notice=_refused(exc),
+                              status_code=status.HTTP_409_CONFLICT)
+    notice = fr.ACCOUNT_ROLE.format(username=user.username, role=fr.ROLE_LABELS[chosen.value])
+    return _accounts_page(request, context, notice=notice)
+
+
+@router.post("/accounts/{username}/password")
+async def reset_account_password(
+    request: Request, context: ContextDep, current: AdminSession, username: str
+) -> Response:
+    """A temporary password, shown once, and the account's sessions closed."""
+    try:
+        user, password = await run_in_threadpool(
+            reset_password, context.settings, username=username, actor=current.user.username
+        )
+    except AccountError as exc:
+        return _accounts_page(request, context, notice=_refused(exc),
+                              status_code=status.HTTP_409_CONFLICT)
+    notice = fr.ACCOUNT_PASSWORD.format(username=user.username, password=password)
+    return _accounts_page(request, context, notice=notice)
+
+
+def _patients_page(
+    request: Request, context: ContextDep, *, notice: str | None = None, status_code: int = 200
+) -> Response:
+    return templates.render(
+        request, "admin_patients.html", {"notice": notice, "audit": _audit_lines(context)},
+        status_code=status_code,
+    )
+
+
+@router.get("/patients")
+def patients_page(request: Request, context: ContextDep, current: AdminSession) -> Response:
+    """The patients' rights form: export or erase by phone number and birth date."""
+    return _patients_page(request, context)
+
+
+def _identity(phone: str, birth_date: str) -> Identity | None:
+    try:
+        return Identity.parse(phone, dt.date.fromisoformat(birth_date))
+    except (ValueError, BadIdentityError):
+        return None
+
+
+@router.post("/patients/export")
+async def patient_export(
+    request: Request,
+    context: ContextDep,
+    current: AdminSession,
+    phone: Annotated[str, Form(max_length=40)] = "",
+    birth_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Everything held about a patient, as a JSON file to hand to them."""
+    who = _identity(phone, birth_date)
+    if who is None:
+        return _patients_page(request, context, notice=fr.PATIENT_BAD_REQUEST,
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        data = await run_in_threadpool(
+            export_patient, context.db, context.settings, who, actor=current.user.username
+        )
+    except PatientNotFoundError:
+        return _patients_page(request, context, notice=fr.PATIENT_NOT_FOUND,
+                              status_code=status.HTTP_404_NOT_FOUND)
+    _LOGGER.info("patient data exported from the admin page")
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    response = Response(
+        body, media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="donnees-patient.json"'},
+    )
+    return with_security_headers(response)
+
+
+@router.post("/patients/erase")
+async def patient_erase(
+    request: Request,
+    context: ContextDep,
+    current: AdminSession,
+    phone: Annotated[str, Form(max_length=40)] = "",
+    birth_date: Annotated[str, Form(max_length=10)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Erase a patient from every store, once confirmed."""
+    who = _identity(phone, birth_date)
+    if who is None:
+        return _patients_page(request, context, notice=fr.PATIENT_BAD_REQUEST,
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    if confirm != "yes":
+        return _patients_page(request, context, notice=fr.PATIENT_CONFIRM,
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        counts = await run_in_threadpool(
+            erase_patient, context.db, context.settings, who, actor=current.user.username
+        )
+    except PatientNotFoundError:
+        return _patients_page(request, context, notice=fr.PATIENT_NOT_FOUND,
+                              status_code=status.HTTP_404_NOT_FOUND)
+    _LOGGER.info("patient data erased from the admin page")
+    summary = ", ".join(f"{n} {fr.ERASED_KINDS.get(kind, kind)}" for kind, n in counts.items())
+    return _patients_page(request, context, notice=fr.PATIENT_ERASED.format(counts=summary))
+
+
+@router.get("")
+def admin_home(current: AdminSession) -> Response:
+    """The administration starts with the accounts."""
+    return with_security_headers(RedirectResponse("/admin/accounts", status.HTTP_303_SEE_OTHER))
