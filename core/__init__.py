@@ -73,6 +73,7 @@ from core.practice import (
     Sms,
     Statistics,
     Website,
+    missing_emergency_numbers,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -173,6 +174,7 @@ __all__ = [
     "make_engine",
     "mask_phone",
     "mask_text",
+    "missing_emergency_numbers",
     "new_data_key",
     "normalise_url",
     "office_staffed",

@@ -21,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 import transcripts
 from core import AppContext
 from dialogue.announcement import Announcement
+from dialogue.call_log import open_call
 from dialogue.conversation import Conversation
 from dialogue.events import Observer
 from dialogue.message_taking import MessageTaker
-from dialogue.session import DialogueSession, default_observers, open_call
+from dialogue.session import DialogueSession, default_observers
 
 
 class ConversationMode(StrEnum):

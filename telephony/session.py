@@ -40,6 +40,7 @@ from telephony.call_inputs import (
     CallPhrases,
     after_disclosure,
 )
+from telephony.emergency_words import PartialWatch, words_over_last
 from telephony.heard import arm_when_heard, until_heard
 from telephony.keypad import Keypad
 from telephony.listening import Listener
@@ -103,6 +104,7 @@ class CallSession:
         """The recording, once the caller consented."""
         self._said: list[Utterance] = []
         """The utterances of the last answer."""
+        self._partials = PartialWatch()
         self.end_reason: str | None = None
 
     # --- life cycle -------------------------------------------------------------------
@@ -220,13 +222,20 @@ class CallSession:
             self._spawn(self._barge_in(), "barge-in")
 
     def partial(self, text: str) -> None:
-        """Listener: partial words."""
+        """Listener: partial words; a long utterance's certain emergency ends the turn now."""
         self._publish(CallEventType.STT_PARTIAL, text=text)
+        if self._partials.alarming(text, self.listener.turns.utterance_s):
+            self._take(text, time.monotonic())
 
     def utterance(self, text: str, turn_ended_at: float) -> None:
-        """Listener: an utterance's text; the dialogue takes it next."""
+        """Listener: an utterance's text; the dialogue takes it next (unless its partial words
+        were answered already)."""
         now = time.monotonic()
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
+        if not self._partials.utterance_ended():
+            self._take(text, turn_ended_at)
+
+    def _take(self, text: str, turn_ended_at: float) -> None:
         self._clock, self._first = (turn_ended_at, "first-audio"), None
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
@@ -357,7 +366,10 @@ class CallSession:
         utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
         self._said = utterances
         if result.ended:
-            await until_heard(utterances, self._grace_s, self.call_sid)
+            late = await words_over_last(utterances, self._inputs, self._grace_s, self.call_sid,
+                                         answered=emergency is not None)
+            if late is not None:
+                return await self._respond(await self._conversation.handle_text(late), began)
             transfer = result.end is CallEnd.TRANSFER
             self._end("transferred" if transfer else "completed", hang_up=True)
             return True
