@@ -38,6 +38,7 @@ MESSAGE_OUTCOME = "message"
 TRANSFER_FAILED = "transfer_failed"
 END_KEY = "#"
 _MAX_UTTERANCES = 20
+GO_ON_KEY = "utter_message_go_on"
 """A message this long ends by itself (a line that keeps feeding noise as speech)."""
 
 
@@ -198,9 +199,12 @@ class MessageTaker:
         await self._events.emit(DialogueEventType.CALL_END, key=reason)
 
     async def _screened(self, screened: Screened, practice: PracticeConfig) -> TurnResult:
-        """The gate's own answer; otherwise the words joined the message: keep listening."""
+        """The gate's own answer; otherwise the words joined the message: keep listening
+        (after a "no" to the emergency question, saying so: the caller waits for an answer)."""
         if screened.replies:
             return await self._said(screened.replies, practice)
+        if screened.denied:
+            return await self._said([catalogue.say(GO_ON_KEY, practice)], practice)
         if len(_message(await self._log.turns())) >= _MAX_UTTERANCES:
             return await self._finish(practice)
         await self._events.emit(DialogueEventType.DIALOGUE_END, replies=[])

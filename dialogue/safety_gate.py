@@ -57,6 +57,8 @@ class Screened:
     said: str = ""
     """The words the conversation goes on with: the turn's, or after a "no" the words that
     raised the doubt."""
+    denied: bool = False
+    """The turn answered "no" to the question: the caller waits to hear that they may go on."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class SafetyGate:
             self._pending = None
             details = {**emergency_details(pending.hit), "denied": True}
             await self._note(pending.hit, details, transcripts.Urgency.HIGH)
-            return Screened(said=pending.said)
+            return Screened(said=pending.said, denied=True)
         confirmation = "yes" if reply else "unclear"
         return Screened(await self.answer(pending.hit, practice, confirmation=confirmation), said)
 

@@ -147,7 +147,7 @@ def test_no_after_the_question_takes_the_words_as_the_message(
     chat = Chat(client, "message")
     words = "c'est pour ma mère elle est essoufflée rappelez-moi"
     assert chat.say(words) == QUESTION
-    assert chat.send(digits="2") == []  # the message goes on
+    assert chat.send(digits="2") == ["utter_message_go_on"]  # the message goes on
     assert chat.send(digits="#") == ["utter_message_recorded", "utter_message_taken"]
     message = next(m for m in chat.messages(context) if m.kind == "message")
     assert message.details["text"] == words
@@ -159,7 +159,7 @@ def test_a_routine_request_after_the_question_is_a_no(
 ) -> None:
     chat = Chat(client, "message")
     assert chat.say("j'ai des palpitations") == QUESTION
-    assert chat.say("euh c'est juste pour un rendez-vous") == []  # the message goes on
+    assert chat.say("euh c'est juste pour un rendez-vous") == ["utter_message_go_on"]
     assert chat.send(digits="#") == ["utter_message_recorded", "utter_message_taken"]
     assert _emergency_note(chat, context).urgency == "high"
     message = next(m for m in chat.messages(context) if m.kind == "message")

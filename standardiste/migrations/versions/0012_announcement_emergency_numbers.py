@@ -5,8 +5,8 @@ numbers (15 and 112, or the practice's own). Settings stored before that rule wo
 load, so the sentence giving the numbers is added to such an announcement. Data only; the
 downgrade leaves the sentence (it is true either way).
 
-Revision ID: 0011_announcement_numbers
-Revises: 0010_website_chat
+Revision ID: 0012_announcement_numbers
+Revises: 0011_stats_rollup
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -18,8 +18,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_announcement_numbers'
-down_revision = '0010_website_chat'
+revision = '0012_announcement_numbers'
+down_revision = '0011_stats_rollup'
 branch_labels = None
 depends_on = None
 
