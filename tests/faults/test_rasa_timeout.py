@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -27,9 +28,11 @@ from dialogue.rasa.client import AFTER_TIMEOUT_S, RasaClient
 from standardiste.app import build_context, create_app
 from tests.clock import staffed_tuesday, week_start
 from tests.conftest import LiveGateway
-from tests.support import API_TOKEN, CALLER, free_port, make_settings
+from tests.support import API_TOKEN, free_port, make_settings
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+# A number on nobody's file in the shared database: a new patient, whom the flow asks for a name.
+CALLER = f"+3375{secrets.randbelow(10**7):07d}"
 
 
 def _passed_on(headers: Any) -> dict[str, str]:
