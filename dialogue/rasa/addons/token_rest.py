@@ -15,12 +15,11 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import speedups
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
-
-import speedups
 
 TOKEN_ENV = "STANDARDISTE_RASA_AUTH_TOKEN"  # noqa: S105 (a variable name)
 
