@@ -1,8 +1,8 @@
 """Cluster load benchmark: concurrent bookings and simulated calls through nginx.
 
-The whole production topology runs as `make run-cluster` starts it (PostgreSQL, Redis, one Rasa
-server, two gateways, nginx; honcho on a generated Procfile), on free loopback ports and a
-temporary folder. Then, through nginx only:
+The whole production topology runs as `make run-cluster` starts it (PostgreSQL, Redis, two Rasa
+replicas on the shared tracker and lock stores, two gateways, nginx; honcho on a generated
+Procfile), on free loopback ports and a temporary folder. Then, through nginx only:
 
 - text: booking conversations on ``/api/chat`` (each its own patient, time preference and
   choice, all on the same simulated morning so that they compete for the same slots), in waves
@@ -52,6 +52,7 @@ AT = local(quiet_monday(weeks=len(WAVES) + 2) + dt.timedelta(days=1), 10)
 MIXED_TEXT = 16
 VOICE_CALLS = 3
 GATEWAYS = 2
+RASAS = 2
 PREFERENCES = ("jeudi matin", "le plus tôt possible", "mardi après-midi", "lundi matin",
                "vendredi", "jeudi après-midi")
 CHOICES = ("le 1er", "le 2ème", "le 3ème")
@@ -273,7 +274,7 @@ def _always_answer(settings: Settings) -> None:
 def main() -> dict[str, Any]:
     """Start the cluster, load it, check the database, print and record the figures."""
     folder = Path(tempfile.mkdtemp(prefix="standardiste-cluster-bench-"))
-    shape = cluster.ClusterSettings.on_free_ports(folder, gateways=GATEWAYS)
+    shape = cluster.ClusterSettings.on_free_ports(folder, gateways=GATEWAYS, rasas=RASAS)
     env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC,
            "STANDARDISTE_API_TOKEN": TOKEN, "STANDARDISTE_VAR_DIR": str(folder / "var"),
            # One access-log line per request through honcho's pipes would be measured too.
@@ -379,8 +380,10 @@ def _ceiling(waves: list[dict[str, Any]], cores: int) -> str:
         return text + (
             f"Throughput is flat, so turns queue in front of {name}: a single Python process "
             "uses one core at most (less on a shared machine). The gateways are far from "
-            "theirs; adding gateways adds nothing here. The next step is a second Rasa server "
-            "on the same tracker store and Redis lock store (docs/deployment.md)."
+            "theirs; adding gateways adds nothing here. "
+            + ("The next step is another Rasa replica on the same tracker store and Redis "
+               "lock store (`STANDARDISTE_CLUSTER_RASAS`, docs/deployment.md)."
+               if name.startswith("rasa") else "")
         )
     return text + (
         "Throughput still grows with concurrency: no process of the cluster is saturated at "
@@ -409,7 +412,8 @@ def _write_docs(results: dict[str, Any]) -> None:
         "## Cluster",
         "",
         f"`python -m benchmarks cluster`, {dt.date.today().isoformat()}: the production "
-        f"topology of `make run-cluster` on loopback (PostgreSQL 15, Redis, one Rasa server, "
+        f"topology of `make run-cluster` on loopback (PostgreSQL 15, Redis, {RASAS} Rasa "
+        "replicas (each conversation sticks to one, by its id: `RASA_URLS`), "
         f"{GATEWAYS} gateways, nginx; see docs/deployment.md), every request through nginx. "
         "Booking conversations on `/api/chat` (each its own patient, preference and choice, all "
         "on the same simulated morning, so they compete for the same slots), then the same "
