@@ -25,7 +25,7 @@ help:
 	@echo "make test   set up what is missing, then run the whole suite"
 	@echo "make bench  measure latencies and throughput (figures in docs/benchmarks.md)"
 	@echo "make models download the French speech models (needs internet)"
-	@echo "make screenshots  refresh the staff pages' pictures in docs/screenshots/"
+	@echo "make screenshots  refresh the staff pages' and the widget's pictures in docs/screenshots/"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -83,9 +83,11 @@ test: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-# Refresh the staff pages' pictures in docs/screenshots/ (the tests write theirs to a temporary folder).
+# Refresh the pictures of the staff pages and the website widget in docs/screenshots/ (the tests
+# write theirs to a temporary folder).
 screenshots: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
-	STANDARDISTE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/staff/test_browser.py
+	STANDARDISTE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest \
+		tests/staff/test_browser.py tests/dialogue/test_website_browser.py
 
 bench: $(BIN)/.installed $(RASA_VENV)/.installed $(STAMPS)/apt-test rasa-model
 	$(BIN)/python -m benchmarks

@@ -42,6 +42,7 @@ def confirm_hold(
     patient_id: int,
     conversation_id: str,
     call_sid: str | None = None,
+    source: Source = Source.PHONE,
     now: dt.datetime | None = None,
 ) -> AppointmentInfo:
     """Turn a hold into a booked appointment, atomically, and release the conversation's others.
@@ -55,6 +56,7 @@ def confirm_hold(
         patient_id: the patient the appointment is for.
         conversation_id: the conversation that holds it (a hold is never confirmed by another).
         call_sid: the call the booking came from (defaults to ``conversation_id``).
+        source: the assistant's channel (the phone, or the website's chat).
         now: the current instant (tests).
 
     Raises:
@@ -77,7 +79,7 @@ def confirm_hold(
             start=hold.start,
             end=hold.end,
             status=AppointmentStatus.BOOKED.value,
-            source=Source.PHONE.value,
+            source=source.value,
             call_sid=call_sid or conversation_id,
             created_at=now,
             updated_at=now,
@@ -113,7 +115,8 @@ def book_appointment(
 ) -> AppointmentInfo:
     """Book a time directly, without a hold (the staff; or a test of the guarantee).
 
-    Staff may book outside opening hours; a phone booking must be a time the search offers.
+    Staff may book outside opening hours; the assistant's booking must be a time the search
+    offers.
 
     Raises:
         SlotUnavailableError: the time overlaps an appointment or a live hold.
@@ -122,7 +125,7 @@ def book_appointment(
     """
     now = now or utcnow()
     aware(start)
-    if source is Source.PHONE:
+    if source.by_assistant:
         kind = check_offered_slot(
             session,
             practice,
@@ -208,13 +211,15 @@ def move_appointment(
     hold_id: int | None = None,
     conversation_id: str | None = None,
     patient_id: int | None = None,
+    source: Source = Source.PHONE,
     now: dt.datetime | None = None,
 ) -> AppointmentInfo:
     """Move an appointment in one transaction: the new one is booked and the old one cancelled,
     or nothing changes.
 
     Give either ``hold_id`` (with ``conversation_id``; the phone path) or ``start`` (and
-    optionally another ``practitioner_id``; the staff path).
+    optionally another ``practitioner_id``; the staff path). ``source`` is the assistant's
+    channel on the hold path.
 
     Returns:
         The new appointment (its ``rescheduled_from_id`` is the old one).
@@ -254,7 +259,7 @@ def move_appointment(
             start=new_start,
             end=new_start + dt.timedelta(minutes=duration),
             status=AppointmentStatus.BOOKED.value,
-            source=Source.PHONE.value if hold is not None else Source.STAFF.value,
+            source=source.value if hold is not None else Source.STAFF.value,
             call_sid=conversation_id if hold is not None else old.call_sid,
             rescheduled_from_id=old.id,
             created_at=now,

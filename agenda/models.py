@@ -54,10 +54,17 @@ class AppointmentStatus(StrEnum):
 
 
 class Source(StrEnum):
-    """Who wrote an appointment or a patient: the phone assistant or the staff."""
+    """Who wrote an appointment or a patient: the assistant on the phone, the assistant in the
+    practice website's chat, or the staff."""
 
     PHONE = "phone"
+    WEB = "web"
     STAFF = "staff"
+
+    @property
+    def by_assistant(self) -> bool:
+        """Written by the assistant: only offered times, and new patients to verify."""
+        return self is not Source.STAFF
 
 
 appointment_type_practitioners = Table(

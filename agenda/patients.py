@@ -110,7 +110,7 @@ def register_patient(
     phone: str | None = None,
     source: Source = Source.PHONE,
 ) -> PatientInfo:
-    """The identified patient, or a new one (flagged ``to_verify`` when created by phone).
+    """The identified patient, or a new one (flagged ``to_verify`` when the assistant created it).
 
     An ambiguous identification also creates a new, flagged patient: the secretary decides.
     Commits the session.
@@ -125,7 +125,7 @@ def register_patient(
         first_name=first_name.strip(),
         birth_date=birth_date,
         phone=normalise_phone(phone),
-        to_verify=source is Source.PHONE,
+        to_verify=source.by_assistant,
         source=source.value,
     )
     session.add(row)

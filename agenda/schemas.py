@@ -68,7 +68,10 @@ AgendaAppointment = _response_model(
     "An appointment; ``status`` follows FHIR R4 Appointment.status.",
     AppointmentInfo,
     leave_out=("updated_at",),
-    descriptions={"source": "phone or staff", "call_sid": "The call that booked it"},
+    descriptions={
+        "source": "phone, web (the website's chat) or staff",
+        "call_sid": "The call (or chat conversation) that booked it",
+    },
     status=AppointmentStatus,
     patient=AgendaPatient,
 )

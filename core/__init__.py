@@ -73,6 +73,7 @@ from core.practice import (
     Retention,
     Sms,
     Statistics,
+    Website,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
@@ -149,6 +150,7 @@ __all__ = [
     "Statistics",
     "TimeRange",
     "UTCDateTime",
+    "Website",
     "WeeklyHours",
     "__version__",
     "cipher_for",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -209,6 +210,41 @@ class Statistics(StrictModel):
 
     minutes_per_call: float = Field(default=4, gt=0, le=60)
     """Staff minutes a call the assistant saw through would have taken."""
+_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class Website(StrictModel):
+    """The chat on the practice's own website (the widget its pages embed)."""
+
+    origins: list[str] = Field(default_factory=list)
+    """The pages allowed to talk to the chat, as ``https://host[:port]``; none closes it."""
+    color: str = "#1d4ed8"
+    """The widget's accent colour (``#rrggbb``): its button and header. The text on it is black
+    or white, whichever reads better."""
+    key: str | None = Field(default=None, pattern=_SLUG)
+    """What the embed tag's ``data-practice`` says; by default the practice's name as a slug."""
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        origins = []
+        for value in values:
+            origin = value.strip().lower().removesuffix("/")
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{value!r} is not a website origin: scheme and host, with a port if "
+                    "needed, and no path (e.g. https://www.cabinet-exemple.fr)"
+                )
+            origins.append(origin)
+        return origins
+
+    @field_validator("color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError(f"{value!r} is not a colour: write it #rrggbb (e.g. #1d4ed8)")
+        return value.lower()
 
 
 class PracticeConfig(StrictModel):
@@ -228,6 +264,7 @@ class PracticeConfig(StrictModel):
     statistics: Statistics | None = None
     """Absent: the page's defaults (absent rather than defaulted, so that settings stored
     before this section existed still equal the practice file)."""
+    website: Website = Field(default_factory=Website)
 
     @model_validator(mode="after")
     def _references(self) -> PracticeConfig:
@@ -261,6 +298,14 @@ class PracticeConfig(StrictModel):
         if self.answering.office_hours is not None:
             return self.answering.office_hours
         return WeeklyHours.union([p.hours for p in self.practitioners])
+
+    @property
+    def website_key(self) -> str:
+        """The practice's key in the website's embed tag (``data-practice``)."""
+        if self.website.key:
+            return self.website.key
+        folded = unicodedata.normalize("NFKD", self.practice.name).encode("ascii", "ignore")
+        return re.sub(r"[^a-z0-9]+", "-", folded.decode().lower()).strip("-") or "cabinet"
 
     def practitioner(self, practitioner_id: str) -> Practitioner:
         """The practitioner with this id (KeyError when unknown)."""

@@ -115,6 +115,14 @@ class Settings(BaseSettings):
     # Every instance looks for texts to schedule and send this often (a booking is confirmed
     # within one interval, plus Twilio's delay).
     standardiste_sms_interval_s: float = Field(default=10.0, gt=0, le=60)
+    # The chat on the practice's website: a conversation left this long without a message
+    # expires (what it asked for goes to the inbox); how many conversations one client address
+    # may open per 10 minutes, and how many messages per minute an address and a conversation
+    # may send, counted in the database so that every instance applies the same limits.
+    website_chat_idle_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    website_chat_starts_per_address: int = Field(default=10, ge=1)
+    website_chat_turns_per_address: int = Field(default=60, ge=1)
+    website_chat_turns_per_conversation: int = Field(default=20, ge=1)
 
     @field_validator(
         "public_base_url",

@@ -1,5 +1,6 @@
 """Dialogue: every conversation, spoken or typed (the assistant, message taking, the
-announcement), the one catalogue of spoken French, the Rasa project and its custom actions.
+announcement), the one catalogue of spoken French, the Rasa project and its custom actions,
+and the chat of the practice's website (`website_router`: the widget and its public API).
 
 Public face: the names in ``__all__``.
 """
@@ -37,6 +38,11 @@ from dialogue.rasa.server import rasa_env as rasa_env
 from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
 from dialogue.rasa.server import write_endpoints as write_endpoints
+from dialogue.website import DialogueBase
+from dialogue.website import expire_idle_conversations as expire_idle_website_chats
+from dialogue.website import router as website_router
+
+metadata = DialogueBase.metadata
 
 __all__ = [
     "CallEnd",
@@ -54,10 +60,12 @@ __all__ = [
     "answers_question",
     "chat_router",
     "ensure_model",
+    "expire_idle_website_chats",
     "fallback_conversation",
     "first_words",
     "is_small_talk",
     "leave_transfer_failed",
+    "metadata",
     "open_conversation",
     "parse_yes_no",
     "practice_values",
@@ -71,5 +79,6 @@ __all__ = [
     "say",
     "server_command",
     "wait_until_ready",
+    "website_router",
     "write_endpoints",
 ]

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+WEBSITE_CHANNEL = "web"
+"""The channel of the chat on the practice's website (`dialogue.website`): its call records,
+bookings and inbox messages are marked so."""
+
 
 class Expecting(StrEnum):
     """What the assistant just asked for: the voice channel waits longer for dictated answers

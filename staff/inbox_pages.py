@@ -80,6 +80,7 @@ def _row(message: InboxMessage) -> dict[str, Any]:
         "callback_number": message.callback_number,
         "assigned_to": message.assigned_to,
         "created_at": message.created_at,
+        "channel": message.call.channel if message.call is not None else None,
     }
 
 
@@ -87,6 +88,7 @@ def _list_values(session: Session, kind: str, status_filter: str) -> dict[str, A
     messages = find_messages(session, kinds=_kinds(kind), statuses=_statuses(status_filter))
     return {
         "rows": [_row(m) for m in messages],
+        "channels": labels_fr.CHANNEL_LABELS,
         "kind": kind if _kinds(kind) else "",
         "status_filter": status_filter if status_filter in labels_fr.STATUS_FILTERS else "open",
         "state": inbox_state(session),

@@ -55,7 +55,14 @@ STATUS_FILTERS: dict[str, str] = {
     "all": "Tous",
 }
 
-CHANNEL_LABELS: dict[str, str] = {"voice": "appel téléphonique", "chat": "essai écrit"}
+CHANNEL_LABELS: dict[str, str] = {
+    "voice": "appel téléphonique",
+    "chat": "essai écrit",
+    "web": "chat du site",
+}
+
+# Who booked an appointment in « Aujourd'hui »: the assistant on the phone or on the website.
+BOOKING_SOURCE_LABELS: dict[str, str] = {"phone": "téléphone", "web": "chat du site"}
 
 APPOINTMENT_STATUS_LABELS: dict[str, str] = {
     "booked": "confirmé",

@@ -259,7 +259,7 @@ def gather(
             return work(session)
 
     calls_job = _QUERIES.submit(
-        in_session, lambda s: transcripts.call_stats(s, start, end, channel=only)
+        in_session, lambda s: transcripts.call_stats(s, start, end, channel=only, now=now)
     )
     messages_job = _QUERIES.submit(
         in_session, lambda s: transcripts.message_stats(s, start, end, now=now, channel=only)

@@ -1,8 +1,9 @@
-"""« Aujourd'hui »: what the assistant booked by phone, the day's appointments and their texts
-(confirmation, reminders), and the new patients to check.
+"""« Aujourd'hui »: what the assistant booked (by phone or in the website's chat), the day's
+appointments and their texts (confirmation, reminders), and the new patients to check.
 
-Patients created by phone carry what speech recognition heard; the secretary confirms them, or
-corrects the name, date of birth or number, through the agenda's `verify_patient`.
+Patients created by phone carry what speech recognition heard (by the website's chat, what was
+typed); the secretary confirms them, or corrects the name, date of birth or number, through the
+agenda's `verify_patient`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from staff.templating import templates
 router = APIRouter(include_in_schema=False)
 
 
-def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.AppointmentInfo]:
+_BY_ASSISTANT = {agenda.Source.PHONE.value, agenda.Source.WEB.value}
+
+
+def _assistant_bookings(context: ContextDep, day: dt.date) -> list[agenda.AppointmentInfo]:
     """Appointments the assistant booked on ``day`` (whenever they take place)."""
     practice = context.practice
     tz = practice.tz
@@ -35,7 +39,7 @@ def _phone_bookings(context: ContextDep, day: dt.date) -> list[agenda.Appointmen
     return [
         a
         for a in found
-        if a.source == agenda.Source.PHONE.value
+        if a.source in _BY_ASSISTANT
         and (a.created_at if a.created_at.tzinfo else a.created_at.replace(tzinfo=dt.UTC))
         .astimezone(tz)
         .date()
@@ -60,7 +64,7 @@ def today_page(
     day: Annotated[dt.date | None, Query()] = None,
     notice: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """The day's phone bookings and the patients still to verify."""
+    """The day's bookings by the assistant and the patients still to verify."""
     today = dt.datetime.now(context.practice.tz).date()
     shown = day or today
     with context.db.session() as session:
@@ -73,7 +77,8 @@ def today_page(
             "is_today": shown == today,
             "previous_day": shown - dt.timedelta(days=1),
             "next_day": shown + dt.timedelta(days=1),
-            "bookings": _phone_bookings(context, shown),
+            "bookings": _assistant_bookings(context, shown),
+            "booking_sources": labels_fr.BOOKING_SOURCE_LABELS,
             "day_texts": _day_texts(context, shown),
             "sms": context.practice.sms,
             "patients": to_verify,

@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(telephony.router)
     app.include_router(dialogue.router)
     app.include_router(dialogue.chat_router)
+    app.include_router(dialogue.website_router)
     app.include_router(transcripts.router)
     app.include_router(agenda.router)
     app.include_router(notifications.router)

@@ -9,6 +9,7 @@ def all_metadata() -> list[MetaData]:
     """The metadata of every component that owns tables."""
     from agenda import metadata as agenda_metadata
     from core import ShellBase
+    from dialogue import metadata as dialogue_metadata
     from notifications import metadata as notifications_metadata
     from staff import metadata as staff_metadata
     from transcripts import metadata as transcripts_metadata
@@ -16,4 +17,5 @@ def all_metadata() -> list[MetaData]:
     return [
         ShellBase.metadata, agenda_metadata, transcripts_metadata, staff_metadata,
         notifications_metadata,
+        dialogue_metadata,
     ]

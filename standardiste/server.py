@@ -21,7 +21,7 @@ from core import AppContext, ConfigError, Settings, configure_logging
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
 from standardiste.supervisor import ChildSpec, Supervisor, SupervisorCollector
-from standardiste.sweeping import sweep_forever
+from standardiste.sweeping import expire_website_chats_forever, sweep_forever
 from telephony import ModelMissingError, announce_speech_models
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,8 +51,9 @@ def _check_speech_models(settings: Settings) -> None:
 
 
 def serving_app(context: AppContext) -> FastAPI:
-    """The app as a serving instance runs it: with this instance's sweeper for stale calls and
-    its dispatcher of texts (every instance runs both; the database keeps them from clashing)."""
+    """The app as a serving instance runs it: with this instance's sweepers for stale calls and
+    idle website conversations, and its dispatcher of texts (every instance runs them all; the
+    database keeps them from clashing)."""
     app = create_app(context=context)
     inner = app.router.lifespan_context
     _register_supervisor_metrics(context.settings)
@@ -66,6 +67,9 @@ def serving_app(context: AppContext) -> FastAPI:
                     name="call-sweeper",
                 ),
                 asyncio.create_task(notifications.dispatch_forever(context), name="sms-dispatcher"),
+                asyncio.create_task(
+                    expire_website_chats_forever(context), name="website-chat-expiry"
+                ),
             ]
             try:
                 yield state

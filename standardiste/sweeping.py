@@ -1,4 +1,5 @@
-"""The sweeper every gateway instance runs: calls whose instance died are closed by another.
+"""The sweeper every gateway instance runs: calls whose instance died are closed by another,
+and website conversations left idle expire.
 
 A call's WebSocket lives in one process, which refreshes the call's heartbeat while it lasts
 (`telephony.media_ws`). When that process dies (kill -9, a lost machine), nobody closes the
@@ -16,8 +17,9 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 import agenda
+import dialogue
 import transcripts
-from core import CALL_OUTCOMES, SWEPT_CALLS, Database, Settings
+from core import CALL_OUTCOMES, SWEPT_CALLS, AppContext, Database, Settings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,3 +114,16 @@ async def sweep_forever(db: Database, settings: Settings) -> None:
             await asyncio.sleep(interval)
     finally:
         spool.release()
+
+
+async def expire_website_chats_forever(context: AppContext) -> None:
+    """Close the website conversations left idle (their requests go to the inbox), every
+    ``STANDARDISTE_SWEEP_INTERVAL_S`` until cancelled; a failure is tried again later."""
+    while True:
+        try:
+            await dialogue.expire_idle_website_chats(context)
+        except Exception as exc:  # no traceback: database errors may quote a caller's data
+            _LOGGER.warning(
+                "website chat expiry failed; next one later", extra={"error": type(exc).__name__}
+            )
+        await asyncio.sleep(context.settings.standardiste_sweep_interval_s)

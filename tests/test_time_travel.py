@@ -23,8 +23,8 @@ from core import PROJECT_ROOT
 
 # Everything that reads a calendar: slot search, holds, booking and patients; retention, the inbox
 # and its pages; staff sessions, login limits and the settings forms (closures); answering hours
-# and holidays; French dates and birth dates; practice config; the chat channel without Rasa;
-# the reminders of appointments.
+# and holidays; French dates and birth dates; practice config; the chat channels without Rasa
+# (the website's: its rate-limit windows and idle expiry); the reminders of appointments.
 TIME_DEPENDENT = [
     "tests/agenda",
     "tests/transcripts",
@@ -37,6 +37,7 @@ TIME_DEPENDENT = [
     "tests/dialogue/test_french_dates.py",
     "tests/dialogue/test_actions.py",
     "tests/dialogue/test_chat_offline.py",
+    "tests/dialogue/test_website_chat.py",
     "tests/standardiste",
     "tests/security/test_parser_fuzz.py",
     "tests/notifications/test_reminders.py",

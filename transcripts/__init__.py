@@ -3,6 +3,8 @@
 Public face: the names in ``__all__``; other components import nothing else from here.
 """
 
+from transcripts.activity import idle_conversations as idle_conversations
+from transcripts.activity import last_activity as last_activity
 from transcripts.api import router as router
 from transcripts.calls import conversation_clock as conversation_clock
 from transcripts.calls import end_call as end_call
@@ -155,8 +157,10 @@ __all__ = [
     "find_messages",
     "get_call",
     "get_message",
+    "idle_conversations",
     "inbox_state",
     "kind_label",
+    "last_activity",
     "leave_message",
     "list_messages",
     "list_turns",

@@ -1,34 +1,30 @@
-"""Counts over the call records and the inbox for a period, computed by the database.
+"""Counts over the call records and the inbox for a period.
 
-Each figure is one GROUP BY query, so a year of a busy practice (50,000 calls) comes back as a
-few thousand rows at most. Instants are bucketed by UTC hour (hours since 1970, whichever the
-database); the staff page turns each bucket into the practice's local day and hour,
-which is exact for zones whose offset is a whole number of hours (all of France but the
+A year of a busy practice is 50,000 calls: the days that are over are read from their kept
+counts (`stats_rollup`: a few thousand rows a year), only the period's edges and the current
+day from the calls and messages themselves. Calls are bucketed by UTC hour (hours since 1970,
+whichever the database); the staff page turns each bucket into the practice's local day and
+hour, which is exact for zones whose offset is a whole number of hours (all of France but the
 Marquesas). Periods are half-open: ``start <= started_at < end``.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Any
+from functools import cached_property
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from transcripts.models import Call, InboxMessage, MessageKind, MessageStatus
-from transcripts.outcomes import (
-    COMPLETED,
-    Handling,
-    OutcomeGroup,
-    handling_filters,
-    outcome_group,
-)
+from transcripts import stats_rollup
+from transcripts.models import Call, InboxMessage, MessageStatus
+from transcripts.outcomes import Handling, OutcomeGroup, outcome_group
+from transcripts.stats_keys import elapsed, seconds
+from transcripts.stats_keys import utc as utc
 
-HOUR_S = 3600
 OPEN_TOO_LONG = dt.timedelta(hours=24)
 """A message still open this long after it arrived is counted as waiting too long."""
 
@@ -82,104 +78,57 @@ class MessageStats:
         return sum(self.by_kind.values())
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    """An aware instant in UTC (SQLite stores the wall clock it is given)."""
-    if moment.tzinfo is None:
-        raise ValueError("period bounds must be timezone-aware")
-    return moment.astimezone(dt.UTC)
-
-
-def hour_key(session: Session, column: SQLColumnExpression[dt.datetime]) -> ColumnElement[Any]:
-    """An SQL expression naming the UTC hour of a timestamp; `epoch_hour` reads it back."""
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite keeps UTC wall-clock text ('2027-01-04 09:30:00.000000'): its first 13
-        # characters are the hour, cheaper to cut than any date function is to parse.
-        return func.substr(column, 1, 13)
-    # PostgreSQL: a timestamp, not the epoch (EXTRACT's numeric is slow to group on).
-    return func.date_trunc("hour", func.timezone("UTC", column))
-
-
-@lru_cache(maxsize=65536)
-def epoch_hour(key: str | dt.datetime) -> int:
-    """Whole hours since 1970-01-01 UTC, from a `hour_key` value."""
-    if isinstance(key, dt.datetime):
-        moment = key.timetuple()[:6]
-    else:
-        moment = (int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), 0, 0)
-    return calendar.timegm(moment) // HOUR_S
-
-
-def elapsed(
-    session: Session,
-    start: SQLColumnExpression[dt.datetime],
-    end: SQLColumnExpression[dt.datetime],
-) -> ColumnElement[Any]:
-    """``end - start`` as an SQL expression that sorts by length; `seconds` reads it back."""
-    if session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return end - start  # an interval: compared as it is, unlike EXTRACT's numeric
-
-
-def seconds(value: float | dt.timedelta) -> float:
-    """An `elapsed` value in seconds."""
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-def _period(start: dt.datetime, end: dt.datetime, channel: str | None) -> list[
-    ColumnElement[bool]
-]:
-    where = [Call.started_at >= utc(start), Call.started_at < utc(end)]
-    if channel is not None:
-        where.append(Call.channel == channel)
-    return where
+def _tally(
+    by_hour: dict[int, tuple[int, int, int]],
+    by_group: Counter[OutcomeGroup],
+    by_outcome: Counter[str],
+    hours: Iterable[tuple[int, int, int, int]],
+    outcomes: Iterable[tuple[str, str, int, int, int]],
+) -> None:
+    for hour, a, t, o in hours:
+        was = by_hour.get(hour, (0, 0, 0))
+        by_hour[hour] = (was[0] + a, was[1] + t, was[2] + o)
+    for answered_by, raw, n, still_open, callbacks in outcomes:
+        outcome = raw or None
+        by_outcome[outcome or "none"] += n
+        for ended, count in ((True, n - still_open), (False, still_open)):
+            if count:
+                by_group[outcome_group(outcome, answered_by, ended=ended)] += count
+        # A ``completed`` call counted as answered above asked for a callback if it left one.
+        if callbacks:
+            by_group[OutcomeGroup.ANSWERED] -= callbacks
+            by_group[OutcomeGroup.CALLBACK] += callbacks
 
 
 def call_stats(
-    session: Session, start: dt.datetime, end: dt.datetime, *, channel: str | None = None
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    channel: str | None = None,
+    now: dt.datetime | None = None,
 ) -> CallStats:
     """The calls that started in ``[start, end)`` (of one channel, ``voice`` or ``chat``).
 
-    Three queries, each answered from one of the calls' covering indexes: calls by hour and
-    handling, by outcome, and how many ``completed`` calls left a callback request.
+    The UTC days over by ``now`` (now by default) are read from the rollup
+    (`stats_rollup`), counted there first if need be; the edges of the period and the
+    current day from the calls themselves.
     """
-    where = _period(start, end, channel)
-    hours = select(
-        hour_key(session, Call.started_at).label("hour"), Call.answered_by, Call.outcome
-    ).where(*where).subquery()
-    handled = handling_filters(hours.c.answered_by, hours.c.outcome)
-    counts = [func.count().filter(handled[who]) for who in HANDLING_ORDER]
-    # Thousands of rows: read on the Core connection, without the ORM's row processing.
-    by_hour: dict[int, tuple[int, int, int]] = {
-        epoch_hour(hour): (int(a), int(t), int(o))
-        for hour, a, t, o in session.connection().execute(
-            select(hours.c.hour, *counts).group_by(hours.c.hour)
-        ).all()
-    }
+    parts = stats_rollup.prepare(session, start, end, now or dt.datetime.now(dt.UTC))
+    conn = session.connection()
+    by_hour: dict[int, tuple[int, int, int]] = {}
     by_group: Counter[OutcomeGroup] = Counter()
     by_outcome: Counter[str] = Counter()
-    # Grouped in the order of the calls' outcome index (channel, answered_by, outcome): read
-    # from the index without sorting; whether each call ended is counted alongside.
-    for answered_by, outcome, n, still_open in session.execute(
-        select(
-            Call.answered_by, Call.outcome, func.count(),
-            func.sum(case((Call.ended_at.is_(None), 1), else_=0)),
-        ).where(*where).group_by(Call.answered_by, Call.outcome)
-    ):
-        by_outcome[outcome or "none"] += int(n)
-        for ended, count in ((True, int(n) - int(still_open)), (False, int(still_open))):
-            if count:
-                by_group[outcome_group(outcome, answered_by, ended=ended)] += count
-    # A ``completed`` call counted as answered above asked for a callback if it left one.
-    callbacks = int(session.scalar(
-        select(func.count(func.distinct(Call.id)))
-        .join(InboxMessage, InboxMessage.call_id == Call.id)
-        .where(
-            *where, Call.outcome == COMPLETED, InboxMessage.kind == MessageKind.CALLBACK.value
+    for low, high in parts.raw:
+        hours, outcomes = stats_rollup.count_calls(conn, low, high, channel)
+        _tally(
+            by_hour, by_group, by_outcome,
+            ((hour, a, t, o) for hour, _, a, t, o in hours),
+            ((by, outcome, n, still, cb) for _, _, by, outcome, n, still, cb in outcomes),
         )
-    ) or 0)
-    if callbacks:
-        by_group[OutcomeGroup.ANSWERED] -= callbacks
-        by_group[OutcomeGroup.CALLBACK] += callbacks
+    if parts.days:
+        _tally(by_hour, by_group, by_outcome,
+               *stats_rollup.rolled_calls(conn, parts.days, channel))
     return CallStats(by_hour=by_hour, by_group=dict(+by_group), by_outcome=dict(by_outcome))
 
 
@@ -191,38 +140,45 @@ def message_stats(
     now: dt.datetime,
     channel: str | None = None,
 ) -> MessageStats:
-    """The inbox messages that arrived in ``[start, end)`` (left by calls of one channel)."""
+    """The inbox messages that arrived in ``[start, end)`` (left by calls of one channel).
+
+    How many of each kind: from the rollup for the days over, like the calls. Whether they
+    are handled, and how fast, changes after the fact: counted from the messages themselves,
+    read by state from one covering index.
+    """
+    parts = stats_rollup.prepare(session, start, end, now)
+    conn = session.connection()
+    by_kind: Counter[str] = Counter()
+    for low, high in parts.raw:
+        for _, _, kind, n in stats_rollup.count_kinds(conn, low, high, channel):
+            by_kind[kind] += n
+    if parts.days:
+        for kind, n in stats_rollup.rolled_kinds(conn, parts.days, channel):
+            by_kind[kind] += n
     where: list[ColumnElement[bool]] = [
         InboxMessage.created_at >= utc(start), InboxMessage.created_at < utc(end)
     ]
     if channel is not None:
         # Left by a call of this channel, said as "by no call of another channel": the few
-        # calls of the other channel are read once, instead of looking up every message's call.
-        others = select(Call.id).where(Call.channel != channel)
+        # calls of the other channel are read once, instead of looking up every message's call
+        # (as two ranges of the channel index: SQLite would read all of it for a "!=").
+        others = select(Call.id).where(or_(Call.channel < channel, Call.channel > channel))
         where += [InboxMessage.call_id.is_not(None), InboxMessage.call_id.not_in(others)]
-    rows = select(
-        InboxMessage.kind.label("kind"),
-        (InboxMessage.status == MessageStatus.DONE.value).label("done"),
-        (InboxMessage.created_at < utc(now) - OPEN_TOO_LONG).label("old"),
-    ).where(*where).subquery()
-    by_kind: Counter[str] = Counter()
-    handled = open_too_long = 0
-    for kind, done, old, n in session.execute(
-        select(rows.c.kind, rows.c.done, rows.c.old, func.count())
-        .group_by(rows.c.kind, rows.c.done, rows.c.old)
-    ):
-        by_kind[str(kind)] += int(n)
-        if done:
-            handled += int(n)
-        elif old:
-            open_too_long += int(n)
     handled_where = [*where, InboxMessage.status == MessageStatus.DONE.value]
+    handled = int(conn.scalar(select(func.count()).where(*handled_where)) or 0)
+    still_open = [s.value for s in MessageStatus if s is not MessageStatus.DONE]
+    open_too_long = int(conn.scalar(select(func.count()).where(
+        *where, InboxMessage.status.in_(still_open),
+        InboxMessage.created_at < utc(now) - OPEN_TOO_LONG,
+    )) or 0)
     return MessageStats(
-        by_kind=dict(by_kind),
+        by_kind=dict(+by_kind),
         open_too_long=open_too_long,
         handled=handled,
         median_handling_s=_median_handling(session, handled_where, handled),
     )
+
+
 def _median_handling(session: Session, where: list[ColumnElement[bool]], count: int) -> (
     float | None
 ):

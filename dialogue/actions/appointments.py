@@ -247,11 +247,14 @@ class ActionAppointmentRequest(Action):
 
 async def _cancel(tracker: Tracker, appointment_id: int) -> bool:
     practice = await current_practice()
-    now = call_metadata(tracker, practice).now
+    metadata = call_metadata(tracker, practice)
+    now = metadata.now
     sender = conversation_id(tracker)
 
     def work(session: Session) -> None:
-        agenda.cancel_appointment(session, practice, appointment_id, by="phone", now=now)
+        agenda.cancel_appointment(
+            session, practice, appointment_id, by=metadata.source.value, now=now
+        )
         transcripts.set_outcome(session, call_sid=sender, outcome="cancelled")
 
     try:

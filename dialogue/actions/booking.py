@@ -133,6 +133,7 @@ async def _confirm(
 ) -> agenda.AppointmentInfo | None:
     """The appointment, written exactly once by the agenda; None when it could not be."""
     identity = understood.identity(tracker.slots)
+    source = call_metadata(tracker, practice).source
     hold_id = int(tracker.get_slot("chosen_slot"))
     moving = tracker.get_slot("moving_appointment_id")
     on_file = tracker.get_slot("patient_id")
@@ -140,16 +141,18 @@ async def _confirm(
         return None
 
     def work(session: Session) -> agenda.AppointmentInfo:
-        patient_id = int(on_file) if on_file is not None else _registered(session, identity)
+        patient_id = (
+            int(on_file) if on_file is not None else _registered(session, identity, source)
+        )
         if moving is not None:
             info = agenda.move_appointment(
-                session, practice, int(moving), by="phone", hold_id=hold_id,
-                conversation_id=sender, patient_id=patient_id, now=now,
+                session, practice, int(moving), by=source.value, hold_id=hold_id,
+                conversation_id=sender, patient_id=patient_id, source=source, now=now,
             )
         else:
             info = agenda.confirm_hold(
                 session, practice, hold_id, patient_id=patient_id, conversation_id=sender,
-                call_sid=sender, now=now,
+                call_sid=sender, source=source, now=now,
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
@@ -164,7 +167,9 @@ async def _confirm(
         return None
 
 
-def _registered(session: Session, identity: transcripts.CallerIdentity) -> int:
+def _registered(
+    session: Session, identity: transcripts.CallerIdentity, source: agenda.Source
+) -> int:
     """The caller in the patient file: found, or registered (to be checked by the secretary)."""
     assert identity.birth_date is not None and identity.last_name is not None
     found = agenda.identify_patient(
@@ -180,6 +185,7 @@ def _registered(session: Session, identity: transcripts.CallerIdentity) -> int:
         first_name=identity.first_name or "",
         birth_date=identity.birth_date,
         phone=identity.callback_number,
+        source=source,
     )
     return patient.id
 

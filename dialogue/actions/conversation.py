@@ -80,7 +80,8 @@ _WHEN = re.compile(
 
 
 class ActionTalkToSomeone(Action):
-    """Transfer to the secretariat when it is staffed and has a number, else take a message."""
+    """Transfer to the secretariat when it is staffed and has a number, else take a message
+    (from the website's chat, give the practice's number and take a message)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -91,7 +92,14 @@ class ActionTalkToSomeone(Action):
     ) -> list[EventType]:
         """Say the transfer (the channel performs it), or start the message form."""
         practice = await current_practice()
-        now = call_metadata(tracker, practice).now
+        metadata = call_metadata(tracker, practice)
+        if metadata.on_website:
+            # A chat cannot be put through: the practice's number, and a message meanwhile.
+            dispatcher.utter_message(
+                response="utter_web_no_transfer", practice_phone=practice.practice.phone
+            )
+            return [FollowupAction("message_form")]
+        now = metadata.now
         if practice.answering.transfer_number and office_staffed(practice, now):
             dispatcher.utter_message(response="utter_transfer")
             return []

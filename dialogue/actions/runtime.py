@@ -22,7 +22,9 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+import agenda
 from core import AppContext, PracticeConfig
+from dialogue.conversation import WEBSITE_CHANNEL
 
 ACTION_CONTEXT: ContextVar[AppContext] = ContextVar("standardiste_action_context")
 T = TypeVar("T")
@@ -77,6 +79,16 @@ class CallMetadata:
     now: dt.datetime
     """The practice-local time of the message (aware)."""
     channel: str
+
+    @property
+    def on_website(self) -> bool:
+        """The caller types in the practice website's chat (no phone line to transfer)."""
+        return self.channel == WEBSITE_CHANNEL
+
+    @property
+    def source(self) -> agenda.Source:
+        """How the agenda marks what this conversation books: by phone or by the website."""
+        return agenda.Source.WEB if self.on_website else agenda.Source.PHONE
 
 
 def call_metadata(tracker: Tracker, practice: PracticeConfig) -> CallMetadata:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from core import AppContext
+from core import AppContext, data_keys, secret_key
 from dialogue.rasa.client import AFTER_TIMEOUT_S, RasaClient
 from standardiste.app import build_context, create_app
 from tests.clock import staffed_tuesday, week_start
@@ -30,6 +30,14 @@ from tests.conftest import LiveGateway
 from tests.support import API_TOKEN, CALLER, free_port, make_settings
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def _passed_on(headers: Any) -> dict[str, str]:
+    """What Rasa needs of the gateway's request: its body's type and the API token."""
+    kept = {"Content-Type": "application/json"}
+    if headers.get("Authorization"):
+        kept["Authorization"] = headers["Authorization"]
+    return kept
 
 
 class HoldingProxy:
@@ -49,7 +57,7 @@ class HoldingProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 began = time.monotonic()
                 reply = httpx.post(rasa_url + self.path, content=body, timeout=120,
-                                   headers={"Content-Type": "application/json"})
+                                   headers=_passed_on(self.headers))
                 proxy.durations.append(time.monotonic() - began)
                 if proxy.holding:
                     proxy.answered.set()
@@ -65,7 +73,8 @@ class HoldingProxy:
                 if proxy.holding:
                     proxy._release.wait(60)
                     return
-                reply = httpx.get(rasa_url + self.path, timeout=60)
+                reply = httpx.get(rasa_url + self.path, timeout=60,
+                                  headers=_passed_on(self.headers))
                 self.send_response(reply.status_code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply.content)))
@@ -92,8 +101,12 @@ def gateway(
 ) -> Iterator[tuple[TestClient, AppContext, HoldingProxy]]:
     """A second gateway on the live gateway's database, talking to Rasa through the proxy."""
     proxy = HoldingProxy(rasa_server)
+    # Two instances of one deployment share its data key and its secret key (Rasa's token), as
+    # a cluster's do.
     settings = make_settings(
-        tmp_path, database_url=live_gateway.settings.database_url, rasa_url=proxy.url
+        tmp_path, database_url=live_gateway.settings.database_url, rasa_url=proxy.url,
+        standardiste_data_key=",".join(data_keys(live_gateway.settings)),
+        standardiste_secret_key=secret_key(live_gateway.settings).decode(),
     )
     context = build_context(settings)
     try:
@@ -122,16 +135,15 @@ def test_a_rasa_timeout_after_a_committed_booking_says_it_is_booked(
     session_id = started.json()["session_id"]
     script = [
         ("je voudrais un rendez-vous pour une consultation avec le docteur martin",
-         "utter_ask_time_preference"),
-        ("jeudi matin", "utter_ask_chosen_slot"),
-        ("le 2ème", "utter_ask_last_name"),
-        ("lefebvre", "utter_ask_first_name"),
-        ("paul", "utter_ask_birth_date"),
-        ("le 3 mars 1961", "utter_ask_phone_confirmed"),
-        ("oui", "utter_ask_booking_confirmed"),
+         ["utter_understood_booking", "utter_ask_time_preference"]),
+        ("jeudi matin", ["utter_ask_chosen_slot"]),
+        ("le 2ème", ["utter_ask_full_name"]),
+        ("paul lefebvre", ["utter_ask_birth_date"]),
+        ("le 3 mars 1961", ["utter_ask_phone_confirmed"]),
+        ("oui", ["utter_ask_booking_confirmed"]),
     ]
-    for text, key in script:
-        assert [r["key"] for r in _say(client, session_id, text)["replies"]] == [key]
+    for text, keys in script:
+        assert [r["key"] for r in _say(client, session_id, text)["replies"]] == keys
     # Long enough for Rasa to commit first (4x its slowest turn so far), as a hung server's
     # timeout would be: then nothing comes back.
     context.settings.rasa_timeout_s = max(2.0, 4 * max(proxy.durations))

@@ -50,6 +50,10 @@ def dead_instance(spool_dir: Path, context: AppContext) -> Iterator[subprocess.P
     code = textwrap.dedent(f"""
         import datetime as dt, pathlib, sys, time
         import transcripts
+        from core import register_data_cipher
+        from tests.support import make_settings
+        # Same deployment, same data key: the instances of a cluster share it.
+        register_data_cipher(make_settings(pathlib.Path({str(spool_dir.parent.parent)!r})))
         spool = transcripts.Spool(pathlib.Path({str(spool_dir)!r}), "gw-a")
         assert spool.claim()
         now = dt.datetime.now(dt.UTC)

@@ -75,10 +75,13 @@ class Supervised:
         except httpx.HTTPError:
             return False
 
-    def until(self, condition: Callable[[], bool], what: str, limit_s: float = 120) -> None:
+    def until(
+        self, condition: Callable[[], bool], what: str, limit_s: float = 120,
+        *, parent_may_exit: bool = False,
+    ) -> None:
         deadline = time.monotonic() + limit_s
         while not condition():
-            if self.process.poll() is not None:
+            if not parent_may_exit and self.process.poll() is not None:
                 raise AssertionError(f"the supervisor exited; see {self.log.name}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not within {limit_s} s; see {self.log.name}")
@@ -131,7 +134,9 @@ def test_killed_children_come_back_and_stopping_the_parent_stops_them(
     supervised.process.send_signal(signal.SIGTERM)
     assert supervised.process.wait(timeout=60) == 0
     groups = [pid for pid in (*first.values(), *second.values()) if pid]
-    assert all(_gone(pid) for pid in groups)
+    # SIGKILL is sent before the parent exits; a loaded machine may take a moment to end them.
+    supervised.until(lambda: all(_gone(pid) for pid in groups), "children gone", limit_s=30,
+                     parent_may_exit=True)
 
 
 def test_a_parent_killed_outright_takes_its_children_with_it(tmp_path: Path) -> None:

@@ -61,8 +61,9 @@ def test_a_phone_booking_is_confirmed_unless_the_caller_wants_no_texts(
                                 appointment_type_id="consultation", start=tuesday(10),
                                 conversation_id=CALL, now=now)
     with TestClient(create_app(context=sms_context)) as client:
+        token = action_token(sms_context.settings)
         reply = client.post("/dialogue/webhook", json=_action_book(held.hold_id),
-                            params={"token": action_token(sms_context.settings)})
+                            headers={"Authorization": f"Bearer {token}"})
     assert reply.status_code == 200, reply.text
     assert reply.json()["responses"][0]["response"] == "utter_booked"
     run(sms_context, now)

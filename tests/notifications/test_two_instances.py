@@ -38,6 +38,8 @@ def test_two_instances_send_each_confirmation_and_reminder_once(
     second = _instance(tmp_path, postgres_url, standin.url, "gw-b")
     with first.db.session() as session:
         session.execute(delete(notifications.metadata.tables["notifications"]))
+        # Changes other tests left in the shared database would be confirmed here too.
+        agenda.take_appointment_changes(session)
         agenda.sync_from_config(session, practice())
     # Two practitioners, 20 minutes apart: every reminder is due at `START - 13 h`.
     enable_sms(first, reminder_hours=[24])

@@ -42,7 +42,12 @@ class Protection(StrEnum):
     LOCAL_OR_TOKEN = "local-or-token"
     """A scraper on the server itself (loopback, not proxied) or the API token; else 401."""
     PUBLIC = "public"
-    """Anyone: health, the login form (own CSRF token and rate limit), the pages' static files."""
+    """Anyone: health, the login form (own CSRF token and rate limit), the pages' static files,
+    the website widget's script and style."""
+    WEBSITE = "website"
+    """The website chat: pages of the practice's declared origins (or no ``Origin``: not a
+    browser's cross-site call), within its rate limits; a foreign ``Origin`` gets 403 and no
+    CORS header."""
 
 
 P = Protection
@@ -112,6 +117,16 @@ PROTECTION: dict[tuple[str, str], Protection] = {
     ("GET", "/admin/patients"): P.STAFF_PAGE,
     ("POST", "/admin/patients/export"): P.STAFF_PAGE,
     ("POST", "/admin/patients/erase"): P.STAFF_PAGE,
+    ("GET", "/widget.js"): P.PUBLIC,
+    ("GET", "/widget.css"): P.PUBLIC,
+    ("GET", "/public/chat/config"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/config"): P.WEBSITE,
+    ("POST", "/public/chat"): P.WEBSITE,
+    ("OPTIONS", "/public/chat"): P.WEBSITE,
+    ("POST", "/public/chat/{conversation_id}"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/{conversation_id}"): P.WEBSITE,
+    ("POST", "/public/chat/{conversation_id}/end"): P.WEBSITE,
+    ("OPTIONS", "/public/chat/{conversation_id}/end"): P.WEBSITE,
 }
 
 _EXAMPLES = {
@@ -123,7 +138,9 @@ _EXAMPLES = {
     "call_id": "1",
     "section": "hours",
     "username": "personne",
+    "conversation_id": "web-" + "0" * 32,
 }
+_PRACTICE_SITE = "https://www.cabinet-des-tilleuls.fr"  # website.origins of the practice file
 # Header values are bytes on the wire: a non-ASCII one must be refused, not crash the check.
 _WRONG_BEARERS = ("Bearer wrong-token", f"Basic {API_TOKEN}", f"Bearer {API_TOKEN}x", "Bearer é")
 _FORGED_COOKIE = {"standardiste_session": "forged-session-token"}
@@ -325,3 +342,24 @@ def test_public_routes_answer_anyone(web: TestClient, method: str, path: str) ->
         assert reply.status_code == 403  # the login form's own CSRF token is missing
     else:
         assert reply.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), _declared(P.WEBSITE), ids=_ids(_declared(P.WEBSITE))
+)
+def test_the_website_chat_answers_its_practices_pages_only(
+    web: TestClient, method: str, path: str
+) -> None:
+    url = _concrete(path)
+    preflight = {"Access-Control-Request-Method": "POST"} if method == "OPTIONS" else {}
+    for origin in ("https://evil.example", "null", _PRACTICE_SITE + ".evil.example"):
+        reply = web.request(method, url, headers={"Origin": origin, **preflight}, json={})
+        assert reply.status_code == 403, (origin, reply.status_code)
+        assert "access-control-allow-origin" not in reply.headers
+    # Neither the staff token nor a session cookie opens it to another site.
+    staffed = {"Origin": "https://evil.example", "Authorization": f"Bearer {API_TOKEN}"}
+    assert web.request(method, url, headers={**staffed, **preflight}, json={}).status_code == 403
+    body = {"text": "bonjour"} if path.endswith("}") else {}
+    allowed = web.request(method, url, headers={"Origin": _PRACTICE_SITE, **preflight}, json=body)
+    assert allowed.status_code not in (401, 403), allowed.text
+    assert allowed.headers["access-control-allow-origin"] == _PRACTICE_SITE

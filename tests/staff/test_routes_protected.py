@@ -11,12 +11,18 @@ from tests.support import API_TOKEN
 # Twilio's webhooks (they check Twilio's signature instead), the login page, static files.
 PUBLIC = {"/healthz", "/login"}
 SIGNED = {
-    "/twilio/voice", "/twilio/status", "/twilio/connect-action", "/twilio/sms",
-    "/twilio/sms/status",
+    "/twilio/voice", "/twilio/status", "/twilio/connect-action", "/twilio/dial-action",
+    "/twilio/fallback", "/twilio/sms", "/twilio/sms/status",
 }
 # Protected by their own secret instead: the iCalendar feed (a token in its URL) and Rasa's
 # action endpoint (not in the schema; the token Rasa presents, tested in tests/dialogue).
 OWN_SECRET = {"/agenda/{practitioner_id}.ics"}
+# The website chat: for patients on the practice's site, no account; its declared origins and
+# rate limits instead (tests/security/test_route_walk.py, tests/dialogue/test_website_chat.py).
+WEBSITE = {
+    "/public/chat", "/public/chat/config", "/public/chat/{conversation_id}",
+    "/public/chat/{conversation_id}/end",
+}
 STAFF_PAGES = [
     ("GET", "/"), ("GET", "/inbox"), ("GET", "/inbox/rows"), ("GET", "/inbox/changes"),
     ("GET", "/inbox/1"), ("POST", "/inbox/1/assign"), ("POST", "/inbox/1/note"),
@@ -41,7 +47,7 @@ def test_api_routes_refuse_anonymous_callers(web: TestClient, context: AppContex
     spec = web.get("/openapi.json", headers={"Authorization": f"Bearer {API_TOKEN}"}).json()
     checked = 0
     for path, operations in spec["paths"].items():
-        if path in PUBLIC | OWN_SECRET:
+        if path in PUBLIC | OWN_SECRET | WEBSITE:
             continue
         for method in operations:
             reply = web.request(method.upper(), _concrete(path), follow_redirects=False)
@@ -68,3 +74,4 @@ def test_public_routes(web: TestClient) -> None:
     assert web.get("/metrics").status_code == 401  # local scraper or token: tests/security
     assert web.get("/static/staff/htmx.min.js").status_code == 200
     assert web.get("/healthz").status_code in (200, 503)
+    assert web.get("/widget.js").status_code == 200

@@ -62,9 +62,10 @@ def test_a_caller_who_says_yes_is_recorded_and_rasa_never_hears_the_answer(
     enable_recording(voice_gateway, True)
     yes, request = spoken(piper, "oui"), spoken(piper, REQUEST)
     result = call(voice_gateway, [yes, request])
-    assert result.keys[:6] == [
+    assert result.keys[:7] == [
         "utter_greet", "utter_disclosure", "utter_recording_consent",
-        "utter_recording_accepted", "utter_how_can_i_help", "utter_ask_time_preference",
+        "utter_recording_accepted", "utter_how_can_i_help", "utter_understood_booking",
+        "utter_ask_time_preference",
     ]
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context
@@ -106,8 +107,9 @@ def test_with_recording_disabled_no_question_and_no_file(
     voice_gateway.answering("assistant")
     enable_recording(voice_gateway, False)
     result = call(voice_gateway, [spoken(piper, REQUEST)])
-    assert result.keys[:4] == [
-        "utter_greet", "utter_disclosure", "utter_how_can_i_help", "utter_ask_time_preference",
+    assert result.keys[:5] == [
+        "utter_greet", "utter_disclosure", "utter_how_can_i_help", "utter_understood_booking",
+        "utter_ask_time_preference",
     ]
     wait_closed(voice_gateway, result.call_sid)
     context = voice_gateway.context

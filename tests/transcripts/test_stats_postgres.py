@@ -7,17 +7,19 @@ other test writes, and its practitioner and appointment type are its own.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import transcripts
 from agenda.models import AppointmentType, Practitioner
 from core import PROJECT_ROOT, Database, load_practice
 from staff.stats_figures import TROUBLE_KEYS, Channel, Period, Preset, gather
-from tests.transcripts.stats_month import seed_bookings, seed_month
-from transcripts import Handling
+from tests.transcripts.stats_month import Seeded, seed_bookings, seed_month
+from transcripts import Handling, OutcomeGroup
+from transcripts.stats_rollup import StatsDay, count_days, split
 
 pytestmark = pytest.mark.postgres
 NOW = dt.datetime(2001, 6, 15, 16, 30, tzinfo=dt.UTC)
@@ -54,6 +56,7 @@ def test_a_month_counts_the_same_on_postgresql(postgres_url: str) -> None:
         assert figures.bookings.no_shows == bookings.no_shows
 
         start, end = period.bounds(config.tz)
+        _late_changes_and_two_readers(db, seeded, start, end)
         first = seeded.troubled()[0]
         with db.session() as session:
             assert transcripts.mark_reviewed(session, first, by="sophie")
@@ -75,3 +78,39 @@ def test_a_month_counts_the_same_on_postgresql(postgres_url: str) -> None:
             assert len(kept) == len(seeded.of("voice"))
     finally:
         db.dispose()
+
+
+def _late_changes_and_two_readers(
+    db: Database, seeded: Seeded, start: dt.datetime, end: dt.datetime
+) -> None:
+    """The rollup on PostgreSQL: the open calls of a counted day close late (the triggers mark
+    it stale), then two readers count the month again at once, each day once."""
+    still_open = [c for c, spec, _ in seeded.of() if spec.group == "in_progress"]
+    with db.session() as session:
+        before = transcripts.call_stats(session, start, end, channel="voice", now=NOW)
+        session.execute(update(transcripts.Call).where(transcripts.Call.id.in_(still_open))
+                        .values(ended_at=NOW, outcome="hangup"))
+    days = list(split(start, end, NOW).days)
+    with db.session() as session:
+        valid = set(session.scalars(select(StatsDay.day).where(
+            StatsDay.valid, StatsDay.day.in_(days))))
+        assert 0 < len(valid) < len(days)  # the closed calls' days went stale
+        session.execute(update(StatsDay).where(StatsDay.day.in_(days)).values(valid=False))
+    claimed: list[list[int]] = []
+    readers = [threading.Thread(
+        target=lambda: claimed.append(count_days(db.engine, days, now=NOW))) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert sorted(claimed[0] + claimed[1]) == days
+    with db.session() as session:
+        after = transcripts.call_stats(session, start, end, channel="voice", now=NOW)
+        assert after == transcripts.call_stats(session, start, end, channel="voice", now=start)
+    assert OutcomeGroup.IN_PROGRESS not in after.by_group
+    assert after.by_group[OutcomeGroup.ABANDONED] == (
+        before.by_group[OutcomeGroup.ABANDONED] + len(still_open)
+    )
+    with db.session() as session:  # put the month back as the rest of the test expects it
+        session.execute(update(transcripts.Call).where(transcripts.Call.id.in_(still_open))
+                        .values(ended_at=None, outcome=None))
