@@ -45,7 +45,9 @@ from tests.clock import local, quiet_monday
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)
 TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105
 PUBLIC = "https://standardiste.bench.invalid"
-CALLER = "+33612345678"
+CALLER = "+33612{:04d}78"
+"""Each conversation calls from its own number: a number that booked before is a known caller,
+whom the assistant asks « C'est bien pour … ? » first, and the script would not follow."""
 WAVES = (8, 16, 32)
 # A Tuesday whose week and the waves' weeks after it have no closure or holiday.
 AT = local(quiet_monday(weeks=len(WAVES) + 2) + dt.timedelta(days=1), 10)
@@ -77,7 +79,8 @@ class Conversation:
     at: str = AT
 
     def script(self) -> list[str]:
-        """Its turns: a consultation with Dr Martin, then whatever identity it is."""
+        """Its turns: a consultation with Dr Martin, then whatever identity it is (the full
+        name in one answer, as the booking asks for it)."""
         i = self.index
         second = "" if i < len(NAMES) else " " + NAMES[(i // len(NAMES)) % len(NAMES)]
         born = f"le {1 + i % 27} {('mars', 'juin', 'octobre')[i % 3]} {1940 + i % 50}"
@@ -85,8 +88,7 @@ class Conversation:
             "je voudrais un rendez-vous pour une consultation avec le docteur martin",
             PREFERENCES[i % len(PREFERENCES)],
             CHOICES[i % len(CHOICES)],
-            NAMES[i % len(NAMES)] + second,
-            FIRST_NAMES[i % len(FIRST_NAMES)],
+            f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {NAMES[i % len(NAMES)]}{second}",
             born,
             "oui",
             "oui c'est ça",
@@ -111,7 +113,8 @@ def _converse(base: str, conv: Conversation) -> Conversation:
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
             began = time.perf_counter()
-            opened = http.post("/api/chat", json={"caller": CALLER, "at": conv.at})
+            caller = CALLER.format(conv.index)
+            opened = http.post("/api/chat", json={"caller": caller, "at": conv.at})
             conv.latencies.append(time.perf_counter() - began)
             if opened.status_code != 201:
                 conv.errors.append(f"open: HTTP {opened.status_code}")
@@ -310,6 +313,9 @@ def main() -> dict[str, Any]:
             first += size
             waves.append(_summary(wave, cores, wall, load))
             _print_wave(f"{size} at once", waves[-1])
+            # A script the dialogue no longer follows shows here, not only as "0 booked".
+            print(f"cluster/{size} at once, one conversation's replies: {wave[0].keys}",
+                  flush=True)
         load = os.getloadavg()[0]
         box: dict[str, Any] = {}
 
