@@ -25,15 +25,8 @@ import httpx
 
 import transcripts
 from benchmarks._figures import free_port, latency_ms
-from core import PROJECT_ROOT, AnsweringMode, Settings
-from dialogue.rasa.server import (
-    action_token,
-    ensure_model,
-    rasa_env,
-    server_command,
-    wait_until_ready,
-    write_endpoints,
-)
+from benchmarks._harness import answer_always, bench_settings, running_rasa
+from core import PROJECT_ROOT, Settings
 from standardiste.app import build_context
 from standardiste.migrate import upgrade
 from standardiste.simulator import CallerTurn, SimulatedCall, Twilio, simulate_call
@@ -53,23 +46,13 @@ TURNS = 3
 
 
 def _prepare(folder: Path, rasa_port: int, port: int) -> Settings:
-    settings = Settings(
-        _env_file=None,
-        standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
-        database_url=f"sqlite:///{folder / 'soak.db'}",
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        twilio_auth_token=TOKEN,
-        public_base_url=PUBLIC,
-        standardiste_var_dir=folder / "var",
+    settings = bench_settings(
+        folder, rasa_port=rasa_port, twilio_auth_token=TOKEN, public_base_url=PUBLIC,
         standardiste_port=port,
     )
     upgrade(settings.database_url)
     context = build_context(settings)
-    store = context.practice_store
-    config = store.current()
-    always = config.answering.model_copy(update={"mode": AnsweringMode.ALWAYS})
-    store.save(config.model_copy(update={"answering": always}), actor="soak",
-               expected_version=store.version)
+    answer_always(context, actor="soak")
     context.db.dispose()
     return settings
 
@@ -175,39 +158,27 @@ def soak() -> dict[str, Any]:
         rasa_port, port = free_port(), free_port()
         settings = _prepare(folder, rasa_port, port)
         url = f"http://127.0.0.1:{port}"
-        endpoints = write_endpoints(
-            folder / "endpoints.yml", action_url=f"{url}/dialogue/webhook",
-            action_token=action_token(settings), tracker_db=str(folder / "tracker.db"),
-        )
-        model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
-        rasa = subprocess.Popen(
-            server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        gateway = _gateway(settings, folder)
-        try:
-            wait_until_ready(settings.rasa_base, rasa, timeout=600.0)  # a loaded machine
-            _wait_for_speech(url, gateway)
-            models = resolve_speech_models(settings)
-            piper = PiperSynthesizer.load(models.piper_voice, models.piper_config,
-                                          PiperParams(espeak_voice=models.espeak_voice))
-            turns = [CallerTurn(t, tuple(piper.synthesize_frames(t))) for t in SENTENCES]
-            twilio = Twilio(gateway=url, public_base=PUBLIC, auth_token=TOKEN, speed=1.0)
-            load = os.getloadavg()[0]
-            started = time.monotonic()
-            placed = asyncio.run(_calls(twilio, turns))
-            wall = time.monotonic() - started
-            alive = gateway.poll() is None
-            metrics = httpx.get(f"{url}/metrics", timeout=10).text if alive else ""
-            done = [c for _, c in placed if isinstance(c, SimulatedCall)]
-            open_records, wordless = _records(settings, [c.call_sid for c in done])
-        finally:
-            if gateway.poll() is None:
-                os.killpg(gateway.pid, signal.SIGTERM)
-                gateway.wait(timeout=30)
-            rasa.terminate()
-            rasa.wait(timeout=30)
+        with running_rasa(settings, folder, url, timeout_s=600.0):  # a loaded machine
+            gateway = _gateway(settings, folder)
+            try:
+                _wait_for_speech(url, gateway)
+                models = resolve_speech_models(settings)
+                piper = PiperSynthesizer.load(models.piper_voice, models.piper_config,
+                                              PiperParams(espeak_voice=models.espeak_voice))
+                turns = [CallerTurn(t, tuple(piper.synthesize_frames(t))) for t in SENTENCES]
+                twilio = Twilio(gateway=url, public_base=PUBLIC, auth_token=TOKEN, speed=1.0)
+                load = os.getloadavg()[0]
+                started = time.monotonic()
+                placed = asyncio.run(_calls(twilio, turns))
+                wall = time.monotonic() - started
+                alive = gateway.poll() is None
+                metrics = httpx.get(f"{url}/metrics", timeout=10).text if alive else ""
+                done = [c for _, c in placed if isinstance(c, SimulatedCall)]
+                open_records, wordless = _records(settings, [c.call_sid for c in done])
+            finally:
+                if gateway.poll() is None:
+                    os.killpg(gateway.pid, signal.SIGTERM)
+                    gateway.wait(timeout=30)
         log = (folder / "gateway.log").read_text(errors="replace")
         if not alive or len(placed) > len(done):
             kept = Path(tempfile.gettempdir()) / "standardiste-soak-gateway.log"

@@ -8,7 +8,6 @@ Run with ``python -m benchmarks agenda``; about two minutes on two cores.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import random
 import statistics
 import tempfile
@@ -20,6 +19,7 @@ import holidays
 from sqlalchemy import insert, text
 
 import agenda
+from benchmarks._harness import forked_race, throwaway_postgres
 from core import Database, PracticeConfig, parse_practice
 from standardiste.migrate import upgrade
 
@@ -206,21 +206,10 @@ def _caller(url: str, conf: PracticeConfig, index: int, barrier: Any, results: A
 
 def measure_booking(url: str, conf: PracticeConfig) -> dict[str, float]:
     """Bookings per second with concurrent callers in separate processes."""
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(CALLERS + 1)
-    results = context.Queue()
-    workers = [
-        context.Process(target=_caller, args=(url, conf, i, barrier, results))
-        for i in range(CALLERS)
-    ]
-    for worker in workers:
-        worker.start()
-    barrier.wait(120)
-    started = time.perf_counter()
-    outcomes = [results.get(timeout=300) for _ in workers]
-    elapsed = time.perf_counter() - started
-    for worker in workers:
-        worker.join(timeout=60)
+    outcomes, started, finished = forked_race(
+        _caller, [(url, conf, i) for i in range(CALLERS)], timeout_s=300
+    )
+    elapsed = finished - started
     booked = sum(b for b, _ in outcomes)
     return {
         "booking_callers": CALLERS,
@@ -249,18 +238,12 @@ def run_backend(url: str) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     """Run on SQLite (file) and PostgreSQL (throwaway durable server); print and return."""
-    from tests.postgres import PostgresServer
-
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="standardiste-bench-") as tmp:
         results["sqlite"] = run_backend(f"sqlite:///{Path(tmp) / 'bench.db'}")
     _print("sqlite", results["sqlite"])
-    server = PostgresServer(durable=True)
-    server.start()
-    try:
-        results["postgresql"] = run_backend(server.create_database("bench"))
-    finally:
-        server.stop()
+    with throwaway_postgres("bench", durable=True) as (url, _):
+        results["postgresql"] = run_backend(url)
     _print("postgresql", results["postgresql"])
     return results
 

@@ -17,19 +17,17 @@ Run with ``python -m benchmarks conversation``; about two minutes on two cores.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from benchmarks._figures import free_port, write_section
-from core import PROJECT_ROOT, AppContext, Settings
+from benchmarks._figures import write_section
+from benchmarks._harness import gateway_and_rasa
+from core import AppContext
 from tests.clock import quiet_monday, staffed_tuesday
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway gateway's token)
@@ -232,59 +230,11 @@ def play_all(
 
 def main() -> dict[str, Any]:
     """Start the gateway and Rasa, play the callers, print and write the figures."""
-    from dialogue.rasa.server import (
-        action_token,
-        ensure_model,
-        rasa_env,
-        server_command,
-        wait_until_ready,
-        write_endpoints,
-    )
-    from standardiste.app import build_context, create_app
-    from standardiste.migrate import upgrade
-
-    with tempfile.TemporaryDirectory(prefix="standardiste-conversation-bench-") as tmp:
-        folder = Path(tmp)
-        rasa_port, gateway_port = free_port(), free_port()
-        settings = Settings(
-            _env_file=None,
-            standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
-            database_url=f"sqlite:///{folder / 'bench.db'}",
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            standardiste_api_token=TOKEN,
-            standardiste_var_dir=folder / "var",
-        )
-        upgrade(settings.database_url)
-        context = build_context(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(context=context), host="127.0.0.1", port=gateway_port, log_config=None
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{gateway_port}"
-        model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
-        endpoints = write_endpoints(
-            folder / "endpoints.yml",
-            action_url=f"{base}/dialogue/webhook",
-            action_token=action_token(settings),
-            tracker_db=str(folder / "tracker.db"),
-        )
-        rasa = subprocess.Popen(
-            server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
-            results = play_all(base, TOKEN, context)
-        finally:
-            rasa.terminate()
-            rasa.wait(timeout=30)
-            server.should_exit = True
-            thread.join(timeout=10)
-            context.db.dispose()
+    with (
+        tempfile.TemporaryDirectory(prefix="standardiste-conversation-bench-") as tmp,
+        gateway_and_rasa(Path(tmp), standardiste_api_token=TOKEN) as (base, context),
+    ):
+        results = play_all(base, TOKEN, context)
     return report(results)
 
 

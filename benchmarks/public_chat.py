@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import tempfile
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -26,20 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from benchmarks._figures import free_port, latency_ms, write_section
-from core import PROJECT_ROOT, AnsweringMode, Settings
-from dialogue.rasa.server import (
-    action_token,
-    ensure_model,
-    rasa_env,
-    server_command,
-    wait_until_ready,
-    write_endpoints,
-)
-from standardiste.app import build_context, create_app
-from standardiste.migrate import upgrade
+from benchmarks._figures import latency_ms, write_section
+from benchmarks._harness import answer_always, gateway_and_rasa
+from core import AppContext
 
 CONCURRENT = 20
 CONVERSATIONS_EACH = 2
@@ -87,72 +75,29 @@ def _patient(
     return start, turns
 
 
-def _serve(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thread, Any]:
-    context = build_context(settings)
-    store = context.practice_store
-    current = store.current()
-    answering = current.answering.model_copy(update={"mode": AnsweringMode.ALWAYS})
-    website = current.website.model_copy(update={"origins": [SITE]})
-    store.save(
-        current.model_copy(update={"answering": answering, "website": website}),
-        actor="benchmark", expected_version=store.version,
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(context=context), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return server, thread, context
+def _site_chat_at_any_hour(context: AppContext) -> None:
+    current = context.practice_store.current()
+    answer_always(context, website=current.website.model_copy(update={"origins": [SITE]}))
 
 
 def main() -> dict[str, Any]:
     """Start the gateway and Rasa, play the patients, write and return the figures."""
-    with tempfile.TemporaryDirectory(prefix="standardiste-public-chat-bench-") as tmp:
-        folder = Path(tmp)
-        rasa_port, gateway_port = free_port(), free_port()
-        settings = Settings(
-            _env_file=None,
-            standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
-            database_url=f"sqlite:///{folder / 'bench.db'}",
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            standardiste_var_dir=folder / "var",
-            website_chat_starts_per_address=100_000,
-            website_chat_turns_per_address=100_000,
-        )
-        upgrade(settings.database_url)
-        server, thread, context = _serve(settings, gateway_port)
-        base = f"http://127.0.0.1:{gateway_port}"
-        model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
-        endpoints = write_endpoints(
-            folder / "endpoints.yml",
-            action_url=f"{base}/dialogue/webhook",
-            action_token=action_token(settings),
-            tracker_db=str(folder / "tracker.db"),
-        )
-        rasa = subprocess.Popen(
-            server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        statuses: Counter[int] = Counter()
-        try:
-            wait_until_ready(f"http://127.0.0.1:{rasa_port}", rasa)
-            _patient(base, SCRIPTS[2], Counter())  # warm-up: first action calls load the domain
-            alone = [t for s in SCRIPTS for t in _patient(base, s, Counter())[1]]
-            plays = [SCRIPTS[i % len(SCRIPTS)] for i in range(CONCURRENT * CONVERSATIONS_EACH)]
-            load_before = os.getloadavg()[0]
-            began = time.perf_counter()
-            with ThreadPoolExecutor(CONCURRENT) as pool:
-                done = list(pool.map(lambda s: _patient(base, s, statuses), plays))
-            wall = time.perf_counter() - began
-        finally:
-            rasa.terminate()
-            rasa.wait(timeout=30)
-            server.should_exit = True
-            thread.join(timeout=10)
-            context.db.dispose()
+    statuses: Counter[int] = Counter()
+    with (
+        tempfile.TemporaryDirectory(prefix="standardiste-public-chat-bench-") as tmp,
+        gateway_and_rasa(
+            Path(tmp), prepare=_site_chat_at_any_hour,
+            website_chat_starts_per_address=100_000, website_chat_turns_per_address=100_000,
+        ) as (base, _),
+    ):
+        _patient(base, SCRIPTS[2], Counter())  # warm-up: first action calls load the domain
+        alone = [t for s in SCRIPTS for t in _patient(base, s, Counter())[1]]
+        plays = [SCRIPTS[i % len(SCRIPTS)] for i in range(CONCURRENT * CONVERSATIONS_EACH)]
+        load_before = os.getloadavg()[0]
+        began = time.perf_counter()
+        with ThreadPoolExecutor(CONCURRENT) as pool:
+            done = list(pool.map(lambda s: _patient(base, s, statuses), plays))
+        wall = time.perf_counter() - began
     turns = [t for _, batch in done for t in batch]
     results = {
         "one_conversation_at_a_time": latency_ms(alone),

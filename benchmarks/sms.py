@@ -12,7 +12,6 @@ Run with ``python -m benchmarks sms``; about a minute on two cores.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import tempfile
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from sqlalchemy import insert
 import agenda
 import notifications
 from benchmarks._figures import write_section
+from benchmarks._harness import forked_race, throwaway_postgres
 from core import AppContext, Database, PracticeConfig, PracticeStore, Settings, parse_practice
 from standardiste.migrate import upgrade
 from tests.doubles.twilio_rest import ACCOUNT_SID, RunningStandIn
@@ -116,21 +116,10 @@ def run_backend(url: str) -> dict[str, Any]:
         setup = _context(url, standin.url, "setup")
         fill(setup)
         setup.db.dispose()
-        forked = multiprocessing.get_context("fork")
-        barrier = forked.Barrier(INSTANCES + 1)
-        results = forked.Queue()
-        workers = [
-            forked.Process(target=_instance,
-                           args=(url, standin.url, f"gw{i + 1}", barrier, results))
-            for i in range(INSTANCES)
-        ]
-        for worker in workers:
-            worker.start()
-        barrier.wait(120)
-        started = time.perf_counter()
-        outcomes = [results.get(timeout=600) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=60)
+        outcomes, started, _ = forked_race(
+            _instance, [(url, standin.url, f"gw{i + 1}") for i in range(INSTANCES)],
+            timeout_s=600,
+        )
         elapsed = max(end for *_, end in outcomes) - started
         texts = Counter((t.to, t.body) for t in standin.state.texts)
     return {
@@ -148,15 +137,9 @@ def run_backend(url: str) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     """Run on PostgreSQL (throwaway server) and SQLite (file); write docs/benchmarks.md."""
-    from tests.postgres import PostgresServer
-
     results: dict[str, Any] = {}
-    server = PostgresServer(durable=True)
-    server.start()
-    try:
-        results["postgresql"] = run_backend(server.create_database("bench_sms"))
-    finally:
-        server.stop()
+    with throwaway_postgres("bench_sms", durable=True) as (url, _):
+        results["postgresql"] = run_backend(url)
     with tempfile.TemporaryDirectory(prefix="standardiste-bench-") as tmp:
         results["sqlite"] = run_backend(f"sqlite:///{Path(tmp) / 'bench.db'}")
     for name, figures in results.items():

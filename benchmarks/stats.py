@@ -29,6 +29,7 @@ import agenda
 import staff
 import transcripts
 from benchmarks._figures import latency_ms, stat_cpu_seconds, write_section
+from benchmarks._harness import throwaway_postgres
 from core import AppContext, Settings
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
@@ -231,22 +232,14 @@ def run_backend(settings: Settings, postmaster: int | None = None) -> dict[str, 
 
 def main() -> dict[str, Any]:
     """Run on SQLite (file) and PostgreSQL (throwaway server); print, write the docs, return."""
-    from tests.postgres import PostgresServer
-
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="standardiste-stats-bench-") as tmp:
         results["sqlite"] = run_backend(make_settings(Path(tmp)))
         _print("sqlite", results["sqlite"])
-        server = PostgresServer()
-        server.start()
-        try:
-            url = server.create_database("stats")
-            postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+        with throwaway_postgres("stats") as (url, postmaster):
             results["postgresql"] = run_backend(
                 make_settings(Path(tmp) / "pg", database_url=url), postmaster
             )
-        finally:
-            server.stop()
     _print("postgresql", results["postgresql"])
     _write(results)
     return results

@@ -74,11 +74,12 @@ from core.practice import (
     Sms,
     Statistics,
     Website,
+    missing_emergency_numbers,
 )
 from core.practice_hours import WEEKDAYS, TimeRange, WeeklyHours
 from core.practice_loading import ConfigError, load_practice, parse_practice
 from core.practice_store import NotMigratedError, PracticeStore, ShellBase, StaleSettingsError
-from core.privacy import PhoneMaskingFilter, mask_phone, mask_text
+from core.privacy import PhoneMaskingFilter, display_phone, mask_phone, mask_text
 from core.secret_key import derived_token, secret_key
 from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_settings
 from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
@@ -163,6 +164,7 @@ __all__ = [
     "decide",
     "decrypt",
     "derived_token",
+    "display_phone",
     "encrypt",
     "ensure_data_key",
     "get_checker",
@@ -174,6 +176,7 @@ __all__ = [
     "make_engine",
     "mask_phone",
     "mask_text",
+    "missing_emergency_numbers",
     "new_data_key",
     "normalise_url",
     "office_staffed",

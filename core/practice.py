@@ -113,7 +113,8 @@ class OutsideHours(StrictModel):
 
     action: OutsideHoursAction = OutsideHoursAction.MESSAGE
     announcement: str | None = None
-    """The practice's own words; None: the catalogue's, which name the emergency numbers."""
+    """The practice's own words, which must state the emergency numbers (checked with the
+    practice's numbers, `PracticeConfig`); None: the catalogue's, which state them."""
     transfer_number: str | None = None
 
     @model_validator(mode="after")
@@ -267,6 +268,20 @@ class PracticeConfig(StrictModel):
     website: Website = Field(default_factory=Website)
 
     @model_validator(mode="after")
+    def _announcement_states_emergency_numbers(self) -> PracticeConfig:
+        # Callers outside hours may be in an emergency: whatever the practice wrote, they hear
+        # the numbers to call.
+        announcement = self.answering.outside_hours.announcement
+        missing = missing_emergency_numbers(announcement or "", self.emergency)
+        if announcement and announcement.strip() and missing:
+            raise _PathError(
+                "answering.outside_hours.announcement",
+                f"must state the emergency numbers {' and '.join(missing)} (callers outside "
+                "hours must hear them; see emergency.samu and emergency.european)",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _references(self) -> PracticeConfig:
         ids = [p.id for p in self.practitioners]
         _unique("practitioners", ids)
@@ -313,6 +328,15 @@ class PracticeConfig(StrictModel):
             if p.id == practitioner_id:
                 return p
         raise KeyError(practitioner_id)
+
+
+def missing_emergency_numbers(text: str, numbers: EmergencyNumbers) -> list[str]:
+    """The emergency numbers (15, 112, or the practice's own) that ``text`` does not state."""
+    return [
+        number
+        for number in (numbers.samu, numbers.european)
+        if not re.search(rf"(?<!\d){re.escape(number)}(?!\d)", text)
+    ]
 
 
 class _PathError(ValueError):

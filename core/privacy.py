@@ -1,9 +1,12 @@
-"""Masking of personal data and secrets in logs: no phone number, no token in clear."""
+"""Masking of personal data and secrets in logs: no phone number, no token in clear; and the
+one way a number is shown in full, where staff are meant to read it."""
 
 from __future__ import annotations
 
 import logging
 import re
+
+import phonenumbers
 
 # A run of 8 to 15 digits, optionally with a leading + or 00 and single spaces or dots between
 # digits: French national ("06 12 34 56 78") and international ("+33612345678") forms. Hyphens are
@@ -35,6 +38,23 @@ def mask_phone(number: str | None) -> str:
     keep = "".join(digits[-2:])
     prefix = "+" if number.strip().startswith("+") else ""
     return f"{prefix}{'•' * (len(digits) - 2)}{keep}"
+
+
+def display_phone(number: str | None) -> str:
+    """``+33612345678`` → ``06 12 34 56 78``, as read in France (international format for
+    foreign numbers); what cannot be read as a number is returned as it is."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        return number
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if parsed.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(parsed, style))
 
 
 def mask_text(text: str) -> str:

@@ -38,6 +38,8 @@ from dialogue.rasa.server import rasa_env as rasa_env
 from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
 from dialogue.rasa.server import write_endpoints as write_endpoints
+from dialogue.safety import EmergencyLevel as EmergencyLevel
+from dialogue.safety import emergency_in as emergency_in
 from dialogue.website import DialogueBase
 from dialogue.website import expire_idle_conversations as expire_idle_website_chats
 from dialogue.website import router as website_router
@@ -51,6 +53,7 @@ __all__ = [
     "ConversationMode",
     "DialogueEvent",
     "DialogueEventType",
+    "EmergencyLevel",
     "Expecting",
     "Observer",
     "Pace",
@@ -59,6 +62,7 @@ __all__ = [
     "action_token",
     "answers_question",
     "chat_router",
+    "emergency_in",
     "ensure_model",
     "expire_idle_website_chats",
     "fallback_conversation",

@@ -118,3 +118,29 @@ class CallLog:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def open_call(
+    context: AppContext,
+    conversation_id: str,
+    *,
+    caller: str | None,
+    channel: str,
+    answered_by: str,
+    simulated_start: dt.datetime | None = None,
+) -> transcripts.Call:
+    """Open (or find: the voice webhook opened it already) a conversation's call record."""
+
+    def _open() -> transcripts.Call:
+        with context.db.session() as session:
+            return transcripts.open_call(
+                session,
+                call_sid=conversation_id,
+                caller=caller,
+                called=None,
+                answered_by=answered_by,
+                channel=channel,
+                simulated_start=simulated_start,
+            )
+
+    return await run_in_threadpool(_open)

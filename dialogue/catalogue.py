@@ -17,11 +17,12 @@ from typing import Any
 
 import yaml
 
-from core import PracticeConfig
+from core import EmergencyNumbers, PracticeConfig
 from dialogue.conversation import CallEnd, Expecting, Reply
 from dialogue.rasa.server import PROJECT_DIR
 
 RESPONSES_FILE = PROJECT_DIR / "domain" / "responses.yml"
+_NATIONAL_NUMBERS = EmergencyNumbers().model_dump()
 GREETING_KEY = "utter_greet"
 ANNOUNCEMENT_KEY = "utter_outside_hours_announcement"
 
@@ -90,8 +91,9 @@ def practice_values(practice: PracticeConfig) -> dict[str, str]:
 
 
 def response(key: str, **values: Any) -> Reply:
-    """The reply for a response key, rendered with ``values``."""
-    return catalogue()[key].render(**values)
+    """The reply for a response key, rendered with ``values`` (the national emergency numbers
+    unless given: a phrase said before the practice settings are read still states them)."""
+    return catalogue()[key].render(**{**_NATIONAL_NUMBERS, **values})
 
 
 def say(key: str, practice: PracticeConfig, **values: Any) -> Reply:

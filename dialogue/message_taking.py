@@ -6,9 +6,11 @@ secretariat did not answer), who answers, what to do in an emergency, and what t
 caller then speaks in as many utterances as they need: each is kept, and a long silence (3 s,
 the voice channel's end-of-message window) or ``#`` ends the message, which becomes one inbox
 message; the caller hears that it was recorded, then goodbye. A hang-up mid-message leaves what
-was said. The emergency check runs on every word first. Two silences in a row before any message
-leave a callback request. A resumed call lets go of the slots its first stream held and, if the
-caller leaves nothing this time, what they said before the drop still reaches the inbox.
+was said. The emergency check runs on every word first (`SafetyGate`: the emergency answer, or
+its question; after a "no" the message goes on, the words that raised the doubt in it). Two
+silences in a row before any message leave a callback request. A resumed call lets go of the
+slots its first stream held and, if the caller leaves nothing this time, what they said before
+the drop still reaches the inbox.
 
 Nothing is kept in this object: the message so far, whether it was left and how many silences
 came are read from the call's turns, so the text channel can rebuild it at each turn.
@@ -25,7 +27,7 @@ from dialogue.call_log import CallLog
 from dialogue.conversation import Expecting, Reply, TurnResult
 from dialogue.events import DialogueEventType, EventSink, Observer
 from dialogue.french.normalize import normalize_transcript
-from dialogue.safety_gate import SafetyGate
+from dialogue.safety_gate import QUESTION_KEY, SafetyGate, Screened
 from dialogue.session import result_of
 
 OPENING_KEYS = frozenset(
@@ -36,6 +38,7 @@ MESSAGE_OUTCOME = "message"
 TRANSFER_FAILED = "transfer_failed"
 END_KEY = "#"
 _MAX_UTTERANCES = 20
+GO_ON_KEY = "utter_message_go_on"
 """A message this long ends by itself (a line that keeps feeding noise as speech)."""
 
 
@@ -91,31 +94,36 @@ class MessageTaker:
             return await self.handle_silence()
         await self._events.emit(DialogueEventType.CALLER_TURN, text=said)
         practice = await self._log.practice()
-        hit = self._safety.check(normalized)
-        if hit is not None and not hit.negated:
-            return await self._said(await self._safety.answer(hit, practice), practice)
-        prefix = await self._safety.warn(hit, practice) if hit is not None else []
-        if len(_message(await self._log.turns())) >= _MAX_UTTERANCES:
-            return await self._finish(practice, prefix)
-        await self._events.emit(DialogueEventType.DIALOGUE_END, replies=prefix)
-        return TurnResult(replies=prefix, expecting=Expecting.MESSAGE)
+        return await self._screened(await self._safety.screen(said, practice), practice)
 
     async def handle_digits(self, digits: str) -> TurnResult:
-        """``#`` ends a message begun; other keys mean nothing here: keep listening."""
+        """Keys 1 and 2 answer the emergency question (yes, no); otherwise ``#`` ends a message
+        begun and other keys mean nothing here: keep listening."""
         await self._events.emit(
             DialogueEventType.CALLER_TURN, text=digits, key=keypad_silence.DIGITS_KEY
         )
+        # Read once the keys are stored: a turn after the one answering the question (no
+        # reply came between them: the message went on) answers nothing.
+        if await self._safety.pending() is not None:
+            practice = await self._log.practice()
+            keys = keypad_silence.clean_digits(digits)
+            words = keypad_silence.digits_as_words(keys, Expecting.CONFIRMATION) or ""
+            return await self._screened(await self._safety.screen(words, practice), practice)
         if END_KEY in digits and _message(await self._log.turns()):
             return await self._finish(await self._log.practice())
         return TurnResult(expecting=await self._expecting())
 
     async def handle_silence(self) -> TurnResult:
         """A message begun is over; before one, reprompt once, then the second time leave a
-        callback request and say goodbye."""
+        callback request and say goodbye. After the emergency question, silence is no answer:
+        the emergency answer."""
         await self._events.emit(
             DialogueEventType.CALLER_TURN, text="", key=keypad_silence.SILENCE_KEY
         )
         practice = await self._log.practice()
+        emergency = await self._safety.silence(practice)
+        if emergency is not None:
+            return await self._said(emergency, practice)
         turns = _since_opening(await self._log.turns())
         if _message(turns):
             return await self._finish(practice)
@@ -156,8 +164,10 @@ class MessageTaker:
         return Expecting.MESSAGE if _message(await self._log.turns()) else Expecting.NAME
 
     async def close(self, reason: str) -> None:
-        """Close the call record (outcome ``message`` when one was left); the words of a
+        """Close the call record (outcome ``message`` when one was left, ``emergency`` after
+        the emergency answer or the emergency question left unanswered); the words of a
         message the caller did not finish (a hang-up) are left as it stands."""
+        await self._safety.hung_up()
         turns = _since_opening(await self._log.turns())
         pending = _message(turns)
         if pending:
@@ -165,6 +175,7 @@ class MessageTaker:
         left = any(
             t.speaker == transcripts.Speaker.CALLER and t.text.strip() for t in turns
         )
+        emergency = _emergency_said(turns)
         if self._transfer_failed and not left:
             # Gone without a message: the request made before the transfer reaches the inbox.
             await leave_callback(self._log, self._caller, dial_status=None)
@@ -174,9 +185,9 @@ class MessageTaker:
             # The first stream's holds (its instance died before releasing them); and the
             # outcome the connect action noted ("dropped") gives way to what happened after.
             await self._log.release_holds()
-            if left:
+            if left and not emergency:
                 await self._log.set_outcome(MESSAGE_OUTCOME)
-            else:
+            elif not left:
                 # Gone without a message: what was said before the drop still reaches the inbox.
                 await self._log.leave(
                     transcripts.MessageKind.CALLBACK,
@@ -187,9 +198,31 @@ class MessageTaker:
         await self._log.end(MESSAGE_OUTCOME if left else reason)
         await self._events.emit(DialogueEventType.CALL_END, key=reason)
 
+    async def _screened(self, screened: Screened, practice: PracticeConfig) -> TurnResult:
+        """The gate's own answer; otherwise the words joined the message: keep listening
+        (after a "no" to the emergency question, saying so: the caller waits for an answer)."""
+        if screened.replies:
+            return await self._said(screened.replies, practice)
+        if screened.denied:
+            return await self._said([catalogue.say(GO_ON_KEY, practice)], practice)
+        if len(_message(await self._log.turns())) >= _MAX_UTTERANCES:
+            return await self._finish(practice)
+        await self._events.emit(DialogueEventType.DIALOGUE_END, replies=[])
+        return TurnResult(expecting=Expecting.MESSAGE)
+
     async def _said(self, replies: list[Reply], practice: PracticeConfig) -> TurnResult:
         await self._events.emit(DialogueEventType.DIALOGUE_END, replies=replies)
         return result_of(replies, practice)
+
+
+def _emergency_said(turns: list[transcripts.Turn]) -> bool:
+    """Whether the emergency answer, or the emergency question, was said."""
+    return any(
+        turn.key == QUESTION_KEY or (spec is not None and spec.emergency)
+        for turn in turns
+        if turn.speaker == transcripts.Speaker.ASSISTANT
+        for spec in [catalogue.catalogue().get(turn.key or "")]
+    )
 
 
 def _message(turns: list[transcripts.Turn]) -> list[str]:

@@ -22,10 +22,11 @@ import transcripts
 from core import AppContext, PracticeConfig
 from dialogue import catalogue
 from dialogue.announcement import Announcement
+from dialogue.call_log import open_call
 from dialogue.conversation import Conversation, Reply
 from dialogue.events import Observer
 from dialogue.message_taking import MessageTaker
-from dialogue.session import DialogueSession, default_observers, open_call
+from dialogue.session import DialogueSession, default_observers
 
 
 class ConversationMode(StrEnum):

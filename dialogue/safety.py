@@ -1,245 +1,262 @@
-"""Emergency safety net: spots emergency words in a transcript before, and without, the NLU.
+"""Emergency safety net: spots an emergency in a transcript before, and without, the NLU.
 
-It is a router, not a diagnosis: a hit means "answer with the emergency numbers now, book
-nothing". The phrase list lives in `emergency_phrases.fr.yaml` (syntax documented there), so it
-can be reviewed as a whole.
+It is a router, not a diagnosis: a hit means "give the emergency numbers" (``certain``) or "ask
+whether it is an emergency now" (``possible``), and book nothing. The rules live in
+`emergency_phrases.fr.yaml` (syntax and levels documented there) so that they can be reviewed as
+a whole; `dialogue.safety_rules` runs them.
 
-Negation: a phrase preceded by "pas de", "aucun(e)", "sans", "jamais" ("il n'a pas de douleur
-dans la poitrine") still gives a hit, with `negated=True`. Callers in distress deny and affirm
-in the same breath and the recognizer drops words, so we err on the side of safety: the hit is
-reported and the dialogue decides (it may confirm with the caller before redirecting). Phrases
-whose own words are negative ("ne respire plus") are never marked negated.
+The net reads concepts, not whole phrases: a body part and what it does ("@pain + @chest" finds
+"j'ai mal à la poitrine", "la poitrine me serre", "une douleur qui me serre très fort dans la
+poitrine"), then weighs the context: a negation in the same clause ("pas de douleur"), a cue
+that it is past or lasting ("il y a deux ans", "depuis trois semaines") unless a nearer cue says
+it is happening now, a mild word ("un peu"), and a routine request. Each lowers the level one
+step; callers in distress deny and affirm in one breath and recognizers drop words, so a lowered
+sign is asked about rather than ignored, unless two cues agree.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
+from dialogue.safety_net import (
+    PHRASES_FILE,
+    CategoryRules,
+    EmergencyCategory,
+    EmergencyKind,
+    EmergencyLevel,
+    EmergencyNet,
+    Lowering,
+    emergency_net,
+    parse_net,
+)
+from dialogue.safety_rules import Rule, Span, Utterance, fold_words, negative_words
 
-from dialogue.french.normalize import fold_accents, is_filler
+__all__ = [
+    "PHRASES_FILE",
+    "EmergencyCategory",
+    "EmergencyHit",
+    "EmergencyKind",
+    "EmergencyLevel",
+    "Lowering",
+    "check_emergency",
+    "emergency_in",
+    "emergency_net",
+    "fold_for_matching",
+    "parse_net",
+    "routine_request",
+]
 
-__all__ = ["EmergencyCategory", "EmergencyHit", "EmergencyKind", "check_emergency"]
-
-PHRASES_FILE = Path(__file__).with_name("emergency_phrases.fr.yaml")
-GAP_WORDS = 4
-_NEGATION_WINDOW = 4
-_NEGATORS = re.compile(r"\b(?:pas de|pas d|aucun|aucune|sans|jamais)\b")
-_NEGATIVE_PHRASE_WORDS = frozenset({"ne", "pas", "plus", "rien", "jamais", "sans"})
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_GAP_TOKENS = frozenset({"…", "..."})
-
-
-class EmergencyKind(StrEnum):
-    """Which answer the caller needs: 15/112 (and 114 by SMS), or 3114."""
-
-    MEDICAL = "medical"
-    SUICIDAL = "suicidal"
-
-
-class EmergencyCategory(StrEnum):
-    """What the caller described, in the YAML file's priority order."""
-
-    UNCONSCIOUS = "unconscious"
-    BREATHING = "breathing"
-    CHEST_PAIN = "chest_pain"
-    STROKE = "stroke"
-    BLEEDING = "bleeding"
-    SEIZURE = "seizure"
-    ALLERGY = "allergy"
-    POISONING = "poisoning"
-    SUICIDAL = "suicidal"
+_MILD_REACH = 3
+"""A mild word lowers a sign it is part of, or at most this many words away from."""
+_SINCE_REACH = 1
+"""A "since" cue ("depuis son", "suite à mon") makes past the event it introduces, said right
+after it ("depuis son AVC", "depuis son gros AVC"), not a sign said before it, which is
+happening since then ("elle saigne depuis son opération")."""
 
 
 @dataclass(frozen=True, slots=True)
 class EmergencyHit:
-    """An emergency phrase found in a transcript.
+    """An emergency sign found in a transcript.
 
     Attributes:
-        category: The highest-priority category found.
+        category: The highest-priority category found at the hit's level.
         kind: Which answer it calls for.
-        phrase: The phrase of the list that matched (as written in the YAML file; never the
-            caller's words, so it may be logged).
-        negated: The phrase was preceded by a negation ("pas de …"); see the module docstring.
-        categories: Every category found (e.g. poisoning and suicidal together).
+        phrase: The rule that matched, as written in the YAML file (never the caller's words,
+            so it may be logged).
+        level: Certain (answer at once) or possible (ask first).
+        negated: A negation lowered it ("pas de douleur dans la poitrine").
+        categories: Every category found at that level (e.g. poisoning and suicidal together).
+        lowered: Why the rule's own level was lowered, if it was.
     """
 
     category: EmergencyCategory
     kind: EmergencyKind
     phrase: str
+    level: EmergencyLevel = EmergencyLevel.CERTAIN
     negated: bool = False
     categories: frozenset[EmergencyCategory] = frozenset()
+    lowered: tuple[Lowering, ...] = ()
 
-
-@dataclass(frozen=True, slots=True)
-class _Phrase:
-    text: str
-    pattern: re.Pattern[str]
-    can_be_negated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Category:
-    category: EmergencyCategory
-    kind: EmergencyKind
-    phrases: tuple[_Phrase, ...]
-    excludes: tuple[re.Pattern[str], ...]
+    @property
+    def certain(self) -> bool:
+        """Whether the emergency answer is due at once."""
+        return self.level is EmergencyLevel.CERTAIN
 
 
 def check_emergency(text: str) -> EmergencyHit | None:
-    """Look for emergency words in one caller turn.
+    """Look for an emergency in one caller turn.
 
     Args:
-        text: Recognizer or typed text, as received (no prior normalisation needed).
+        text: Recognizer or typed text, as received or normalised.
 
     Returns:
-        The hit, or None when nothing in the list was said.
+        The hit, or None when nothing (or only a sign lowered below "possible") was said.
     """
-    padded = f" {fold_for_matching(text)} "
-    hits: list[tuple[_Category, _Phrase, bool]] = []
-    for entry in phrasebook():
-        for phrase in entry.phrases:
-            for match in phrase.pattern.finditer(padded):
-                if _excluded(entry, padded, match.start(), match.end()):
-                    continue
-                negated = phrase.can_be_negated and _negated(padded[: match.start()])
-                hits.append((entry, phrase, negated))
-                break
-    if not hits:
+    utterance = Utterance(text)
+    if not utterance.words:
         return None
-    affirmed = [hit for hit in hits if not hit[2]]
-    chosen = affirmed or hits
-    entry, phrase, negated = chosen[0]
+    net = emergency_net()
+    context = _Context(net, utterance)
+    found: list[tuple[EmergencyLevel, int, CategoryRules, Rule, bool, tuple[Lowering, ...]]] = []
+    for order, entry in enumerate(net.categories):
+        blocked = [*context.blocked, *(s for r in entry.excludes for s in r.spans(utterance))]
+        for base, rules in (
+            (EmergencyLevel.CERTAIN, entry.certain),
+            (EmergencyLevel.POSSIBLE, entry.possible),
+        ):
+            for rule in rules:
+                # Where a rule is said more than once, the place it counts most is kept: "pour
+                # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
+                best_here: tuple[int, tuple[Lowering, ...]] | None = None
+                for whole, parts in rule.find(utterance):
+                    if any(whole.overlaps(b) for b in blocked):
+                        continue
+                    reasons = context.lowering(whole, parts, entry.lowered_by)
+                    level = base - len(reasons)
+                    if entry.floor is not None:
+                        level = max(level, entry.floor)
+                    if level >= EmergencyLevel.POSSIBLE and (
+                        best_here is None or level > best_here[0]
+                    ):
+                        best_here = (level, reasons)
+                        if level == base:
+                            break
+                if best_here is not None:
+                    level, reasons = best_here
+                    negated = Lowering.NEGATED in reasons
+                    found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
+    if not found:
+        return None
+    best = max(found, key=lambda f: (f[0], -f[1]))
+    level, _, entry, rule, negated, reasons = best
     return EmergencyHit(
         category=entry.category,
         kind=entry.kind,
-        phrase=phrase.text,
+        phrase=rule.text,
+        level=level,
         negated=negated,
-        categories=frozenset(hit[0].category for hit in chosen),
+        categories=frozenset(f[2].category for f in found if f[0] is level),
+        lowered=reasons,
     )
+
+
+def emergency_in(text: str) -> EmergencyLevel | None:
+    """How sure the net is that ``text`` describes an emergency (None: it does not).
+
+    A pure function for channels that must decide without a conversation, e.g. the voice
+    channel on the partial words of a long utterance.
+    """
+    hit = check_emergency(text)
+    return hit.level if hit is not None else None
+
+
+def routine_request(text: str) -> bool:
+    """Whether ``text`` asks for something routine (a renewal, an appointment, a certificate:
+    the file's `lowering.routine` cues)."""
+    utterance = Utterance(text)
+    return any(rule.spans(utterance) for rule in emergency_net().cues["routine"])
 
 
 def fold_for_matching(text: str) -> str:
-    """Lowercase, unaccented, punctuation-free words without hesitations.
-
-    Args:
-        text: Any text.
-
-    Returns:
-        The words the phrase list is matched against, separated by single spaces.
-    """
-    words = _NOT_ALNUM.sub(" ", fold_accents(text.lower())).split()
-    return " ".join(word for word in words if not is_filler(word))
+    """The words the rules are matched against, separated by single spaces."""
+    return " ".join(fold_words(text))
 
 
-@cache
-def phrasebook() -> tuple[_Category, ...]:
-    """The compiled phrase list, in priority order (loaded once from the package).
+class _Context:
+    """What in an utterance weighs on every sign found in it (computed once per utterance)."""
 
-    Returns:
-        One entry per category.
+    def __init__(self, net: EmergencyNet, utterance: Utterance) -> None:
+        self._net = net
+        self._utterance = utterance
+        self.blocked = [s for r in net.not_emergencies for s in r.spans(utterance)]
+        kept = [s for r in net.not_negations for s in r.spans(utterance)]
+        self._negators = [
+            (i, word in net.verb_negators)
+            for i, word in enumerate(utterance.words)
+            if (word in net.negators or word in net.verb_negators)
+            and not any(s.first <= i < s.end for s in kept)
+        ]
+        self._cues = {
+            name: [s for r in rules for s in r.spans(utterance)] for name, rules in net.cues.items()
+        }
+        self._breaks = [s for r in net.cue_breaks for s in r.spans(utterance)]
 
-    Raises:
-        ValueError: The YAML file is malformed (unknown category or kind, empty phrase).
-    """
-    raw = PHRASES_FILE.read_text(encoding="utf-8")
-    return parse_phrasebook(yaml.safe_load(raw))
+    def lowering(
+        self, whole: Span, parts: Sequence[Span], allowed: frozenset[Lowering]
+    ) -> tuple[Lowering, ...]:
+        """Why a sign found at ``whole`` (its parts at ``parts``) counts one step less, each
+        (only the ``allowed`` reasons)."""
+        found = {
+            Lowering.NEGATED: self._negated(whole, parts),
+            Lowering.NOT_NOW: self._earlier(whole, "not_now")
+            or self._introduced(parts)
+            or bool(self._distances(whole, self._cues["over"])),
+            Lowering.LASTING: self._earlier(whole, "lasting"),
+            Lowering.MILD: any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
+        }
+        reasons = [reason for reason, present in found.items() if present and reason in allowed]
+        if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:
+            reasons.append(Lowering.ROUTINE)
+        return tuple(reasons)
 
+    def _negated(self, whole: Span, parts: Sequence[Span]) -> bool:
+        if negative_words(self._utterance, parts):
+            return False
+        words = self._utterance.words
+        start = max(0, whole.first - self._net.negation_window)
+        for index in range(whole.first - 1, start - 1, -1):
+            if words[index] in self._net.clause_breaks:
+                start = index + 1
+                break
+        in_parts = {i for p in parts for i in range(p.first, p.end)}
+        for index, verbal in self._negators:
+            if not (
+                start <= index < whole.first
+                or (whole.first < index < whole.end and index not in in_parts)
+            ):
+                continue
+            # "pas" and "plus" follow the verb they deny: "il ne pleure plus, il gémit" denies
+            # the crying, not the moaning; they deny the sign when it, or "de", "la"…, follows.
+            follower = index + 1
+            if (
+                not verbal
+                or follower in in_parts
+                or (follower < len(words) and words[follower] in self._net.negation_openers)
+            ):
+                return True
+        return False
 
-def parse_phrasebook(document: Any) -> tuple[_Category, ...]:
-    """Validate and compile a phrase list document (the YAML file's content).
-
-    Args:
-        document: The loaded YAML.
-
-    Returns:
-        One entry per category, sorted in `EmergencyCategory` order.
-
-    Raises:
-        ValueError: Unknown category or kind, missing category, or empty phrase.
-    """
-    if not isinstance(document, dict) or not isinstance(document.get("categories"), dict):
-        raise ValueError("emergency phrases: a top-level 'categories' mapping is required")
-    categories: dict[str, Any] = document["categories"]
-    unknown = set(categories) - {member.value for member in EmergencyCategory}
-    missing = {member.value for member in EmergencyCategory} - set(categories)
-    if unknown or missing:
-        raise ValueError(f"emergency phrases: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    entries = []
-    for category in EmergencyCategory:
-        body = categories[category.value]
-        phrases = body.get("phrases") or []
-        if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
-            raise ValueError(f"emergency phrases: {category.value} needs non-empty phrases")
-        if body.get("kind") not in {kind.value for kind in EmergencyKind}:
-            raise ValueError(f"emergency phrases: {category.value} has an unknown kind")
-        entries.append(
-            _Category(
-                category=category,
-                kind=EmergencyKind(body["kind"]),
-                phrases=tuple(
-                    _Phrase(phrase, compile_phrase(phrase), _can_be_negated(phrase))
-                    for phrase in phrases
-                ),
-                excludes=tuple(compile_phrase(phrase) for phrase in body.get("exclude") or []),
-            )
+    def _introduced(self, parts: Sequence[Span]) -> bool:
+        """Whether the sign is the past event a "since" cue introduces ("depuis son AVC")."""
+        # Weighed part by part: in "mal au crâne depuis qu'on a allumé le chauffage" the cue
+        # stands between two parts of the sign and introduces neither; in "un pacemaker depuis
+        # son malaise" it introduces the end of one part.
+        return any(
+            cue.end < part.end and max(0, part.first - cue.end) <= _SINCE_REACH
+            for cue in self._cues["since"]
+            for part in parts
         )
-    return tuple(entries)
 
+    def _earlier(self, whole: Span, cues: str) -> bool:
+        """Whether a past (or lasting) cue is nearer the sign than any "now" cue."""
+        past = self._distances(whole, self._cues[cues])
+        now = self._distances(whole, self._cues["acute"])
+        nearest_past = min(past, default=None)
+        nearest_now = min(now, default=None)
+        return nearest_past is not None and (nearest_now is None or nearest_past < nearest_now)
 
-def compile_phrase(phrase: str) -> re.Pattern[str]:
-    """Compile one phrase of the list (syntax in the YAML file) to a regular expression.
-
-    The expression matches inside `" " + fold_for_matching(text) + " "`.
-
-    Args:
-        phrase: A phrase such as "arrive|arrives pas|plus à? respirer".
-
-    Returns:
-        The compiled expression.
-
-    Raises:
-        ValueError: The phrase has no word.
-    """
-    parts = []
-    for token in _phrase_tokens(phrase):
-        if token in _GAP_TOKENS:
-            parts.append(rf"(?:\S+ ){{0,{GAP_WORDS}}}")
-            continue
-        optional = token.endswith("?")
-        alternatives = "|".join(
-            re.escape(word) + ("(?:e|s|es)?" if len(word) >= 4 and word.isalpha() else "")
-            for word in token.rstrip("?").split("|")
-            if word
-        )
-        parts.append(f"(?:(?:{alternatives}) )?" if optional else f"(?:{alternatives}) ")
-    if not any(token not in _GAP_TOKENS for token in _phrase_tokens(phrase)):
-        raise ValueError(f"emergency phrase without words: {phrase!r}")
-    return re.compile(" " + "".join(parts))
-
-
-def _phrase_tokens(phrase: str) -> list[str]:
-    folded = fold_accents(phrase.lower()).replace("'", " ").replace("-", " ")
-    return folded.replace("…", " … ").split()
-
-
-def _can_be_negated(phrase: str) -> bool:
-    words = {word.rstrip("?") for token in _phrase_tokens(phrase) for word in token.split("|")}
-    return not words & _NEGATIVE_PHRASE_WORDS
-
-
-def _negated(before: str) -> bool:
-    return _NEGATORS.search(" ".join(before.split()[-_NEGATION_WINDOW:])) is not None
-
-
-def _excluded(entry: _Category, padded: str, start: int, end: int) -> bool:
-    return any(
-        match.start() < end and start < match.end()
-        for pattern in entry.excludes
-        for match in pattern.finditer(padded)
-    )
+    def _distances(self, whole: Span, cues: Sequence[Span]) -> list[int]:
+        """How far each cue is from the sign, for the cues in reach and in its clause."""
+        found = []
+        for cue in cues:
+            distance = whole.distance(cue)
+            if distance > self._net.cue_window:
+                continue
+            gap = Span(min(whole.end, cue.end), max(whole.first, cue.first))
+            if gap.end > gap.first and any(
+                gap.first <= b.first and b.end <= gap.end for b in self._breaks
+            ):
+                continue
+            found.append(distance)
+        return found

@@ -24,7 +24,7 @@ import agenda
 import transcripts
 from core import AppContext, PracticeConfig
 from dialogue import catalogue, handover, keypad_silence
-from dialogue.call_log import CallLog, spool_of
+from dialogue.call_log import CallLog, open_call, spool_of
 from dialogue.conversation import CallEnd, Expecting, Pace, Reply, TurnResult
 from dialogue.errors import DatabaseUnavailableError, DialogueError
 from dialogue.events import DialogueEventType, EventSink, Observer
@@ -32,7 +32,14 @@ from dialogue.french.asking_again import AskedAgain, asked_again
 from dialogue.french.normalize import normalize_transcript
 from dialogue.rasa_turn import RasaTurn
 from dialogue.recording import MetricsObserver, TranscriptRecorder
-from dialogue.safety_gate import SafetyGate
+from dialogue.safety_gate import (
+    EMERGENCY_OUTCOME,
+    SafetyGate,
+    Screened,
+    check_emergency,
+    emergency_details,
+    emergency_replies,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,21 +117,35 @@ class DialogueSession:
         will call back (the number is the call record's, found at replay).
         """
         practice = context.practice_store.cached
-        reply = catalogue.say("utter_technical_problem", practice)
         now = dt.datetime.now(dt.UTC)
+        hit = check_emergency(said)
+        if hit is not None:
+            # No question can wait for its answer here: any sign gets the emergency answer.
+            replies = emergency_replies(hit, practice)
+            kind, details = transcripts.MessageKind.EMERGENCY, emergency_details(hit)
+            outcome: tuple[transcripts.PendingWrite, ...] = (
+                transcripts.outcome_write(conversation_id, EMERGENCY_OUTCOME),
+            )
+        else:
+            replies = [catalogue.say("utter_technical_problem", practice)]
+            kind, details, outcome = transcripts.MessageKind.CALLBACK, {"reason": "technical"}, ()
         writes = [
             transcripts.turn_write(conversation_id, transcripts.Speaker.CALLER, said, None, now),
             transcripts.message_write(
-                conversation_id, transcripts.MessageKind.CALLBACK, transcripts.CallerIdentity(),
-                {"reason": "technical"}, with_said=True,
+                conversation_id, kind, transcripts.CallerIdentity(), details,
+                with_said=hit is None,
             ),
-            transcripts.turn_write(
-                conversation_id, transcripts.Speaker.ASSISTANT, reply.text, reply.key, now
+            *(
+                transcripts.turn_write(
+                    conversation_id, transcripts.Speaker.ASSISTANT, r.text, r.key, now
+                )
+                for r in replies
             ),
+            *outcome,
             transcripts.end_write(conversation_id, "error"),
         ]
         await run_in_threadpool(transcripts.write_durably, context.db, spool_of(context), *writes)
-        return result_of([reply], practice)
+        return result_of(replies, practice)
 
     @property
     def conversation_id(self) -> str:
@@ -162,19 +183,14 @@ class DialogueSession:
         if not normalized:
             return await self.handle_silence()
         await self._events.emit(DialogueEventType.CALLER_TURN, text=text.strip())
-        hit = self._safety.check(normalized)
         practice = await self._log.practice()
-        if hit is not None and not hit.negated:
-            return await self._said(await self._safety.answer(hit, practice), practice)
-        if self.database_down:
-            return await self._technical_problem(_DATABASE_DOWN, practice)
-        again = asked_again(normalized) if hit is None else None
-        if again is not None:
-            repeated = await self._again(again, practice)
+        screened = await self._safety.screen(normalized, practice)
+        if not screened.replies and not self.database_down:
+            again = asked_again(screened.said)
+            repeated = await self._again(again, practice) if again is not None else None
             if repeated is not None:
                 return repeated
-        prefix = await self._safety.warn(hit, practice) if hit is not None else []
-        return await self._dialogue_turn(normalized, practice, prefix=prefix)
+        return await self._screened(screened, practice)
 
     async def _again(self, again: AskedAgain, practice: PracticeConfig) -> TurnResult | None:
         """"Pardon ?", "plus lentement": the last question again, the dialogue untouched (no
@@ -194,19 +210,26 @@ class DialogueSession:
         )
         expecting = keypad_silence.last_expecting(await self._log.turns())
         practice = await self._log.practice()
+        words = keypad_silence.digits_as_words(digits, expecting)
+        if await self._safety.pending() is not None:
+            # The emergency question: 1 is yes, 2 is no, any other key no answer.
+            return await self._screened(await self._safety.screen(words or "", practice), practice)
         if self.database_down:
             return await self._technical_problem(_DATABASE_DOWN, practice)
-        words = keypad_silence.digits_as_words(digits, expecting)
         if words is not None:
             return await self._dialogue_turn(words, practice)
         return await self._said([catalogue.say("utter_keypad_not_understood", practice)], practice)
 
     async def handle_silence(self) -> TurnResult:
-        """Reprompt (with the last question again); the second time, take a message and end."""
+        """Reprompt (with the last question again); the second time, take a message and end.
+        After the emergency question, silence is no answer: the emergency answer."""
         await self._events.emit(
             DialogueEventType.CALLER_TURN, text="", key=keypad_silence.SILENCE_KEY
         )
         practice = await self._log.practice()
+        emergency = await self._safety.silence(practice)
+        if emergency is not None:
+            return await self._said(emergency, practice)
         turns = await self._log.turns()
         if self.database_down:
             return await self._technical_problem(_DATABASE_DOWN, practice)
@@ -221,7 +244,9 @@ class DialogueSession:
 
     async def close(self, reason: str) -> None:
         """End of the call: leave what was understood when a request was left unfinished,
-        release held slots, and close the call record."""
+        release held slots, and close the call record. Gone with the emergency question
+        unanswered: the urgent note."""
+        await self._safety.hung_up()
         turns = await self._log.turns()
         ending = handover.ending(turns)
         spoke = any(t.speaker == transcripts.Speaker.CALLER for t in turns)
@@ -241,6 +266,14 @@ class DialogueSession:
         await self._events.emit(DialogueEventType.CALL_END, key=reason)
 
     # --- stages -------------------------------------------------------------------------
+
+    async def _screened(self, screened: Screened, practice: PracticeConfig) -> TurnResult:
+        """The gate's own answer, or the dialogue's on the words it let through."""
+        if screened.replies:
+            return await self._said(screened.replies, practice)
+        if self.database_down:
+            return await self._technical_problem(_DATABASE_DOWN, practice)
+        return await self._dialogue_turn(normalize_transcript(screened.said), practice)
 
     async def _dialogue_turn(
         self, text: str, practice: PracticeConfig, prefix: Sequence[Reply] = ()
@@ -326,32 +359,6 @@ def _last_key(turns: list[transcripts.Turn]) -> str | None:
 def default_observers(context: AppContext, channel: str) -> list[Observer]:
     """The transcript recorder and the metrics; a channel adding its own keeps these."""
     return [TranscriptRecorder(context.db, spool_of(context)), MetricsObserver(channel)]
-
-
-async def open_call(
-    context: AppContext,
-    conversation_id: str,
-    *,
-    caller: str | None,
-    channel: str,
-    answered_by: str,
-    simulated_start: dt.datetime | None = None,
-) -> transcripts.Call:
-    """Open (or find: the voice webhook opened it already) a conversation's call record."""
-
-    def _open() -> transcripts.Call:
-        with context.db.session() as session:
-            return transcripts.open_call(
-                session,
-                call_sid=conversation_id,
-                caller=caller,
-                called=None,
-                answered_by=answered_by,
-                channel=channel,
-                simulated_start=simulated_start,
-            )
-
-    return await run_in_threadpool(_open)
 
 
 def result_of(replies: list[Reply], practice: PracticeConfig) -> TurnResult:

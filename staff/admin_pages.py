@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -31,10 +32,14 @@ from staff.patient_rights import (
     export_patient,
 )
 from staff.security import with_security_headers
+from staff.sessions import OpenSession
 from staff.templating import templates
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin", include_in_schema=False)
+_Done = TypeVar("_Done")
+PhoneField = Annotated[str, Form(max_length=40)]
+BirthDateField = Annotated[str, Form(max_length=10)]
 
 
 def _audit_lines(context: ContextDep) -> list[dict[str, Any]]:
@@ -77,6 +82,26 @@ def _refused(exc: AccountError) -> str:
     return fr.ACCOUNT_REFUSED.format(reason=fr.UNKNOWN_ACCOUNT)
 
 
+async def _account_change(
+    request: Request,
+    context: ContextDep,
+    current: OpenSession,
+    change: Callable[..., _Done],
+    notice: Callable[[_Done], str],
+    **arguments: Any,
+) -> Response:
+    """One audited change of an account, then the accounts page: with what was done, or with
+    why it was refused."""
+    try:
+        done = await run_in_threadpool(
+            change, context.settings, actor=current.user.username, **arguments
+        )
+    except AccountError as exc:
+        return _accounts_page(request, context, notice=_refused(exc),
+                              status_code=status.HTTP_409_CONFLICT)
+    return _accounts_page(request, context, notice=notice(done))
+
+
 @router.post("/accounts/{username}/active")
 async def set_account_active(
     request: Request,
@@ -87,16 +112,11 @@ async def set_account_active(
 ) -> Response:
     """Disable (its sessions end now) or re-enable an account."""
     enable = active == "1"
-    try:
-        user = await run_in_threadpool(
-            enable_user, context.settings, username=username, active=enable,
-            actor=current.user.username,
-        )
-    except AccountError as exc:
-        return _accounts_page(request, context, notice=_refused(exc),
-                              status_code=status.HTTP_409_CONFLICT)
     template = fr.ACCOUNT_ENABLED if enable else fr.ACCOUNT_DISABLED
-    return _accounts_page(request, context, notice=template.format(username=user.username))
+    return await _account_change(
+        request, context, current, enable_user,
+        lambda user: template.format(username=user.username), username=username, active=enable,
+    )
 
 
 @router.post("/accounts/{username}/role")
@@ -112,16 +132,13 @@ async def set_account_role(
         chosen = Role(role)
     except ValueError:
         return Response(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    try:
-        user = await run_in_threadpool(
-            change_role, context.settings, username=username, role=chosen,
-            actor=current.user.username,
-        )
-    except AccountError as exc:
-        return _accounts_page(request, context, notice=_refused(exc),
-                              status_code=status.HTTP_409_CONFLICT)
-    notice = fr.ACCOUNT_ROLE.format(username=user.username, role=fr.ROLE_LABELS[chosen.value])
-    return _accounts_page(request, context, notice=notice)
+    return await _account_change(
+        request, context, current, change_role,
+        lambda user: fr.ACCOUNT_ROLE.format(
+            username=user.username, role=fr.ROLE_LABELS[chosen.value]
+        ),
+        username=username, role=chosen,
+    )
 
 
 @router.post("/accounts/{username}/password")
@@ -129,15 +146,11 @@ async def reset_account_password(
     request: Request, context: ContextDep, current: AdminSession, username: str
 ) -> Response:
     """A temporary password, shown once, and the account's sessions closed."""
-    try:
-        user, password = await run_in_threadpool(
-            reset_password, context.settings, username=username, actor=current.user.username
-        )
-    except AccountError as exc:
-        return _accounts_page(request, context, notice=_refused(exc),
-                              status_code=status.HTTP_409_CONFLICT)
-    notice = fr.ACCOUNT_PASSWORD.format(username=user.username, password=password)
-    return _accounts_page(request, context, notice=notice)
+    return await _account_change(
+        request, context, current, reset_password,
+        lambda done: fr.ACCOUNT_PASSWORD.format(username=done[0].username, password=done[1]),
+        username=username,
+    )
 
 
 def _patients_page(
@@ -162,26 +175,45 @@ def _identity(phone: str, birth_date: str) -> Identity | None:
         return None
 
 
+async def _patient_act(
+    request: Request,
+    context: ContextDep,
+    current: OpenSession,
+    act: Callable[..., _Done],
+    phone: str,
+    birth_date: str,
+    *,
+    confirmed: bool = True,
+) -> _Done | Response:
+    """An audited act on the patient the form names; or the form again, saying why not."""
+    who = _identity(phone, birth_date)
+    problem, code = None, status.HTTP_422_UNPROCESSABLE_CONTENT
+    if who is None:
+        problem = fr.PATIENT_BAD_REQUEST
+    elif not confirmed:
+        problem = fr.PATIENT_CONFIRM
+    else:
+        try:
+            return await run_in_threadpool(
+                act, context.db, context.settings, who, actor=current.user.username
+            )
+        except PatientNotFoundError:
+            problem, code = fr.PATIENT_NOT_FOUND, status.HTTP_404_NOT_FOUND
+    return _patients_page(request, context, notice=problem, status_code=code)
+
+
 @router.post("/patients/export")
 async def patient_export(
     request: Request,
     context: ContextDep,
     current: AdminSession,
-    phone: Annotated[str, Form(max_length=40)] = "",
-    birth_date: Annotated[str, Form(max_length=10)] = "",
+    phone: PhoneField = "",
+    birth_date: BirthDateField = "",
 ) -> Response:
     """Everything held about a patient, as a JSON file to hand to them."""
-    who = _identity(phone, birth_date)
-    if who is None:
-        return _patients_page(request, context, notice=fr.PATIENT_BAD_REQUEST,
-                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    try:
-        data = await run_in_threadpool(
-            export_patient, context.db, context.settings, who, actor=current.user.username
-        )
-    except PatientNotFoundError:
-        return _patients_page(request, context, notice=fr.PATIENT_NOT_FOUND,
-                              status_code=status.HTTP_404_NOT_FOUND)
+    data = await _patient_act(request, context, current, export_patient, phone, birth_date)
+    if isinstance(data, Response):
+        return data
     _LOGGER.info("patient data exported from the admin page")
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     response = Response(
@@ -196,25 +228,16 @@ async def patient_erase(
     request: Request,
     context: ContextDep,
     current: AdminSession,
-    phone: Annotated[str, Form(max_length=40)] = "",
-    birth_date: Annotated[str, Form(max_length=10)] = "",
+    phone: PhoneField = "",
+    birth_date: BirthDateField = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Erase a patient from every store, once confirmed."""
-    who = _identity(phone, birth_date)
-    if who is None:
-        return _patients_page(request, context, notice=fr.PATIENT_BAD_REQUEST,
-                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    if confirm != "yes":
-        return _patients_page(request, context, notice=fr.PATIENT_CONFIRM,
-                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    try:
-        counts = await run_in_threadpool(
-            erase_patient, context.db, context.settings, who, actor=current.user.username
-        )
-    except PatientNotFoundError:
-        return _patients_page(request, context, notice=fr.PATIENT_NOT_FOUND,
-                              status_code=status.HTTP_404_NOT_FOUND)
+    counts = await _patient_act(
+        request, context, current, erase_patient, phone, birth_date, confirmed=confirm == "yes"
+    )
+    if isinstance(counts, Response):
+        return counts
     _LOGGER.info("patient data erased from the admin page")
     summary = ", ".join(f"{n} {fr.ERASED_KINDS.get(kind, kind)}" for kind, n in counts.items())
     return _patients_page(request, context, notice=fr.PATIENT_ERASED.format(counts=summary))

@@ -62,7 +62,7 @@ def _kinds(value: str) -> tuple[MessageKind, ...]:
 
 
 KindQuery = Annotated[str, Query(max_length=32)]
-StatusQuery = Annotated[str, Query(max_length=32)]
+StatusQuery = Annotated[str, Query(alias="status", max_length=32)]
 
 
 def _row(message: InboxMessage) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def inbox_page(
     context: ContextDep,
     current: PageSession,
     kind: KindQuery = "",
-    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+    status_filter: StatusQuery = "open",
 ) -> Response:
     """Messages, most urgent first, then newest; filters by kind and status."""
     with context.db.session() as session:
@@ -117,7 +117,7 @@ def inbox_rows(
     context: ContextDep,
     current: PageSession,
     kind: KindQuery = "",
-    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+    status_filter: StatusQuery = "open",
 ) -> Response:
     """The list's rows alone (HTMX swaps them in when the inbox changed)."""
     with context.db.session() as session:
@@ -132,7 +132,7 @@ def inbox_changes(
     current: PageSession,
     since: Annotated[str, Query(max_length=64)] = "",
     kind: KindQuery = "",
-    status_filter: Annotated[str, Query(alias="status", max_length=32)] = "open",
+    status_filter: StatusQuery = "open",
 ) -> Response:
     """The polled status line; when the inbox moved, ``HX-Trigger: inbox-changed`` too."""
     with context.db.session() as session:

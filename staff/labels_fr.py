@@ -155,6 +155,11 @@ BAD_DATE = "{where} : date manquante ou invalide."
 CLOSURE_ORDER = "Fermeture : la date de fin précède la date de début."
 UNKNOWN_MODE = "Mode de réponse inconnu."
 TOO_LONG = "{where} : texte trop long ({limit} caractères au plus)."
+ANNOUNCEMENT_NEEDS_NUMBERS = (
+    "{where} : elle doit indiquer les numéros d'urgence {numbers}, que les appelants doivent "
+    "entendre en dehors des heures d'ouverture. Par exemple : « En cas d'urgence, appelez le "
+    "{samu} ou le {european}. »"
+)
 
 WHERE_OFFICE = "Heures du secrétariat, {day}"
 WHERE_EXTENDED = "Horaires étendus, {day}"

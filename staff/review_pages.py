@@ -18,8 +18,8 @@ from core import ContextDep, RowId
 from staff import labels_fr
 from staff.auth_web import PageSession
 from staff.security import with_security_headers
-from staff.stats_figures import TROUBLE_KEYS, Channel, Preset
-from staff.stats_pages import asked
+from staff.stats_figures import TROUBLE_KEYS
+from staff.stats_pages import AskedQuery
 from staff.templating import templates
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -53,16 +53,11 @@ def review_list(
     request: Request,
     context: ContextDep,
     current: PageSession,
-    period: Annotated[str, Query(max_length=16)] = Preset.LAST_30_DAYS.value,
-    first: Annotated[str, Query(alias="from", max_length=10)] = "",
-    last: Annotated[str, Query(alias="to", max_length=10)] = "",
-    channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
+    wanted: AskedQuery,
     state: Annotated[str, Query(max_length=8)] = "todo",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    shown: Annotated[str, Query(max_length=24)] = "",
 ) -> Response:
     """The period's calls that ended badly, newest first, those still to review by default."""
-    wanted = asked(context, period, first, last, channel, shown)
     state = state if state in _STATES else "todo"
     start, end = wanted.period.bounds(context.practice.tz)
     with context.db.session() as session:

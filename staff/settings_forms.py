@@ -14,7 +14,14 @@ from typing import Any
 
 import phonenumbers
 
-from core import WEEKDAYS, ConfigError, PracticeConfig, WeeklyHours, parse_practice
+from core import (
+    WEEKDAYS,
+    ConfigError,
+    PracticeConfig,
+    WeeklyHours,
+    missing_emergency_numbers,
+    parse_practice,
+)
 from staff import labels_fr as fr
 
 FormValues = Mapping[str, Sequence[str]]
@@ -147,6 +154,13 @@ def apply_answering(current: PracticeConfig, form: FormValues) -> PracticeConfig
     announcement = _text(form, "announcement", fr.WHERE_ANNOUNCEMENT, ANNOUNCEMENT_MAX, problems)
     if announcement:
         outside["announcement"] = announcement
+        numbers = current.emergency
+        missing = missing_emergency_numbers(announcement, numbers)
+        if missing:
+            problems.append(fr.ANNOUNCEMENT_NEEDS_NUMBERS.format(
+                where=fr.WHERE_ANNOUNCEMENT, numbers=" et ".join(missing),
+                samu=numbers.samu, european=numbers.european,
+            ))
     outside_number = normalise_phone_field(
         first(form, "outside_transfer_number"), fr.WHERE_OUTSIDE_TRANSFER, problems
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 import transcripts
@@ -79,6 +79,21 @@ def asked(
         return Asked(fallback, chosen, str(exc))
 
 
+def _asked_query(
+    context: ContextDep,
+    period: Annotated[str, Query(max_length=16)] = Preset.LAST_30_DAYS.value,
+    first: Annotated[str, Query(alias="from", max_length=10)] = "",
+    last: Annotated[str, Query(alias="to", max_length=10)] = "",
+    channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
+    shown: Annotated[str, Query(max_length=24)] = "",
+) -> Asked:
+    return asked(context, period, first, last, channel, shown)
+
+
+AskedQuery = Annotated[Asked, Depends(_asked_query)]
+"""The period and channel of the query (``period``, ``from``, ``to``, ``channel``, ``shown``)."""
+
+
 def _minutes(value: str) -> float | None:
     try:
         minutes = float(value.replace(",", "."))
@@ -92,15 +107,10 @@ def stats_page(
     request: Request,
     context: ContextDep,
     current: SettingsSession,
-    period: Annotated[str, Query(max_length=16)] = Preset.LAST_30_DAYS.value,
-    first: Annotated[str, Query(alias="from", max_length=10)] = "",
-    last: Annotated[str, Query(alias="to", max_length=10)] = "",
-    channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
+    wanted: AskedQuery,
     minutes: Annotated[str, Query(max_length=8)] = "",
-    shown: Annotated[str, Query(max_length=24)] = "",
 ) -> Response:
     """Calls, outcomes, messages and bookings of a period, charted and tabled."""
-    wanted = asked(context, period, first, last, channel, shown)
     figures = gather(
         context.db, context.practice, wanted.period, wanted.channel,
         now=dt.datetime.now(dt.UTC), minutes=_minutes(minutes),
@@ -196,16 +206,12 @@ def _csv_row(record: transcripts.CallRecord, tz: ZoneInfo, with_transcripts: boo
 def stats_export(
     context: ContextDep,
     current: SettingsSession,
-    period: Annotated[str, Query(max_length=16)] = Preset.LAST_30_DAYS.value,
-    first: Annotated[str, Query(alias="from", max_length=10)] = "",
-    last: Annotated[str, Query(alias="to", max_length=10)] = "",
-    channel: Annotated[str, Query(max_length=8)] = Channel.VOICE.value,
+    wanted: AskedQuery,
     with_transcripts: Annotated[bool, Query(alias="transcripts")] = False,
 ) -> Response:
     """One line per call of the period; the transcripts' text for admins who ask for it."""
     if with_transcripts and current.user.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, labels_fr.TRANSCRIPTS_ADMIN_ONLY)
-    wanted = asked(context, period, first, last, channel)
     if wanted.problem:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, wanted.problem)
     p = wanted.period

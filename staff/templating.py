@@ -20,29 +20,13 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 from starlette.templating import Jinja2Templates
 
-from core import AppContext
+from core import AppContext, display_phone
 from staff import labels_fr, labels_sms_fr
 from staff.auth_web import request_session
 from staff.security import CSRF_FIELD, CSRF_HEADER, with_security_headers
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_PREFIX = "/static/staff"
-
-
-def phone_display(number: str | None) -> str:
-    """``+33612345678`` → ``06 12 34 56 78`` (international format for foreign numbers)."""
-    if not number:
-        return ""
-    try:
-        parsed = phonenumbers.parse(number, "FR")
-    except phonenumbers.NumberParseException:
-        return number
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if parsed.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return str(phonenumbers.format_number(parsed, style))
 
 
 def tel_href(number: str | None) -> str:
@@ -82,7 +66,7 @@ class StaffTemplates:
             loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True,
             lstrip_blocks=True,
         )
-        environment.filters["phone"] = phone_display
+        environment.filters["phone"] = display_phone
         environment.filters["tel"] = tel_href
         environment.filters["local"] = local_datetime
         environment.filters["date_fr"] = french_date

@@ -6,16 +6,25 @@ ran the command (``cli:<name>``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from core import get_settings
 
+_Done = TypeVar("_Done")
 
-def _fail(exc: Exception) -> typer.Exit:
-    typer.secho(f"not changed: {exc}", fg="red", err=True)
-    return typer.Exit(1)
+
+def _change(change: Callable[..., _Done], **arguments: Any) -> _Done:
+    """One audited change of an account; a refusal ends the command with its reason."""
+    import staff
+
+    try:
+        return change(get_settings(), actor=staff.cli_actor(), **arguments)
+    except staff.AccountError as exc:
+        typer.secho(f"not changed: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 def register(user_app: typer.Typer) -> None:
@@ -26,11 +35,7 @@ def register(user_app: typer.Typer) -> None:
         """Disable an account: it can no longer log in, and its sessions end now."""
         import staff
 
-        try:
-            staff.enable_user(get_settings(), username=username, active=False,
-                              actor=staff.cli_actor())
-        except staff.AccountError as exc:
-            raise _fail(exc) from None
+        _change(staff.enable_user, username=username, active=False)
         typer.echo(f"account {username} disabled")
 
     @user_app.command("enable")
@@ -38,11 +43,7 @@ def register(user_app: typer.Typer) -> None:
         """Re-enable a disabled account."""
         import staff
 
-        try:
-            staff.enable_user(get_settings(), username=username, active=True,
-                              actor=staff.cli_actor())
-        except staff.AccountError as exc:
-            raise _fail(exc) from None
+        _change(staff.enable_user, username=username, active=True)
         typer.echo(f"account {username} enabled")
 
     @user_app.command("role")
@@ -58,11 +59,7 @@ def register(user_app: typer.Typer) -> None:
         except ValueError:
             typer.secho("role: one of secretary, practitioner, admin", fg="red", err=True)
             raise typer.Exit(2) from None
-        try:
-            staff.change_role(get_settings(), username=username, role=chosen,
-                              actor=staff.cli_actor())
-        except staff.AccountError as exc:
-            raise _fail(exc) from None
+        _change(staff.change_role, username=username, role=chosen)
         typer.echo(f"account {username} is now {chosen.value}")
 
     @user_app.command("reset-password")
@@ -70,10 +67,6 @@ def register(user_app: typer.Typer) -> None:
         """Give an account a temporary password (printed once) and end its sessions."""
         import staff
 
-        try:
-            _, password = staff.reset_password(get_settings(), username=username,
-                                               actor=staff.cli_actor())
-        except staff.AccountError as exc:
-            raise _fail(exc) from None
+        _, password = _change(staff.reset_password, username=username)
         typer.echo(f"temporary password of {username}: {password}")
         typer.echo("hand it over in person; they should change it (standardiste user password)")

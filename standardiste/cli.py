@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +50,18 @@ def _fail_config(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
+@contextlib.contextmanager
+def _setup_checked() -> Iterator[None]:
+    """Bad practice settings or a database not migrated end the command, saying why."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise _fail_config(exc) from None
+    except NotMigratedError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: HostOption = None,
@@ -57,13 +71,8 @@ def serve(
     from standardiste.server import run_gateway
 
     settings = _settings()
-    try:
+    with _setup_checked():
         run_gateway(settings, host=host, port=port)
-    except ConfigError as exc:
-        raise _fail_config(exc) from None
-    except NotMigratedError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -75,13 +84,8 @@ def run(
     from standardiste.server import run_all
 
     settings = _settings()
-    try:
+    with _setup_checked():
         code = run_all(settings, host=host, port=port)
-    except ConfigError as exc:
-        raise _fail_config(exc) from None
-    except NotMigratedError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from None
     sys.exit(code)
 
 
@@ -109,13 +113,8 @@ def config_export(
     """Write the current settings (the database's) as a practice YAML file."""
     from standardiste.app import build_context
 
-    try:
+    with _setup_checked():
         context = build_context(_settings())
-    except ConfigError as exc:
-        raise _fail_config(exc) from None
-    except NotMigratedError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from None
     text = context.practice_store.export_yaml()
     context.db.dispose()
     if output is None:
@@ -153,13 +152,8 @@ def fallback_twiml() -> None:
     from transcripts import DATABASE_UNREACHABLE
 
     settings = _settings()
-    try:
+    with _setup_checked():
         context = build_context(settings)
-    except ConfigError as exc:
-        raise _fail_config(exc) from None
-    except NotMigratedError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from None
     try:
         practice = context.practice
     except DATABASE_UNREACHABLE:  # the settings last read do as well
@@ -326,13 +320,8 @@ def purge() -> None:
     from standardiste.app import build_context
     from transcripts import purge_expired
 
-    try:
+    with _setup_checked():
         context = build_context(_settings())
-    except ConfigError as exc:
-        raise _fail_config(exc) from None
-    except NotMigratedError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from None
     try:
         report = purge_expired(context)
         with context.db.session() as session:

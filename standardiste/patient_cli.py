@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -18,6 +19,7 @@ from core import Database, get_settings
 if TYPE_CHECKING:
     import staff
 
+_Done = TypeVar("_Done")
 patient_app = typer.Typer(no_args_is_help=True, help="A patient's data: export, erasure.")
 PhoneOption = Annotated[str, typer.Option("--phone", help="The patient's phone number.")]
 BirthOption = Annotated[
@@ -40,6 +42,21 @@ def _identity(phone: str, birth_date: str) -> staff.Identity:
         raise typer.Exit(2) from None
 
 
+def _act(act: Callable[..., _Done], who: staff.Identity) -> _Done:
+    """One audited act on the patient's data; a patient not found ends the command."""
+    import staff
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        return act(db, settings, who, actor=staff.cli_actor())
+    except staff.PatientNotFoundError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+
+
 @patient_app.command("export")
 def patient_export(
     phone: PhoneOption,
@@ -51,16 +68,7 @@ def patient_export(
     """Everything held about a patient, as JSON (right of access)."""
     import staff
 
-    who = _identity(phone, birth_date)
-    settings = get_settings()
-    db = Database(settings.database_url)
-    try:
-        data = staff.export_patient(db, settings, who, actor=staff.cli_actor())
-    except staff.PatientNotFoundError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    data = _act(staff.export_patient, _identity(phone, birth_date))
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if out is None:
         typer.echo(text)
@@ -83,13 +91,5 @@ def patient_erase(
     who = _identity(phone, birth_date)
     if not yes and not typer.confirm("Erase everything held about this patient, for good?"):
         raise typer.Exit(1)
-    settings = get_settings()
-    db = Database(settings.database_url)
-    try:
-        counts = staff.erase_patient(db, settings, who, actor=staff.cli_actor())
-    except staff.PatientNotFoundError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    counts = _act(staff.erase_patient, who)
     typer.echo("erased: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))

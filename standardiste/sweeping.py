@@ -81,6 +81,12 @@ def replay_spool(db: Database, settings: Settings) -> int:
     return spool.replay(db, dead_after_s=settings.standardiste_stale_after_s)
 
 
+def _count_finished_days(db: Database) -> None:
+    """The statistics' days counted ahead of their first reader."""
+    with db.session() as session:
+        transcripts.count_finished_days(session, dt.datetime.now(dt.UTC))
+
+
 def _heartbeat(settings: Settings) -> None:
     """Say this instance serves (its spool's owner lock and heartbeat, see `transcripts.Spool`)."""
     spool = transcripts.spool_for(settings.standardiste_var_dir, settings.standardiste_instance)
@@ -108,6 +114,7 @@ async def sweep_forever(db: Database, settings: Settings) -> None:
                 await run_in_threadpool(_heartbeat, settings)
                 await run_in_threadpool(replay_spool, db, settings)
                 await run_in_threadpool(sweep_once, db, settings)
+                await run_in_threadpool(_count_finished_days, db)
             except Exception as exc:  # no traceback: database errors may quote a caller's data
                 extra = {"error": type(exc).__name__}
                 _LOGGER.warning("sweep failed; next one later", extra=extra)

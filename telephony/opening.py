@@ -11,10 +11,17 @@ first reply, already heard, is then not said again (`after_first_words`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from dialogue import Conversation, Reply, TurnResult
+from telephony.playout import Utterance
+from telephony.recording_consent import RecordingConsent
+from telephony.speaking import ReplySpeaker
+from telephony.turn_timing import AnswerClock
+
+Consent = RecordingConsent | Callable[[], RecordingConsent | None] | None
+"""Whether the call asks consent to record: known at once, or once the conversation opened."""
 
 
 class OpeningConversation:
@@ -80,3 +87,22 @@ def after_first_words(opening: TurnResult, first: Reply | None) -> TurnResult:
     if first is None or not opening.replies or opening.replies[0].key != first.key:
         return opening
     return replace(opening, replies=opening.replies[1:])
+
+
+async def open_saying_first_words(
+    conversation: Conversation | OpeningConversation,
+    first: Reply | None,
+    speaker: ReplySpeaker,
+    answers: AnswerClock,
+) -> tuple[TurnResult, list[Utterance]]:
+    """The conversation's opening, its first words said meanwhile (their utterances: part of
+    the opening's answer, heard before listening)."""
+    starting = asyncio.ensure_future(conversation.start())
+    try:
+        early: list[Utterance] = []
+        if first is not None:
+            answers.replied()
+            early = await speaker.say([first], started=answers.opened())
+        return after_first_words(await starting, first), early
+    finally:
+        starting.cancel()  # only when the call ended first: done otherwise

@@ -40,10 +40,11 @@ from telephony.call_inputs import (
     CallPhrases,
     after_disclosure,
 )
+from telephony.emergency_words import PartialWatch, words_over_last
 from telephony.heard import arm_when_heard, until_heard
 from telephony.keypad import Keypad
 from telephony.listening import Listener
-from telephony.opening import after_first_words
+from telephony.opening import Consent, open_saying_first_words
 from telephony.playout import Playout, Send, Utterance
 from telephony.recorder import CallRecorder
 from telephony.recording_consent import RecordingConsent, interpret
@@ -55,8 +56,6 @@ from telephony.twilio_stream import Dtmf, Mark, Media, ProtocolError, Stop, pars
 from telephony.voice_service import VoiceService
 
 _LOGGER = logging.getLogger(__name__)
-Consent = RecordingConsent | Callable[[], RecordingConsent | None] | None
-"""Whether the call asks consent to record: known at once, or once the conversation opened."""
 
 
 class CallSession:
@@ -112,6 +111,7 @@ class CallSession:
         """The recording, once the caller consented."""
         self._said: list[Utterance] = []
         """The utterances of the last answer."""
+        self._partials = PartialWatch()
         self.end_reason: str | None = None
 
     # --- life cycle -------------------------------------------------------------------
@@ -229,17 +229,24 @@ class CallSession:
             self._spawn(self._barge_in(), "barge-in")
 
     def partial(self, text: str) -> None:
-        """Listener: partial words."""
+        """Listener: partial words; a long utterance's certain emergency ends the turn now."""
         self._publish(CallEventType.STT_PARTIAL, text=text)
+        if self._partials.alarming(text, self.listener.turns.utterance_s):
+            self._take(text, time.monotonic())
 
     def utterance(self, text: str, turn_ended_at: float) -> None:
-        """Listener: an utterance's text; the dialogue takes it next."""
+        """Listener: an utterance's text; the dialogue takes it next (unless its partial words
+        were answered already)."""
         now = time.monotonic()
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
-        end = self.listener.handing_over
-        self.answers.start(TurnStamps(
-            "first-audio", turn_ended_at, end.speech_end if end else None, recognized=now
-        ))
+        if not self._partials.utterance_ended():
+            end = self.listener.handing_over
+            self._take(text, turn_ended_at, end.speech_end if end else None)
+
+    def _take(self, text: str, turn_ended_at: float, speech_end: float | None = None) -> None:
+        self.answers.start(
+            TurnStamps("first-audio", turn_ended_at, speech_end, recognized=time.monotonic())
+        )
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
     def recognition_lost(self, turn_ended_at: float) -> None:
@@ -282,7 +289,9 @@ class CallSession:
 
     async def _converse(self) -> None:
         began = time.monotonic()
-        opening = await self._opening()
+        opening, self._early = await open_saying_first_words(
+            self._conversation, self._first_words, self.speaker, self.answers
+        )
         recording = self._recording() if callable(self._recording) else self._recording
         if recording is not None and not opening.ended:
             opening = await self._ask_consent(recording, opening, began)
@@ -303,19 +312,6 @@ class CallSession:
                 result = await self._conversation.handle_silence()
             if await self._respond(result, began):
                 return
-
-    async def _opening(self) -> TurnResult:
-        """The conversation's opening; its first words said at once, while it opens."""
-        starting = asyncio.ensure_future(self._conversation.start())
-        try:
-            if self._first_words is not None:
-                self.answers.replied()
-                self._early = await self.speaker.say(
-                    [self._first_words], started=self.answers.opened()
-                )
-            return after_first_words(await starting, self._first_words)
-        finally:
-            starting.cancel()  # only when the call ended first: done otherwise
 
     async def _ask_consent(
         self, recording: RecordingConsent, opening: TurnResult, began: float
@@ -386,7 +382,10 @@ class CallSession:
         utterances, self._early = [*self._early, *said], []
         self._said = utterances
         if result.ended:
-            await until_heard(utterances, self._grace_s, self.call_sid)
+            late = await words_over_last(utterances, self._inputs, self._grace_s, self.call_sid,
+                                         answered=emergency is not None)
+            if late is not None:
+                return await self._respond(await self._conversation.handle_text(late), began)
             transfer = result.end is CallEnd.TRANSFER
             self._end("transferred" if transfer else "completed", hang_up=True)
             return True

@@ -85,6 +85,7 @@ from transcripts.stats import OPEN_TOO_LONG as OPEN_TOO_LONG
 from transcripts.stats import CallStats as CallStats
 from transcripts.stats import MessageStats as MessageStats
 from transcripts.stats import call_stats as call_stats
+from transcripts.stats import count_finished_days as count_finished_days
 from transcripts.stats import message_stats as message_stats
 from transcripts.summaries import CallerIdentity as CallerIdentity
 from transcripts.summaries import build_summary as build_summary
@@ -147,6 +148,7 @@ __all__ = [
     "close_stale_calls",
     "conversation_clock",
     "count_events",
+    "count_finished_days",
     "end_call",
     "end_write",
     "erase_caller",

@@ -41,7 +41,8 @@ def leave_message(
         urgency: Defaults by kind (urgent for emergencies).
         appointment_id: The appointment it concerns, when any.
         once_per_call: Return the call's existing message of this kind instead of adding a
-            second one (a call closed twice, a retried turn).
+            second one (a call closed twice, a retried turn); a more urgent one replaces what
+            it says (a doubt noted, then the emergency confirmed).
 
     Returns:
         The message (new, or the existing one with ``once_per_call``).
@@ -49,16 +50,23 @@ def leave_message(
     call = (
         session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
     )
+    existing = None
     if once_per_call and call is not None:
         existing = session.scalar(
             select(InboxMessage).where(
                 InboxMessage.call_id == call.id, InboxMessage.kind == kind.value
             )
         )
-        if existing is not None:
-            return existing
     level = urgency or DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
     data = dict(details or {})
+    if existing is not None:
+        if level.rank < existing.urgency_rank:
+            existing.urgency, existing.urgency_rank = level.value, level.rank
+            existing.details = data
+            existing.summary = build_summary(kind, identity, data)
+            existing.status = MessageStatus.NEW.value
+            existing.updated_at = dt.datetime.now(dt.UTC)
+        return existing
     message = InboxMessage(
         call_id=call.id if call else None,
         kind=kind.value,

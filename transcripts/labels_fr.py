@@ -62,10 +62,16 @@ EMERGENCY_CATEGORIES: dict[str, str] = {
     "chest_pain": "douleur thoracique",
     "stroke": "signes d'AVC",
     "bleeding": "saignement important",
+    "pregnancy": "grossesse (perte des eaux, contractions, saignement)",
+    "infant": "nourrisson en danger",
     "seizure": "convulsions",
     "allergy": "réaction allergique grave",
     "poisoning": "intoxication",
     "suicidal": "propos suicidaires",
+    "burns": "brûlure grave",
+    "fall_injury": "chute ou traumatisme",
+    "severe_pain": "douleur intense ou brutale",
+    "general": "détresse signalée",
 }
 
 BOOKING_REQUESTS: dict[str, str] = {
@@ -87,6 +93,8 @@ BOOKING_WISH_DETAIL = "souhaitait {request} : {wish}"
 EMERGENCY_DETAIL = "{category}, orienté vers le 15 / 112"
 EMERGENCY_DETAIL_SUICIDAL = "{category}, orienté vers le 3114 / 15"
 EMERGENCY_UNKNOWN = "urgence signalée"
+EMERGENCY_DOUBT = "doute : {category} évoqué(e), l'appelant a dit que ce n'était pas une urgence"
+EMERGENCY_UNANSWERED = "question « est-ce une urgence ? » restée sans réponse"
 
 
 def kind_label(kind: str) -> str:

@@ -178,16 +178,8 @@ class Spool:
             yield age >= dead_after_s
 
     def _replay_locked(self, db: Database, path: Path) -> int:
-        try:
-            spool = path.open("r+", encoding="utf-8")
-        except FileNotFoundError:
-            return 0
-        with spool:
-            try:
-                fcntl.flock(spool, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return 0
-            return self._replay_file(db, path)
+        with locked_if_free(path) as spool:
+            return 0 if spool is None else self._replay_file(db, path)
 
     def _replay_file(self, db: Database, path: Path) -> int:
         writes = _read(path)
@@ -211,6 +203,24 @@ class Spool:
 
     def _files(self) -> list[Path]:
         return sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []
+
+
+@contextlib.contextmanager
+def locked_if_free(path: Path) -> Iterator[TextIO | None]:
+    """The file open for rewriting under its ``flock``; None when it is gone or another
+    process holds the lock (whoever comes next does the work)."""
+    try:
+        handle = path.open("r+", encoding="utf-8")
+    except FileNotFoundError:
+        yield None
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield None
+            return
+        yield handle
 
 
 def spooled_turns(spool: Spool, call_sid: str) -> list[Turn]:

@@ -11,7 +11,6 @@ process holds it (the next round purges them).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from transcripts.spool import open_line
+from transcripts.spool import locked_if_free, open_line
 
 SPOOL_FOLDER = "spool"
 
@@ -52,14 +51,8 @@ def _record_time(record: dict[str, Any]) -> dt.datetime | None:
 
 def _filter_file(path: Path, doomed: Callable[[dict[str, Any], dt.datetime], bool]) -> int:
     """Drop the records ``doomed`` picks, under the file's lock; returns how many."""
-    try:
-        handle = path.open("r+", encoding="utf-8")
-    except FileNotFoundError:
-        return 0
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with locked_if_free(path) as handle:
+        if handle is None:
             return 0
         written = dt.datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, dt.UTC)
         lines = [line for line in handle if line.strip()]

@@ -5,7 +5,7 @@ A day is counted the first time a reader needs it, once it has been over for `SE
 ending after midnight, Twilio's last status), and its counts are kept. Any later write to a
 call or a message of that day — the sweeper closing a call, an outcome reported late, a
 callback request left afterwards, the retention purge, an erasure — marks the day stale
-through database triggers (migration ``0012_stats_rollup``), whoever the writer, and the next
+through database triggers (migration ``0011_stats_rollup``), whoever the writer, and the next
 reader counts it again. What changes without touching the day's rows' keys, whether a message
 is handled and when, is not kept here: `stats.message_stats` reads it from the raw rows.
 

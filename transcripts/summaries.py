@@ -66,7 +66,9 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         identity: The caller's identity and callback number.
         details: What the dialogue understood; keys by kind: ``medicines`` (renewal),
             ``certificate_kind`` (certificate), ``topic`` and ``text`` (message),
-            ``reason`` (callback), ``category`` (emergency: a safety-net category),
+            ``reason`` (callback), ``category`` (emergency: a safety-net category;
+            ``denied`` when the caller said it was no emergency, ``confirmation`` how the
+            question was answered),
             ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
             ``interrupted`` for a call that dropped mid-request; ``transfer_failed`` when the
             secretariat did not pick up the transfer the caller asked for.
@@ -107,8 +109,13 @@ def _detail(kind: MessageKind, details: Mapping[str, Any]) -> str:
     if kind is MessageKind.EMERGENCY:
         raw = str(details.get("category") or "")
         category = fr.EMERGENCY_CATEGORIES.get(raw, fr.EMERGENCY_UNKNOWN)
+        if details.get("denied"):
+            return fr.EMERGENCY_DOUBT.format(category=category)
         template = fr.EMERGENCY_DETAIL_SUICIDAL if raw == "suicidal" else fr.EMERGENCY_DETAIL
-        return template.format(category=category)
+        said = template.format(category=category)
+        if details.get("confirmation") in ("silence", "hangup"):
+            return f"{said}{fr.SEPARATOR}{fr.EMERGENCY_UNANSWERED}"
+        return said
     if kind is MessageKind.FAILED_BOOKING:
         request = fr.BOOKING_REQUESTS.get(str(details.get("request") or "book"), "")
         wish = _short(str(details.get("wish") or ""))

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 import agenda
 import transcripts
 from dialogue import catalogue, understood
-from dialogue.actions.booking import BOOKING_SLOTS
+from dialogue.actions.booking import BOOKING_SLOTS, patient_on_file
 from dialogue.actions.common import (
-    answer_for,
+    answered,
     conversation_id,
     extract_yes_no,
     latest_intent,
@@ -125,8 +125,7 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "Lequel souhaitez-vous annuler ?"."""
-        text = answer_for(tracker, "appointment_choice")
-        return {} if text is None else {"appointment_choice": text}
+        return answered(tracker, "appointment_choice")
 
     async def validate_appointment_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -181,14 +180,8 @@ async def _upcoming(
         assert identity.birth_date is not None
         patient_id = int(on_file) if on_file is not None else None
         if patient_id is None and identity.last_name is not None:
-            found = agenda.identify_patient(
-                session,
-                birth_date=identity.birth_date,
-                last_name=identity.last_name,
-                first_name=identity.first_name,
-                phone=identity.callback_number,
-            )
-            patient_id = found.patient.id if found.patient is not None else None
+            found = patient_on_file(session, identity)
+            patient_id = found.id if found is not None else None
         if patient_id is None:
             return []
         try:

@@ -167,19 +167,26 @@ async def _confirm(
         return None
 
 
-def _registered(
-    session: Session, identity: transcripts.CallerIdentity, source: agenda.Source
-) -> int:
-    """The caller in the patient file: found, or registered (to be checked by the secretary)."""
+def patient_on_file(
+    session: Session, identity: transcripts.CallerIdentity
+) -> agenda.PatientInfo | None:
+    """The caller's file when their name and birth date (and number) point to one alone."""
     assert identity.birth_date is not None and identity.last_name is not None
-    found = agenda.identify_patient(
+    return agenda.identify_patient(
         session,
         birth_date=identity.birth_date,
         last_name=identity.last_name,
         first_name=identity.first_name,
         phone=identity.callback_number,
-    )
-    patient = found.patient or agenda.register_patient(
+    ).patient
+
+
+def _registered(
+    session: Session, identity: transcripts.CallerIdentity, source: agenda.Source
+) -> int:
+    """The caller in the patient file: found, or registered (to be checked by the secretary)."""
+    assert identity.birth_date is not None and identity.last_name is not None
+    patient = patient_on_file(session, identity) or agenda.register_patient(
         session,
         last_name=identity.last_name,
         first_name=identity.first_name or "",

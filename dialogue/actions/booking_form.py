@@ -30,11 +30,11 @@ from dialogue.actions.booking_proposals import (
     give_up,
     propose,
     read_wish,
-    time_wish,
 )
 from dialogue.actions.common import (
     activating,
     answer_for,
+    answered,
     extract_yes_no,
     latest_intent,
     said_text,
@@ -227,8 +227,7 @@ class ValidateBookingForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "Lequel vous convient ?"."""
-        text = answer_for(tracker, "chosen_slot")
-        return {} if text is None else {"chosen_slot": text}
+        return answered(tracker, "chosen_slot")
 
     async def validate_chosen_slot(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -258,7 +257,7 @@ class ValidateBookingForm(IdentityFormValidation):
             return await give_up(dispatcher, tracker, practice)
         dispatcher.utter_message(response="utter_other_proposals")
         said = str(tracker.get_slot("time_preference") or "")
-        wish = time_wish(read_wish(said, practice, now)).widened()
+        wish = read_wish(said, practice, now).wish().widened()
         return await propose(
             dispatcher, tracker, practice, now, wish, after=max(starts) if starts else None
         )
@@ -355,7 +354,7 @@ async def _proposals(
              "proposal_rounds": 0}
     tracker.add_slots([SlotSet(k, v) for k, v in reset.items()])
     found = await propose(
-        dispatcher, tracker, practice, now, time_wish(read_wish(str(said), practice, now)),
+        dispatcher, tracker, practice, now, read_wish(str(said), practice, now).wish(),
         after=None,
     )
     return reset | found | {"proposed_for": key}

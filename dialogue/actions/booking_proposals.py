@@ -24,25 +24,6 @@ from dialogue.french.speech_format import say_list, say_moment
 from dialogue.french.time_preference import TimePreference, parse_time_preference
 
 
-def time_wish(preference: TimePreference) -> agenda.TimeWish:
-    """The agenda's description of what the caller said about the time.
-
-    The part of the day is already in ``time_from``/``time_to`` (its window, when no clock
-    time was said).
-    """
-    return agenda.TimeWish(
-        earliest=preference.earliest,
-        latest=preference.latest,
-        weekdays=preference.weekdays,
-        excluded_weekdays=preference.excluded_weekdays,
-        time_from=preference.time_from,
-        time_to=preference.time_to,
-        around=preference.around,
-        asap=preference.asap,
-        flexible=preference.flexible,
-    )
-
-
 def read_wish(text: str, practice: PracticeConfig, now: dt.datetime) -> TimePreference:
     """The caller's words read as a wish, parts of the day fitted to the practice's hours."""
     return parse_time_preference(text, now, opening=opening_span(practice))

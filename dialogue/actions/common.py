@@ -38,6 +38,13 @@ def answer_for(tracker: Tracker, slot: str) -> str | None:
     return str(tracker.latest_message.get("text") or "").strip()
 
 
+def answered(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """``slot`` filled with the caller's words when they answer its question, else nothing:
+    what a form's plain ``extract_<slot>`` returns."""
+    text = answer_for(tracker, slot)
+    return {} if text is None else {slot: text}
+
+
 def said_text(tracker: Tracker) -> str | None:
     """The caller's latest words, unless they leave the question."""
     return None if escaping(tracker) else str(tracker.latest_message.get("text") or "").strip()

@@ -27,6 +27,7 @@ from dialogue.actions import callers
 from dialogue.actions.common import (
     activating,
     answer_for,
+    answered,
     escaping,
     latest_intent,
     retry_or_give_up,
@@ -168,15 +169,13 @@ class IdentityFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "Pouvez-vous épeler votre nom de famille ?"."""
-        text = answer_for(tracker, "name_spelled")
-        return {} if text is None else {"name_spelled": text}
+        return answered(tracker, "name_spelled")
 
     async def extract_birth_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The caller's answer to "Quelle est votre date de naissance ?"."""
-        text = answer_for(tracker, "birth_date")
-        return {} if text is None else {"birth_date": text}
+        return answered(tracker, "birth_date")
 
     async def extract_phone_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -203,8 +202,7 @@ class IdentityFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The caller's answer to "À quel numéro pouvons-nous vous rappeler ?"."""
-        text = answer_for(tracker, "callback_number")
-        return {} if text is None else {"callback_number": text}
+        return answered(tracker, "callback_number")
 
     # --- validation ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from dialogue import catalogue
 from dialogue.actions.common import (
     activating,
     answer_for,
+    answered,
     conversation_id,
     identity_from_slots,
     previous_bot_key,
@@ -107,8 +108,7 @@ class ValidateRenewalForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The caller's answer to "Quel médicament faut-il renouveler ?"."""
-        text = answer_for(tracker, "medicine")
-        return {} if text is None else {"medicine": text}
+        return answered(tracker, "medicine")
 
     def validate_medicine(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

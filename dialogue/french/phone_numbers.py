@@ -1,4 +1,6 @@
-"""Phone numbers dictated in French ("zéro six douze trente quatre…") or typed, to E.164."""
+"""Phone numbers dictated in French ("zéro six douze trente quatre…") or typed, to E.164.
+
+Shown back to people with `core.display_phone`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import phonenumbers
 
 from dialogue.french.normalize import normalize_transcript
 
-__all__ = ["format_french_phone", "parse_french_phone"]
+__all__ = ["parse_french_phone"]
 
 _PLUS = re.compile(r"\bplus (?=\d)")
 _DOUBLE = re.compile(r"\bdouble (\d)")
@@ -39,28 +41,6 @@ def parse_french_phone(text: str, region: str = "FR") -> str | None:
             if number is not None:
                 return number
     return None
-
-
-def format_french_phone(e164: str) -> str:
-    """Format an E.164 number the way it is read back in France ("06 12 34 56 78").
-
-    Args:
-        e164: A number as returned by `parse_french_phone`.
-
-    Returns:
-        The national format for French numbers, the international format for others, or the
-        input unchanged when it is not a phone number.
-    """
-    try:
-        number = phonenumbers.parse(e164, "FR")
-    except phonenumbers.NumberParseException:
-        return e164
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return str(phonenumbers.format_number(number, style))
 
 
 def _candidates(digits: str) -> list[str]:

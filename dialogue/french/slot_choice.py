@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from dialogue.french.duckling_time import Mention, time_mentions
 from dialogue.french.normalize import flat_text, normalize_transcript
+from dialogue.french.speech_format import DAY_NAMES
 from dialogue.french.time_preference import PARIS
 
 __all__ = ["choose_slot"]
 
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = (
     "janvier", "fevrier", "mars", "avril", "mai", "juin",
     "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
@@ -175,7 +175,7 @@ def _at_time(mention: Mention, local: list[datetime], words: str) -> _Test:
 
 def _on_day(mention: Mention, words: str) -> _Test | None:
     """The slot on the day said: a weekday, a day of the month, or a relative day."""
-    named = [i for i, name in enumerate(_WEEKDAYS) if re.search(rf"\b{name}\b", words)]
+    named = [i for i, name in enumerate(DAY_NAMES) if re.search(rf"\b{name}\b", words)]
     number = re.search(r"\b(\d{1,2})(?:er)?\b", _CLOCK.sub(" ", words))
     month = next((i + 1 for i, name in enumerate(_MONTHS) if name in words), None)
     if number is not None:

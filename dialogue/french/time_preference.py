@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import agenda
 from dialogue.french.day_parts import FAMILY, PartOfDay, hide, part_exclusion, parts_said
 from dialogue.french.normalize import flat_text, normalize_transcript
+from dialogue.french.speech_format import DAY_NAMES
 from dialogue.french.wish_mentions import (
     APPROXIMATE_MINUTES,
     BOOKING_YEARS_AHEAD,
@@ -51,8 +53,7 @@ __all__ = [
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_ANY_WEEKDAY = "|".join(_WEEKDAYS)
+_ANY_WEEKDAY = "|".join(DAY_NAMES)
 _ASAP = re.compile(
     r"\b(?:le plus (?:tot|vite|rapidement) possible|des que possible|au plus (?:vite|tot)"
     r"|le plus tot|rapidement|en urgence|tres vite|vite fait|au plus pressant|premier creneau"
@@ -119,19 +120,26 @@ class TimePreference:
         """Whether anything at all was understood (else the dialogue should ask again)."""
         return self != TimePreference()
 
+    def wish(self) -> agenda.TimeWish:
+        """The agenda's description of the same wish (the part of the day is already in
+        ``time_from``/``time_to``: its window, when no clock time was said)."""
+        return agenda.TimeWish(
+            earliest=self.earliest,
+            latest=self.latest,
+            weekdays=self.weekdays,
+            excluded_weekdays=self.excluded_weekdays,
+            time_from=self.time_from,
+            time_to=self.time_to,
+            around=self.around,
+            asap=self.asap,
+            flexible=self.flexible,
+        )
+
     def accepts(self, start: datetime, tz: dt.tzinfo = PARIS) -> bool:
         """Whether a slot starting at ``start`` fits every constraint (aware starts are read in
-        ``tz``, naive ones as already local)."""
-        local = start.astimezone(tz) if start.tzinfo is not None else start
-        day, clock = local.date(), local.time().replace(second=0, microsecond=0)
-        return not (
-            (self.earliest is not None and day < self.earliest)
-            or (self.latest is not None and day > self.latest)
-            or (self.weekdays and day.weekday() not in self.weekdays)
-            or day.weekday() in self.excluded_weekdays
-            or (self.time_from is not None and clock < self.time_from)
-            or (self.time_to is not None and clock > self.time_to)
-        )
+        ``tz``, naive ones as already local): the agenda's test, so that both agree."""
+        local = start if start.tzinfo is not None else start.replace(tzinfo=tz)
+        return self.wish().accepts(local, tz)
 
 
 def parse_time_preference(
@@ -154,13 +162,13 @@ def parse_time_preference(
     asap = bool(_ASAP.search(flat))
     flexible = bool(_FLEXIBLE.search(flat))
     excluded = {
-        _WEEKDAYS.index(match.group(1) or match.group(2))
+        DAY_NAMES.index(match.group(1) or match.group(2))
         for match in hide(_EXCLUDED_WEEKDAY, flat, hidden)
     }
     part = part_exclusion(flat, hidden)
     reading = Reading()
     any_such = hide(_ANY_SUCH_WEEKDAY, flat, hidden)
-    reading.weekdays |= {_WEEKDAYS.index(m.group(1)) for m in any_such}
+    reading.weekdays |= {DAY_NAMES.index(m.group(1)) for m in any_such}
     if hide(_WORKING_WEEK, flat, hidden):
         reading.weekdays |= {0, 1, 2, 3, 4}
     hide(_PAST, flat, hidden)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dialogue.french.day_parts import shift
 from dialogue.french.duckling_time import Mention, time_mentions
+from dialogue.french.speech_format import DAY_NAMES
 
 __all__ = ["APPROXIMATE_MINUTES", "BOOKING_YEARS_AHEAD", "Bounds", "Reading", "Span", "days",
            "read_mentions"]
@@ -22,8 +23,7 @@ __all__ = ["APPROXIMATE_MINUTES", "BOOKING_YEARS_AHEAD", "Bounds", "Reading", "S
 APPROXIMATE_MINUTES = 30
 # A day said for an appointment is at most this far ahead; beyond, it was misheard.
 BOOKING_YEARS_AHEAD = 2
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_ANY_WEEKDAY = "|".join(_WEEKDAYS)
+_ANY_WEEKDAY = "|".join(DAY_NAMES)
 _OR = re.compile(r"\bou\b")
 _BARE_WEEKDAY = re.compile(rf"\b(?:{_ANY_WEEKDAY})\b")
 # Said of today, or of a dated day ("ce mardi", "mardi 5"); clock times are not dates.
@@ -151,7 +151,7 @@ def _days_of(mention: Mention, words: str, today: date) -> Span | None:
     if mention.interval:
         first = mention.begin.date() if mention.begin is not None else None
         last = _inclusive_end(mention)
-        named_day = any(day in words for day in _WEEKDAYS)
+        named_day = any(day in words for day in DAY_NAMES)
         in_hours = mention.grain in ("hour", "minute")
         if in_hours and "semaine" in words and not named_day and first is not None:
             # "la semaine prochaine, l'après-midi": every afternoon of that week, not the

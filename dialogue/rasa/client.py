@@ -58,6 +58,26 @@ class RasaClient:
             self.timed_out = True
         return RasaUnavailableError(f"{type(exc).__name__} talking to Rasa")
 
+    async def _json(self, method: str, path: str, **request: Any) -> Any:
+        """Rasa's answer to one request, read as JSON.
+
+        Raises:
+            RasaUnavailableError: Rasa did not answer within the timeout.
+            RasaBadResponseError: Rasa answered with an error or an unreadable body.
+        """
+        try:
+            reply = await self._http.request(
+                method, f"{self._base}{path}", timeout=self._wait(), **request
+            )
+        except httpx.HTTPError as exc:
+            raise self._unavailable(exc) from exc
+        if reply.status_code != 200:
+            raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
+        try:
+            return reply.json()
+        except ValueError as exc:
+            raise RasaBadResponseError("Rasa's answer is not JSON") from exc
+
     async def send(
         self,
         conversation_id: str,
@@ -82,21 +102,9 @@ class RasaClient:
                 "channel": channel,
             },
         }
-        try:
-            reply = await self._http.post(
-                f"{self._base}/webhooks/rest/webhook",
-                json=payload,
-                headers=self._headers,
-                timeout=self._wait(),
-            )
-        except httpx.HTTPError as exc:
-            raise self._unavailable(exc) from exc
-        if reply.status_code != 200:
-            raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
-        try:
-            body = reply.json()
-        except ValueError as exc:
-            raise RasaBadResponseError("Rasa's answer is not JSON") from exc
+        body = await self._json(
+            "POST", "/webhooks/rest/webhook", json=payload, headers=self._headers
+        )
         if not isinstance(body, list):
             raise RasaBadResponseError("Rasa's answer is not a list of messages")
         return [m for m in body if isinstance(m, dict)]
@@ -108,19 +116,9 @@ class RasaClient:
             RasaUnavailableError: Rasa did not answer within the timeout.
             RasaBadResponseError: Rasa answered with an error or an unreadable body.
         """
-        try:
-            reply = await self._http.get(
-                f"{self._base}/conversations/{conversation_id}/tracker",
-                params={"include_events": "NONE", **self._auth},
-                timeout=self._wait(),
-            )
-        except httpx.HTTPError as exc:
-            raise self._unavailable(exc) from exc
-        if reply.status_code != 200:
-            raise RasaBadResponseError(f"Rasa answered HTTP {reply.status_code}")
-        try:
-            body = reply.json()
-        except ValueError as exc:
-            raise RasaBadResponseError("Rasa's answer is not JSON") from exc
+        body = await self._json(
+            "GET", f"/conversations/{conversation_id}/tracker",
+            params={"include_events": "NONE", **self._auth},
+        )
         loop = body.get("active_loop") or {}
         return DialogueState(slots=dict(body.get("slots") or {}), active_form=loop.get("name"))

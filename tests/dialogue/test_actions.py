@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core import AppContext
-from dialogue.actions.booking_proposals import time_wish
 from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
 from dialogue.catalogue import replies_from_rasa
 from dialogue.french.names import clean_name
@@ -63,7 +62,7 @@ def test_the_time_wish_reaches_the_agenda_as_understood(said: str) -> None:
     paris = ZoneInfo("Europe/Paris")
     now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=paris)
     preference = parse_time_preference(said, now)
-    wish = time_wish(preference)
+    wish = preference.wish()
     assert {f.name: getattr(wish, f.name) for f in fields(wish)} == {
         f.name: getattr(preference, f.name) for f in fields(wish)
     }

@@ -53,13 +53,25 @@ def test_emergency_phrases_are_flagged_and_cannot_be_talked_over(
 @pytest.mark.parametrize(
     "key", ["utter_outside_hours_message", "utter_dropped_message",
             "utter_transfer_failed_message", "utter_outside_hours_announcement",
-            "utter_fallback_closed"],
+            "utter_fallback_closed", "utter_technical_problem"],
 )
 def test_every_outside_hours_opening_states_the_emergency_numbers(
     key: str, practice: PracticeConfig
 ) -> None:
     text = dialogue.say(key, practice).text
     assert practice.emergency.samu in text and practice.emergency.european in text
+
+
+def test_the_fallback_said_before_the_settings_are_read_states_the_national_numbers() -> None:
+    text = dialogue.response("utter_technical_problem").text
+    assert "le 15 ou le 112" in text
+
+
+def test_the_emergency_question_is_asked_whole_and_waits_for_yes_or_no() -> None:
+    spec = catalogue.catalogue()["utter_emergency_check"]
+    assert spec.text == "Est-ce une urgence, en ce moment ?"
+    assert not spec.interruptible and spec.ready and not spec.emergency
+    assert spec.expecting is dialogue.Expecting.CONFIRMATION
 
 
 def test_a_practice_greeting_replaces_the_catalogues(practice: PracticeConfig) -> None:

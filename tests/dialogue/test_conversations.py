@@ -269,6 +269,18 @@ def test_emergency_goes_to_15_before_any_understanding(chat: Any) -> None:
     assert c.appointments() == []
 
 
+def test_a_doubt_the_caller_denies_lets_the_request_through(chat: Any) -> None:
+    c = chat()
+    assert c.say("je suis essoufflé je voudrais un rendez-vous") == ["utter_emergency_check"]
+    # "No": the words that raised the doubt go to the dialogue, which starts the booking.
+    assert c.say("non non ce n'est pas urgent") == [
+        "utter_understood_booking", "utter_ask_appointment_type"
+    ]
+    [doubt] = c.messages()
+    assert doubt["kind"] == "emergency" and doubt["urgency"] == "high"
+    assert "ce n'était pas une urgence" in doubt["summary"]
+
+
 def test_not_understood_twice_takes_a_message(chat: Any) -> None:
     c = chat()
     assert c.say("tralala pouet pouet") == ["utter_reprompt"]

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import display_phone
 from dialogue.french.normalize import fold_accents, is_filler, normalize_transcript
-from dialogue.french.phone_numbers import format_french_phone, parse_french_phone
+from dialogue.french.phone_numbers import parse_french_phone
 
 
 @pytest.mark.parametrize(
@@ -150,8 +151,8 @@ def test_parse_french_phone_rejects(spoken: str) -> None:
         ("n'importe quoi", "n'importe quoi"),
     ],
 )
-def test_format_french_phone(e164: str, read_back: str) -> None:
-    assert format_french_phone(e164) == read_back
+def test_phone_numbers_read_back_as_in_france(e164: str, read_back: str) -> None:
+    assert display_phone(e164) == read_back
 
 
 _VOCABULARY = [

@@ -1,4 +1,5 @@
-"""Emergency safety net: phrases with speech-recognition variants, and ordinary talk left alone."""
+"""The emergency net: signs said many ways by category, routine requests left alone, the cues
+that lower a sign (negation, past, lasting, mild, routine), and the rule file itself."""
 
 from __future__ import annotations
 
@@ -15,270 +16,258 @@ from dialogue.safety import (
     PHRASES_FILE,
     EmergencyCategory,
     EmergencyKind,
+    EmergencyLevel,
+    Lowering,
     check_emergency,
-    compile_phrase,
+    emergency_in,
+    emergency_net,
     fold_for_matching,
-    parse_phrasebook,
-    phrasebook,
+    parse_net,
 )
+from dialogue.safety_net import CUE_LISTS
+from dialogue.safety_rules import Compiler, RuleError, Utterance
+from tests.dialogue.safety_examples import CERTAIN, POSSIBLE, ROUTINE
 
 C = EmergencyCategory
-# The net runs on raw recognizer text and on normalised text alike (the session normalises first).
-AS_HEARD = pytest.mark.parametrize(
-    "prepare", [str, normalize_transcript], ids=["raw", "normalized"]
-)
+# The net reads raw recognizer text and normalised text alike (the session normalises first).
+PREPARED: dict[str, Callable[[str], str]] = {"raw": str, "normalized": normalize_transcript}
+
+
+def _describe(said: str) -> str:
+    hit = check_emergency(said)
+    if hit is None:
+        return f"{said!r}: nothing"
+    return f"{said!r}: {hit.category.value} {hit.level.label} ({hit.phrase}; {hit.lowered})"
+
+
+@pytest.mark.parametrize("prepare", PREPARED)
+@pytest.mark.parametrize("category", CERTAIN)
+def test_emergencies_are_answered_at_once(category: str, prepare: str) -> None:
+    misses = []
+    for said in CERTAIN[category]:
+        text = PREPARED[prepare](said)
+        hit = check_emergency(text)
+        if hit is None or not hit.certain or C(category) not in hit.categories:
+            misses.append(_describe(text))
+    assert not misses, "\n".join(misses)
+
+
+@pytest.mark.parametrize("prepare", PREPARED)
+def test_unsure_signs_get_the_question(prepare: str) -> None:
+    wrong = [
+        _describe(text)
+        for text in map(PREPARED[prepare], POSSIBLE)
+        if emergency_in(text) is not EmergencyLevel.POSSIBLE
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("prepare", PREPARED)
+def test_routine_requests_are_left_alone(prepare: str) -> None:
+    raised = [
+        _describe(text)
+        for text in map(PREPARED[prepare], ROUTINE)
+        if check_emergency(text) is not None
+    ]
+    assert not raised, "\n".join(raised)
 
 
 @pytest.mark.parametrize(
-    ("said", "category"),
+    ("said", "level"),
     [
-        # chest pain / cardiac
-        ("j'ai une douleur dans la poitrine", C.CHEST_PAIN),
-        ("euh j'ai mal à la poitrine", C.CHEST_PAIN),
-        ("j ai mal a la poitrine", C.CHEST_PAIN),
-        ("une douleur très forte à la poitrine", C.CHEST_PAIN),
-        ("j'ai comme un serrement", C.CHEST_PAIN),
-        ("ça me serre dans la poitrine", C.CHEST_PAIN),
-        ("mon mari fait une crise cardiaque", C.CHEST_PAIN),
-        ("je crois que c'est un infarctus", C.CHEST_PAIN),
-        ("douleur thoracique", C.CHEST_PAIN),
-        # breathing
-        ("il ne respire plus", C.BREATHING),
-        ("IL NE RESPIRE PLUS !!!", C.BREATHING),
-        ("il respire plu", C.BREATHING),
-        ("j'arrive pas à respirer", C.BREATHING),
-        ("je n'arrive plus à respirer", C.BREATHING),
-        ("j'arrive plus respirer", C.BREATHING),
-        ("elle peut plus respirer", C.BREATHING),
-        ("mon bébé s'étouffe", C.BREATHING),
-        ("il étouffe", C.BREATHING),
-        ("j'ai du mal à respirer", C.BREATHING),
-        ("il a les lèvres bleues", C.BREATHING),
-        # unconscious
-        ("il est inconscient", C.UNCONSCIOUS),
-        ("il est in conscient", C.UNCONSCIOUS),
-        ("ma femme ne répond plus", C.UNCONSCIOUS),
-        ("il répond plus quand je lui parle", C.UNCONSCIOUS),
-        ("elle s'est évanouie", C.UNCONSCIOUS),
-        ("elle s est evanouie", C.UNCONSCIOUS),
-        ("il a perdu connaissance", C.UNCONSCIOUS),
-        ("il est tombé dans les pommes", C.UNCONSCIOUS),
-        ("il ne se réveille pas", C.UNCONSCIOUS),
-        ("mon père fait un malaise", C.UNCONSCIOUS),
-        # stroke
-        ("sa bouche est de travers", C.STROKE),
-        ("il a la bouche tordue", C.STROKE),
-        ("il est paralysé du côté droit", C.STROKE),
-        ("elle est paralysee", C.STROKE),
-        ("elle n'arrive plus à parler", C.STROKE),
-        ("il peut plus parler", C.STROKE),
-        ("je crois qu'il fait un AVC", C.STROKE),
-        ("il fait un a v c", C.STROKE),
-        ("un accident vasculaire cérébral", C.STROKE),
-        ("il ne sent plus son bras", C.STROKE),
-        # heavy bleeding
-        ("ça saigne beaucoup", C.BLEEDING),
-        ("il saigne énormément", C.BLEEDING),
-        ("il fait une hémorragie", C.BLEEDING),
-        ("une emorragie", C.BLEEDING),
-        ("il a perdu beaucoup de sang", C.BLEEDING),
-        ("elle vomit du sang", C.BLEEDING),
-        ("le sang s'arrête pas", C.BLEEDING),
-        # poisoning / overdose
-        ("il a avalé des médicaments", C.POISONING),
-        ("ma fille a avalé toute une boîte de cachets", C.POISONING),
-        ("il a pris trop de somnifères", C.POISONING),
-        ("mon fils a bu de la javel", C.POISONING),
-        ("une intoxication au monoxyde de carbone", C.POISONING),
-        ("je crois qu'il est empoisonné", C.POISONING),
-        ("c'est une overdose", C.POISONING),
-        # seizures
-        ("il fait des convulsions", C.SEIZURE),
-        ("il convulse", C.SEIZURE),
-        ("elle fait une crise d'épilepsie", C.SEIZURE),
-        ("une crise d epilepsie", C.SEIZURE),
-        # severe allergy
-        ("ma gorge gonfle", C.ALLERGY),
-        ("j'ai la gorge qui gonfle", C.ALLERGY),
-        ("son visage a gonflé", C.ALLERGY),
-        ("il gonfle de partout après une piqûre de guêpe", C.ALLERGY),
-        ("un œdème de Quincke", C.ALLERGY),
-        ("un oedeme", C.ALLERGY),
-        ("un choc anaphylactique", C.ALLERGY),
-        # suicidal words
-        ("je veux me suicider", C.SUICIDAL),
-        ("j'ai envie de me suicider", C.SUICIDAL),
-        ("je veux en finir", C.SUICIDAL),
-        ("j'ai envie d'en finir", C.SUICIDAL),
-        ("je vais mettre fin à mes jours", C.SUICIDAL),
-        ("je veux mourir", C.SUICIDAL),
-        ("j'ai plus envie de vivre", C.SUICIDAL),
-        ("j'ai pas envie de vivre", C.SUICIDAL),
-        ("je vais me foutre en l'air", C.SUICIDAL),
-        ("j'ai des idées noires", C.SUICIDAL),
-        ("mon frère a fait une tentative de suicide", C.SUICIDAL),
+        # Not negations: the issue's cases.
+        ("je n'ai jamais eu aussi mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("sans arrêt j'ai mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("ça saigne sans arrêt", EmergencyLevel.CERTAIN),
+        ("je ne me sens pas du tout bien", EmergencyLevel.POSSIBLE),
+        ("je n'arrive plus à respirer", EmergencyLevel.CERTAIN),
+        ("il a de plus en plus mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("je ne sais pas il a mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("mon bébé ne pleure plus il gémit", EmergencyLevel.CERTAIN),
+        # Negations: the sign is denied, so it is asked about, not answered.
+        ("il n'a pas de douleur dans la poitrine", EmergencyLevel.POSSIBLE),
+        ("je n'ai aucune douleur thoracique", EmergencyLevel.POSSIBLE),
+        ("il n'a plus mal à la poitrine", EmergencyLevel.POSSIBLE),
+        ("elle ne saigne pas beaucoup", EmergencyLevel.POSSIBLE),
+        ("pas de douleur dans la poitrine mais il ne respire plus", EmergencyLevel.CERTAIN),
+        ("pas de fièvre mais une douleur dans la poitrine", EmergencyLevel.CERTAIN),
     ],
 )
-@AS_HEARD
-def test_emergency_phrases(
-    said: str, category: EmergencyCategory, prepare: Callable[[str], str]
-) -> None:
-    hit = check_emergency(prepare(said))
-    assert hit is not None
-    assert hit.category is category
-    assert category in hit.categories
-    assert not hit.negated
+def test_negation(said: str, level: EmergencyLevel) -> None:
+    assert emergency_in(said) is level, _describe(said)
+
+
+def test_a_denied_sign_says_so() -> None:
+    hit = check_emergency("il n'a pas de douleur dans la poitrine")
+    assert hit is not None and hit.negated and hit.lowered == (Lowering.NEGATED,)
+    assert hit.category is C.CHEST_PAIN
+
+
+@pytest.mark.parametrize(
+    ("said", "level"),
+    [
+        ("j'ai fait un infarctus il y a deux ans", EmergencyLevel.POSSIBLE),
+        ("j'ai fait un infarctus il y a deux ans je voudrais renouveler mon traitement", None),
+        ("j'ai fait un infarctus", EmergencyLevel.CERTAIN),
+        ("il y a deux ans il a fait un avc", EmergencyLevel.POSSIBLE),
+        # The past is in another clause: what happens now is answered.
+        ("l'an dernier il a fait un avc et là il a la bouche de travers", EmergencyLevel.CERTAIN),
+        ("j'ai accouché il y a trois jours et je saigne énormément", EmergencyLevel.CERTAIN),
+        # A nearer "now" cue wins over the past one.
+        ("il a eu un infarctus l'an dernier et depuis ce matin il a mal à la poitrine",
+         EmergencyLevel.CERTAIN),
+        ("j'ai mal à la poitrine depuis trois semaines", EmergencyLevel.POSSIBLE),
+        ("j'ai mal à la poitrine depuis trois semaines je voudrais un rendez-vous", None),
+        ("j'ai mal à la poitrine depuis une heure", EmergencyLevel.CERTAIN),
+        ("j'ai un peu de mal à respirer", EmergencyLevel.POSSIBLE),
+        ("qu'est-ce qu'il faut faire en cas de douleur dans la poitrine", EmergencyLevel.POSSIBLE),
+        # Suicidal words: a lasting wish to die is no less urgent, and never left unasked.
+        ("j'ai envie de mourir depuis des semaines", EmergencyLevel.CERTAIN),
+        # Over: whatever else was said.
+        ("elle a fait une crise d'asthme cette nuit ça va mieux", EmergencyLevel.POSSIBLE),
+        ("ça saigne énormément et ça s'arrête pas", EmergencyLevel.CERTAIN),
+        ("j'ai fait une tentative de suicide il y a deux ans je voudrais un rendez-vous",
+         EmergencyLevel.POSSIBLE),
+    ],
+)
+def test_past_lasting_and_mild_cues(said: str, level: EmergencyLevel | None) -> None:
+    assert emergency_in(said) is level, _describe(said)
 
 
 @pytest.mark.parametrize(
     "said",
-    [
-        "j'ai mal au dos depuis une semaine je voudrais un rendez-vous",
-        "pour un certificat de sport",
-        "mon fils a de la fièvre",
-        "je voudrais renouveler mon ordonnance",
-        "je voudrais un arrêt de travail",
-        "c'est pour une prise de sang",
-        "j'ai mal au cœur depuis ce matin",
-        "j'ai mal à la gorge",
-        "je me suis fait une entorse et la cheville a gonflé",
-        "j'ai pris mes médicaments ce matin",
-        "j'ai fini toute la boîte il me faut une ordonnance",
-        "ça m'a pris trop de temps",
-        "j'ai une intoxication alimentaire depuis hier",
-        "j'ai un œdème aux chevilles",
-        "le secrétariat ne répond pas au téléphone",
-        "personne ne répond jamais",
-        "le docteur ne répond pas à mes messages",
-        "je voudrais en finir avec ce mal de dos",
-        "c'est pour un vaccin",
-        "euh bonjour je voudrais prendre un rendez-vous jeudi prochain vers dix heures et demie",
-        "je voudrais parler à la secrétaire",
-        "je suis un peu essoufflé quand je monte les escaliers",
-        "j'ai des saignements de nez de temps en temps",
-        "mon bilan sanguin est prêt",
-        "le cabinet est ouvert le samedi",
-        "c'est au sujet de la facture",
-        "",
-        "euh ben hum",
-    ],
+    ["je suis mort de rire", "c'est urgent pour mon certificat", "ma mère va me tuer",
+     "je meurs de faim", "j'ai un bleu au genou", "je vous appelle à l'aide de mon portable"],
 )
-@AS_HEARD
-def test_ordinary_talk_is_not_an_emergency(said: str, prepare: Callable[[str], str]) -> None:
-    assert check_emergency(prepare(said)) is None
-
-
-@pytest.mark.parametrize(
-    ("said", "category"),
-    [
-        ("il n'a pas de douleur dans la poitrine", C.CHEST_PAIN),
-        ("je n'ai aucune douleur thoracique", C.CHEST_PAIN),
-        ("il est tombé sans perte de connaissance", C.UNCONSCIOUS),
-        ("pas d'idées noires rassurez-vous", C.SUICIDAL),
-    ],
-)
-def test_negated_phrases_still_hit_but_are_marked(said: str, category: EmergencyCategory) -> None:
-    hit = check_emergency(said)
-    assert hit is not None
-    assert hit.category is category
-    assert hit.negated
-
-
-def test_affirmed_phrase_wins_over_negated_one() -> None:
-    hit = check_emergency("pas de douleur dans la poitrine mais il ne respire plus")
-    assert hit is not None
-    assert hit.category is C.BREATHING
-    assert not hit.negated
-
-
-def test_negative_phrases_are_never_marked_negated() -> None:
-    hit = check_emergency("il ne respire pas")
-    assert hit is not None
-    assert not hit.negated
+def test_figures_of_speech_are_no_sign(said: str) -> None:
+    assert check_emergency(said) is None
 
 
 def test_overdose_with_suicidal_words_reports_both_medical_first() -> None:
-    hit = check_emergency("j'ai avalé des médicaments pour en finir")
-    assert hit is not None
-    assert hit.category is C.POISONING
-    assert hit.kind is EmergencyKind.MEDICAL
-    assert hit.categories == frozenset({C.POISONING, C.SUICIDAL})
+    hit = check_emergency("j'ai avalé toute la boîte de médicaments pour en finir")
+    assert hit is not None and hit.certain
+    assert hit.category is C.POISONING and hit.kind is EmergencyKind.MEDICAL
+    assert {C.POISONING, C.SUICIDAL} <= hit.categories
 
 
 @pytest.mark.parametrize(
     ("said", "kind"),
-    [
-        ("je veux mourir", EmergencyKind.SUICIDAL),
-        ("il ne respire plus", EmergencyKind.MEDICAL),
-        ("hémorragie", EmergencyKind.MEDICAL),
-    ],
+    [("je veux mourir", EmergencyKind.SUICIDAL), ("il ne respire plus", EmergencyKind.MEDICAL),
+     ("hémorragie", EmergencyKind.MEDICAL)],
 )
 def test_kind_selects_the_answer(said: str, kind: EmergencyKind) -> None:
     hit = check_emergency(said)
-    assert hit is not None
-    assert hit.kind is kind
+    assert hit is not None and hit.kind is kind
 
 
-def test_hit_reports_the_listed_phrase_not_the_callers_words() -> None:
+def test_hit_reports_the_rule_not_the_callers_words() -> None:
     hit = check_emergency("Mme Dupont ne respire plus")
     assert hit is not None
-    assert hit.phrase == "ne? respire plus|plu|pas|mal"
+    assert hit.phrase.startswith("ne? respire")
     assert "dupont" not in hit.phrase.lower()
 
 
-def test_phrase_file_covers_every_category_in_priority_order() -> None:
+# --- the file ---------------------------------------------------------------------------
+
+
+def test_the_file_lists_every_category_in_priority_order() -> None:
     document = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
     assert list(document["categories"]) == [category.value for category in EmergencyCategory]
-    kinds = {entry.category: entry.kind for entry in phrasebook()}
+    kinds = {entry.category: entry.kind for entry in emergency_net().categories}
     assert kinds[C.SUICIDAL] is EmergencyKind.SUICIDAL
-    assert {kind for category, kind in kinds.items() if category is not C.SUICIDAL} == {
-        EmergencyKind.MEDICAL
+    assert {k for c, k in kinds.items() if c is not C.SUICIDAL} == {EmergencyKind.MEDICAL}
+
+
+def _document(**changes: Any) -> dict[str, Any]:
+    """A small valid rule document (the real file takes a second to compile), changed."""
+    document: dict[str, Any] = {
+        "words": {"chest": ["poitrine", "cage thoracique"]},
+        "negation": {"negators": ["sans"], "verb_negators": ["pas"], "openers": ["de"],
+                     "window": 4},
+        "lowering": {name: ["hier"] for name in CUE_LISTS} | {"window": 12},
+        "categories": {c.value: {"kind": "medical", "certain": ["@chest"]} for c in C},
     }
+    document.update(changes)
+    return document
+
+
+def _category(name: str, **body: Any) -> dict[str, Any]:
+    document = _document()
+    document["categories"][name] = body
+    return document
+
+
+def test_a_small_document_compiles() -> None:
+    net = parse_net(_document())
+    assert [entry.category for entry in net.categories] == list(C)
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("document", "names"),
     [
-        None,
-        {"categories": []},
-        {"categories": {"chest_pain": {"kind": "medical", "phrases": ["x"]}}},  # missing ones
-        {
-            "categories": {c.value: {"kind": "medical", "phrases": ["x"]} for c in C}
-            | {"sneezing": {"kind": "medical", "phrases": ["x"]}}
-        },
-        {"categories": {c.value: {"kind": "urgent", "phrases": ["x"]} for c in C}},
-        {"categories": {c.value: {"kind": "medical", "phrases": []} for c in C}},
-        {"categories": {c.value: {"kind": "medical", "phrases": ["…"]} for c in C}},
+        (None, "'categories' mapping"),
+        (_document(categories=[]), "'categories' mapping"),
+        (_document(categories={"chest_pain": {}}), "missing ['allergy'"),
+        (_category("burns", kind="urgent", certain=["brule"]), "categories.burns.kind"),
+        (_category("burns", kind="medical", certain=[]), "categories.burns.certain"),
+        (_category("burns", kind="medical", certain=["…"]), "no word that must be said"),
+        (_category("burns", kind="medical", certain=["@nowhere + feu"]), "unknown word group"),
+        (_category("burns", kind="medical", certain=["x"], floor="certain"), "burns.floor"),
+        (_category("burns", kind="medical", certain=["depuis hier|avant hier"]),
+         "a|b takes one word each side"),
+        (_category("burns", kind="medical", certain=["a peine|presque plus|presque pas"]),
+         "a|b takes one word each side"),
+        (_document(negation={}), "missing 'negators'"),
     ],
 )
-def test_malformed_phrase_file_is_refused(document: Any) -> None:
-    with pytest.raises(ValueError, match="emergency phrase"):
-        parse_phrasebook(document)
+def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str) -> None:
+    with pytest.raises(ValueError, match=r"emergency_phrases\.fr\.yaml: emergency phrases") as err:
+        parse_net(document)
+    assert names in str(err.value)
 
 
 @pytest.mark.parametrize(
-    ("phrase", "text", "matches"),
+    ("rule", "text", "said"),
     [
         ("ne? respire plus", "il respire plus", True),
         ("ne? respire plus", "il ne respire plus", True),
-        ("arrive pas|plus à? respirer", "j arrive plus respirer", True),
         ("douleur … poitrine", "douleur tres forte a la poitrine", True),
         ("douleur … poitrine", "douleur dans le dos et puis dans la poitrine", False),
-        ("évanoui", "elle est evanouie", True),
-        ("évanoui", "evanouissant", False),
-        ("avc", "un avc hier", True),
+        ("evanoui", "elle est evanouie", True),
+        ("evanoui", "evanouissant", False),
+        ("gonfle!", "gorge gonflee", False),
+        ("respirer", "du mal a respire", True),  # the recognizer's "respiré"
+        ("respirer", "il respirait mal", True),
+        ("respirer", "respiration", False),
+        ("respir*", "sa respiration", True),
         ("avc", "avcx", False),
+        ("en 19#", "en 1998", True),
+        ("en 19#", "en 19", False),
+        ("douleur + poitrine", "la poitrine lui fait une douleur", True),
+        ("douleur + poitrine", "douleur a a a a a a a a a la poitrine", False),
+        ("@chest + serre", "le thorax qui serre", True),
+        ("bebe & mou", "mon bebe il a vomi toute la nuit et ce matin il est mou", True),
+        ("bebe & mou", "il est mou", False),
+        ("bebe & vomit + tout", "le bebe je crois qu il a de la fievre et vomit tout", True),
+        ("bebe & vomit + tout", "le bebe vomit et il a de la fievre depuis hier soir et ce matin "
+         "tout va mieux", False),
     ],
 )
-def test_phrase_syntax(phrase: str, text: str, matches: bool) -> None:
-    assert (compile_phrase(phrase).search(f" {text} ") is not None) is matches
+def test_rule_syntax(rule: str, text: str, said: bool) -> None:
+    compiled = Compiler({"chest": ["poitrine", "cage thoracique", "thorax"]}).rule(rule)
+    assert bool(compiled.find(Utterance(text))) is said
+
+
+def test_a_word_group_cannot_contain_itself() -> None:
+    with pytest.raises(RuleError, match="contains itself"):
+        Compiler({"a": ["@b"], "b": ["@a"]}).rule("@a")
 
 
 def test_fold_for_matching() -> None:
     assert fold_for_matching("Euh, J'AI mal à la Poitrine !") == "j ai mal a la poitrine"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_check_emergency_never_crashes(text: str) -> None:
     hit = check_emergency(text)

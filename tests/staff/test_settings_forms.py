@@ -96,6 +96,27 @@ def test_answering_form(practice: PracticeConfig) -> None:
     assert len(caught.value.problems) == 2
 
 
+@pytest.mark.parametrize(
+    ("announcement", "missing"),
+    [("Le cabinet est fermé, rappelez demain.", "15 et 112"),
+     ("Le cabinet est fermé. En cas d'urgence, appelez le 15.", "112"),
+     ("Fermé. Urgences : 1150 ou 1120.", "15 et 112")],
+)
+def test_an_announcement_without_the_emergency_numbers_is_refused(
+    practice: PracticeConfig, announcement: str, missing: str
+) -> None:
+    form = {"mode": ["office"], "outside_action": ["announcement"],
+            "announcement": [announcement]}
+    with pytest.raises(FormProblemsError) as caught:
+        apply_answering(practice, form)
+    [problem] = caught.value.problems
+    assert problem.startswith("Annonce hors horaires : elle doit indiquer les numéros d'urgence")
+    assert missing in problem and "appelez le 15 ou le 112" in problem
+    fine = "Le cabinet est fermé. En cas d'urgence, appelez le 15 ou le 112."
+    saved = apply_answering(practice, dict(form, announcement=[fine]))
+    assert saved.answering.outside_hours.announcement == fine
+
+
 def test_closures_form_adds_and_removes(practice: PracticeConfig) -> None:
     added = apply_closures(
         practice,

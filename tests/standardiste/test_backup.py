@@ -140,7 +140,14 @@ def test_a_postgresql_backup_restores_into_an_empty_database(
 ) -> None:
     import psycopg
 
-    source = make_settings(tmp_path / "pg", database_url=postgres_url)
+    # Databases of their own: other tests' rows in the shared one are under other data keys.
+    server = postgres_url.rsplit("/", 1)[0]
+    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as pg:
+        for name in ("backup_source", "restore_target"):
+            pg.execute(f"DROP DATABASE IF EXISTS {name}")
+            pg.execute(f"CREATE DATABASE {name}")
+    upgrade(f"{server}/backup_source")
+    source = make_settings(tmp_path / "pg", database_url=f"{server}/backup_source")
     context = build_context(source)
     try:
         with context.db.session() as session:
@@ -153,10 +160,6 @@ def test_a_postgresql_backup_restores_into_an_empty_database(
     finally:
         context.db.dispose()
     archive = backup(source, tmp_path / "pg.backup").path
-    server = postgres_url.rsplit("/", 1)[0]
-    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as pg:
-        pg.execute("DROP DATABASE IF EXISTS restore_target")
-        pg.execute("CREATE DATABASE restore_target")
     target = make_settings(tmp_path / "pg-new", database_url=f"{server}/restore_target",
                            standardiste_data_key=",".join(data_keys(source)))
     assert restore(target, archive).database == "postgresql"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
+from core import PROJECT_ROOT, load_practice, parse_practice
 from standardiste.migrate import downgrade, upgrade
 from standardiste.models import all_metadata
 
@@ -33,3 +35,25 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
         diff = compare_metadata(context, all_metadata())
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_stored_announcements_gain_the_emergency_numbers(tmp_path: Path) -> None:
+    """Settings saved before announcements had to state 15 and 112 still load afterwards."""
+    url = f"sqlite:///{tmp_path / 'settings.db'}"
+    upgrade(url, "0005")
+    document = load_practice(PROJECT_ROOT / "config" / "practice.yaml").model_dump(mode="json")
+    document["answering"]["outside_hours"]["announcement"] = "Le cabinet est fermé."
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO practice_settings (id, version, document, updated_by, updated_at) "
+                 "VALUES (1, 3, :document, 'test', CURRENT_TIMESTAMP)"),
+            {"document": json.dumps(document)},
+        )
+    upgrade(url)
+    with engine.connect() as conn:
+        stored = json.loads(conn.execute(text("SELECT document FROM practice_settings")).scalar())
+    engine.dispose()
+    said = stored["answering"]["outside_hours"]["announcement"]
+    assert said == "Le cabinet est fermé. En cas d'urgence, appelez le 15 ou le 112."
+    assert parse_practice(stored).answering.outside_hours.announcement == said

@@ -69,6 +69,19 @@ def test_reversed_range_names_file_field_and_reason(tmp_path: Path) -> None:
             "answering.outside_hours: action 'transfer' needs a transfer_number",
         ),
         (
+            lambda d: d["answering"]["outside_hours"].update(
+                announcement="Le cabinet est fermé. En cas d'urgence, appelez le 15."
+            ),
+            "answering.outside_hours.announcement: must state the emergency numbers 112",
+        ),
+        (
+            lambda d: (
+                d["answering"]["outside_hours"].update(announcement="Urgences : 15 ou 112."),
+                d.update(emergency={"samu": "15", "european": "911"}),
+            ),
+            "answering.outside_hours.announcement: must state the emergency numbers 911",
+        ),
+        (
             lambda d: d["retention"].update(recordings_days=400),
             "retention.recordings_days: Input should be less than or equal to 183",
         ),

@@ -96,6 +96,32 @@ def test_once_per_call_returns_the_existing_message(db: Session) -> None:
     assert [m.id for m in transcripts.messages_for_call(db, "CA-inbox")] == [a.id]
 
 
+def test_a_confirmed_emergency_upgrades_the_calls_doubt_note(db: Session) -> None:
+    who = transcripts.CallerIdentity(callback_number="+33612345612")
+    doubt = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.EMERGENCY, identity=who,
+        details={"category": "chest_pain", "denied": True}, urgency=transcripts.Urgency.HIGH,
+        once_per_call=True,
+    )
+    assert doubt.urgency == "high" and doubt.summary.startswith("Urgence — ")
+    assert "doute : douleur thoracique évoqué(e)" in doubt.summary
+    transcripts.set_message_status(db, doubt.id, transcripts.MessageStatus.DONE)
+    urgent = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.EMERGENCY, identity=who,
+        details={"category": "breathing"}, urgency=transcripts.Urgency.URGENT,
+        once_per_call=True,
+    )
+    assert urgent.id == doubt.id  # one note per call, now urgent and to be handled again
+    assert (urgent.urgency, urgent.status) == ("urgent", "new")
+    assert "détresse respiratoire, orienté vers le 15 / 112" in urgent.summary
+    again = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=transcripts.MessageKind.EMERGENCY, identity=who,
+        details={"category": "chest_pain", "denied": True}, urgency=transcripts.Urgency.HIGH,
+        once_per_call=True,
+    )
+    assert again.urgency == "urgent" and again.details == {"category": "breathing"}
+
+
 def test_status_moves_along(db: Session) -> None:
     message = transcripts.leave_message(
         db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,

@@ -128,3 +128,16 @@ def test_two_readers_count_each_day_once(context: AppContext) -> None:
     assert sorted(claimed[0] + claimed[1]) == days  # each day by one reader, none twice
     assert count_days(engine, days, now=month.now) == []  # nothing stale left
     _same_as_raw(context, month)
+
+
+def test_the_sweeper_counts_the_days_over_before_anyone_reads_them(context: AppContext) -> None:
+    with context.db.session() as session:
+        month = seed_month(session, dt.datetime.now(dt.UTC))
+    days = split(*_bounds(month), month.now).days
+    assert days and not _valid_days(context) & set(days)
+    with context.db.session() as session:
+        transcripts.count_finished_days(session, month.now)
+    assert set(days) <= _valid_days(context)
+    # The page's reader then finds them counted, and gets the raw rows' figures.
+    assert count_days(context.db.engine, list(days), now=month.now) == []
+    _same_as_raw(context, month)

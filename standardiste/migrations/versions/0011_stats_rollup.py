@@ -6,7 +6,7 @@ readers. Triggers on ``calls`` and ``inbox_messages`` mark a counted day stale w
 of it is written, moved or deleted, whatever writes it. An index lets the statistics read
 the messages' state (handled or not, and when) without the table.
 
-Revision ID: 0012_stats_rollup
+Revision ID: 0011_stats_rollup
 Revises: 0010_website_chat
 Create Date: 2026-12-05 10:00:00
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_stats_rollup'
+revision = '0011_stats_rollup'
 down_revision = '0010_website_chat'
 branch_labels = None
 depends_on = None
