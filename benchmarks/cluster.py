@@ -1,8 +1,8 @@
 """Cluster load benchmark: concurrent bookings and simulated calls through nginx.
 
-The whole production topology runs as `make run-cluster` starts it (PostgreSQL, Redis, one Rasa
-server, two gateways, nginx; honcho on a generated Procfile), on free loopback ports and a
-temporary folder. Then, through nginx only:
+The whole production topology runs as `make run-cluster` starts it (PostgreSQL, Redis, two Rasa
+replicas on the shared tracker and lock stores, two gateways, nginx; honcho on a generated
+Procfile), on free loopback ports and a temporary folder. Then, through nginx only:
 
 - text: booking conversations on ``/api/chat`` (each its own patient, time preference and
   choice, all on the same simulated morning so that they compete for the same slots), in waves
@@ -45,13 +45,16 @@ from tests.clock import local, quiet_monday
 TOKEN = "bench-api-token-0123456789"  # noqa: S105 (a throwaway cluster's secrets)
 TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105
 PUBLIC = "https://standardiste.bench.invalid"
-CALLER = "+33612345678"
+CALLER = "+33612{:04d}78"
+"""Each conversation calls from its own number: a number that booked before is a known caller,
+whom the assistant asks « C'est bien pour … ? » first, and the script would not follow."""
 WAVES = (8, 16, 32)
 # A Tuesday whose week and the waves' weeks after it have no closure or holiday.
 AT = local(quiet_monday(weeks=len(WAVES) + 2) + dt.timedelta(days=1), 10)
 MIXED_TEXT = 16
 VOICE_CALLS = 3
 GATEWAYS = 2
+RASAS = 2
 PREFERENCES = ("jeudi matin", "le plus tôt possible", "mardi après-midi", "lundi matin",
                "vendredi", "jeudi après-midi")
 CHOICES = ("le 1er", "le 2ème", "le 3ème")
@@ -76,7 +79,8 @@ class Conversation:
     at: str = AT
 
     def script(self) -> list[str]:
-        """Its turns: a consultation with Dr Martin, then whatever identity it is."""
+        """Its turns: a consultation with Dr Martin, then whatever identity it is (the full
+        name in one answer, as the booking asks for it)."""
         i = self.index
         second = "" if i < len(NAMES) else " " + NAMES[(i // len(NAMES)) % len(NAMES)]
         born = f"le {1 + i % 27} {('mars', 'juin', 'octobre')[i % 3]} {1940 + i % 50}"
@@ -84,8 +88,7 @@ class Conversation:
             "je voudrais un rendez-vous pour une consultation avec le docteur martin",
             PREFERENCES[i % len(PREFERENCES)],
             CHOICES[i % len(CHOICES)],
-            NAMES[i % len(NAMES)] + second,
-            FIRST_NAMES[i % len(FIRST_NAMES)],
+            f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {NAMES[i % len(NAMES)]}{second}",
             born,
             "oui",
             "oui c'est ça",
@@ -110,7 +113,8 @@ def _converse(base: str, conv: Conversation) -> Conversation:
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
             began = time.perf_counter()
-            opened = http.post("/api/chat", json={"caller": CALLER, "at": conv.at})
+            caller = CALLER.format(conv.index)
+            opened = http.post("/api/chat", json={"caller": caller, "at": conv.at})
             conv.latencies.append(time.perf_counter() - began)
             if opened.status_code != 201:
                 conv.errors.append(f"open: HTTP {opened.status_code}")
@@ -273,7 +277,7 @@ def _always_answer(settings: Settings) -> None:
 def main() -> dict[str, Any]:
     """Start the cluster, load it, check the database, print and record the figures."""
     folder = Path(tempfile.mkdtemp(prefix="standardiste-cluster-bench-"))
-    shape = cluster.ClusterSettings.on_free_ports(folder, gateways=GATEWAYS)
+    shape = cluster.ClusterSettings.on_free_ports(folder, gateways=GATEWAYS, rasas=RASAS)
     env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC,
            "STANDARDISTE_API_TOKEN": TOKEN, "STANDARDISTE_VAR_DIR": str(folder / "var"),
            # One access-log line per request through honcho's pipes would be measured too.
@@ -309,6 +313,9 @@ def main() -> dict[str, Any]:
             first += size
             waves.append(_summary(wave, cores, wall, load))
             _print_wave(f"{size} at once", waves[-1])
+            # A script the dialogue no longer follows shows here, not only as "0 booked".
+            print(f"cluster/{size} at once, one conversation's replies: {wave[0].keys}",
+                  flush=True)
         load = os.getloadavg()[0]
         box: dict[str, Any] = {}
 
@@ -379,8 +386,10 @@ def _ceiling(waves: list[dict[str, Any]], cores: int) -> str:
         return text + (
             f"Throughput is flat, so turns queue in front of {name}: a single Python process "
             "uses one core at most (less on a shared machine). The gateways are far from "
-            "theirs; adding gateways adds nothing here. The next step is a second Rasa server "
-            "on the same tracker store and Redis lock store (docs/deployment.md)."
+            "theirs; adding gateways adds nothing here. "
+            + ("The next step is another Rasa replica on the same tracker store and Redis "
+               "lock store (`STANDARDISTE_CLUSTER_RASAS`, docs/deployment.md)."
+               if name.startswith("rasa") else "")
         )
     return text + (
         "Throughput still grows with concurrency: no process of the cluster is saturated at "
@@ -409,7 +418,8 @@ def _write_docs(results: dict[str, Any]) -> None:
         "## Cluster",
         "",
         f"`python -m benchmarks cluster`, {dt.date.today().isoformat()}: the production "
-        f"topology of `make run-cluster` on loopback (PostgreSQL 15, Redis, one Rasa server, "
+        f"topology of `make run-cluster` on loopback (PostgreSQL 15, Redis, {RASAS} Rasa "
+        "replicas (each conversation sticks to one, by its id: `RASA_URLS`), "
         f"{GATEWAYS} gateways, nginx; see docs/deployment.md), every request through nginx. "
         "Booking conversations on `/api/chat` (each its own patient, preference and choice, all "
         "on the same simulated morning, so they compete for the same slots), then the same "

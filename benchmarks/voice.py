@@ -16,8 +16,12 @@ Figures:
   voice-to-voice, with the gateway's CPU (by kind of thread) and memory per call, Rasa's CPU
   and the callers'; then the same number of calls in a surge.
 
-Each Vosk decoding search of `SEARCHES` is ramped in turn. Run with
-``python -m benchmarks voice``; about forty minutes on two cores.
+First, callers at once: N calls in lockstep (started together, the same sentences, so every
+caller finishes speaking at the same moment; N = `LOCKSTEP_LEVELS`) and `STAGGERED_CALLS` calls
+`STAGGER_S` apart, with each answer's wait split by stage (end of speech → end-of-turn
+decision → recognizer final → dialogue → first synthesis → first frame).
+Then each Vosk decoding search of `SEARCHES` is ramped in turn (``VOICE_BENCH_RAMPS=0`` skips
+them). Run with ``python -m benchmarks voice``; about forty-five minutes on two cores.
 """
 
 from __future__ import annotations
@@ -78,6 +82,11 @@ SENTENCES = (
     "Oui, c'est bien ça.",
 )
 SINGLE_CALLS = 3
+LOCKSTEP_LEVELS = (1, 4, 8, 16)
+STAGGERED_CALLS = 30
+STAGGER_S = 1.5
+STAGES = ("end-of-turn", "recognizer-final", "dialogue", "first-synthesis", "first-frame", "total")
+"""Where a caller waits, stage by stage (`telephony.turn_timing`), for each answer."""
 LEVELS = (8, 12, 16, 20, 25, 30)
 STEADY_WINDOW_S = 40.0
 """How long new calls are measured once all lines are busy."""
@@ -88,6 +97,8 @@ SEARCHES: dict[str, dict[str, Any]] = {
     "tight (max-active 1000, beam 8)": {"vosk_max_active": 1000, "vosk_beam": 8.0},
 }
 """Vosk decoding searches to ramp (settings overrides; see `telephony.vosk_search`)."""
+RAMPS = os.environ.get("VOICE_BENCH_RAMPS", "1") != "0"
+"""``VOICE_BENCH_RAMPS=0``: only the callers-at-once levels (minutes, not forty)."""
 def _thread_cpu_s() -> dict[str, float]:
     """This process's CPU seconds by kind of thread (recognition, synthesis, the rest)."""
     # Python 3.11 does not name OS threads: map the executors' thread names by native id.
@@ -141,6 +152,11 @@ class Pattern(StrEnum):
     SURGE = "surge"
     """N calls answered within 3 s and following the same script in step: the worst case,
     every caller speaking and waiting at the same moments."""
+    LOCKSTEP = "lockstep"
+    """N calls started together, every caller saying the same sentences: they finish speaking
+    at the same moment, turn after turn (the harder view of issue 18)."""
+    STAGGERED = "staggered"
+    """N calls started `STAGGER_S` apart, each its own script rotation."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +178,7 @@ async def _place(
     rotation = itertools.count()
 
     async def one(measured: bool) -> Placed:
-        first = next(rotation)
+        first = 0 if pattern is Pattern.LOCKSTEP else next(rotation)
         mine = [turns[(first + k) % len(turns)] for k in range(TURNS_PER_CALL)]
         call = await simulate_call(config, mine, end="stop")
         duration = call.lines[-1][0] if call.lines else 0.0
@@ -171,6 +187,13 @@ async def _place(
 
     if pattern is Pattern.ONE_BY_ONE:
         return [await one(True) for _ in range(count)]
+    if pattern is Pattern.LOCKSTEP:
+        return list(await asyncio.gather(*(one(True) for _ in range(count))))
+    if pattern is Pattern.STAGGERED:
+        async def staggered(index: int) -> Placed:
+            await asyncio.sleep(index * STAGGER_S)
+            return await one(True)
+        return list(await asyncio.gather(*(staggered(i) for i in range(count))))
     if pattern is Pattern.SURGE:
         async def surging() -> Placed:
             await asyncio.sleep(random.uniform(0, 3.0))
@@ -269,7 +292,10 @@ def _server_side(events: list[CallEvent]) -> dict[str, Any]:
     stt = [e.data["speech_end_s"] for e in events if e.type is CallEventType.STT_END]
     dialogue = [e.data["duration_s"] for e in events
                 if e.type is CallEventType.DIALOGUE_END and e.data.get("keys")]
+    answers = [e.data.get("stages", {}) for e in events
+               if e.type is CallEventType.TTS_START and e.data.get("stage") == "first-audio"]
     return {
+        "stages": {name: latency_ms([a[name] for a in answers if name in a]) for name in STAGES},
         "processing_end_of_turn_to_first_frame": latency_ms(first),
         "stt_final": latency_ms(stt),
         "dialogue": latency_ms(dialogue),
@@ -323,6 +349,7 @@ def _level(
         **_server_side([e for e in events.take() if e.call_sid in sids]),
         "gateway_cores": round(cpu, 2),
         "gateway_cores_per_call": round(cpu / at_once, 3),
+        "cores_per_call": round((cpu + (last.rasa - first.rasa) / wall) / at_once, 3),
         "rasa_cores": round((last.rasa - first.rasa) / wall, 2),
         "gateway_threads_cores": threads,
         "callers_cores": round(callers, 2),
@@ -376,7 +403,9 @@ def main() -> dict[str, Any]:
             wait_until_ready(
                 f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
             )
-            for name, overrides in SEARCHES.items():
+            at_once = _at_once(settings, context, events, twilio, rasa.pid)
+            _write_at_once(at_once)
+            for name, overrides in SEARCHES.items() if RAMPS else ():
                 searches[name] = _ramp(
                     settings.model_copy(update=overrides), context, events, twilio, rasa.pid
                 )
@@ -386,9 +415,70 @@ def main() -> dict[str, Any]:
             server.should_exit = True
             thread.join(timeout=10)
             context.db.dispose()
-    results = {"searches": searches}
-    _write_docs(results)
+    results = {"at_once": at_once, "searches": searches}
+    if searches:
+        _write_docs(results)
     return results
+
+
+def _at_once(
+    settings: Settings, context: AppContext, events: _Events, twilio: Twilio, rasa_pid: int
+) -> dict[str, Any]:
+    """Many callers finishing their sentences at the same moment (lockstep), and calls
+    arriving `STAGGER_S` apart: the shipped search, one level after the other."""
+    engines = load_speech_engines(
+        settings, vosk=VoskParams(max_idle=STAGGERED_CALLS), prewarm=2
+    )
+    voice = VoiceService(engines.recognition, engines.synthesis)
+    voice.prompt_audio(context.practice, wait=True)
+    voice.observers.append(events)
+    context.speech = voice
+    turns = _caller_turns(voice)
+    _run_callers(twilio, turns, 1, Pattern.ONE_BY_ONE, 0.0, rasa_pid)  # Rasa's first actions
+    levels = []
+    for count in LOCKSTEP_LEVELS:
+        _warm(voice, turns, count)
+        levels.append(_level(twilio, turns, count, events, rasa_pid, Pattern.LOCKSTEP))
+        _print_level(levels[-1])
+    _warm(voice, turns, STAGGERED_CALLS)
+    levels.append(
+        _level(twilio, turns, STAGGERED_CALLS, events, rasa_pid, Pattern.STAGGERED)
+    )
+    _print_level(levels[-1])
+    engines.recognition.shutdown()
+    return {"levels": levels}
+
+
+def _write_at_once(results: dict[str, Any]) -> None:
+    stage_heads = " | ".join(STAGES)
+    lines = [
+        "## Voice: callers at once",
+        "",
+        f"`python -m benchmarks voice`, {time.strftime('%Y-%m-%d')}, the shipped Vosk search. "
+        f"*N lockstep*: N calls started together, every caller saying the same {TURNS_PER_CALL} "
+        "sentences, so they finish speaking at the same moment, turn after turn. "
+        f"*{STAGGERED_CALLS} staggered*: calls started {STAGGER_S} s apart. Voice-to-voice = "
+        "end of the caller's speech → first audio heard (with the end-of-turn silence). "
+        "Stages (gateway side, `standardiste_turn_stage_seconds` on /metrics): end of speech → "
+        "end-of-turn decision → recognizer final → dialogue → first synthesis → first frame. "
+        "Times p50 / p95 ms; cores per call = (gateway + Rasa) / calls; \"load\" = the "
+        "machine's 1-minute load average as the level started (a shared machine: other work "
+        "ran beside it).",
+        "",
+        f"| calls | voice-to-voice | unanswered | greeting | {stage_heads} | gateway cores "
+        "| Rasa cores | cores per call | load |",
+        "|---|---|---|---|" + "---|" * len(STAGES) + "---|---|---|---|",
+    ]
+    for level in results["levels"]:
+        v2v, stages = level["voice_to_voice"], level["stages"]
+        cells = " | ".join(f"{stages[n]['p50_ms']} / {stages[n]['p95_ms']}" for n in STAGES)
+        lines.append(
+            f"| {level['calls']} {level['pattern']} | {v2v['p50_ms']} / {v2v['p95_ms']} | "
+            f"{level['unanswered_turns']} | {level['greeting']['p50_ms']} / "
+            f"{level['greeting']['max_ms']} | {cells} | {level['gateway_cores']} | "
+            f"{level['rasa_cores']} | {level['cores_per_call']} | {level['load_before']} |"
+        )
+    write_section("Voice: callers at once", lines)
 
 
 def _ramp(
@@ -456,6 +546,10 @@ def _print_level(level: dict[str, Any]) -> None:
         f"{level['callers_cores']}; rss {level['gateway_rss_mb']} MB; errors {level['errors']}",
         flush=True,
     )
+    stages = level.get("stages", {})
+    print("voice/  stages p50 / p95 ms: " + "; ".join(
+        f"{name} {fig['p50_ms']} / {fig['p95_ms']}" for name, fig in stages.items() if fig["n"]
+    ), flush=True)
 
 
 def _row(level: dict[str, Any]) -> str:

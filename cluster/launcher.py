@@ -33,8 +33,9 @@ def run(cluster: ClusterSettings, settings: Settings) -> None:
     os.chdir(PROJECT_ROOT)  # a relative STANDARDISTE_CLUSTER_DIR means the same to every process
     plan = prepare(cluster, settings)
     gateways = ", ".join(f"{name} :{port}" for name, port in cluster.gateway_ports().items())
+    rasas = ", ".join(f"{name} :{port}" for name, port in cluster.rasa_ports().items())
     print(
-        f"cluster: nginx {cluster.base_url} → gateways {gateways}; Rasa :{cluster.rasa_port}; "
+        f"cluster: nginx {cluster.base_url} → gateways {gateways}; Rasa {rasas}; "
         f"PostgreSQL :{cluster.postgres_port}; Redis :{cluster.redis_port}; "
         f"files in {cluster.dir} (Ctrl-C stops everything)",
         flush=True,

@@ -30,20 +30,25 @@ class ClusterSettings(BaseSettings):
     """Where nginx, the load balancer, listens (the address the reverse proxy or tunnel uses)."""
     gateway_port: int = 8101
     rasa_port: int = 5006
+    rasas: int = Field(default=2, ge=1, le=8)
+    """Rasa servers on the shared tracker and lock stores (one holds ~0.8 core at full load)."""
     postgres_port: int = 5433
     redis_port: int = 6380
     dir: Path = VAR_DIR / "cluster"
     """PostgreSQL's data, Redis's, nginx's, the generated Procfile and configs, the logs."""
 
     @classmethod
-    def on_free_ports(cls, folder: Path, *, gateways: int = 2) -> ClusterSettings:
+    def on_free_ports(
+        cls, folder: Path, *, gateways: int = 2, rasas: int = 2
+    ) -> ClusterSettings:
         """A cluster in ``folder`` on ports nobody uses now (tests, benchmarks); no `.env`."""
         return cls(
             _env_file=None,
             gateways=gateways,
+            rasas=rasas,
             port=_free_port(),
             gateway_port=_free_ports(gateways),
-            rasa_port=_free_port(),
+            rasa_port=_free_ports(rasas),
             postgres_port=_free_port(),
             redis_port=_free_port(),
             dir=folder,
@@ -58,10 +63,19 @@ class ClusterSettings(BaseSettings):
         """The load balancer's address."""
         return f"http://127.0.0.1:{self.port}"
 
+    def rasa_ports(self) -> dict[str, int]:
+        """Each Rasa replica's name and port, in order."""
+        return {f"rasa{i + 1}": self.rasa_port + i for i in range(self.rasas)}
+
     @property
     def rasa_url(self) -> str:
-        """The Rasa server's address."""
-        return f"http://127.0.0.1:{self.rasa_port}"
+        """The first Rasa server's address."""
+        return self.rasa_urls[0]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa server's address (`RASA_URLS`: the gateways pick one per conversation)."""
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports().values()]
 
 
 def _free_port() -> int:

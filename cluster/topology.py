@@ -105,9 +105,6 @@ def prepare(cluster: ClusterSettings, settings: Settings) -> Plan:
     nginx.write_config(
         folder / "nginx", port=cluster.port, gateway_ports=list(cluster.gateway_ports().values())
     )
-    rasa = dialogue.server_command(
-        settings.rasa_venv, model, endpoints, port=cluster.rasa_port
-    )
     python = shlex.quote(sys.executable)
     processes = {
         "postgres": f"exec {python} -m cluster db",
@@ -123,8 +120,10 @@ def prepare(cluster: ClusterSettings, settings: Settings) -> Plan:
                 "--appendonly", "no",
             ]
         ),
-        "rasa": f"exec {python} -m cluster rasa -- {shlex.join(rasa)}",
     }
+    for name, port in cluster.rasa_ports().items():
+        rasa = dialogue.server_command(settings.rasa_venv, model, endpoints, port=port)
+        processes[name] = f"exec {python} -m cluster rasa -- {shlex.join(rasa)}"
     for name, port in cluster.gateway_ports().items():
         processes[name] = (
             f"STANDARDISTE_INSTANCE={name} exec {python} -m cluster gateway --port {port}"
@@ -138,6 +137,7 @@ def prepare(cluster: ClusterSettings, settings: Settings) -> Plan:
         **cluster_environment(cluster),
         "DATABASE_URL": database_url(cluster),
         "RASA_URL": cluster.rasa_url,
+        "RASA_URLS": ",".join(cluster.rasa_urls),
         # The gateways purge and erase Rasa's trackers (retention, patient erasure).
         "RASA_TRACKER_STORE": database_url(cluster, RASA_DB),
         "STANDARDISTE_SECRET_KEY": key,

@@ -53,6 +53,7 @@ from core.metrics import (
     SMS_TEXTS,
     SWEPT_CALLS,
     TURN_LATENCY,
+    TURN_STAGE,
     TURNS,
     WEBHOOK_REJECTED,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "SWEPT_CALLS",
     "TURNS",
     "TURN_LATENCY",
+    "TURN_STAGE",
     "TWILIO_API",
     "VAR_DIR",
     "WEBHOOK_REJECTED",

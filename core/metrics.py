@@ -13,6 +13,13 @@ TURN_LATENCY = Histogram(
     ["stage"],
     buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0),
 )
+TURN_STAGE = Histogram(
+    "standardiste_turn_stage_seconds",
+    "Where a caller waits for an answer, by stage: end of speech, end-of-turn decision, "
+    "recognizer final, dialogue, first synthesised audio, first frame sent (and the total).",
+    ["turn", "stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0),
+)
 WEBHOOK_REJECTED = Counter(
     "standardiste_webhook_rejected_total", "Twilio requests refused (bad signature).", ["route"]
 )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import socket
+import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     public_base_url: AnyHttpUrl | None = None
     rasa_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5005"))
+    # Rasa replicas sharing one tracker store and one lock store, comma-separated: each
+    # conversation always goes to the same one (by its id), so its turns never race across
+    # servers and its tracker stays warm there. Unset: RASA_URL alone.
+    rasa_urls: Annotated[list[AnyHttpUrl], NoDecode] = Field(default_factory=list)
     standardiste_api_token: SecretStr | None = None
     # Signs what instances must agree on (e.g. Rasa's calls to the action endpoint); when unset,
     # a key is created under var/ (fine for one server, not for a cluster).
@@ -144,6 +150,13 @@ class Settings(BaseSettings):
         # `.env.example` leaves these empty: an empty value means "not configured".
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("rasa_urls", mode="before")
+    @classmethod
+    def _split_rasa_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("public_base_url")
     @classmethod
     def _https_only(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
@@ -184,8 +197,20 @@ class Settings(BaseSettings):
 
     @property
     def rasa_base(self) -> str:
-        """The Rasa server base URL without its trailing slash."""
-        return str(self.rasa_url).rstrip("/")
+        """The Rasa server base URL without its trailing slash (the first replica's)."""
+        return self.rasa_bases[0]
+
+    @property
+    def rasa_bases(self) -> list[str]:
+        """Every Rasa replica's base URL (`RASA_URLS`, else `RASA_URL`)."""
+        urls = self.rasa_urls or [self.rasa_url]
+        return [str(url).rstrip("/") for url in urls]
+
+    def rasa_base_for(self, conversation_id: str) -> str:
+        """The replica that serves this conversation: the same one on every gateway and every
+        turn (a stable hash of its id, not Python's salted ``hash``)."""
+        bases = self.rasa_bases
+        return bases[zlib.crc32(conversation_id.encode()) % len(bases)]
 
 
 @lru_cache(maxsize=1)

@@ -22,11 +22,13 @@ from dialogue.conversation import TurnResult as TurnResult
 from dialogue.events import DialogueEvent as DialogueEvent
 from dialogue.events import DialogueEventType as DialogueEventType
 from dialogue.events import Observer as Observer
+from dialogue.french.complete_answer import answers_question as answers_question
 from dialogue.french.yes_no import is_small_talk as is_small_talk
 from dialogue.french.yes_no import parse_yes_no as parse_yes_no
 from dialogue.message_taking import leave_transfer_failed as leave_transfer_failed
 from dialogue.modes import ConversationMode as ConversationMode
 from dialogue.modes import fallback_conversation as fallback_conversation
+from dialogue.modes import first_words as first_words
 from dialogue.modes import open_conversation as open_conversation
 from dialogue.modes import resume_conversation as resume_conversation
 from dialogue.rasa.server import action_token as action_token
@@ -58,11 +60,13 @@ __all__ = [
     "Reply",
     "TurnResult",
     "action_token",
+    "answers_question",
     "chat_router",
     "emergency_in",
     "ensure_model",
     "expire_idle_website_chats",
     "fallback_conversation",
+    "first_words",
     "is_small_talk",
     "leave_transfer_failed",
     "metadata",

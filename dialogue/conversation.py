@@ -25,6 +25,8 @@ class Expecting(StrEnum):
     DATE_OF_BIRTH = "date_of_birth"
     PHONE_NUMBER = "phone_number"
     NAME = "name"
+    CHOICE = "choice"
+    """One of the slots (or the caller's appointments) just read out."""
     MESSAGE = "message"
     """The caller is leaving a message, in as many utterances as they need: a long silence
     (or ``#``) ends it, not each pause."""

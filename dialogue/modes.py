@@ -19,10 +19,11 @@ from enum import StrEnum
 from starlette.concurrency import run_in_threadpool
 
 import transcripts
-from core import AppContext
+from core import AppContext, PracticeConfig
+from dialogue import catalogue
 from dialogue.announcement import Announcement
 from dialogue.call_log import open_call
-from dialogue.conversation import Conversation
+from dialogue.conversation import Conversation, Reply
 from dialogue.events import Observer
 from dialogue.message_taking import MessageTaker
 from dialogue.session import DialogueSession, default_observers
@@ -55,6 +56,24 @@ async def open_conversation(
         answered_by=answered_by.value, simulated_start=simulated_start,
     )
     return _conversation(context, mode, call, observers)
+
+
+_FIRST_KEYS = {
+    ConversationMode.MESSAGE: "utter_outside_hours_message",
+    ConversationMode.RESUMED: "utter_dropped_message",
+    ConversationMode.TRANSFER_FAILED: "utter_transfer_failed_message",
+}
+
+
+def first_words(mode: ConversationMode, practice: PracticeConfig) -> Reply:
+    """What a conversation of this mode says first (its opening's first reply), known before
+    it is opened: the voice channel plays it from ready audio as the call starts, while the
+    conversation opens (its call record, the practice's settings)."""
+    if mode is ConversationMode.ASSISTANT:
+        return catalogue.greeting(practice)
+    if mode is ConversationMode.ANNOUNCEMENT:
+        return catalogue.announcement(practice)
+    return catalogue.say(_FIRST_KEYS[mode], practice)
 
 
 async def resume_conversation(

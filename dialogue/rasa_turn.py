@@ -24,7 +24,7 @@ class RasaTurn:
         settings = context.settings
         self._rasa = RasaClient(
             context.http,
-            settings.rasa_base,
+            settings.rasa_base_for(conversation_id),
             settings.rasa_timeout_s,
             token=rasa_auth_token(settings),
         )

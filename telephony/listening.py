@@ -14,14 +14,22 @@ it was lost with its recognition worker), silence timeouts.
 When the call ends while the caller is speaking (a hang-up, a dropped line), `conclude` closes
 the utterance in progress and waits until it and everything queued before it were handed over:
 the last words of a call are recognised like any others.
+
+The partial words are also read against the question the assistant just asked (`expect`,
+`dialogue.answers_question`): once they answer it, a short silence ends the turn. Only words
+decoded from all the speech so far count, so a partial that lags behind a caller who goes on
+talking ("oui…" of "oui, mais plutôt jeudi") never ends the turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Final, Protocol
 
+import dialogue
+from dialogue import Expecting
 from telephony.codec import FRAME_SECONDS, FrameSplitter, ulaw_to_pcm16
 from telephony.stt import RecognitionLost, Recognizer
 from telephony.turns import TurnDetector, TurnEvent, TurnParams
@@ -29,6 +37,16 @@ from telephony.vad import PreRoll, VadParams, VoiceActivity
 
 _END: Final = b""
 """Queue marker: the utterance ended, finish it."""
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    """When an utterance's turn ended (monotonic seconds)."""
+
+    decided: float
+    """The end-of-turn decision."""
+    speech_end: float
+    """The caller's last speech before it (the decision, less the silence waited for)."""
 
 
 class ListenerSink(Protocol):
@@ -69,8 +87,19 @@ class Listener:
         self._preroll = PreRoll(preroll_s)
         self.turns = TurnDetector(turns)
         self._audio: asyncio.Queue[bytes] = asyncio.Queue()
-        self._ended_at: list[float] = []
+        self._ended_at: list[TurnEnd] = []
         """End-of-turn times of utterances queued for finishing, oldest first."""
+        self.handing_over: TurnEnd | None = None
+        """The end of the utterance being handed to the sink (read during its call)."""
+        self._expecting = Expecting.ANYTHING
+        self._answers: tuple[Expecting, str, bool] | None = None
+        """The last partial read against the question, and whether it answered."""
+        self._queued = 0
+        """Frames queued for the recognizer so far (a position in the call's audio)."""
+        self._taken = 0
+        """Frames handed to the recognizer so far."""
+        self._last_speech = 0
+        """Position of the last frame of speech queued."""
         self._ends = 0
         """Utterances ended so far (queued for finishing)."""
         self._handed = 0
@@ -81,51 +110,85 @@ class Listener:
         """Take one inbound μ-law payload (any length)."""
         for frame in self._splitter.push(payload):
             pcm = ulaw_to_pcm16(frame).tobytes()
-            event = self.turns.process(FRAME_SECONDS, self._vad.is_speech(pcm))
+            speech = self._vad.is_speech(pcm)
+            event = self.turns.process(FRAME_SECONDS, speech)
             if event is TurnEvent.SPEECH_STARTED:
                 for held in self._preroll.drain():
-                    self._audio.put_nowait(held)
-                self._audio.put_nowait(pcm)
+                    self._queue(held)
+                self._queue(pcm)
                 self._sink.speech_started()
             elif self.turns.in_speech or event is TurnEvent.END_OF_TURN:
-                self._audio.put_nowait(pcm)
+                self._queue(pcm)
             else:
                 self._preroll.push(pcm)
+            if speech and (self.turns.in_speech or event is TurnEvent.END_OF_TURN):
+                self._last_speech = self._queued
             if event is TurnEvent.END_OF_TURN:
                 self._end_utterance()
             elif event is TurnEvent.SILENCE_TIMEOUT:
                 self._sink.silence_timeout()
 
-    def _end_utterance(self) -> None:
-        self._ended_at.append(time.monotonic())
+    def _queue(self, pcm: bytes) -> None:
+        self._audio.put_nowait(pcm)
+        self._queued += 1
+
+    def _end_utterance(self, silence: float | None = None) -> None:
+        """Queue the utterance for finishing; ``silence``: waited for since the caller's last
+        speech (by default, what the turn detector ended the turn after)."""
+        now = time.monotonic()
+        if silence is None:
+            silence = self.turns.ended_after_silence_s
+        self._ended_at.append(TurnEnd(now, now - silence))
         self._ends += 1
         self._audio.put_nowait(_END)
+
+    def expect(self, expecting: Expecting) -> None:
+        """What the assistant's last question waits for: words that answer it end the turn
+        after a short silence."""
+        self._expecting = expecting
+
+    def _answered(self, text: str) -> bool:
+        """Whether ``text``, decoded from all the speech so far, answers the question."""
+        if self._taken < self._last_speech:
+            return False  # speech came after the audio these words were decoded from
+        known = self._answers
+        if known is not None and known[:2] == (self._expecting, text):
+            return known[2]
+        answered = dialogue.answers_question(self._expecting, text)
+        self._answers = (self._expecting, text, answered)
+        return answered
 
     async def run(self) -> None:
         """Feed the recognizer until cancelled (the session runs this as a task)."""
         while True:
             pcm, ends = await self._next_audio()
             if ends:
+                end = self.handing_over = self._ended_at.pop(0)
                 try:
                     text = await self._recognizer.finish(pcm)
                 except RecognitionLost:
-                    self._sink.recognition_lost(self._ended_at.pop(0))
+                    self._sink.recognition_lost(end.decided)
                 else:
-                    self._sink.utterance(text, self._ended_at.pop(0))
+                    self._sink.utterance(text, end.decided)
+                self.handing_over = None
                 self._handed += 1
                 self._progress.set()
                 continue
             update = await self._recognizer.feed(pcm)
             if update is None:
                 continue
+            # Words that answer the question, or the recognizer's endpoint, confirmed by a short
+            # silence, end the turn now; unless decoding lags and this audio belongs to an
+            # utterance that already ended.
+            current = not self._ended_at
             if update.partial:
-                self.turns.on_partial(update.partial)
+                answered = current and self._answered(update.partial)
+                if self.turns.on_partial(update.partial, answered=answered) and current:
+                    self._end_utterance()
                 self._sink.partial(update.partial)
-            # The recognizer's endpoint, confirmed by a short silence, ends the turn now; unless
-            # decoding lags and this audio belongs to an utterance that already ended.
             if (
                 update.final
-                and not self._ended_at
+                and current
                 and self.turns.on_final(update.final) is TurnEvent.END_OF_TURN
             ):
                 self._end_utterance()
@@ -134,7 +197,7 @@ class Listener:
         """The call is ending: end the utterance in progress, if any, and return once every
         utterance so far was handed to the sink (the caller bounds the wait)."""
         if self.turns.in_speech:
-            self._end_utterance()
+            self._end_utterance(silence=0.0)
         target = self._ends
         while self._handed < target:
             self._progress.clear()
@@ -151,7 +214,9 @@ class Listener:
         while chunks[-1] != _END and not self._audio.empty():
             chunks.append(self._audio.get_nowait())
         ends = chunks[-1] == _END
-        return b"".join(chunks[:-1] if ends else chunks), ends
+        audio = chunks[:-1] if ends else chunks
+        self._taken += len(audio)
+        return b"".join(audio), ends
 
     def set_dictating(self, dictating: bool) -> None:
         """Use the longer silence window (date of birth, number, name being dictated)."""

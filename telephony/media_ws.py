@@ -23,7 +23,8 @@ import transcripts
 from core import WEBHOOK_REJECTED, AppContext, Decision, PracticeConfig, get_checker, mask_phone
 from telephony.call_inputs import CallPhrases
 from telephony.heartbeat import CallHeartbeat
-from telephony.recording_consent import recording_consent
+from telephony.opening import OpeningConversation
+from telephony.recording_consent import RecordingConsent, recording_consent
 from telephony.session import CallSession
 from telephony.twilio_stream import Connected, ProtocolError, Start, parse_message
 from telephony.twiml import MEDIA_PATH
@@ -69,14 +70,18 @@ async def _read_start(frames: AsyncIterator[str | bytes], call_log: dict[str, st
     return None
 
 
+def _mode(mode: str) -> dialogue.ConversationMode:
+    try:
+        return dialogue.ConversationMode(mode)
+    except ValueError:
+        return dialogue.ConversationMode.ASSISTANT
+
+
 async def _conversation(
     context: AppContext, mode: str, call_sid: str, caller: str | None
 ) -> tuple[dialogue.Conversation, bool]:
     """The call's conversation, and whether it is the assistant's (which may ask consent)."""
-    try:
-        chosen = dialogue.ConversationMode(mode)
-    except ValueError:
-        chosen = dialogue.ConversationMode.ASSISTANT
+    chosen = _mode(mode)
     unreachable = False
     for attempt in range(_OPEN_ATTEMPTS):
         try:
@@ -181,20 +186,36 @@ async def _serve_call(
     mode: str,
     caller: str | None,
 ) -> str:
-    """The call itself, from the greeting to its end; returns the reason it ended."""
+    """The call itself, from the greeting to its end; returns the reason it ended.
+
+    The first words play from ready audio at once, while the conversation opens (in the
+    background: `telephony.opening`); they are known from the settings last read, which the
+    conversation then reads afresh.
+    """
     call_sid = start.call_sid
     try:
         voice = await voice_service(context)
-        practice = await run_in_threadpool(_practice, context)
-        prompt_audio = await run_in_threadpool(voice.prompt_audio, practice)
+        practice = context.practice_store.cached
+        prompt_audio = voice.prompt_audio(practice)
         recognizer = await voice.recognizers.open()
     except Exception:  # nothing can speak to the caller: Twilio goes on to connect-action
         _LOGGER.exception("speech engines unavailable", extra={"call_sid": call_sid})
         await websocket.close(code=1011)
         return "speech-unavailable"
-    conversation, assistant = await _conversation(context, mode, call_sid, caller)
-    # Consent is asked only on calls the assistant converses on (not messages, announcements).
-    recording = recording_consent(context, practice, call_sid) if assistant else None
+    fresh: list[PracticeConfig] = []
+
+    async def opening() -> tuple[dialogue.Conversation, bool]:
+        fresh.append(await run_in_threadpool(_practice, context))
+        return await _conversation(context, mode, call_sid, caller)
+
+    conversation = OpeningConversation(call_sid, opening())
+
+    def recording() -> RecordingConsent | None:
+        # Consent is asked only on calls the assistant converses on (not messages,
+        # announcements), once the conversation is open, as the settings say now.
+        if not conversation.assistant:
+            return None
+        return recording_consent(context, fresh[0] if fresh else practice, call_sid)
 
     async def hang_up() -> None:
         await websocket.close(code=1000)
@@ -214,5 +235,6 @@ async def _serve_call(
             technical_problem=dialogue.say("utter_technical_problem", practice),
             say_again=dialogue.say("utter_say_again", practice),
         ),
+        first_words=dialogue.first_words(_mode(mode), practice),
     )
     return await session.run(frames)

@@ -74,6 +74,8 @@ class Utterance:
     """Audio the caller heard: all of it when played, an estimate when cleared."""
     started_at: float | None = None
     """Clock time its first frame was due to start playing."""
+    audio_at: float | None = None
+    """Clock time its first audio was queued here (ready, or synthesised)."""
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     """Set when the state is final (played, cleared or dropped)."""
     _frames: deque[bytes] = field(default_factory=deque, repr=False)
@@ -155,6 +157,8 @@ class Playout:
         """
         if utterance.state in _FINAL or utterance.complete:
             return False
+        if utterance.audio_at is None:
+            utterance.audio_at = self._clock()
         utterance._frames.extend(frames)
         self._wake.set()
         return True

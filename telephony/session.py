@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import replace
 from typing import Any
 
-from dialogue import CallEnd, Conversation, Expecting, Pace, TurnResult
+from dialogue import CallEnd, Conversation, Expecting, Pace, Reply, TurnResult
 from telephony import last_words
 from telephony.call_events import CallEventType, CallObserver, EventPump
 from telephony.call_inputs import (
@@ -44,16 +44,20 @@ from telephony.emergency_words import PartialWatch, words_over_last
 from telephony.heard import arm_when_heard, until_heard
 from telephony.keypad import Keypad
 from telephony.listening import Listener
+from telephony.opening import Consent, open_saying_first_words
 from telephony.playout import Playout, Send, Utterance
 from telephony.recorder import CallRecorder
 from telephony.recording_consent import RecordingConsent, interpret
 from telephony.speaking import ReplySpeaker
 from telephony.stt import Recognizer
 from telephony.tts_piper import PromptAudio
+from telephony.turn_timing import AnswerClock, TurnStamps
 from telephony.twilio_stream import Dtmf, Mark, Media, ProtocolError, Stop, parse_message
 from telephony.voice_service import VoiceService
 
 _LOGGER = logging.getLogger(__name__)
+
+
 class CallSession:
     """One call (see the module docstring); `run` returns the reason it ended."""
 
@@ -70,8 +74,9 @@ class CallSession:
         hang_up: Callable[[], Awaitable[None]],
         mode: str = "assistant",
         observers: Sequence[CallObserver] = (),
-        recording: RecordingConsent | None = None,
+        recording: Consent = None,
         phrases: CallPhrases | None = None,
+        first_words: Reply | None = None,
     ) -> None:
         params = self._params = voice.params
         self._phrases = phrases or CallPhrases()
@@ -93,9 +98,11 @@ class CallSession:
         self._tasks: set[asyncio.Task[None]] = set()
         self._arming: asyncio.Task[None] | None = None
         self._expecting = Expecting.ANYTHING
-        self._clock: tuple[float, str] | None = None
-        """When the caller's turn ended and which latency stage the next answer measures."""
-        self._first: Utterance | None = None
+        self.answers = AnswerClock(self.events, self.listener.turns.answer_started)
+        self._first_words = first_words
+        """Said as the call starts, while the conversation opens (`telephony.opening`)."""
+        self._early: list[Utterance] = []
+        """The first words' audio: part of the opening's answer (heard before listening)."""
         self._ended = asyncio.Event()
         self._failing = False
         self._hang_up_needed = False
@@ -111,7 +118,7 @@ class CallSession:
 
     async def run(self, frames: AsyncIterator[str | bytes]) -> str:
         """Drive the call from the stream's frames (after ``start``) until it ends."""
-        self._clock = (time.monotonic(), "greeting-first-audio")
+        self.answers.start(TurnStamps("greeting-first-audio", decided=time.monotonic()))
         self._spawn(self.events.run(), "events")
         self._publish(CallEventType.CALL_START, data={"mode": self._mode})
         self.playout.start()
@@ -233,10 +240,13 @@ class CallSession:
         now = time.monotonic()
         self._publish(CallEventType.STT_END, text=text, data={"speech_end_s": now - turn_ended_at})
         if not self._partials.utterance_ended():
-            self._take(text, turn_ended_at)
+            end = self.listener.handing_over
+            self._take(text, turn_ended_at, end.speech_end if end else None)
 
-    def _take(self, text: str, turn_ended_at: float) -> None:
-        self._clock, self._first = (turn_ended_at, "first-audio"), None
+    def _take(self, text: str, turn_ended_at: float, speech_end: float | None = None) -> None:
+        self.answers.start(
+            TurnStamps("first-audio", turn_ended_at, speech_end, recognized=time.monotonic())
+        )
         self._inputs.put_nowait(CallInput("text", text, turn_ended_at))
 
     def recognition_lost(self, turn_ended_at: float) -> None:
@@ -260,7 +270,7 @@ class CallSession:
 
     def _keyed(self, digits: str) -> None:
         now = time.monotonic()
-        self._clock, self._first = (now, "dtmf-first-audio"), None
+        self.answers.start(TurnStamps("dtmf-first-audio", now, recognized=now))
         self._inputs.put_nowait(CallInput("digits", digits, now))
 
     async def _barge_in(self) -> None:
@@ -279,9 +289,12 @@ class CallSession:
 
     async def _converse(self) -> None:
         began = time.monotonic()
-        opening = await self._conversation.start()
-        if self._recording is not None and not opening.ended:
-            opening = await self._ask_consent(self._recording, opening, began)
+        opening, self._early = await open_saying_first_words(
+            self._conversation, self._first_words, self.speaker, self.answers
+        )
+        recording = self._recording() if callable(self._recording) else self._recording
+        if recording is not None and not opening.ended:
+            opening = await self._ask_consent(recording, opening, began)
             began = time.monotonic()
         if await self._respond(opening, began):
             return
@@ -346,6 +359,7 @@ class CallSession:
 
     async def _respond(self, result: TurnResult, began: float) -> bool:
         """Say a turn's answer; True when the call ends with it (after it was heard)."""
+        self.answers.replied()
         keys = [reply.key for reply in result.replies]
         self._publish(
             CallEventType.DIALOGUE_END,
@@ -359,11 +373,13 @@ class CallSession:
             self.speaker.slow_down()
             self.listener.turns.slow_down()
         self.listener.set_dictating(result.expecting in DICTATION)
+        self.listener.expect(result.expecting)
         self.listener.turns.set_leaving_message(result.expecting is Expecting.MESSAGE)
         self.listener.disarm_silence_timeout()
         if self._arming is not None:
             self._arming.cancel()
-        utterances = await self.speaker.say(result.replies, started=self._opened_after(self._clock))
+        said = await self.speaker.say(result.replies, started=self.answers.opened())
+        utterances, self._early = [*self._early, *said], []
         self._said = utterances
         if result.ended:
             late = await words_over_last(utterances, self._inputs, self._grace_s, self.call_sid,
@@ -376,25 +392,7 @@ class CallSession:
         self._arming = asyncio.create_task(arm_when_heard(utterances, self.listener))
         return False
 
-    def _opened_after(self, clock: tuple[float, str] | None) -> Callable[[Utterance], None]:
-        """Marks the answer's first utterance, unless a newer turn ended meanwhile."""
-
-        def opened(utterance: Utterance) -> None:
-            if clock is not None and self._clock is clock and self._first is None:
-                self._first = utterance
-
-        return opened
-
     async def _send(self, message: str) -> None:
-        first = self._first
-        if first is None or not first.frames_sent or self._clock is None:
-            await self._send_raw(message)
-            return
-        # The first frame of the answer: what the caller waited for since their turn ended.
-        turn_ended_at, stage = self._clock
-        self._clock, self._first = None, None
-        latency = time.monotonic() - turn_ended_at
         await self._send_raw(message)
-        self._publish(
-            CallEventType.TTS_START, key=first.key, data={"latency_s": latency, "stage": stage}
-        )
+        # The answer's first frame: what the caller waited for since their turn ended.
+        self.answers.frame_sent()

@@ -10,13 +10,22 @@ frames arrive in real time or faster (the call simulator).
 - ``end-of-turn``: the caller stopped. The silence window is short for ordinary answers and longer
   while the caller dictates a date of birth, a phone number or a name, where people pause
   between groups of digits or letters. The recognizer's own endpoint (a final result) ends the
-  turn earlier once some silence confirms it.
+  turn earlier once some silence confirms it, and so do words that already answer the question
+  asked (a yes, a whole date…: `on_partial` with ``answered``), after a shorter silence still.
+- The window learns each caller: once they paused inside their sentences, the ordinary window
+  follows their longest recent pause (a fluent speaker waits less, a slow one more), and a
+  caller who goes on speaking right after a turn ended (cut off) gets a longer one at once.
+  What is learned in an utterance applies from the next one; nothing is learned while the caller
+  leaves a message (its utterances are pieces of one answer, which only a long silence ends).
 - ``silence-timeout``: the caller said nothing for a long while after the assistant finished;
   while the caller leaves a message, a shorter one ends the message.
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -56,6 +65,24 @@ class TurnParams:
     slow_caller_factor: float = 1.5
     """Once a caller asked to hear it slower, their silences may be this much longer before
     their turn ends (people who need slower speech often speak slower too)."""
+    answered_end_silence_s: float = 0.25
+    """Silence that ends a turn whose words already answer the question asked (a plain yes, a
+    whole date of birth, a name: `dialogue.answers_question`), whatever the window in force."""
+    learned_margin: float = 1.3
+    learned_pad_s: float = 0.12
+    """A caller who paused inside their sentences gets ``margin`` × their longest recent pause
+    + ``pad`` as ordinary window (never less for dictation)."""
+    learned_floor_s: float = 0.45
+    """The shortest ordinary window a fluent caller's pauses can bring."""
+    learned_ceiling_s: float = 2.0
+    """The longest window a slow caller's pauses can bring."""
+    pause_min_s: float = 0.1
+    """Silences inside an utterance shorter than this are gaps between words, not pauses."""
+    continued_within_s: float = 0.7
+    """Speech this soon after a turn ended on silence: the caller had not finished (the gap
+    counts as one of their pauses)."""
+    pauses_kept: int = 8
+    """Recent pauses the window follows."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -63,13 +90,21 @@ class TurnParams:
                 raise ValueError(f"{name} must be positive")
         if self.dictation_end_silence_s < self.end_silence_s:
             raise ValueError("dictation_end_silence_s must not be shorter than end_silence_s")
+        if self.answered_end_silence_s > self.end_silence_s:
+            raise ValueError("answered_end_silence_s must not be longer than end_silence_s")
 
 
 class TurnDetector:
     """Turn-taking for one call: feed `process` every frame, hints as the recognizer gives them."""
 
-    def __init__(self, params: TurnParams | None = None) -> None:
+    def __init__(
+        self, params: TurnParams | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.params = params or TurnParams()
+        self._clock = clock
+        """Only to tell a caller cut off from one who answers later: the frames count time,
+        but a line may send none for a while (a simulator, a stream between utterances)."""
+        self._ended_clock = 0.0
         self._in_speech = False
         self._pending_speech = 0.0
         self._pending_gap = 0.0
@@ -83,6 +118,19 @@ class TurnDetector:
         self._dictating = False
         self._leaving_message = False
         self._slow = False
+        self._answered = False
+        self._answered_window = self.params.answered_end_silence_s
+        self._pauses = {
+            dictating: deque[float](maxlen=self.params.pauses_kept) for dictating in (False, True)
+        }
+        """The caller's recent pauses inside utterances (seconds), for the learned windows:
+        apart while dictating, where people pause between groups of digits."""
+        self._new_pauses: list[float] = []
+        """Pauses of the utterance in progress: learned once it ends."""
+        self._ended_on: tuple[float, bool] | None = None
+        """The last turn's trailing silence when it ended on one, and whether its words
+        answered the question; None once the caller spoke again or it ended on the cap."""
+        self._since_end_s = 0.0
 
     @property
     def in_speech(self) -> bool:
@@ -91,11 +139,26 @@ class TurnDetector:
 
     @property
     def end_silence_s(self) -> float:
-        """The silence window in force."""
-        window = (
-            self.params.dictation_end_silence_s if self._dictating else self.params.end_silence_s
-        )
-        return window * self.params.slow_caller_factor if self._slow else window
+        """The silence window in force (learned from the caller's pauses, see the module)."""
+        params = self.params
+        learned = self.learned_window_s
+        if self._dictating:
+            window = params.dictation_end_silence_s
+            window = window if learned is None else max(window, learned)
+        else:
+            window = params.end_silence_s if learned is None else learned
+        return window * params.slow_caller_factor if self._slow else window
+
+    @property
+    def learned_window_s(self) -> float | None:
+        """The window this caller's pauses call for (ordinary, or while dictating, as now);
+        None before any pause."""
+        pauses = self._pauses[self._dictating]
+        if not pauses:
+            return None
+        params = self.params
+        wanted = params.learned_margin * max(pauses) + params.learned_pad_s
+        return min(params.learned_ceiling_s, max(params.learned_floor_s, wanted))
 
     def slow_down(self) -> None:
         """The caller asked for slower speech: longer silence windows for the rest of the call."""
@@ -144,10 +207,24 @@ class TurnDetector:
             return self._in_utterance(seconds, is_speech)
         return self._while_quiet(seconds, is_speech)
 
-    def on_partial(self, text: str) -> None:
-        """The recognizer's partial result: words mean the utterance is not just noise."""
-        if self._in_speech and text.strip():
-            self._words_heard = True
+    def on_partial(self, text: str, *, answered: bool = False) -> TurnEvent | None:
+        """The recognizer's partial result: words mean the utterance is not just noise.
+
+        Args:
+            text: The words so far.
+            answered: They already answer the question asked, and no speech came after the
+                audio they were decoded from (the caller decides: `telephony.listening`).
+
+        Returns:
+            ``end-of-turn`` when the words answer and the short silence already passed.
+        """
+        if not self._in_speech or not text.strip():
+            return None
+        self._words_heard = True
+        self._answered = answered
+        if answered and self._trailing_silence >= self._answered_window - 1e-9:
+            return self._end_turn()
+        return None
 
     def on_final(self, text: str) -> TurnEvent | None:
         """The recognizer's own endpoint; ends the turn once a short silence confirms it.
@@ -165,6 +242,7 @@ class TurnDetector:
 
     def _while_quiet(self, seconds: float, is_speech: bool) -> TurnEvent | None:
         params = self.params
+        self._since_end_s += seconds
         if is_speech:
             self._pending_speech += seconds
             self._pending_gap = 0.0
@@ -182,6 +260,20 @@ class TurnDetector:
         return None
 
     def _start_utterance(self) -> TurnEvent:
+        # A message's utterances are pieces of one answer, not turns: nothing to learn from
+        # where they were cut (only the long silence after them ends the message).
+        if self._ended_on is not None and not self._leaving_message:
+            silence, answered = self._ended_on
+            # The frames and the clock both undercount the gap (missing frames; frames faster
+            # than real time): the larger is nearer the truth.
+            quiet = max(self._since_end_s, self._clock() - self._ended_clock)
+            gap = silence + quiet - self._pending_speech
+            if gap <= silence + self.params.continued_within_s + 1e-9:
+                # Cut off: the caller was only pausing. Their window covers that pause now.
+                self._pauses[self._dictating].append(gap)
+                if answered:
+                    self._answered_window = min(self.end_silence_s, 2 * self._answered_window)
+        self._ended_on = None
         self._in_speech = True
         self._utterance_s = self._pending_speech
         self._pending_speech = 0.0
@@ -189,6 +281,8 @@ class TurnDetector:
         self._speech_run = self._utterance_s
         self._words_heard = False
         self._final_hint = False
+        self._answered = False
+        self._new_pauses.clear()
         self._timeout_armed = False
         return TurnEvent.SPEECH_STARTED
 
@@ -198,14 +292,22 @@ class TurnDetector:
         if is_speech:
             self._speech_run += seconds
             if self._speech_run >= params.resume_speech_s - 1e-9:
+                if self._trailing_silence > 0:
+                    # The speech frames before this one were counted as silence.
+                    pause = self._trailing_silence - (self._speech_run - seconds)
+                    if pause >= params.pause_min_s - 1e-9:
+                        self._new_pauses.append(pause)
                 self._trailing_silence = 0.0
                 self._final_hint = False
+                self._answered = False
             else:
                 self._trailing_silence += seconds
         else:
             self._speech_run = 0.0
             self._trailing_silence += seconds
         if self._trailing_silence >= self.end_silence_s - 1e-9:
+            return self._end_turn()
+        if self._answered and self._trailing_silence >= self._answered_window - 1e-9:
             return self._end_turn()
         if (
             self._final_hint
@@ -217,7 +319,26 @@ class TurnDetector:
             return self._end_turn()
         return None
 
+    def answer_started(self) -> None:
+        """The answer to the last turn started playing: speech from now on replies to it (or
+        barges in), it no longer tells that the caller had not finished."""
+        if not self._in_speech:
+            self._ended_on = None
+
+    @property
+    def ended_after_silence_s(self) -> float:
+        """The silence the last turn ended after (0 when it ended on the length cap)."""
+        return self._ended_on[0] if self._ended_on is not None else 0.0
+
     def _end_turn(self) -> TurnEvent:
+        silent = self._trailing_silence > 0
+        self._ended_on = (self._trailing_silence, self._answered) if silent else None
+        self._since_end_s = 0.0
+        self._ended_clock = self._clock()
+        if not self._leaving_message:
+            self._pauses[self._dictating].extend(self._new_pauses)
+        self._new_pauses.clear()
+        self._answered = False
         self._in_speech = False
         self._pending_speech = 0.0
         self._pending_gap = 0.0

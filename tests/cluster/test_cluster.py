@@ -191,7 +191,7 @@ def test_media_stream_websocket_through_nginx(running: cluster.Cluster) -> None:
 
 def test_stopping_the_cluster_leaves_nothing_running(running: cluster.Cluster) -> None:
     shape = running.settings
-    ports = [shape.port, shape.rasa_port, shape.postgres_port, shape.redis_port,
+    ports = [shape.port, *shape.rasa_ports().values(), shape.postgres_port, shape.redis_port,
              *shape.gateway_ports().values()]
     assert all(_listening(port) for port in ports)
     running.stop()  # SIGINT to honcho, as Ctrl-C in `make run-cluster`

@@ -28,13 +28,21 @@ def test_prepare_writes_a_working_topology(folder: Path) -> None:
     shape = cluster.ClusterSettings.on_free_ports(folder, gateways=3)
     plan = cluster.prepare(shape, make_settings(folder, standardiste_secret_key=None))
 
-    assert list(plan.processes) == ["postgres", "redis", "rasa", "gw1", "gw2", "gw3", "nginx"]
+    assert list(plan.processes) == [
+        "postgres", "redis", "rasa1", "rasa2", "gw1", "gw2", "gw3", "nginx"
+    ]
+    for name, port in shape.rasa_ports().items():
+        assert f"--port {port}" in plan.processes[name]
     for name, port in shape.gateway_ports().items():
         assert f"STANDARDISTE_INSTANCE={name} " in plan.processes[name]
         assert f"--port {port}" in plan.processes[name]
     assert plan.procfile.read_text().count("\n") == 1 + len(plan.processes)
     assert plan.env["DATABASE_URL"] == cluster.database_url(shape)
     assert plan.env["RASA_URL"] == f"http://127.0.0.1:{shape.rasa_port}"
+    # Every gateway knows every replica, in the same order (the same replica per conversation).
+    assert plan.env["RASA_URLS"] == ",".join(
+        f"http://127.0.0.1:{shape.rasa_port + i}" for i in range(shape.rasas)
+    )
     assert len(plan.env["STANDARDISTE_SECRET_KEY"]) == 64
     assert plan.env["STANDARDISTE_CLUSTER_GATEWAYS"] == "3"
 

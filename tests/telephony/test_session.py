@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from prometheus_client import REGISTRY
+
 from dialogue import CallEnd, Expecting, Reply, TurnResult
 from telephony.call_events import CallEvent, CallEventType
+from telephony.opening import OpeningConversation
 from telephony.session import CallSession
 from telephony.tts_piper import PiperSynthesizer, PromptAudio
 from telephony.turns import TurnParams
@@ -52,10 +55,11 @@ class Call:
 def run_call(
     piper: PiperSynthesizer,
     prompt_audio: PromptAudio,
-    conversation: FakeConversation,
+    conversation: FakeConversation | Callable[[], OpeningConversation],
     script: Script,
     transcripts: tuple[str, ...] = (),
     turns: TurnParams | None = None,
+    first_words: Reply | None = None,
 ) -> Call:
     async def main() -> Call:
         twilio = FakeTwilio()
@@ -73,12 +77,13 @@ def run_call(
         session = CallSession(
             call_sid=CALL_SID,
             stream_sid=SID,
-            conversation=conversation,
+            conversation=conversation() if callable(conversation) else conversation,
             recognizer=await voice.recognizers.open(),
             voice=voice,
             prompt_audio=prompt_audio,
             send=twilio.send,
             hang_up=twilio.hang_up,
+            first_words=first_words,
         )
         running = asyncio.create_task(session.run(twilio.frames()))
         await script(twilio, session)
@@ -114,6 +119,46 @@ def test_greeting_then_a_turn_on_real_speech_reaches_the_conversation(
     assert call.reason == "hangup" and conversation.closed == ["hangup"]
     assert call.events[0].type is CallEventType.CALL_START
     assert call.events[-1].type is CallEventType.CALL_END and call.events[-1].key == "hangup"
+
+
+def test_the_first_words_play_while_the_conversation_opens_and_are_not_said_twice(
+    piper: PiperSynthesizer, prompt_audio: PromptAudio
+) -> None:
+    greet = Reply("Bonjour.", "utter_greet")
+    inner = FakeConversation(
+        greeting=TurnResult([greet, Reply("Que puis-je pour vous ?", "utter_how_can_i_help")])
+    )
+    may_open = asyncio.Event()
+    heard_before_open: list[bool] = []
+
+    async def open_slowly() -> tuple[FakeConversation, bool]:
+        await may_open.wait()  # a cold database: the call record takes its time
+        return inner, True
+
+    async def script(twilio: FakeTwilio, session: CallSession) -> None:
+        await until(lambda: twilio.marked("utter_greet"))
+        heard_before_open.append(inner.calls == [])
+        may_open.set()
+        await until(lambda: twilio.marked("utter_how_can_i_help"))
+
+    labels = {"turn": "greeting", "stage": "first-frame"}
+    before = REGISTRY.get_sample_value("standardiste_turn_stage_seconds_count", labels) or 0
+    call = run_call(
+        piper,
+        prompt_audio,
+        lambda: OpeningConversation(CALL_SID, open_slowly()),
+        script,
+        first_words=greet,
+    )
+    assert heard_before_open == [True]
+    assert inner.calls[0] == ("start", "")
+    marks = [name.split("-", 1)[1] for name in call.twilio.marks()]
+    assert marks == ["utter_greet", "utter_how_can_i_help"]
+    [timed] = call.of(CallEventType.TTS_START)
+    assert timed.key == "utter_greet" and timed.data["stage"] == "greeting-first-audio"
+    assert set(timed.data["stages"]) >= {"first-synthesis", "first-frame", "total"}
+    # Exported on /metrics by stage.
+    assert REGISTRY.get_sample_value("standardiste_turn_stage_seconds_count", labels) == before + 1
 
 
 def test_barge_in_clears_once_and_stops_synthesis(

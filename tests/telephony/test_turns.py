@@ -154,3 +154,100 @@ def test_a_caller_who_asked_for_slower_speech_gets_longer_silences() -> None:
     assert detector.end_silence_s == pytest.approx(0.9)
     detector.set_dictating(True)
     assert detector.end_silence_s == pytest.approx(TurnParams().dictation_end_silence_s * 1.5)
+
+
+def test_words_that_answer_end_the_turn_after_a_short_silence() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 0.4), (False, 0.1)])
+    assert detector.on_partial("oui", answered=True) is None  # 0.1 s of silence yet
+    events = _run(detector, [(False, 0.5)])
+    assert events == [(0.16, TurnEvent.END_OF_TURN)]  # at 0.26 s, not the 0.6 s window
+
+
+def test_an_answer_decoded_after_the_short_silence_ends_the_turn_at_once() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 0.4), (False, 0.3)])
+    assert detector.on_partial("oui", answered=True) is TurnEvent.END_OF_TURN
+    assert not detector.in_speech
+
+
+def test_speech_after_an_answer_brings_back_the_ordinary_window() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 0.4), (False, 0.1)])
+    detector.on_partial("oui", answered=True)
+    events = _run(detector, [(True, 0.3), (False, 0.5)])
+    assert events == []  # "oui… mais": 0.5 s is past the short silence, not the window
+    assert detector.in_speech
+
+
+def test_a_caller_who_pauses_long_gets_a_longer_window_from_the_next_utterance() -> None:
+    detector = TurnDetector()
+    events = _run(detector, [(True, 1.0), (False, 0.5), (True, 1.0), (False, 0.7)])
+    assert events[-1] == (3.1, TurnEvent.END_OF_TURN)  # this utterance: the default window
+    params = detector.params
+    learned = params.learned_margin * 0.5 + params.learned_pad_s
+    assert detector.end_silence_s == pytest.approx(learned)
+    assert learned > params.end_silence_s
+    # The same 0.7 s pause no longer ends the next utterance.
+    events = _run(detector, [(False, 1.0), (True, 1.0), (False, 0.7), (True, 0.5), (False, 1.0)])
+    assert [e for _, e in events] == [TurnEvent.SPEECH_STARTED, TurnEvent.END_OF_TURN]
+
+
+def test_a_fluent_caller_gets_a_shorter_window_never_below_the_floor() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 1.0), (False, 0.12), (True, 1.0), (False, 0.7)])
+    assert detector.end_silence_s == pytest.approx(detector.params.learned_floor_s)
+    assert detector.end_silence_s < detector.params.end_silence_s
+
+
+def test_a_caller_cut_off_gets_the_gap_as_their_window_at_once() -> None:
+    detector = TurnDetector()
+    events = _run(detector, [(True, 1.0), (False, 0.8), (True, 1.0), (False, 2.0)])
+    ends = [t for t, e in events if e is TurnEvent.END_OF_TURN]
+    assert ends[0] == 1.6  # ended on 0.6 s of silence; the caller went on 0.2 s later
+    params = detector.params
+    gap = 0.8
+    assert detector.end_silence_s == pytest.approx(
+        params.learned_margin * gap + params.learned_pad_s
+    )
+    assert ends[1] == pytest.approx(2.8 + detector.end_silence_s, abs=0.03)
+
+
+def test_a_caller_cut_off_after_an_answer_gets_a_longer_short_silence() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 0.4), (False, 0.1)])
+    detector.on_partial("oui", answered=True)
+    _run(detector, [(False, 0.2), (True, 0.6), (False, 0.1)])  # ended at 0.26 s, went on
+    detector.on_partial("oui", answered=True)
+    assert not _run(detector, [(False, 0.3)])  # 0.4 s, not 0.26 s, now
+    assert _run(detector, [(False, 0.2)])
+
+
+def test_dictation_keeps_its_own_learned_pauses() -> None:
+    detector = TurnDetector()
+    detector.set_dictating(True)
+    _run(detector, [(True, 1.0), (False, 1.0), (True, 1.0), (False, 1.5)])
+    params = detector.params
+    assert detector.end_silence_s == pytest.approx(
+        params.learned_margin * 1.0 + params.learned_pad_s
+    )
+    detector.set_dictating(False)
+    assert detector.end_silence_s == params.end_silence_s  # ordinary pauses not learned yet
+
+
+def test_speech_once_the_answer_plays_is_a_reply_not_a_caller_cut_off() -> None:
+    detector = TurnDetector()
+    _run(detector, [(True, 1.0), (False, 0.8)])
+    detector.answer_started()
+    _run(detector, [(True, 1.0), (False, 2.0)])
+    assert detector.end_silence_s == detector.params.end_silence_s
+
+
+def test_nothing_is_learned_while_the_caller_leaves_a_message() -> None:
+    detector = TurnDetector()
+    detector.set_dictating(True)
+    detector.set_leaving_message(True)
+    window = detector.end_silence_s
+    # Pauses inside a sentence, and a next sentence soon after one ended.
+    _run(detector, [(True, 1.0), (False, 1.0), (True, 1.0), (False, 1.6), (True, 1.0)])
+    assert detector.end_silence_s == window

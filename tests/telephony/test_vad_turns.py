@@ -20,14 +20,21 @@ def _speech_bounds(pcm: bytes) -> tuple[float, float]:
     return loud[0] / 8000, loud[-1] / 8000
 
 
-def _decisions(pcm: bytes, detector: TurnDetector) -> list[tuple[float, TurnEvent]]:
+def _decisions(
+    pcm: bytes, detector: TurnDetector, windows: list[float] | None = None
+) -> list[tuple[float, TurnEvent]]:
+    """The detector's decisions on ``pcm``; ``windows`` gets the window in force at each end
+    of turn (it learns the caller's pauses from one utterance to the next)."""
     vad = VoiceActivity()
     events: list[tuple[float, TurnEvent]] = []
     for i in range(len(pcm) // PCM_FRAME_BYTES):
         frame = pcm[i * PCM_FRAME_BYTES : (i + 1) * PCM_FRAME_BYTES]
+        window = detector.end_silence_s
         event = detector.process(FRAME, vad.is_speech(frame))
         if event:
             events.append(((i + 1) * FRAME, event))
+        if event is TurnEvent.END_OF_TURN and windows is not None:
+            windows.append(window)
     return events
 
 
@@ -50,12 +57,12 @@ def test_end_of_turn_fires_within_the_window_after_speech_ends(
 
     detector = TurnDetector()
     detector.set_dictating(dictating)
-    events = _decisions(stream, detector)
+    windows: list[float] = []
+    events = _decisions(stream, detector, windows)
 
-    window = detector.end_silence_s
     assert [e for _, e in events] == [TurnEvent.SPEECH_STARTED, TurnEvent.END_OF_TURN] * 2
-    for (speech_start, speech_end), (started, ended) in zip(
-        truths, [(events[i][0], events[i + 1][0]) for i in (0, 2)], strict=True
+    for (speech_start, speech_end), (started, ended), window in zip(
+        truths, [(events[i][0], events[i + 1][0]) for i in (0, 2)], windows, strict=True
     ):
         # Speech is recognised within a few frames of its onset, never before.
         assert speech_start <= started <= speech_start + 0.4

@@ -15,6 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import speedups
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
@@ -46,3 +47,7 @@ class TokenRestInput(RestInput):
             return None
 
         return webhook
+
+
+# This module is the one Rasa surely loads at start-up (credentials.yml names it).
+speedups.install()
