@@ -229,7 +229,7 @@ def _doc(f: dict[str, Any]) -> list[str]:
         f"{BUSY_LINES} warm recognizers), the real Rasa server, simulated callers over the "
         f"real WebSocket in real time ({TURNS} turns per call, French sentences said by the real "
         "voice). Cut = stream closed abnormally; records checked in the database afterwards. "
-        f"Machine load average before: {f['load_before']} (other work shared the 2 cores).",
+        f"Machine load average before: {f['load_before']} (above 2: other work shared the cores).",
         "",
         "| calls placed | gateway alive | failed to connect | cut | unanswered turns "
         "| records left open | records without the caller's words | worker deaths / restarts "

@@ -188,7 +188,7 @@ def _write_docs(results: dict[str, Any]) -> None:
         "come back at once here, so the \"répéter\" prompt's own playing time "
         f"({kills['rounds'][0]['repeat_prompt_s'] if kills['rounds'] else '?'} s) is to be added "
         "to what an affected caller waits; \"load\" is the machine's 1-minute load average "
-        "(other work shared the 2 cores).",
+        "(above 2: other work shared the 2 cores).",
         "",
         "| signal | calls completed | affected | asked to repeat | end of sentence → "
         "\"répéter\" | answer delay, affected | answer delay, others | extra wait (median) "
