@@ -10,30 +10,15 @@ database writes). Run with ``python -m benchmarks dialogue``; about two minutes 
 from __future__ import annotations
 
 import statistics
-import subprocess
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from benchmarks._figures import free_port
-from core import PROJECT_ROOT, Settings
-from dialogue.rasa.server import (
-    action_token,
-    ensure_model,
-    rasa_auth_token,
-    rasa_env,
-    server_command,
-    wait_until_ready,
-    write_endpoints,
-)
-from standardiste.app import build_context, create_app
-from standardiste.migrate import upgrade
+from benchmarks._harness import gateway_and_rasa
 from tests.clock import staffed_tuesday
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway gateway's token)
@@ -88,58 +73,17 @@ def _figures(timings: list[float]) -> dict[str, float]:
 
 def main() -> dict[str, Any]:
     """Start the gateway and Rasa, play the scripts, print and return the figures."""
-    with tempfile.TemporaryDirectory(prefix="standardiste-dialogue-bench-") as tmp:
-        folder = Path(tmp)
-        rasa_port, gateway_port = free_port(), free_port()
-        settings = Settings(
-            _env_file=None,
-            standardiste_config=PROJECT_ROOT / "config" / "practice.yaml",
-            database_url=f"sqlite:///{folder / 'bench.db'}",
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            standardiste_api_token=TOKEN,
-            standardiste_var_dir=folder / "var",
-        )
-        upgrade(settings.database_url)
-        context = build_context(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(context=context), host="127.0.0.1", port=gateway_port, log_config=None
+    with (
+        tempfile.TemporaryDirectory(prefix="standardiste-dialogue-bench-") as tmp,
+        gateway_and_rasa(Path(tmp), standardiste_api_token=TOKEN) as (base, _context),
+    ):
+        _conversation(base, SCRIPTS[2])  # warm-up: first action calls load the domain
+        sequential = [t for _ in range(ROUNDS) for s in SCRIPTS for t in _conversation(base, s)]
+        with ThreadPoolExecutor(CONCURRENT) as pool:
+            batches = pool.map(
+                lambda s: _conversation(base, s), [s for _ in range(ROUNDS) for s in SCRIPTS]
             )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{gateway_port}"
-        model = ensure_model(settings.rasa_venv, settings.rasa_model_dir)
-        endpoints = write_endpoints(
-            folder / "endpoints.yml",
-            action_url=f"{base}/dialogue/webhook",
-            action_token=action_token(settings),
-            tracker_db=str(folder / "tracker.db"),
-        )
-        rasa = subprocess.Popen(
-            server_command(settings.rasa_venv, model, endpoints, port=rasa_port),
-            env=rasa_env(settings),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            wait_until_ready(
-                f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
-            )
-            _conversation(base, SCRIPTS[2])  # warm-up: first action calls load the domain
-            sequential = [t for _ in range(ROUNDS) for s in SCRIPTS for t in _conversation(base, s)]
-            with ThreadPoolExecutor(CONCURRENT) as pool:
-                batches = pool.map(
-                    lambda s: _conversation(base, s), [s for _ in range(ROUNDS) for s in SCRIPTS]
-                )
-                concurrent = [t for batch in batches for t in batch]
-        finally:
-            rasa.terminate()
-            rasa.wait(timeout=30)
-            server.should_exit = True
-            thread.join(timeout=10)
-            context.db.dispose()
+            concurrent = [t for batch in batches for t in batch]
     results = {
         "one_conversation_at_a_time": _figures(sequential),
         f"{CONCURRENT}_conversations_at_once": _figures(concurrent),
