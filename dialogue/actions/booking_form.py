@@ -143,6 +143,10 @@ class ValidateBookingForm(IdentityFormValidation):
         bookable = [k.id for k in practice.appointment_types if k.bookable_by_phone]
         type_id = text if text in bookable else agenda.match_type(text, practice)
         if type_id is None:
+            if await _wish_said(tracker, text):
+                # "jeudi matin" for an answer: the wish is kept (extract_time_preference), and
+                # the type is asked again without a "not understood".
+                return {"appointment_type": None}
             if int(tracker.get_slot("retries") or 0) < 1:
                 dispatcher.utter_message(response="utter_unknown_appointment_type")
                 return {"appointment_type": None, "retries": 1}

@@ -18,14 +18,43 @@ MAX_ATTEMPTS = 3
 # Intents that end a form's question instead of answering it.
 ESCAPE_INTENTS = frozenset({"goodbye", "talk_to_someone"})
 _ESCAPE_CONFIDENCE = 0.8
+# A request of another kind, said in the middle of one: the caller changed their mind ("non, en
+# fait je voudrais annuler mon rendez-vous"), so the form lets go and the new request's rule
+# starts (what was already said stays in the slots: the name is not asked again).
+SWITCH_INTENTS = {
+    "book_appointment": "booking_form",
+    "cancel_appointment": "appointment_lookup_form",
+    "move_appointment": "appointment_lookup_form",
+    "prescription_renewal": "renewal_form",
+    "certificate_request": "certificate_form",
+    "sick_leave": "sick_leave_form",
+    "leave_message": "message_form",
+}
+_SWITCH_CONFIDENCE = 0.9
+_FREE_TEXT_SLOTS = frozenset({"message_text"})
+"""Slots whose answer may say anything, a request's words included."""
+
+
+def switching(tracker: Tracker) -> bool:
+    """Whether the caller's latest words ask for another kind of request than the form's."""
+    intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
+    form = SWITCH_INTENTS.get(str(intent.get("name") or ""))
+    active = tracker.active_loop_name
+    if form is None or active is None or form == active:
+        return False
+    if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
+        return False
+    return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
 
 
 def escaping(tracker: Tracker) -> bool:
     """Whether the caller's latest words leave the question ("au revoir", "passez-moi
-    quelqu'un"), or are no words at all."""
+    quelqu'un", another request), or are no words at all."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     confidence = float(intent.get("confidence") or 0.0)
     if intent.get("name") in ESCAPE_INTENTS and confidence >= _ESCAPE_CONFIDENCE:
+        return True
+    if switching(tracker):
         return True
     text = str(tracker.latest_message.get("text") or "").strip()
     return not text or text.startswith("/")
@@ -33,9 +62,20 @@ def escaping(tracker: Tracker) -> bool:
 
 def answer_for(tracker: Tracker, slot: str) -> str | None:
     """The caller's latest words when they answer the question for ``slot``, else None."""
-    if tracker.get_slot("requested_slot") != slot or escaping(tracker):
+    if tracker.get_slot("requested_slot") != slot or escaping(tracker) or _form_started(tracker):
         return None
     return str(tracker.latest_message.get("text") or "").strip()
+
+
+def _form_started(tracker: Tracker) -> bool:
+    """Whether a form started with the caller's latest words: the question still recorded as
+    asked was another form's (the caller switched requests), so the words do not answer it."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name"):
+            return True
+    return False
 
 
 def answered(tracker: Tracker, slot: str) -> dict[str, Any]:

@@ -430,3 +430,26 @@ def test_the_terminal_chat_holds_a_conversation(
     assert printed[0].startswith("assistant > Bonjour, vous êtes bien au Cabinet médical")
     assert any("12 rue des Tilleuls" in line for line in printed)
     assert printed[-1] == "assistant > Merci de votre appel. Au revoir."
+
+
+def test_a_caller_who_changes_their_mind_gets_the_new_request(chat: Any) -> None:
+    c = chat()
+    opening = c.say("bonjour je voudrais renouveler mon levothyrox 75")
+    assert opening == ["utter_understood_renewal", "utter_ask_full_name"]
+    # Not a name: another request, started at once (its first reply says so).
+    keys = c.say("non pardon en fait je voudrais plutôt annuler mon rendez-vous")
+    assert keys == ["utter_understood_cancel", "utter_ask_full_name"]
+    other = chat()
+    assert other.say("je voudrais prendre un rendez-vous")[0] == "utter_understood_booking"
+    keys = other.say("ah non laissez, c'est pour un renouvellement d'ordonnance en fait")
+    assert keys[0] == "utter_understood_renewal"
+
+
+def test_a_time_said_for_the_type_is_kept_and_the_type_asked_again(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous avec le docteur martin") == [
+        "utter_understood_booking", "utter_ask_appointment_type"
+    ]
+    assert c.say("jeudi matin") == ["utter_ask_appointment_type"]
+    assert c.say("une consultation") == ["utter_ask_chosen_slot"]
+    assert "jeudi" in c.text().lower()
