@@ -33,14 +33,19 @@ SWITCH_INTENTS = {
 _SWITCH_CONFIDENCE = 0.9
 _FREE_TEXT_SLOTS = frozenset({"message_text"})
 """Slots whose answer may say anything, a request's words included."""
+# A practical question asked in the middle of a request: answered, then the request goes on
+# (rules.yml: "a practical question during …").
+ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access"})
 
 
 def switching(tracker: Tracker) -> bool:
-    """Whether the caller's latest words ask for another kind of request than the form's."""
+    """Whether the caller's latest words ask for another kind of request than the form's, or
+    ask a practical question aside."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
-    form = SWITCH_INTENTS.get(str(intent.get("name") or ""))
+    name = str(intent.get("name") or "")
+    form = SWITCH_INTENTS.get(name)
     active = tracker.active_loop_name
-    if form is None or active is None or form == active:
+    if active is None or form == active or (form is None and name not in ASIDE_INTENTS):
         return False
     if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
         return False

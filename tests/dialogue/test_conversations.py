@@ -453,3 +453,21 @@ def test_a_time_said_for_the_type_is_kept_and_the_type_asked_again(chat: Any) ->
     assert c.say("jeudi matin") == ["utter_ask_appointment_type"]
     assert c.say("une consultation") == ["utter_ask_chosen_slot"]
     assert "jeudi" in c.text().lower()
+
+
+def test_a_practical_question_mid_request_is_answered_and_the_request_goes_on(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un certificat pour le sport") == [
+        "utter_understood_certificate", "utter_ask_full_name"
+    ]
+    assert c.say("au fait vous êtes ouverts jusqu'à quelle heure le soir") == [
+        "utter_opening_hours", "utter_ask_full_name"
+    ]
+    assert c.say("marc dubois") == ["utter_ask_birth_date"]
+    booking = chat()
+    booking.say("je voudrais un rendez-vous avec le docteur martin pour une consultation")
+    assert booking.last["replies"][-1]["key"] == "utter_ask_time_preference"
+    assert booking.say("et c'est où votre cabinet exactement") == [
+        "utter_address", "utter_ask_time_preference"
+    ]
+    assert booking.say("jeudi matin") == ["utter_ask_chosen_slot"]
