@@ -292,11 +292,11 @@ def _write(results: dict[str, Any]) -> None:
         f"| the year's CSV export ({s['year_csv_lines']:,} lines) | {s['year_csv_s']} s | "
         f"{p['year_csv_s']} s |",
         "",
-        f"Measured with other work on the machine's two cores (load average "
-        f"{s['load_average']} and {p['load_average']} at the end of each run): the wall "
-        "times are mostly waiting for a core, so the CPU per request is the figure to hold "
-        "against the goal (on an idle machine the wall time comes close to it, or under it: "
-        "the calls' and the messages' counts run on two connections at once).",
+        f"Load average {s['load_average']} and {p['load_average']} at the end of each run "
+        "(above 2: other work shared the machine's two cores, and the wall times are then "
+        "mostly waiting for a core). Wall and CPU per request are both held against the goal; "
+        "wall can be under CPU: the calls' and the messages' counts run on two connections at "
+        "once.",
         "",
         f"Goal: the year's page in < 300 ms on both — in CPU per request, "
         f"{_verdict(s['year_page']['cpu_ms'])} on SQLite ({s['year_page']['cpu_ms']} ms) and "
