@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 import dialogue
-from core import ContextDep, StaffDep, require_staff
+from core import AppContext, ContextDep, StaffDep, require_staff
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -33,20 +33,29 @@ async def healthz(context: ContextDep) -> JSONResponse:
         checks["database"] = {"ok": True}
     except Exception as exc:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
+    # Every replica: a conversation is pinned to one (`rasa_base_for`), so one still loading
+    # its model fails the conversations hashed to it.
+    replicas = [await _rasa_status(context, base) for base in context.settings.rasa_bases]
+    checks["rasa"] = {**replicas[0], "ok": all(r["ok"] for r in replicas)}
+    if len(replicas) > 1:
+        checks["rasa"]["replicas"] = replicas
+    healthy = all(c["ok"] for c in checks.values())
+    return JSONResponse({"ok": healthy, "checks": checks}, status_code=200 if healthy else 503)
+
+
+async def _rasa_status(context: AppContext, base: str) -> dict[str, Any]:
+    """One Rasa server's state: answering, and with which model."""
     try:
         reply = await context.http.get(
-            f"{context.settings.rasa_base}/status",
+            f"{base}/status",
             params={"token": dialogue.rasa_auth_token(context.settings)},
             timeout=3.0,
         )
-        ok = reply.status_code == 200
-        checks["rasa"] = {"ok": ok} if ok else {"ok": False, "error": f"HTTP {reply.status_code}"}
-        if ok:
-            checks["rasa"]["model"] = reply.json().get("model_file")
     except httpx.HTTPError as exc:
-        checks["rasa"] = {"ok": False, "error": type(exc).__name__}
-    healthy = all(c["ok"] for c in checks.values())
-    return JSONResponse({"ok": healthy, "checks": checks}, status_code=200 if healthy else 503)
+        return {"ok": False, "error": type(exc).__name__}
+    if reply.status_code != 200:
+        return {"ok": False, "error": f"HTTP {reply.status_code}"}
+    return {"ok": True, "model": reply.json().get("model_file")}
 
 
 @router.get("/openapi.json", include_in_schema=False)
