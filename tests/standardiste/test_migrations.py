@@ -57,3 +57,24 @@ def test_stored_announcements_gain_the_emergency_numbers(tmp_path: Path) -> None
     said = stored["answering"]["outside_hours"]["announcement"]
     assert said == "Le cabinet est fermé. En cas d'urgence, appelez le 15 ou le 112."
     assert parse_practice(stored).answering.outside_hours.announcement == said
+
+
+def test_the_statistics_triggers_survive_every_migration(tmp_path: Path) -> None:
+    # SQLite's batch mode rebuilds a table by copying it, which drops its triggers: a later
+    # migration that alters `calls` or `inbox_messages` must create them again, or the year's
+    # statistics would silently stop following corrections.
+    url = f"sqlite:///{tmp_path / 'triggers.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+    engine.dispose()
+    found = {(table, name) for table, name in rows}
+    expected = {
+        (table, f"stats_{table}_{event}")
+        for table in ("calls", "inbox_messages")
+        for event in ("insert", "delete", "update")
+    }
+    assert expected <= found, f"missing: {sorted(expected - found)}"
