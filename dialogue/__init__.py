@@ -39,6 +39,7 @@ from dialogue.rasa.server import server_command as server_command
 from dialogue.rasa.server import wait_until_ready as wait_until_ready
 from dialogue.rasa.server import write_endpoints as write_endpoints
 from dialogue.safety import EmergencyLevel as EmergencyLevel
+from dialogue.safety import check_emergency as check_emergency
 from dialogue.safety import emergency_in as emergency_in
 from dialogue.website import DialogueBase
 from dialogue.website import expire_idle_conversations as expire_idle_website_chats
@@ -62,6 +63,7 @@ __all__ = [
     "action_token",
     "answers_question",
     "chat_router",
+    "check_emergency",
     "emergency_in",
     "ensure_model",
     "expire_idle_website_chats",

@@ -13,7 +13,7 @@ Public face: the names in ``__all__``. It follows the agenda through its outbox
     # each gateway instance: asyncio.create_task(notifications.dispatch_forever(context))
 """
 
-from notifications.api import router as router
+from notifications.api import sms_router as sms_router
 from notifications.dispatch import LEASE as LEASE
 from notifications.dispatch import PassReport as PassReport
 from notifications.dispatch import claim as claim
@@ -30,6 +30,7 @@ from notifications.models import NotificationKind as NotificationKind
 from notifications.models import NotificationsBase
 from notifications.models import State as State
 from notifications.replies import Action as ReplyAction
+from notifications.replies import EmergencyCheck as EmergencyCheck
 from notifications.replies import classify as classify_reply
 from notifications.replies import handle_reply as handle_reply
 from notifications.retention import purge_texts as purge_texts
@@ -49,6 +50,7 @@ metadata = NotificationsBase.metadata
 __all__ = [
     "LEASE",
     "PLANNED",
+    "EmergencyCheck",
     "Messaging",
     "NotificationKind",
     "PassReport",
@@ -74,7 +76,7 @@ __all__ = [
     "ready_document",
     "ready_text",
     "request_ready",
-    "router",
     "run_pass",
+    "sms_router",
     "texts",
 ]

@@ -4,12 +4,16 @@
 In the Twilio console, on the number (or the Messaging Service): *A message comes in* →
 ``https://<PUBLIC_BASE_URL>/twilio/sms``. Delivery reports need no setting: each text names
 its status callback.
+
+The assembly builds the routes with `sms_router`, giving it the dialogue's emergency net: a
+text is heard like a call, and this component may not import the dialogue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -17,12 +21,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
-from core import ContextDep, SignedForm
+from core import AppContext, ContextDep, SignedForm
 from notifications.models import Notification, State
-from notifications.replies import handle_reply
+from notifications.replies import EmergencyCheck, handle_reply
 
 _LOGGER = logging.getLogger(__name__)
-router = APIRouter(prefix="/twilio", tags=["twilio"])
 _TWIML = "application/xml"
 # Twilio's delivery states, from worse to better news, as stored on the row.
 _DELIVERY = frozenset({
@@ -31,8 +34,21 @@ _DELIVERY = frozenset({
 })
 
 
-@router.post("/sms")
-async def incoming_text(params: SignedForm, context: ContextDep) -> Response:
+def sms_router(emergency: EmergencyCheck) -> APIRouter:
+    """The two SMS webhooks, with the emergency net every patient's text goes through."""
+    router = APIRouter(prefix="/twilio", tags=["twilio"])
+
+    @router.post("/sms")
+    async def incoming_text(params: SignedForm, context: ContextDep) -> Response:
+        return await _answer_text(params, context, emergency)
+
+    router.add_api_route("/sms/status", delivery_status, methods=["POST"], status_code=204)
+    return router
+
+
+async def _answer_text(
+    params: Mapping[str, str], context: AppContext, emergency: EmergencyCheck
+) -> Response:
     """A patient's text: ANNULER, STOP, START, or a message for the inbox; TwiML answers."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     sender = params.get("From") or ""
@@ -44,7 +60,7 @@ async def incoming_text(params: SignedForm, context: ContextDep) -> Response:
             with context.db.session() as session:
                 return handle_reply(
                     session, practice, message_sid=sid[:40], from_number=sender,
-                    body=params.get("Body") or "",
+                    body=params.get("Body") or "", emergency=emergency,
                 ).answer
 
         answer = await run_in_threadpool(work)
@@ -53,7 +69,6 @@ async def incoming_text(params: SignedForm, context: ContextDep) -> Response:
     return Response(str(reply), media_type=_TWIML)
 
 
-@router.post("/sms/status", status_code=204)
 async def delivery_status(
     params: SignedForm,
     context: ContextDep,

@@ -4,8 +4,11 @@
 appointment of the last text sent to that number, once the agenda has freed the slot, and the
 answer confirms it. STOP (Twilio's keywords and « ARRET ») records the number as opted out,
 honoured by every later text; START removes it. Twilio answers these two itself (its opt-out
-management). Any other text is an inbox message of kind SMS: nothing a patient writes is lost.
-Each received text is handled once (by its Twilio SID).
+management). Any other text is an inbox message of kind SMS: nothing a patient writes is
+lost. A text that describes an emergency (the dialogue's net, given by the assembly as an
+`EmergencyCheck`: this component cannot import the dialogue) is answered at once with the
+numbers to call (15 / 112 / 114, or 3114) and reaches the inbox marked urgent. Each received
+text is handled once (by its Twilio SID).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +43,10 @@ _AROUND_CANCEL = frozenset({
     "DU", "CORDIALEMENT", "PAR", "AVANCE", "DESOLE", "DESOLEE", "ANNULER",
 })
 _CANCEL = re.compile(r"^ANNUL(E|ER|EZ|ATION|LER|LE)?$")
+EmergencyCheck = Callable[[str], str | None]
+"""The emergency net on a patient's words: ``"medical"`` (15 / 112), ``"suicidal"`` (3114), or
+None when the words describe no emergency."""
+_EMERGENCY_TEXTS = {"medical": "emergency", "suicidal": "emergency_suicidal"}
 _APPOINTMENT_KINDS = (
     NotificationKind.BOOKED.value, NotificationKind.MOVED.value, NotificationKind.REMINDER.value,
 )
@@ -52,6 +60,7 @@ class Action(StrEnum):
     STOP = "stop"
     START = "start"
     INBOX = "inbox"
+    EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,13 @@ def _cancel(
 
 
 def _to_inbox(
-    session: Session, practice: PracticeConfig, number: str, body: str, appointment_id: int | None
+    session: Session,
+    practice: PracticeConfig,
+    number: str,
+    body: str,
+    appointment_id: int | None,
+    *,
+    urgent: bool = False,
 ) -> int:
     patient = None
     if appointment_id is not None:
@@ -133,6 +148,7 @@ def _to_inbox(
     message = transcripts.leave_message(
         session, call_sid=None, kind=transcripts.MessageKind.SMS, identity=identity,
         details={"text": body.strip()}, appointment_id=appointment_id,
+        urgency=transcripts.Urgency.URGENT if urgent else None,
     )
     return message.id
 
@@ -144,9 +160,13 @@ def handle_reply(
     message_sid: str,
     from_number: str,
     body: str,
+    emergency: EmergencyCheck,
     now: dt.datetime | None = None,
 ) -> Handled:
     """Act on a patient's text once (a second delivery of the same SID gets the same answer).
+
+    ``emergency`` is asked about every text that is not a keyword (ANNULER, STOP, START):
+    those are a few fixed words, and any other text may be a patient in danger.
 
     Commits: a cancellation is committed by the agenda before its answer is written.
     """
@@ -171,11 +191,19 @@ def handle_reply(
         if answer is None:
             action = Action.NOTHING_TO_CANCEL
             answer = texts().render("nothing_to_cancel", **practice_values(practice))
-    if action in (Action.INBOX, Action.NOTHING_TO_CANCEL):
-        if action is Action.INBOX:
+    else:
+        kind = emergency(body) if action is Action.INBOX else None
+        if kind is not None:
+            action = Action.EMERGENCY
+            answer = texts().render(
+                _EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))
+    if action in (Action.INBOX, Action.NOTHING_TO_CANCEL, Action.EMERGENCY):
+        if action is not Action.NOTHING_TO_CANCEL:
             last = _last_text(session, number)
             appointment_id = last.appointment_id if last is not None else None
-        message_id = _to_inbox(session, practice, number, body, appointment_id)
+        message_id = _to_inbox(
+            session, practice, number, body, appointment_id,
+            urgent=action is Action.EMERGENCY)
     session.add(Reply(
         message_sid=message_sid, from_number=number, action=action.value,
         appointment_id=appointment_id, inbox_message_id=message_id, answer=answer,

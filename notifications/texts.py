@@ -31,6 +31,8 @@ FIELDS: dict[str, frozenset[str]] = {
     "reminder": _APPOINTMENT,
     "ready": frozenset({"practice", "document", "address", "phone"}),
     "nothing_to_cancel": frozenset({"practice", "phone"}),
+    "emergency": frozenset({"practice"}),
+    "emergency_suicidal": frozenset({"practice"}),
 }
 """Each text and the fields it may use."""
 SAYS_HOW_TO_CANCEL = ("booked", "moved", "reminder")

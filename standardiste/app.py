@@ -52,6 +52,12 @@ def build_context(settings: Settings) -> AppContext:
     return AppContext(settings=settings, db=db, practice_store=store)
 
 
+def _emergency_kind(text: str) -> str | None:
+    """The dialogue's emergency net for a patient's text: which answer is due, if any."""
+    hit = dialogue.check_emergency(text)
+    return hit.kind.value if hit is not None else None
+
+
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
     """Assemble the app; the context is built up front so that bad config fails before serving."""
     context = context or build_context(settings or get_settings())
@@ -84,7 +90,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(dialogue.website_router)
     app.include_router(transcripts.router)
     app.include_router(agenda.router)
-    app.include_router(notifications.router)
+    app.include_router(notifications.sms_router(emergency=_emergency_kind))
     staff.register_session_resolver()
     app.include_router(staff.router)
     app.add_middleware(staff.SecurityHeadersMiddleware)

@@ -108,6 +108,31 @@ def test_any_other_text_becomes_an_inbox_message_about_the_last_appointment(
         assert agenda.get_appointment(session, sms_context.practice, made.id).status == "booked"
 
 
+@pytest.mark.parametrize(("body", "number"), [
+    ("Bonsoir, mon mari a très mal dans la poitrine depuis une heure et il transpire", "15"),
+    ("ma fille a avalé toute une plaquette de doliprane ce soir", "15"),
+    ("je n'en peux plus, j'ai envie d'en finir", "3114"),
+])
+def test_a_text_describing_an_emergency_gets_the_numbers_and_reaches_the_inbox_urgent(
+    sms_context: AppContext, web: TestClient, body: str, number: str
+) -> None:
+    answer = _text(web, body)
+    assert answer is not None and number in answer and "transmis au secrétariat" in answer
+    with sms_context.db.session() as session:
+        [message] = transcripts.list_messages(session, kind=transcripts.MessageKind.SMS)
+        assert message.urgency == transcripts.Urgency.URGENT.value
+        assert f"« {body} »" in message.summary
+
+
+def test_a_routine_text_that_names_a_symptom_is_not_answered_as_an_emergency(
+    sms_context: AppContext, web: TestClient
+) -> None:
+    assert _text(web, "Bonjour, j'aurais besoin d'un rendez-vous pour mon mal de dos") is None
+    with sms_context.db.session() as session:
+        [message] = transcripts.list_messages(session, kind=transcripts.MessageKind.SMS)
+        assert message.urgency != transcripts.Urgency.URGENT.value
+
+
 def test_a_forged_text_is_refused(web: TestClient) -> None:
     params = {"MessageSid": "SM" + "b" * 32, "From": MOBILE, "Body": "ANNULER"}
     forged = sign(f"{PUBLIC_BASE}/twilio/sms", params, token="f" * 32)

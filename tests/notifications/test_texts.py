@@ -85,7 +85,8 @@ def test_retention_purges_settled_texts_and_keeps_waiting_ones_and_opt_outs(
     run(sms_context, now)  # one sent, one waiting for its retry
     with sms_context.db.session() as session:
         notifications.handle_reply(session, sms_context.practice, message_sid="SM" + "d" * 32,
-                                   from_number=OTHER_MOBILE, body="STOP", now=now)
+                                   from_number=OTHER_MOBILE, body="STOP",
+                                   emergency=lambda _: None, now=now)
     later = now + dt.timedelta(days=sms_context.practice.retention.sms_days + 1)
     with sms_context.db.session() as session:
         assert notifications.purge_texts(session, sms_context.practice.retention, later) == 2
