@@ -21,9 +21,10 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
+import transcripts
 from core import AppContext, ContextDep, SignedForm
 from notifications.models import Notification, State
-from notifications.replies import EmergencyCheck, handle_reply
+from notifications.replies import EmergencyCheck, handle_reply, reply_offline
 
 _LOGGER = logging.getLogger(__name__)
 _TWIML = "application/xml"
@@ -54,16 +55,28 @@ async def _answer_text(
     sender = params.get("From") or ""
     reply = MessagingResponse()
     if sid and sender:
-        practice = context.practice
 
         def work() -> str | None:
+            practice = context.practice  # reads the database: off the event loop
             with context.db.session() as session:
                 return handle_reply(
                     session, practice, message_sid=sid[:40], from_number=sender,
                     body=params.get("Body") or "", emergency=emergency,
                 ).answer
 
-        answer = await run_in_threadpool(work)
+        def offline() -> str | None:
+            settings = context.settings
+            spool = transcripts.spool_for(
+                settings.standardiste_var_dir, settings.standardiste_instance)
+            return reply_offline(
+                context.db, spool, context.practice_store.cached, message_sid=sid[:40],
+                from_number=sender, body=params.get("Body") or "", emergency=emergency,
+            ).answer
+
+        try:
+            answer = await run_in_threadpool(work)
+        except transcripts.DATABASE_UNREACHABLE:
+            answer = await run_in_threadpool(offline)
         if answer:
             reply.message(answer)
     return Response(str(reply), media_type=_TWIML)

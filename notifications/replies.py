@@ -8,7 +8,8 @@ management). Any other text is an inbox message of kind SMS: nothing a patient w
 lost. A text that describes an emergency (the dialogue's net, given by the assembly as an
 `EmergencyCheck`: this component cannot import the dialogue) is answered at once with the
 numbers to call (15 / 112 / 114, or 3114) and reaches the inbox marked urgent. Each received
-text is handled once (by its Twilio SID).
+text is handled once (by its Twilio SID). With the database away, a text waits in the spool for
+the inbox (`reply_offline`) and an emergency is answered all the same.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import agenda
 import transcripts
-from core import SMS_REPLIES, PracticeConfig, mask_phone
+from core import SMS_REPLIES, Database, PracticeConfig, mask_phone
 from notifications.models import Notification, NotificationKind, OptOut, Reply, State
 from notifications.numbers import textable
 from notifications.scheduling import SMS_ACTOR
@@ -214,3 +215,32 @@ def handle_reply(
     _LOGGER.info("text received", extra={
         "from": mask_phone(number), "action": action.value, "appointment_id": appointment_id})
     return Handled(action, answer)
+
+
+def reply_offline(
+    db: Database,
+    spool: transcripts.Spool,
+    practice: PracticeConfig,
+    *,
+    message_sid: str,
+    from_number: str,
+    body: str,
+    emergency: EmergencyCheck,
+    now: dt.datetime | None = None,
+) -> Handled:
+    """A patient's text while the database does not answer: kept for the inbox, whatever it says
+    (an ANNULER or a STOP cannot be acted on now, so the secretariat sees it), in the spool until
+    the database is back; an emergency is answered at once all the same."""
+    now = now or dt.datetime.now(dt.UTC)
+    number = textable(from_number)[0] or from_number.strip()[:20]
+    kind = emergency(body) if classify(body) is Action.INBOX else None
+    transcripts.write_durably(db, spool, transcripts.text_write(
+        message_sid, from_number=number, body=body.strip(), at=now,
+        urgency=transcripts.Urgency.URGENT if kind is not None else None,
+    ))
+    _LOGGER.warning("text kept while the database is away", extra={
+        "from": mask_phone(number), "emergency": kind})
+    if kind is None:
+        return Handled(Action.INBOX, None)
+    answer = texts().render(_EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))
+    return Handled(Action.EMERGENCY, answer)

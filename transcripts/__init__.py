@@ -60,6 +60,7 @@ from transcripts.pending_writes import call_write as call_write
 from transcripts.pending_writes import end_write as end_write
 from transcripts.pending_writes import message_write as message_write
 from transcripts.pending_writes import outcome_write as outcome_write
+from transcripts.pending_writes import text_write as text_write
 from transcripts.pending_writes import turn_write as turn_write
 from transcripts.recordings import existing_recording as existing_recording
 from transcripts.recordings import partial_path as partial_recording_path
@@ -191,6 +192,7 @@ __all__ = [
     "spool_for",
     "spooled_turns",
     "status_label",
+    "text_write",
     "transcript_lines",
     "turn_write",
     "urgency_label",

@@ -1,5 +1,6 @@
 """The writes a conversation makes about its call, as records that can wait: each one can be
 applied now or kept in the spool (`transcripts.spool`) and applied later, in order, idempotently.
+A patient's text received while the database was away waits the same way (`text_write`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from transcripts.calls import end_call, get_call, open_call_once, set_outcome
 from transcripts.inbox import leave_message
-from transcripts.models import MessageKind, Speaker, Urgency
+from transcripts.models import InboxMessage, MessageKind, Speaker, Urgency
 from transcripts.summaries import CallerIdentity
 from transcripts.turns import add_turn, caller_words, list_turns
 
@@ -76,6 +78,18 @@ def message_write(
     })
 
 
+def text_write(
+    message_sid: str, *, from_number: str, body: str, urgency: Urgency | None,
+    at: dt.datetime,
+) -> PendingWrite:
+    """A patient's text for the inbox (kind SMS), when the database could not take it at once;
+    keyed by Twilio's message SID instead of a call."""
+    return PendingWrite("text", message_sid, {
+        "from": from_number, "text": body, "urgency": urgency.value if urgency else None,
+        "at": at.isoformat(),
+    })
+
+
 def outcome_write(call_sid: str, outcome: str) -> PendingWrite:
     """How the call went."""
     return PendingWrite("outcome", call_sid, {"outcome": outcome})
@@ -96,7 +110,9 @@ def apply_write(session: Session, write: PendingWrite, *, replay: bool = False) 
             not added twice. Messages and ends are idempotent anyway.
     """
     values = write.fields
-    if write.op == "call":
+    if write.op == "text":
+        _leave_text(session, values)
+    elif write.op == "call":
         call, created = open_call_once(
             session, call_sid=write.call_sid, caller=values["caller"], called=values["called"],
             answered_by=values["answered_by"],
@@ -136,6 +152,23 @@ def apply_write(session: Session, write: PendingWrite, *, replay: bool = False) 
         end_call(session, call_sid=write.call_sid, outcome=values["outcome"])
     else:
         raise ValueError(f"unknown spooled write {write.op!r}")
+
+
+def _leave_text(session: Session, values: Mapping[str, Any]) -> None:
+    at = aware(dt.datetime.fromisoformat(values["at"]))
+    # Idempotent on replay: the same number's text received at the same moment is there already.
+    for existing in session.scalars(select(InboxMessage).where(
+        InboxMessage.kind == MessageKind.SMS.value, InboxMessage.created_at == at,
+    )):
+        if existing.callback_number == values["from"]:
+            return
+    urgency = values["urgency"]
+    message = leave_message(
+        session, call_sid=None, kind=MessageKind.SMS,
+        identity=CallerIdentity(callback_number=values["from"]),
+        details={"text": values["text"]}, urgency=Urgency(urgency) if urgency else None,
+    )
+    message.created_at = at  # when the patient wrote, not when the database came back
 
 
 def aware(value: dt.datetime) -> dt.datetime:

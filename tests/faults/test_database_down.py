@@ -16,6 +16,7 @@ import datetime as dt
 import shutil
 import tempfile
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -253,3 +254,42 @@ def test_a_message_taken_while_the_database_is_down_is_replayed_whole(
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def test_a_text_while_the_database_is_down_is_kept_and_an_emergency_still_answered(
+    gateway: AppContext, server: tuple[PostgresServer, str]
+) -> None:
+    pg, _url = server
+    said = (
+        "mon père a la bouche de travers et n'arrive plus à parler",
+        "Bonjour, je serai en retard de dix minutes demain",
+    )
+    texts = {f"SM{uuid.uuid4().hex}": body for body in said}
+    answers = []
+    with TestClient(create_app(context=gateway), base_url="http://testserver") as client:
+        pg.stop()
+        for sid, body in texts.items():
+            params = {"MessageSid": sid, "From": CALLER, "To": "+33400000000", "Body": body}
+            signature = sign(f"{PUBLIC_BASE}/twilio/sms", params)
+            answer = client.post("/twilio/sms", data=params,
+                                 headers={"X-Twilio-Signature": signature})
+            assert answer.status_code == 200
+            said = ET.fromstring(answer.text).find("Message")
+            answers.append(said.text if said is not None else None)
+    urgent, routine = answers
+    assert urgent is not None and "15" in urgent and "112" in urgent
+    assert routine is None
+    pending = _spool(gateway).pending()
+    assert [w.op for w in pending] == ["text", "text"]
+    pg.start()
+    assert replay_spool(gateway.db, gateway.settings) == 2
+    _spool(gateway).append(*pending)  # replayed twice (a crash before the rewrite): still once
+    assert replay_spool(gateway.db, gateway.settings) == 2
+    with gateway.db.session() as session:
+        kept = {m.details["text"]: m for m in transcripts.list_messages(
+            session, kind=transcripts.MessageKind.SMS) if m.details.get("text") in texts.values()}
+    assert set(kept) == set(texts.values())
+    urgent_text, routine_text = texts.values()
+    assert kept[urgent_text].urgency == transcripts.Urgency.URGENT.value
+    assert kept[routine_text].urgency != transcripts.Urgency.URGENT.value
+    assert all(m.callback_number == CALLER for m in kept.values())
