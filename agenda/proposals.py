@@ -77,6 +77,20 @@ class TimeWish:
             return replace(self, weekdays=frozenset({self.earliest.weekday()}), latest=None)
         return replace(self, latest=None)
 
+    def relaxations(self) -> list[TimeWish]:
+        """Looser wishes to try, in order, when nothing fits this one: as `widened`; then any
+        day from the first one asked (a closed or full day: "demain" on a Saturday gets
+        Monday), keeping the time of day; then any time of those days. Days ruled out stay
+        out. Only the ones that differ from the wish and from each other."""
+        later = replace(self.widened(), weekdays=frozenset())  # "pas le mercredi" still holds
+        steps = [self.widened(), later,
+                 replace(later, time_from=None, time_to=None, around=None)]
+        found: list[TimeWish] = []
+        for step in steps:
+            if step != self and step not in found:
+                found.append(step)
+        return found
+
 
 def propose(
     session: Session,

@@ -78,11 +78,14 @@ async def propose(
         )
 
     held = await in_db(work)
-    if not held and after is None and wish.widened() != wish:
-        # Nothing on the day asked: the same weekday and time of day in the weeks after, as a
-        # secretary would offer, before giving up.
-        wish = wish.widened()
-        held = await in_db(work)
+    if not held and after is None:
+        # Nothing on the day asked: the same weekday and time of day in the weeks after, then
+        # the nearest days, as a secretary would offer, before giving up.
+        for looser in wish.relaxations():
+            wish = looser
+            held = await in_db(work)
+            if held:
+                break
     slots: dict[str, Any] = {"proposal_rounds": rounds, "retries": 0}
     if not held:
         return slots | await give_up(dispatcher, tracker, practice)

@@ -146,6 +146,23 @@ def test_a_refused_day_widens_to_the_same_weekday_of_later_weeks() -> None:
     assert week.widened() == agenda.TimeWish(earliest=MONDAY)
 
 
+def test_a_refused_day_relaxes_to_the_nearest_days_then_any_time_keeping_days_ruled_out(
+) -> None:
+    sunday = MONDAY - dt.timedelta(days=1)
+    wish = agenda.TimeWish(
+        earliest=sunday, latest=sunday, time_from=dt.time(8), time_to=dt.time(12),
+        excluded_weekdays=frozenset({2}),
+    )
+    assert wish.relaxations() == [
+        agenda.TimeWish(earliest=sunday, weekdays=frozenset({6}), time_from=dt.time(8),
+                        time_to=dt.time(12), excluded_weekdays=frozenset({2})),
+        agenda.TimeWish(earliest=sunday, time_from=dt.time(8), time_to=dt.time(12),
+                        excluded_weekdays=frozenset({2})),
+        agenda.TimeWish(earliest=sunday, excluded_weekdays=frozenset({2})),
+    ]
+    assert agenda.TimeWish(asap=True).relaxations() == []
+
+
 def test_a_wish_reads_starts_in_the_practice_timezone() -> None:
     wish = agenda.TimeWish(earliest=TUESDAY, time_from=dt.time(8), time_to=dt.time(8, 30))
     assert wish.accepts(dt.datetime(2027, 3, 2, 7, 15, tzinfo=dt.UTC), PARIS)  # 08:15 in Paris

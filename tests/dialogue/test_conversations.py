@@ -471,3 +471,15 @@ def test_a_practical_question_mid_request_is_answered_and_the_request_goes_on(ch
         "utter_address", "utter_ask_time_preference"
     ]
     assert booking.say("jeudi matin") == ["utter_ask_chosen_slot"]
+
+
+def test_a_closed_day_asked_for_gets_the_nearest_open_days(chat: Any) -> None:
+    saturday = dt.datetime.fromisoformat(AT) + dt.timedelta(days=4)  # 10:00, the office open
+    c = chat(at=saturday.isoformat())
+    assert c.say("bonjour je voudrais une consultation demain matin")[0] == (
+        "utter_understood_booking")
+    if c.last["replies"][-1]["key"] == "utter_ask_practitioner":
+        c.say("peu importe")
+    # Sunday is closed: Monday's mornings, not "no place, the secretariat will call you back".
+    assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot", c.text()
+    assert "lundi" in c.text().lower() and "dimanche" not in c.text().lower()
