@@ -127,3 +127,11 @@ def test_env_example_has_no_real_looking_secret() -> None:
     for value in assignments.get("DATABASE_URL", []):
         password = re.match(r"^[a-z+]+://[^:/@]*:([^@]*)@", value)
         assert password is None or password.group(1) in PLACEHOLDER_PASSWORDS, value
+
+
+def test_env_example_sets_each_setting_once() -> None:
+    # In a .env file the last line wins: a second, empty copy of a setting silently undoes the
+    # value a user filled in above it.
+    lines = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    names = [m.group(1) for line in lines if (m := re.match(r"^([A-Z][A-Z0-9_]*)=", line))]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
