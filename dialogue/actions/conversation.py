@@ -58,7 +58,9 @@ class ActionNotUnderstood(Action):
             dispatcher.utter_message(response="utter_take_message_instead")
             return [FollowupAction("message_form")]
         dispatcher.utter_message(response="utter_reprompt")
-        return []
+        # As Rasa's core fallback (an intent no rule expects here) nothing predicts the
+        # listen after it, and the fallback ran again until Rasa's cap: ten reprompts at once.
+        return [FollowupAction("action_listen")]
 
 
 async def _sounds_like_a_booking(tracker: Tracker) -> bool:

@@ -483,3 +483,21 @@ def test_a_closed_day_asked_for_gets_the_nearest_open_days(chat: Any) -> None:
     # Sunday is closed: Monday's mornings, not "no place, the secretariat will call you back".
     assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot", c.text()
     assert "lundi" in c.text().lower() and "dimanche" not in c.text().lower()
+
+
+def test_an_answer_no_rule_expects_is_reprompted_once_not_in_a_loop(chat: Any) -> None:
+    c = chat()
+    c.say("je voudrais renouveler mon ordonnance de metformine")
+    c.identify("gérard dupuis", "le 12 avril 1952")
+    assert c.say("oui")[-1] == "utter_anything_else"
+    assert c.say("oui") == ["utter_listening"]
+    assert c.say("non merci") == ["utter_goodbye"]
+    other = chat()
+    assert other.say("je voudrais un certificat pour le sport") == [
+        "utter_understood_certificate", "utter_ask_full_name"]
+    other.identify("marc dubois", "le 4 mai 1990")
+    assert other.say("oui")[-1] == "utter_anything_else"
+    assert other.say("oui") == ["utter_listening"]
+    # Said where no rule expects it: one reprompt, and the caller is heard again.
+    keys = other.say("oui oui")
+    assert keys.count("utter_reprompt") <= 1 and len(keys) <= 2, keys
