@@ -38,8 +38,8 @@ MESSAGE_OUTCOME = "message"
 TRANSFER_FAILED = "transfer_failed"
 END_KEY = "#"
 _MAX_UTTERANCES = 20
-GO_ON_KEY = "utter_message_go_on"
 """A message this long ends by itself (a line that keeps feeding noise as speech)."""
+GO_ON_KEY = "utter_message_go_on"
 
 
 class MessageTaker:
