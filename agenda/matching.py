@@ -7,6 +7,7 @@ The words callers use live here, as data, in one place: `TYPE_ALIASES` and
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -32,6 +33,28 @@ TYPE_ALIASES: dict[str, str] = {
     "nouveau patient": "premiere consultation",
     "nouvelle patiente": "premiere consultation",
     "jamais venu": "premiere consultation",
+    "medecin traitant": "premiere consultation",
+    # Someone ill, or a reason for seeing the doctor, is a consultation: a secretary would not
+    # ask the type again ("pour ma fille, elle tousse depuis trois jours").
+    "malade": "consultation",
+    "fievre": "consultation",
+    "tousse": "consultation",
+    "toux": "consultation",
+    "douleur": "consultation",
+    "mal au ": "consultation",
+    "mal aux ": "consultation",
+    "mal a la ": "consultation",
+    "mal a l'": "consultation",
+    "mal partout": "consultation",
+    "rhume": "consultation",
+    "angine": "consultation",
+    "otite": "consultation",
+    "gastro": "consultation",
+    "infection": "consultation",
+    "frottis": "consultation",
+    # Having the flu is not the flu jab (that one says "vaccin").
+    "ai la grippe": "consultation",
+    "a la grippe": "consultation",
 }
 # Similarity (0-100, rapidfuzz ratio) a said word needs with a practitioner's surname.
 _SURNAME_SCORE = 80
@@ -41,7 +64,9 @@ def match_type(text: str, practice: PracticeConfig) -> str | None:
     """The phone-bookable appointment type named in ``text`` (longest label wins), or None."""
     folded = _folded(text)
     for alias, label in TYPE_ALIASES.items():
-        if alias in folded:
+        # At a word's start, not inside one ("normal au" is not "mal au"); the end is left
+        # open for the word's forms ("vaccin" in "vacciner", "venu" in "venue").
+        if re.search(r"(?<![a-z])" + re.escape(alias), folded):
             folded = f"{folded} {label}"
     best: tuple[int, str] | None = None
     for kind in practice.appointment_types:

@@ -40,6 +40,13 @@ def catalogue() -> PracticeConfig:
         ("c'est la première fois", "premiere"),
         ("je suis un nouveau patient", "premiere"),
         ("je ne suis jamais venu", "premiere"),
+        ("je cherche un médecin traitant", "premiere"),
+        ("pour ma fille elle tousse depuis trois jours", "consultation"),
+        ("j'ai de la fièvre depuis hier", "consultation"),
+        ("il a mal au ventre", "consultation"),
+        ("j'ai la grippe", "consultation"),
+        ("c'est pour un frottis", "consultation"),
+        ("il est normal au final", None),  # "mal a" inside another word is no ailment
         ("une PREMIÈRE CONSULTATION", "premiere"),
         ("une petite chirurgie", None),  # not bookable by phone
         ("je ne sais pas", None),
