@@ -175,7 +175,7 @@ def handle_reply(
     done = session.scalar(select(Reply).where(Reply.message_sid == message_sid))
     if done is not None:
         return Handled(Action(done.action), done.answer)
-    number = textable(from_number)[0] or from_number.strip()[:20]
+    number = _sender(from_number)
     action = classify(body)
     answer: str | None = None
     appointment_id: int | None = None
@@ -193,11 +193,8 @@ def handle_reply(
             action = Action.NOTHING_TO_CANCEL
             answer = texts().render("nothing_to_cancel", **practice_values(practice))
     else:
-        kind = emergency(body) if action is Action.INBOX else None
-        if kind is not None:
-            action = Action.EMERGENCY
-            answer = texts().render(
-                _EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))
+        answer = _emergency_answer(body, practice, emergency)
+        action = Action.EMERGENCY if answer is not None else action
     if action in (Action.INBOX, Action.NOTHING_TO_CANCEL, Action.EMERGENCY):
         if action is not Action.NOTHING_TO_CANCEL:
             last = _last_text(session, number)
@@ -232,15 +229,25 @@ def reply_offline(
     (an ANNULER or a STOP cannot be acted on now, so the secretariat sees it), in the spool until
     the database is back; an emergency is answered at once all the same."""
     now = now or dt.datetime.now(dt.UTC)
-    number = textable(from_number)[0] or from_number.strip()[:20]
-    kind = emergency(body) if classify(body) is Action.INBOX else None
+    number = _sender(from_number)
+    answer = _emergency_answer(body, practice, emergency)
     transcripts.write_durably(db, spool, transcripts.text_write(
         message_sid, from_number=number, body=body.strip(), at=now,
-        urgency=transcripts.Urgency.URGENT if kind is not None else None,
+        urgency=transcripts.Urgency.URGENT if answer is not None else None,
     ))
     _LOGGER.warning("text kept while the database is away", extra={
-        "from": mask_phone(number), "emergency": kind})
+        "from": mask_phone(number), "emergency": answer is not None})
+    return Handled(Action.INBOX if answer is None else Action.EMERGENCY, answer)
+
+
+def _sender(from_number: str) -> str:
+    return textable(from_number)[0] or from_number.strip()[:20]
+
+
+def _emergency_answer(body: str, practice: PracticeConfig, emergency: EmergencyCheck) -> str | None:
+    """The text that gives the numbers to call, when ``body`` (not a keyword) describes an
+    emergency."""
+    kind = emergency(body) if classify(body) is Action.INBOX else None
     if kind is None:
-        return Handled(Action.INBOX, None)
-    answer = texts().render(_EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))
-    return Handled(Action.EMERGENCY, answer)
+        return None
+    return texts().render(_EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))
