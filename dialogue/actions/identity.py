@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from dialogue.actions import callers
+from dialogue.actions import callers, set_aside
 from dialogue.actions.common import (
     activating,
     answer_for,
@@ -64,6 +64,9 @@ class IdentityFormValidation(FormValidationAction):
     ) -> list[EventType]:
         """Look the caller ID up once, then validate as usual."""
         starting = activating(tracker, self.form_name())
+        left = set_aside.left_form(tracker, self.form_name()) if starting else None
+        if left is not None:
+            await set_aside.leave_set_aside(tracker, left)
         found = await callers.look_up(tracker)
         tracker.add_slots(found)
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)

@@ -1,0 +1,90 @@
+"""Callers who change course mid-request, through /api/chat with the real Rasa server: a request
+left for another still reaches the inbox with what was said for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveGateway
+from tests.dialogue.test_conversations import Chat
+
+pytestmark = pytest.mark.rasa
+
+
+@pytest.fixture
+def chat(rasa_server: str, live_gateway: LiveGateway) -> Any:
+    return lambda **kw: Chat(live_gateway, **kw)
+
+
+def _by_kind(c: Chat) -> dict[str, dict[str, Any]]:
+    messages = c.messages()
+    kinds = {m["kind"]: m for m in messages}
+    assert len(kinds) == len(messages), messages
+    return kinds
+
+
+def test_a_renewal_left_for_a_booking_still_reaches_the_inbox(chat: Any) -> None:
+    c = chat()
+    assert c.say("bonjour je voudrais renouveler mon ordonnance") == [
+        "utter_understood_renewal", "utter_ask_medicine"
+    ]
+    assert c.say("le levothyrox 75") == ["utter_ask_full_name"]
+    assert c.say("en fait je voudrais plutôt un rendez-vous") == [
+        "utter_understood_booking", "utter_ask_appointment_type"
+    ]
+    assert c.say("une consultation") == ["utter_ask_practitioner"]
+    assert c.say("le premier disponible") == ["utter_ask_time_preference"]
+    assert c.say("jeudi matin") == ["utter_ask_chosen_slot"]
+    assert c.say("le premier") == ["utter_ask_full_name"]
+    c.identify("marie dupont", "le 12 mars 1954")
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert c.say("oui") == ["utter_booked", "utter_anything_else"]
+    assert len(c.appointments()) == 1
+    renewal = _by_kind(c)["renewal"]
+    assert renewal["details"]["medicines"] == "Levothyrox 75"
+    assert renewal["details"]["interrupted"] is True
+
+
+def test_a_certificate_left_for_a_message_still_reaches_the_inbox(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un certificat") == [
+        "utter_understood_certificate", "utter_ask_certificate_kind"
+    ]
+    assert c.say("c'est pour le judo de mon fils") == ["utter_ask_full_name"]
+    assert c.say("ah et puis je voudrais laisser un message pour le docteur") == [
+        "utter_understood_message", "utter_ask_message_text"
+    ]
+    assert c.say("c'est au sujet de mes résultats de prise de sang") == ["utter_ask_full_name"]
+    c.identify("paul martin", "le 3 mai 1960")
+    assert c.say("oui")[0] == "utter_message_noted"
+    kinds = _by_kind(c)
+    assert kinds["certificate"]["details"]["certificate_kind"] == "sport"
+    assert kinds["message"]["details"]["topic"] == "results"
+
+
+def test_a_booking_left_for_a_cancellation_leaves_its_wish_and_its_slots(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous pour une consultation") == [
+        "utter_understood_booking", "utter_ask_practitioner"
+    ]
+    assert c.say("avec le docteur martin") == ["utter_ask_time_preference"]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    proposed = c.text()
+    keys = c.say("non en fait je voudrais annuler mon rendez-vous")
+    assert keys == ["utter_understood_cancel", "utter_ask_full_name"]
+    [booking] = c.messages()
+    assert booking["kind"] == "failed_booking" and booking["details"]["request"] == "book"
+    wish = booking["details"]["wish"]
+    assert "consultation" in wish and "Martin" in wish and "vendredi après-midi" in wish
+    assert c.say("jean petit") == ["utter_ask_birth_date"]
+    assert c.say("le 1 janvier 1970")[0] == "utter_no_appointment_found"
+    requests = sorted(m["details"]["request"] for m in c.messages())
+    assert requests == ["book", "cancel"]
+    # The slots it held are free again: another caller is offered the same ones.
+    other = chat()
+    other.say("je voudrais un rendez-vous pour une consultation avec le docteur martin")
+    assert other.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert other.text() == proposed
