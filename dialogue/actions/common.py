@@ -72,6 +72,15 @@ def answer_for(tracker: Tracker, slot: str) -> str | None:
     return str(tracker.latest_message.get("text") or "").strip()
 
 
+def said_to(tracker: Tracker, slot: str) -> str | None:
+    """The caller's latest words when said to the question for ``slot``, whatever request the
+    NLU heard in them (for a form that can tell an answer by its words), else None."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    if tracker.get_slot("requested_slot") != slot or _form_started(tracker):
+        return None
+    return text if text and not text.startswith("/") else None
+
+
 def _form_started(tracker: Tracker) -> bool:
     """Whether a form started with the caller's latest words: the question still recorded as
     asked was another form's (the caller switched requests), so the words do not answer it."""
