@@ -1,5 +1,6 @@
 """Callers who change course mid-request, through /api/chat with the real Rasa server: a request
-left for another still reaches the inbox with what was said for it.
+left for another still reaches the inbox with what was said for it; giving up ends the call
+politely with the request as it stands in the inbox.
 """
 
 from __future__ import annotations
@@ -88,3 +89,51 @@ def test_a_booking_left_for_a_cancellation_leaves_its_wish_and_its_slots(chat: A
     other.say("je voudrais un rendez-vous pour une consultation avec le docteur martin")
     assert other.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
     assert other.text() == proposed
+
+
+# The brief's phrasings, then others the give-up words were not written from.
+GIVING_UP = [
+    "laissez tomber je rappellerai",
+    "c'est bon je rappellerai plus tard",
+    "non merci ça ira",
+    "bon ben tant pis au revoir",
+    "ah ben laissez tomber alors",
+    "bon ben on laisse tomber merci",
+    "bon tant pis alors",
+    "je vais rappeler plus tard merci madame",
+    "non ça va aller merci",
+    "tant pis je verrai ça plus tard",
+]
+# (opening, what the question was, what the inbox keeps of the request)
+REQUESTS = [
+    ("je voudrais renouveler mon kardegic", "utter_ask_full_name",
+     ("renewal", "medicines", "Kardegic")),
+    ("il me faudrait un certificat pour le foot", "utter_ask_full_name",
+     ("certificate", "certificate_kind", "sport")),
+    ("je voudrais un rendez-vous avec le docteur martin", "utter_ask_appointment_type",
+     ("failed_booking", "wish", "Docteure Claire Martin")),
+]
+
+
+@pytest.mark.parametrize("said", GIVING_UP)
+def test_giving_up_mid_request_ends_politely_and_keeps_the_request(chat: Any, said: str) -> None:
+    opening, question, (kind, field, value) = REQUESTS[GIVING_UP.index(said) % len(REQUESTS)]
+    c = chat()
+    assert c.say(opening)[-1] == question
+    assert c.say(said) == ["utter_given_up_goodbye"]
+    assert c.last["ended"] is True
+    [message] = c.messages()
+    assert message["kind"] == kind and message["details"]["interrupted"] is True
+    assert value in str(message["details"][field])
+    assert message["last_name"] is None  # the words were taken as no name
+
+
+def test_words_that_only_sound_like_giving_up_still_answer(chat: Any) -> None:
+    c = chat()
+    c.say("je voudrais une consultation avec le docteur martin jeudi matin")
+    assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot"
+    assert c.say("le premier ça ira") == ["utter_ask_full_name"]
+    message = chat()
+    message.say("je voudrais laisser un message")
+    assert message.say("dites au docteur que je rappellerai demain") == ["utter_ask_full_name"]
+    assert message.last["ended"] is False
