@@ -89,11 +89,11 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
             slots = [s for s in slots if s not in ("appointment_choice", "appointment_confirmed")]
         return slots
 
-    async def run(
+    async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Once the identity is complete, look for the caller's appointments to come."""
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = await super().validate_turn(dispatcher, tracker, domain)
         tracker.add_slots(events)
         identity = understood.identity(tracker.slots)
         known = tracker.get_slot("patient_id") is not None

@@ -33,9 +33,9 @@ SWITCH_INTENTS = {
 _SWITCH_CONFIDENCE = 0.9
 _FREE_TEXT_SLOTS = frozenset({"message_text"})
 """Slots whose answer may say anything, a request's words included."""
-# A practical question asked in the middle of a request: answered, then the request goes on
-# (rules.yml: "a practical question during …").
-ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access"})
+# A question asked in the middle of a request: answered (a medical one, by saying no advice is
+# given), then the same question again (`asides.py`, from every form's validation).
+ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", "medical_question"})
 
 
 def switching(tracker: Tracker) -> bool:
@@ -50,6 +50,13 @@ def switching(tracker: Tracker) -> bool:
     if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
         return False
     return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
+
+
+def aside(tracker: Tracker) -> str | None:
+    """The intent of a question asked aside in the middle of a form, if the latest words are
+    one (never while the form takes free words: a message may be a medical question)."""
+    name = latest_intent(tracker)
+    return name if name in ASIDE_INTENTS and switching(tracker) else None
 
 
 def escaping(tracker: Tracker) -> bool:

@@ -1,6 +1,7 @@
 """Callers who change course mid-request, through /api/chat with the real Rasa server: a request
 left for another still reaches the inbox with what was said for it; giving up ends the call
-politely with the request as it stands in the inbox.
+politely with the request as it stands in the inbox; a medical question gets no advice and the
+request goes on where it was.
 """
 
 from __future__ import annotations
@@ -137,3 +138,30 @@ def test_words_that_only_sound_like_giving_up_still_answer(chat: Any) -> None:
     message.say("je voudrais laisser un message")
     assert message.say("dites au docteur que je rappellerai demain") == ["utter_ask_full_name"]
     assert message.last["ended"] is False
+
+
+MEDICAL = [
+    ("je voudrais un rendez-vous", "est-ce que c'est grave si j'ai de la fièvre depuis deux "
+     "jours ?", "utter_ask_appointment_type", "une consultation", "utter_ask_practitioner"),
+    ("je voudrais renouveler mon doliprane", "est-ce que je peux prendre de l'ibuprofène en "
+     "même temps ?", "utter_ask_full_name", "marc dubois", "utter_ask_birth_date"),
+    ("je voudrais annuler mon rendez-vous", "c'est normal d'avoir encore mal au bras après le "
+     "vaccin ?", "utter_ask_full_name", "marc dubois", "utter_ask_birth_date"),
+    ("je voudrais un certificat pour le sport", "et c'est grave si je tousse depuis une "
+     "semaine ?", "utter_ask_full_name", "marc dubois", "utter_ask_birth_date"),
+    ("j'ai besoin d'un arrêt de travail", "est-ce que je peux aller travailler avec de la "
+     "fièvre ?",
+     "utter_ask_full_name", "marc dubois", "utter_ask_birth_date"),
+]
+
+
+@pytest.mark.parametrize(("opening", "question", "asked", "answer", "next_question"), MEDICAL)
+def test_a_medical_question_mid_request_gets_no_advice_and_the_request_goes_on(
+    chat: Any, opening: str, question: str, asked: str, answer: str, next_question: str
+) -> None:
+    c = chat()
+    assert c.say(opening)[-1] == asked
+    assert c.say(question) == ["utter_no_medical_advice", asked]
+    assert "15" in c.text()
+    assert c.say(answer) == [next_question]
+    assert c.messages() == []
