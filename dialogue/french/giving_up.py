@@ -36,6 +36,12 @@ _LEAVING = re.compile(
 # These end it only as the last words ("bon ben tant pis"): "tant pis si c'est l'autre
 # docteur" still answers the question.
 _LAST = re.compile(r"(?:tant pis|pas la peine)$")
+# Leaving one request for another ("laissez tomber le rendez-vous, c'est pour une ordonnance en
+# fait") is no giving up: the dialogue starts the other.
+_INSTEAD = re.compile(
+    r"\b(?:en fait|plutot|je voudrais|j aimerais|je veux|il me faut|il me faudrait"
+    r"|c est pour|j ai besoin|je prefererais)\b"
+)
 # A plain "au revoir" is the dialogue's own goodbye; after "tant pis" it is giving up.
 _COURTESY = re.compile(
     r"(?: (?:merci|alors|hein|madame|monsieur|bon|ben|voila|quand meme|beaucoup|au revoir"
@@ -50,7 +56,7 @@ _YES = re.compile(r"\b(?:oui|ouais|d accord|ok|parfait|tres bien)\b")
 def gives_up(text: str) -> bool:
     """Whether ``text`` gives up the request in progress (see the module)."""
     flat = " ".join(flat_text(normalize_transcript(text)).split())
-    if not flat or len(flat.split()) > _MAX_WORDS:
+    if not flat or len(flat.split()) > _MAX_WORDS or _INSTEAD.search(flat):
         return False
     if _LEAVING.search(flat):
         return True

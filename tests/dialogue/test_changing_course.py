@@ -165,3 +165,11 @@ def test_a_medical_question_mid_request_gets_no_advice_and_the_request_goes_on(
     assert "15" in c.text()
     assert c.say(answer) == [next_question]
     assert c.messages() == []
+
+
+
+def test_leaving_a_request_for_another_is_no_giving_up(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous")[-1] == "utter_ask_appointment_type"
+    keys = c.say("bon laissez tomber le rendez-vous, c'est pour une ordonnance en fait")
+    assert keys[0] == "utter_understood_renewal" and c.last["ended"] is False

@@ -43,6 +43,8 @@ def test_leaving_words(said: str) -> None:
         "je vous rappelle que je suis déjà venu",
         "plus tard dans la semaine",
         "pas la peine de me rappeler sur ce numéro",
+        "bon laissez tomber le rendez-vous, c'est pour une ordonnance en fait",
+        "non tant pis, je voudrais plutôt laisser un message",
         "je voudrais laisser un message pour dire que je rappellerai le docteur demain matin "
         "pour mes résultats de prise de sang",
         "",
