@@ -54,8 +54,13 @@ class ActionStartLookup(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Set ``lookup_purpose`` from the intent."""
+        """Set ``lookup_purpose`` from the intent; said when it changes mid-lookup (the form,
+        already active, does not say what it understood again)."""
         purpose = "move" if latest_intent(tracker) == "move_appointment" else "cancel"
+        if tracker.active_loop_name == "appointment_lookup_form":
+            dispatcher.utter_message(
+                response="utter_understood_move" if purpose == "move" else "utter_understood_cancel"
+            )
         return [SlotSet("lookup_purpose", purpose)] + [SlotSet(s, None) for s in _LOOKUP_SLOTS]
 
 

@@ -38,18 +38,42 @@ _FREE_TEXT_SLOTS = frozenset({"message_text"})
 ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", "medical_question"})
 
 
+# Cancelling and moving share a form: "non, plutôt le déplacer" changes its purpose.
+LOOKUP_PURPOSES = {"cancel_appointment": "cancel", "move_appointment": "move"}
+
+
 def switching(tracker: Tracker) -> bool:
-    """Whether the caller's latest words ask for another kind of request than the form's, or
-    ask a practical question aside."""
+    """Whether the caller's latest words ask for another kind of request than the form's (or
+    the other of cancelling and moving), or ask a practical question aside."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     name = str(intent.get("name") or "")
     form = SWITCH_INTENTS.get(name)
     active = tracker.active_loop_name
-    if active is None or form == active or (form is None and name not in ASIDE_INTENTS):
+    purpose = tracker.get_slot("lookup_purpose")
+    same = form == active and (
+        name not in LOOKUP_PURPOSES
+        or (purpose == LOOKUP_PURPOSES[name] and not _lookup_restarted(tracker))
+    )
+    if active is None or same or (form is None and name not in ASIDE_INTENTS):
         return False
     if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
         return False
     return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
+
+
+def _lookup_restarted(tracker: Tracker) -> bool:
+    """Whether the lookup took a new purpose with the latest words while it was asking (its
+    form, already active, runs again on the same words: they are still no answer)."""
+    restarted = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return restarted
+        if kind == "active_loop":
+            return False  # started this turn: the words may hold a name said unasked
+        if kind == "action" and event.get("name") == "action_start_lookup":
+            restarted = True
+    return False
 
 
 def aside(tracker: Tracker) -> str | None:

@@ -167,6 +167,27 @@ def test_a_medical_question_mid_request_gets_no_advice_and_the_request_goes_on(
     assert c.messages() == []
 
 
+@pytest.mark.parametrize(
+    ("opening", "change", "understood", "purpose"),
+    [
+        ("je voudrais annuler mon rendez-vous", "non pardon je voudrais plutôt le déplacer",
+         "utter_understood_move", "déplacer"),
+        ("il faut que je déplace mon rendez-vous", "ah non finalement je préfère l'annuler",
+         "utter_understood_cancel", "annuler"),
+    ],
+)
+def test_cancelling_instead_of_moving_is_heard_not_taken_as_a_name(
+    chat: Any, opening: str, change: str, understood: str, purpose: str
+) -> None:
+    c = chat()
+    assert c.say(opening)[-1] == "utter_ask_full_name"
+    assert c.say(change) == [understood, "utter_ask_full_name"]
+    assert c.say("jean petit") == ["utter_ask_birth_date"]
+    assert c.say("le 1 janvier 1970")[0] == "utter_no_appointment_found"
+    [message] = c.messages()
+    assert str(message["last_name"]).lower() == "petit"
+    assert f"souhaitait {purpose} un rendez-vous" in message["summary"]
+
 
 def test_leaving_a_request_for_another_is_no_giving_up(chat: Any) -> None:
     c = chat()
