@@ -23,12 +23,13 @@ from starlette.concurrency import run_in_threadpool
 import agenda
 import transcripts
 from core import AppContext, PracticeConfig
-from dialogue import catalogue, handover, keypad_silence
+from dialogue import catalogue, handover, keypad_silence, understood
 from dialogue.call_log import CallLog, open_call, spool_of
 from dialogue.conversation import CallEnd, Expecting, Pace, Reply, TurnResult
 from dialogue.errors import DatabaseUnavailableError, DialogueError
 from dialogue.events import DialogueEventType, EventSink, Observer
 from dialogue.french.asking_again import AskedAgain, asked_again
+from dialogue.french.giving_up import gives_up
 from dialogue.french.normalize import normalize_transcript
 from dialogue.rasa_turn import RasaTurn
 from dialogue.recording import MetricsObserver, TranscriptRecorder
@@ -190,7 +191,23 @@ class DialogueSession:
             repeated = await self._again(again, practice) if again is not None else None
             if repeated is not None:
                 return repeated
+            if gives_up(screened.said) and await self._request_in_progress():
+                # Not a name nor an answer: the call ends, and `close` leaves the request as
+                # it stands in the inbox.
+                return await self._said([catalogue.say(GIVEN_UP, practice)], practice)
         return await self._screened(screened, practice)
+
+    async def _request_in_progress(self) -> bool:
+        """Whether a request's form is asking its questions, other than the message's own words
+        (where "je rappellerai demain" is the message)."""
+        question = keypad_silence.last_question(await self._log.turns())
+        if question is None or question.key in _FREE_TEXT_QUESTIONS:
+            return False
+        try:
+            state = await self._rasa.state()
+        except DialogueError:
+            return False
+        return (state.active_form or "") in understood.FORM_KINDS
 
     async def _again(self, again: AskedAgain, practice: PracticeConfig) -> TurnResult | None:
         """"Pardon ?", "plus lentement": the last question again, the dialogue untouched (no
@@ -346,6 +363,8 @@ _DATABASE_DOWN = DatabaseUnavailableError("the database did not answer")
 TECHNICAL_PROBLEM = "utter_technical_problem"
 BOOKED_DESPITE_PROBLEM = "utter_booked_despite_problem"
 _FAILURE_KEYS = frozenset({TECHNICAL_PROBLEM, BOOKED_DESPITE_PROBLEM})
+GIVEN_UP = "utter_given_up_goodbye"
+_FREE_TEXT_QUESTIONS = frozenset({"utter_ask_message_text"})
 
 
 def _last_key(turns: list[transcripts.Turn]) -> str | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import typer
 
-import dialogue
 from core import Settings, mask_phone
 
 if TYPE_CHECKING:
@@ -79,22 +79,26 @@ def _models(settings: Settings) -> Check:
 
 
 def _rasa(settings: Settings) -> Check:
-    try:
-        reply = httpx.get(
-            f"{settings.rasa_base}/status",
-            params={"token": dialogue.rasa_auth_token(settings)},
-            timeout=3.0,
-        )
-    except httpx.HTTPError as exc:
-        return Check(
-            "rasa",
-            False,
-            f"{settings.rasa_base}: {type(exc).__name__}",
-            "start it with `make run` (or check RASA_URL)",
-        )
-    if reply.status_code != 200:
-        return Check("rasa", False, f"HTTP {reply.status_code}", "see the Rasa server's log")
-    return Check("rasa", True, f"{settings.rasa_base} model {reply.json().get('model_file')}")
+    """Every replica, as `/healthz` sees them (`health.rasa_replicas`)."""
+    from standardiste.health import rasa_replicas
+
+    async def _ask() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient() as http:
+            return await rasa_replicas(http, settings)
+
+    replicas = list(zip(settings.rasa_bases, asyncio.run(_ask()), strict=True))
+    detail = ", ".join(
+        f"{base} model {state.get('model')}" if state["ok"] else f"{base}: {state.get('error')}"
+        for base, state in replicas
+    )
+    if all(state["ok"] for _, state in replicas):
+        return Check("rasa", True, detail)
+    return Check(
+        "rasa",
+        False,
+        detail,
+        "start it with `make run` (or check RASA_URL / RASA_URLS); see the Rasa server's log",
+    )
 
 
 def _twilio(settings: Settings) -> Check:

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 import dialogue
-from core import AppContext, ContextDep, StaffDep, require_staff
+from core import ContextDep, Settings, StaffDep, require_staff
 
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -33,9 +33,7 @@ async def healthz(context: ContextDep) -> JSONResponse:
         checks["database"] = {"ok": True}
     except Exception as exc:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
-    # Every replica: a conversation is pinned to one (`rasa_base_for`), so one still loading
-    # its model fails the conversations hashed to it.
-    replicas = [await _rasa_status(context, base) for base in context.settings.rasa_bases]
+    replicas = await rasa_replicas(context.http, context.settings)
     checks["rasa"] = {**replicas[0], "ok": all(r["ok"] for r in replicas)}
     if len(replicas) > 1:
         checks["rasa"]["replicas"] = replicas
@@ -43,12 +41,21 @@ async def healthz(context: ContextDep) -> JSONResponse:
     return JSONResponse({"ok": healthy, "checks": checks}, status_code=200 if healthy else 503)
 
 
-async def _rasa_status(context: AppContext, base: str) -> dict[str, Any]:
+async def rasa_replicas(http: httpx.AsyncClient, settings: Settings) -> list[dict[str, Any]]:
+    """Every Rasa replica's state, in `RASA_URLS` order (`/healthz` and `standardiste doctor`).
+
+    Every replica, not the first: a conversation is pinned to one (`rasa_base_for`), so one
+    still loading its model fails the conversations hashed to it.
+    """
+    return [await _rasa_status(http, settings, base) for base in settings.rasa_bases]
+
+
+async def _rasa_status(http: httpx.AsyncClient, settings: Settings, base: str) -> dict[str, Any]:
     """One Rasa server's state: answering, and with which model."""
     try:
-        reply = await context.http.get(
+        reply = await http.get(
             f"{base}/status",
-            params={"token": dialogue.rasa_auth_token(context.settings)},
+            params={"token": dialogue.rasa_auth_token(settings)},
             timeout=3.0,
         )
     except httpx.HTTPError as exc:

@@ -54,8 +54,13 @@ class ActionStartLookup(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Set ``lookup_purpose`` from the intent."""
+        """Set ``lookup_purpose`` from the intent; said when it changes mid-lookup (the form,
+        already active, does not say what it understood again)."""
         purpose = "move" if latest_intent(tracker) == "move_appointment" else "cancel"
+        if tracker.active_loop_name == "appointment_lookup_form":
+            dispatcher.utter_message(
+                response="utter_understood_move" if purpose == "move" else "utter_understood_cancel"
+            )
         return [SlotSet("lookup_purpose", purpose)] + [SlotSet(s, None) for s in _LOOKUP_SLOTS]
 
 
@@ -89,11 +94,11 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
             slots = [s for s in slots if s not in ("appointment_choice", "appointment_confirmed")]
         return slots
 
-    async def run(
+    async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Once the identity is complete, look for the caller's appointments to come."""
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = await super().validate_turn(dispatcher, tracker, domain)
         tracker.add_slots(events)
         identity = understood.identity(tracker.slots)
         known = tracker.get_slot("patient_id") is not None

@@ -87,13 +87,13 @@ class ValidateBookingForm(IdentityFormValidation):
             slots = [s for s in slots if s not in ("phone_confirmed", "callback_number")]
         return slots
 
-    async def run(
+    async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Validate, then fill what needs no question, find the proposals once the type, the
         practitioner and the wish are known, and keep the read-back up to date."""
         starting = activating(tracker, "booking_form")
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = await super().validate_turn(dispatcher, tracker, domain)
         tracker.add_slots(events)
         practice = await current_practice()
         more = _defaults(tracker, practice)

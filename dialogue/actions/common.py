@@ -33,23 +33,54 @@ SWITCH_INTENTS = {
 _SWITCH_CONFIDENCE = 0.9
 _FREE_TEXT_SLOTS = frozenset({"message_text"})
 """Slots whose answer may say anything, a request's words included."""
-# A practical question asked in the middle of a request: answered, then the request goes on
-# (rules.yml: "a practical question during …").
-ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access"})
+# A question asked in the middle of a request: answered (a medical one, by saying no advice is
+# given), then the same question again (`asides.py`, from every form's validation).
+ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", "medical_question"})
+
+
+# Cancelling and moving share a form: "non, plutôt le déplacer" changes its purpose.
+LOOKUP_PURPOSES = {"cancel_appointment": "cancel", "move_appointment": "move"}
 
 
 def switching(tracker: Tracker) -> bool:
-    """Whether the caller's latest words ask for another kind of request than the form's, or
-    ask a practical question aside."""
+    """Whether the caller's latest words ask for another kind of request than the form's (or
+    the other of cancelling and moving), or ask a practical question aside."""
     intent: dict[str, Any] = tracker.latest_message.get("intent") or {}
     name = str(intent.get("name") or "")
     form = SWITCH_INTENTS.get(name)
     active = tracker.active_loop_name
-    if active is None or form == active or (form is None and name not in ASIDE_INTENTS):
+    purpose = tracker.get_slot("lookup_purpose")
+    same = form == active and (
+        name not in LOOKUP_PURPOSES
+        or (purpose == LOOKUP_PURPOSES[name] and not _lookup_restarted(tracker))
+    )
+    if active is None or same or (form is None and name not in ASIDE_INTENTS):
         return False
     if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
         return False
     return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
+
+
+def _lookup_restarted(tracker: Tracker) -> bool:
+    """Whether the lookup took a new purpose with the latest words while it was asking (its
+    form, already active, runs again on the same words: they are still no answer)."""
+    restarted = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return restarted
+        if kind == "active_loop":
+            return False  # started this turn: the words may hold a name said unasked
+        if kind == "action" and event.get("name") == "action_start_lookup":
+            restarted = True
+    return False
+
+
+def aside(tracker: Tracker) -> str | None:
+    """The intent of a question asked aside in the middle of a form, if the latest words are
+    one (never while the form takes free words: a message may be a medical question)."""
+    name = latest_intent(tracker)
+    return name if name in ASIDE_INTENTS and switching(tracker) else None
 
 
 def escaping(tracker: Tracker) -> bool:
@@ -70,6 +101,15 @@ def answer_for(tracker: Tracker, slot: str) -> str | None:
     if tracker.get_slot("requested_slot") != slot or escaping(tracker) or _form_started(tracker):
         return None
     return str(tracker.latest_message.get("text") or "").strip()
+
+
+def said_to(tracker: Tracker, slot: str) -> str | None:
+    """The caller's latest words when said to the question for ``slot``, whatever request the
+    NLU heard in them (for a form that can tell an answer by its words), else None."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    if tracker.get_slot("requested_slot") != slot or _form_started(tracker):
+        return None
+    return text if text and not text.startswith("/") else None
 
 
 def _form_started(tracker: Tracker) -> bool:

@@ -12,10 +12,10 @@ from rasa_sdk.types import DomainDict
 
 import agenda
 from core import office_staffed
+from dialogue.actions.asides import answer_practical
 from dialogue.actions.booking_proposals import read_wish
-from dialogue.actions.common import latest_intent, previous_action
+from dialogue.actions.common import previous_action
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.french.speech_format import say_weekly_hours
 
 
 class ActionSessionStart(Action):
@@ -120,14 +120,5 @@ class ActionPracticalInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Answer what was asked."""
-        practice = await current_practice()
-        info = practice.practice
-        intent = latest_intent(tracker)
-        if intent == "ask_hours":
-            hours = say_weekly_hours(practice.office_hours)
-            dispatcher.utter_message(response="utter_opening_hours", hours=hours)
-        elif intent == "ask_access" and info.access:
-            dispatcher.utter_message(response="utter_access", access=" ".join(info.access.split()))
-        else:
-            dispatcher.utter_message(response="utter_address", address=info.address)
+        await answer_practical(dispatcher, tracker)
         return []

@@ -23,11 +23,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from dialogue.actions import callers
+from dialogue.actions import callers, set_aside
+from dialogue.actions.asides import answer_aside
 from dialogue.actions.common import (
     activating,
     answer_for,
     answered,
+    aside,
     escaping,
     latest_intent,
     retry_or_give_up,
@@ -62,8 +64,25 @@ class IdentityFormValidation(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        """A question asked aside is answered and the form's question asked again (the slot
+        set back to empty keeps the form going: Rasa rejects a form that took nothing, and
+        the question named, or Rasa would pick the first of the domain's); anything else is
+        validated."""
+        intent = aside(tracker)
+        if intent is not None:
+            await answer_aside(dispatcher, tracker, intent)
+            asked = tracker.get_slot("requested_slot")
+            return [SlotSet(str(asked), None), SlotSet("requested_slot", asked)] if asked else []
+        return await self.validate_turn(dispatcher, tracker, domain)
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         """Look the caller ID up once, then validate as usual."""
         starting = activating(tracker, self.form_name())
+        left = set_aside.left_form(tracker, self.form_name()) if starting else None
+        if left is not None:
+            await set_aside.leave_set_aside(tracker, left)
         found = await callers.look_up(tracker)
         tracker.add_slots(found)
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)

@@ -24,6 +24,7 @@ from dialogue.actions.common import (
     identity_from_slots,
     previous_bot_key,
     said_text,
+    said_to,
     tidy,
 )
 from dialogue.actions.identity import IdentityFormValidation
@@ -148,7 +149,13 @@ class ValidateCertificateForm(IdentityFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The caller's answer to "C'est un certificat pour quoi ?", or the purpose said with
-        the request ("un certificat pour le foot de mon fils")."""
+        the request ("un certificat pour le foot de mon fils"). A purpose named in the answer
+        is the answer, even when the NLU hears another request in it ("c'est pour le judo de
+        mon fils" is no booking)."""
+        named = said_to(tracker, "certificate_kind")
+        kind = classify(named, CERTIFICATE_KEYWORDS, "other") if named else "other"
+        if kind != "other":
+            return {"certificate_kind": kind}
         text = answer_for(tracker, "certificate_kind")
         if text is not None:
             return {"certificate_kind": text}

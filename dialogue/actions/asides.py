@@ -1,0 +1,39 @@
+"""Questions asked aside, at the start of a call or in the middle of a request: the practice's
+hours, address and access, from its configuration; a medical question gets no advice.
+
+In the middle of a request the form's validation answers (`IdentityFormValidation.run`) and the
+form asks its question again, so the request goes on where it was without one rule per form.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from dialogue.actions.common import latest_intent
+from dialogue.actions.runtime import current_practice
+from dialogue.french.speech_format import say_weekly_hours
+
+MEDICAL = "medical_question"
+
+
+async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Opening hours, access or address, whichever was asked."""
+    practice = await current_practice()
+    info = practice.practice
+    intent = latest_intent(tracker)
+    if intent == "ask_hours":
+        hours = say_weekly_hours(practice.office_hours)
+        dispatcher.utter_message(response="utter_opening_hours", hours=hours)
+    elif intent == "ask_access" and info.access:
+        dispatcher.utter_message(response="utter_access", access=" ".join(info.access.split()))
+    else:
+        dispatcher.utter_message(response="utter_address", address=info.address)
+
+
+async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+    """The answer to a question asked in the middle of a request (the form asks its own next)."""
+    if intent == MEDICAL:
+        dispatcher.utter_message(response="utter_no_medical_advice")
+    else:
+        await answer_practical(dispatcher, tracker)
