@@ -81,6 +81,7 @@ DETAIL_LABELS: dict[str, str] = {
     "category": "Catégorie",
     "wish": "Souhait",
     "interrupted": "Appel interrompu",
+    "set_aside": "Laissée pour une autre demande",
 }
 
 MESSAGE_MISSING = "Ce message n'existe plus (traité et purgé, ou adresse erronée)."

@@ -70,7 +70,8 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
             ``denied`` when the caller said it was no emergency, ``confirmation`` how the
             question was answered),
             ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
-            ``interrupted`` for a call that dropped mid-request; ``transfer_failed`` when the
+            ``interrupted`` for a call that dropped mid-request; ``set_aside`` for a request
+            the caller left for another during the call; ``transfer_failed`` when the
             secretariat did not pick up the transfer the caller asked for.
 
     Returns:
@@ -82,6 +83,8 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         parts.append(detail)
     if details.get("interrupted"):
         parts.append(fr.INTERRUPTED)
+    elif details.get("set_aside"):
+        parts.append(fr.SET_ASIDE)
     if details.get("transfer_failed") and kind is not MessageKind.CALLBACK:
         parts.append(fr.TRANSFER_FAILED)  # a callback's reason says it already
     number = identity.callback_number

@@ -44,7 +44,7 @@ async def leave_set_aside(tracker: Tracker, form: str) -> None:
     kind = understood.FORM_KINDS.get(form)
     if kind is None:
         return
-    details: dict[str, Any] = {**understood.details(kind, tracker.slots), "interrupted": True}
+    details: dict[str, Any] = {**understood.details(kind, tracker.slots), "set_aside": True}
     if form == _LOOKUP:
         details["request"] = tracker.get_slot("lookup_purpose") or "cancel"
     elif kind is transcripts.MessageKind.FAILED_BOOKING:

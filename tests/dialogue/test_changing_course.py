@@ -47,7 +47,7 @@ def test_a_renewal_left_for_a_booking_still_reaches_the_inbox(chat: Any) -> None
     assert len(c.appointments()) == 1
     renewal = _by_kind(c)["renewal"]
     assert renewal["details"]["medicines"] == "Levothyrox 75"
-    assert renewal["details"]["interrupted"] is True
+    assert renewal["details"]["set_aside"] is True
 
 
 def test_a_certificate_left_for_a_message_still_reaches_the_inbox(chat: Any) -> None:

@@ -52,6 +52,11 @@ def test_summary_of_an_interrupted_request_and_an_emergency() -> None:
         transcripts.MessageKind.CERTIFICATE, who, {"certificate_kind": "sport", "interrupted": True}
     )
     assert "— sport — appel interrompu —" in interrupted
+    set_aside = transcripts.build_summary(
+        transcripts.MessageKind.RENEWAL, who, {"medicines": "Ventoline", "set_aside": True}
+    )
+    assert "— Ventoline — laissée pour une autre demande en cours d'appel —" in set_aside
+    assert "interrompu" not in set_aside
     emergency = transcripts.build_summary(
         transcripts.MessageKind.EMERGENCY, who, {"category": "suicidal"}
     )
