@@ -78,6 +78,7 @@ BOOKING_REQUESTS: dict[str, str] = {
     "book": "prendre rendez-vous",
     "move": "déplacer un rendez-vous",
     "cancel": "annuler un rendez-vous",
+    "check": "connaître la date de son rendez-vous",
 }
 
 SEPARATOR = " — "

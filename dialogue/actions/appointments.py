@@ -1,10 +1,11 @@
-"""Moving and cancelling an appointment, once the caller is identified.
+"""Moving, cancelling or checking an appointment, once the caller is identified.
 
 Who (a known caller confirmed, or the full name; the date of birth in every case, since a caller
 ID can be spoofed) → the caller's appointments to come, up to three, read out ("lequel ?" when
 there are several) → "je l'annule ?" / "vous souhaitez le déplacer ?" → the agenda cancels it,
 or the booking form finds the new time (`dialogue.actions.booking_form`, with
-``moving_appointment_id`` set).
+``moving_appointment_id`` set). A caller who only asks when it is ("c'est à quelle heure déjà
+mon rendez-vous ?") hears them all, and nothing is asked or changed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import transcripts
 from dialogue import catalogue, understood
 from dialogue.actions.booking import BOOKING_SLOTS, patient_on_file
 from dialogue.actions.common import (
+    LOOKUP_PURPOSES,
     answered,
     conversation_id,
     extract_yes_no,
@@ -42,6 +44,10 @@ _LOOKUP_SLOTS = (
 _NOTHING_FOUND = ""
 # Appointments read out to a caller who cancels or moves ("lequel ?" beyond one).
 LISTED = 3
+_UNDERSTOOD = {
+    "cancel": "utter_understood_cancel", "move": "utter_understood_move",
+    "check": "utter_understood_check",
+}
 
 
 class ActionStartLookup(Action):
@@ -56,11 +62,9 @@ class ActionStartLookup(Action):
     ) -> list[EventType]:
         """Set ``lookup_purpose`` from the intent; said when it changes mid-lookup (the form,
         already active, does not say what it understood again)."""
-        purpose = "move" if latest_intent(tracker) == "move_appointment" else "cancel"
+        purpose = LOOKUP_PURPOSES.get(str(latest_intent(tracker)), "cancel")
         if tracker.active_loop_name == "appointment_lookup_form":
-            dispatcher.utter_message(
-                response="utter_understood_move" if purpose == "move" else "utter_understood_cancel"
-            )
+            dispatcher.utter_message(response=_UNDERSTOOD[purpose])
         return [SlotSet("lookup_purpose", purpose)] + [SlotSet(s, None) for s in _LOOKUP_SLOTS]
 
 
@@ -76,10 +80,8 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
 
     async def acknowledge(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """"Très bien, vous souhaitez annuler un rendez-vous."."""
-        purpose = tracker.get_slot("lookup_purpose")
-        dispatcher.utter_message(
-            response="utter_understood_move" if purpose == "move" else "utter_understood_cancel"
-        )
+        purpose = str(tracker.get_slot("lookup_purpose") or "cancel")
+        dispatcher.utter_message(response=_UNDERSTOOD.get(purpose, "utter_understood_cancel"))
 
     async def required_slots(
         self,
@@ -88,9 +90,11 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Nothing to choose with one appointment, nothing to confirm with none."""
+        """Nothing to choose with one appointment, nothing to confirm with none, neither when
+        the caller only asks when it is."""
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
-        if tracker.get_slot("appointment_text") == _NOTHING_FOUND:
+        checking = tracker.get_slot("lookup_purpose") == "check"
+        if checking or tracker.get_slot("appointment_text") == _NOTHING_FOUND:
             slots = [s for s in slots if s not in ("appointment_choice", "appointment_confirmed")]
         return slots
 
@@ -117,7 +121,9 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
             ]
         options = [{"id": a.id, "start": a.start.isoformat(), "text": t} for a, t in found]
         more: list[EventType] = [SlotSet("appointment_options", options)]
-        if len(found) == 1:
+        if tracker.get_slot("lookup_purpose") == "check":
+            more += [SlotSet("appointment_text", say_list([t for _, t in found], "et"))]
+        elif len(found) == 1:
             more += _chosen(options[0])
         else:
             texts = [text for _, text in found]
@@ -220,6 +226,11 @@ class ActionAppointmentRequest(Action):
         """Act on the caller's answer."""
         purpose = str(tracker.get_slot("lookup_purpose") or "cancel")
         appointment = tracker.get_slot("appointment_id")
+        found = tracker.get_slot("appointment_text")
+        if purpose == "check" and found:
+            dispatcher.utter_message(response="utter_your_appointments", appointments_text=found)
+            dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet(s, None) for s in _LOOKUP_SLOTS]
         if appointment is None:
             await _not_found(tracker, purpose)
             dispatcher.utter_message(response="utter_no_appointment_found")

@@ -25,6 +25,7 @@ SWITCH_INTENTS = {
     "book_appointment": "booking_form",
     "cancel_appointment": "appointment_lookup_form",
     "move_appointment": "appointment_lookup_form",
+    "check_appointment": "appointment_lookup_form",
     "prescription_renewal": "renewal_form",
     "certificate_request": "certificate_form",
     "sick_leave": "sick_leave_form",
@@ -38,8 +39,10 @@ _FREE_TEXT_SLOTS = frozenset({"message_text"})
 ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", "medical_question"})
 
 
-# Cancelling and moving share a form: "non, plutôt le déplacer" changes its purpose.
-LOOKUP_PURPOSES = {"cancel_appointment": "cancel", "move_appointment": "move"}
+# Cancelling, moving and checking share a form: "non, plutôt le déplacer" changes its purpose.
+LOOKUP_PURPOSES = {
+    "cancel_appointment": "cancel", "move_appointment": "move", "check_appointment": "check",
+}
 
 
 def switching(tracker: Tracker) -> bool:

@@ -501,3 +501,29 @@ def test_an_answer_no_rule_expects_is_reprompted_once_not_in_a_loop(chat: Any) -
     # Said where no rule expects it: one reprompt, and the caller is heard again.
     keys = other.say("oui oui")
     assert keys.count("utter_reprompt") <= 1 and len(keys) <= 2, keys
+
+
+def test_a_caller_who_forgot_when_their_appointment_is_hears_it_and_nothing_changes(
+    chat: Any,
+) -> None:
+    booking = chat()
+    booked = _book(booking, "lucie girard", "le 8 août 1961")
+    c = chat()
+    assert c.say("allô oui bonjour je sais plus à quelle heure est mon rendez-vous") == [
+        "utter_understood_check", "utter_ask_full_name"
+    ]
+    assert c.say("lucie girard") == ["utter_ask_birth_date"]
+    # The date of birth first, as for cancelling: a caller ID can be spoofed.
+    assert c.say("le 8 août 1961") == ["utter_your_appointments", "utter_anything_else"]
+    assert "jeudi" in c.text().lower() and "Docteure Claire Martin" in c.text()
+    [same] = c.appointments(booking.session_id)
+    assert same["id"] == booked["id"] and same["status"] == "booked"
+    assert c.say("non merci") == ["utter_goodbye"]
+    assert c.messages() == []
+    nobody = chat()
+    assert nobody.say("vous pouvez me redire la date de mon rendez-vous s'il vous plaît")[0] == (
+        "utter_understood_check")
+    nobody.say("jean inconnu")
+    assert nobody.say("le 1er janvier 1948")[0] == "utter_no_appointment_found"
+    [message] = nobody.messages()
+    assert "souhaitait connaître la date de son rendez-vous" in message["summary"]
