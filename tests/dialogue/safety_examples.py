@@ -13,6 +13,13 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round of issue 13 (own phrasings, as callers say them):
+        "il est allongé par terre il réagit pas",
+        "elle est tombée dans les pommes",
+        "mon mari ne se réveille pas",
+        "je le trouve pas bien il est inconscient",
+        "ma mère s est évanouie",
+        "il a perdu conscience",
         "mon mari est dans un état second il réagit à peine",
         "mon frère s est évanoui et il a du mal à revenir à lui",
         "ma voisine est allongée dans l entrée elle ne répond pas quand je l appelle",
@@ -215,6 +222,11 @@ CERTAIN: dict[str, list[str]] = {
         "j ai mal au thorax et j ai des sueurs",
     ],
     "stroke": [
+        # Round of issue 13 (own phrasings, as callers say them):
+        "mon père a la bouche qui part sur le côté",
+        "elle parle bizarrement et son bras tombe",
+        "il arrive plus à lever le bras gauche d un coup",
+        "ma femme a du mal à parler elle mélange les mots",
         "d un coup il a perdu la force dans le bras gauche",
         "il ne peut plus lever la jambe et il parle de travers",
         "elle dit des mots qui n ont pas de sens",
@@ -512,6 +524,14 @@ CERTAIN: dict[str, list[str]] = {
     ],
     "allergy": [
         # Round of issue 13 (own phrasings, as callers say them):
+        "après la piqûre de guêpe elle est toute rouge et elle respire mal",
+        "il a mangé un gâteau aux noix et il a la gorge qui serre",
+        "je gonfle de partout après l antibiotique",
+        "mon visage a doublé de volume",
+        "il fait une allergie violente",
+        "ma fille a les lèvres qui gonflent et elle tousse",
+        "j ai de l urticaire géante et je me sens partir",
+        # Round of issue 13 (own phrasings, as callers say them):
         "il a la gorge qui gonfle il arrive plus à avaler",
         "elle a fait un choc anaphylactique",
         "j ai mangé des noix et ma gorge se serre",
@@ -679,6 +699,20 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a avalé des billes magnétiques",
     ],
     "suicidal": [
+        # Round of issue 13 (own phrasings, as callers say them):
+        "je veux plus vivre",
+        "j ai envie d en finir ce soir",
+        "je pense à me foutre en l air",
+        "ma femme a dit qu elle allait se jeter par la fenêtre",
+        "j ai plus goût à rien je veux mourir",
+        "mon fils a acheté une corde il parle de mourir",
+        "je me vois plus continuer comme ça je vais me tuer",
+        "je vais prendre toutes mes pilules pour dormir pour toujours",
+        "il dit qu il va se tirer une balle",
+        "personne me regrettera si je pars",
+        "j ai fait une tentative de suicide tout à l heure",
+        "elle s est tailladé les poignets",
+        "j ai des idées de mort qui reviennent sans arrêt ce soir",
         "je me suis ouvert les veines",
         "mon ami m a envoyé un message d adieu",
         "je pense à me suicider depuis plusieurs jours",
