@@ -74,9 +74,9 @@ def test_its_threshold_is_the_one_cross_validation_gives() -> None:
 
 def test_it_names_the_kind_it_suspects() -> None:
     model = safety_model.safety_model()
-    medical, kind = model.score("il a avalé toute la plaquette de cachets de sa grand mère")
+    medical, kind = model.score("mon mari a une douleur qui lui serre la poitrine et il transpire")
     assert kind is EmergencyKind.MEDICAL and medical >= safety_model.THRESHOLD
-    suicidal, kind = model.score("j en peux plus je veux en finir avec la vie ce soir")
+    suicidal, kind = model.score("ce soir je pense à me tuer je veux plus vivre")
     assert kind is EmergencyKind.SUICIDAL and suicidal >= safety_model.THRESHOLD
     routine, _ = model.score("je voudrais renouveler mon ordonnance de la pilule")
     assert routine < safety_model.THRESHOLD
