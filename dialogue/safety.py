@@ -12,6 +12,9 @@ that it is past or lasting ("il y a deux ans", "depuis trois semaines") unless a
 it is happening now, a mild word ("un peu"), and a routine request. Each lowers the level one
 step; callers in distress deny and affirm in one breath and recognizers drop words, so a lowered
 sign is asked about rather than ignored, unless two cues agree.
+
+Where the rules find nothing, the classifier of `dialogue.safety_model` may still ask (never
+answer at once): a second opinion for phrasings the rules were not written from.
 """
 
 from __future__ import annotations
