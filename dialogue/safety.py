@@ -55,7 +55,7 @@ __all__ = [
 
 _TIMED_AWAY = ("not_now", "over", "lasting", "mild")
 """The cue lists that keep the classifier quiet (see `open_to_classifier`)."""
-_CLASSIFIER_WORDS = 3
+_CLASSIFIER_WORDS = 5
 _MILD_REACH = 3
 """A mild word lowers a sign it is part of, or at most this many words away from."""
 _SINCE_REACH = 1
