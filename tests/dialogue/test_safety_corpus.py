@@ -34,7 +34,7 @@ from benchmarks.safety import (
 # confirmation question (kept under 5 %). All are met on dev (100 % / 100 % / 0 % / 1.2 %; the
 # classifier learnt from dev, so dev says little about it). On the held-out test split, after the
 # classifier and three rounds of rules (docs/benchmarks.md), NOT MET: at once 88.5 % (goal 95 %),
-# with confirmation 97.8 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 4.0 % (≤ 5 %).
+# with confirmation 97.8 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 3.4 % (≤ 5 %).
 # The test split therefore only has the regression floors below.
 GOALS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
