@@ -12,6 +12,9 @@ that it is past or lasting ("il y a deux ans", "depuis trois semaines") unless a
 it is happening now, a mild word ("un peu"), and a routine request. Each lowers the level one
 step; callers in distress deny and affirm in one breath and recognizers drop words, so a lowered
 sign is asked about rather than ignored, unless two cues agree.
+
+Where the rules find nothing, the classifier of `dialogue.safety_model` may still ask (never
+answer at once): a second opinion for phrasings the rules were not written from.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dialogue.safety_model import emergency_kind
 from dialogue.safety_net import (
     PHRASES_FILE,
     CategoryRules,
@@ -33,6 +37,7 @@ from dialogue.safety_net import (
 from dialogue.safety_rules import Rule, Span, Utterance, fold_words, negative_words
 
 __all__ = [
+    "CLASSIFIER_PHRASE",
     "PHRASES_FILE",
     "EmergencyCategory",
     "EmergencyHit",
@@ -43,16 +48,24 @@ __all__ = [
     "emergency_in",
     "emergency_net",
     "fold_for_matching",
+    "open_to_classifier",
     "parse_net",
     "routine_request",
 ]
 
+_TIMED_AWAY = ("not_now", "over", "lasting", "mild")
+"""The cue lists that keep the classifier quiet (see `open_to_classifier`)."""
+_CLASSIFIER_WORDS = 5
 _MILD_REACH = 3
 """A mild word lowers a sign it is part of, or at most this many words away from."""
 _SINCE_REACH = 1
 """A "since" cue ("depuis son", "suite à mon") makes past the event it introduces, said right
 after it ("depuis son AVC", "depuis son gros AVC"), not a sign said before it, which is
 happening since then ("elle saigne depuis son opération")."""
+
+CLASSIFIER_PHRASE = "(classifieur)"
+"""The `phrase` of a hit raised by the classifier alone: no rule matched, and the caller's own
+words are never put there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +109,27 @@ def check_emergency(text: str) -> EmergencyHit | None:
     utterance = Utterance(text)
     if not utterance.words:
         return None
+    found = _rules_verdict(utterance)
+    if found is not None or not open_to_classifier(text):
+        return found
+    # The rules are the reviewable floor; where they see nothing, the classifier may only ask.
+    kind = emergency_kind(text)
+    if kind is None:
+        return None
+    category = (
+        EmergencyCategory.SUICIDAL if kind is EmergencyKind.SUICIDAL else EmergencyCategory.GENERAL
+    )
+    return EmergencyHit(
+        category=category,
+        kind=kind,
+        phrase=CLASSIFIER_PHRASE,
+        level=EmergencyLevel.POSSIBLE,
+        categories=frozenset({category}),
+    )
+
+
+def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
+    """What the rules of the YAML file find in ``utterance`` (None: nothing at "possible")."""
     net = emergency_net()
     context = _Context(net, utterance)
     found: list[tuple[EmergencyLevel, int, CategoryRules, Rule, bool, tuple[Lowering, ...]]] = []
@@ -139,6 +173,24 @@ def check_emergency(text: str) -> EmergencyHit | None:
         categories=frozenset(f[2].category for f in found if f[0] is level),
         lowered=reasons,
     )
+
+
+def open_to_classifier(text: str) -> bool:
+    """Whether the classifier may weigh ``text``: not a turn of fewer than `_CLASSIFIER_WORDS`
+    words, nor one holding a figure of speech of the file ("mort de rire"), nor one whose cues say
+    that what is told is past, over, lasting or mild ("il y a trois ans", "ça va mieux", "depuis
+    deux jours", "un peu") unless a cue says it is happening now ("depuis une heure")."""
+    # Letter groups know what is said, not when nor how seriously: the rules' cues do, and they
+    # stay reviewable. A word or two is too little for letter groups; the rules judge those.
+    utterance = Utterance(text)
+    if len(utterance.words) < _CLASSIFIER_WORDS:
+        return False
+    net = emergency_net()
+    if any(rule.spans(utterance) for rule in net.not_emergencies):
+        return False
+    if any(rule.spans(utterance) for rule in net.cues["acute"]):
+        return True
+    return not any(rule.spans(utterance) for name in _TIMED_AWAY for rule in net.cues[name])
 
 
 def emergency_in(text: str) -> EmergencyLevel | None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from dialogue.french.normalize import normalize_transcript
 from dialogue.safety import (
+    CLASSIFIER_PHRASE,
     PHRASES_FILE,
     EmergencyCategory,
     EmergencyKind,
@@ -62,14 +63,22 @@ def test_unsure_signs_get_the_question(prepare: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# The classifier may ask about a few routine calls (never answer them): about 2 % of the dev
+# split's under cross-validation; these examples were not among its training texts.
+CLASSIFIER_ASKS_AT_MOST = 0.02
+
+
 @pytest.mark.parametrize("prepare", PREPARED)
 def test_routine_requests_are_left_alone(prepare: str) -> None:
+    hits = {text: check_emergency(text) for text in map(PREPARED[prepare], ROUTINE)}
     raised = [
         _describe(text)
-        for text in map(PREPARED[prepare], ROUTINE)
-        if check_emergency(text) is not None
+        for text, hit in hits.items()
+        if hit is not None and (hit.phrase != CLASSIFIER_PHRASE or hit.certain)
     ]
     assert not raised, "\n".join(raised)
+    asked = [_describe(text) for text, hit in hits.items() if hit is not None]
+    assert len(asked) <= CLASSIFIER_ASKS_AT_MOST * len(ROUTINE), "\n".join(asked)
 
 
 @pytest.mark.parametrize(

@@ -30,13 +30,17 @@ from benchmarks.safety import (
 
 # The goals of issue 13, asserted where they are met: rate -> ("at least" | "at most", bound).
 # Recall: emergencies answered (at once, or after "oui" to the net's confirmation question).
-# False alarms: routine calls given an emergency answer at once. All three are met on dev (round 3:
-# 100 % / 100 % / 0 %); on the held-out test split NONE is met (round 3: at once 87.4 %, with
-# confirmation 91.3 %, false alarms 1.7 %), so test only has the regression floors below.
+# False alarms: routine calls given an emergency answer at once. Asked: routine calls given the
+# confirmation question (kept under 5 %). All are met on dev (100 % / 100 % / 0 % / 1.2 %; the
+# classifier learnt from dev, so dev says little about it). On the held-out test split, after the
+# classifier and three rounds of rules (docs/benchmarks.md), NOT MET: at once 88.5 % (goal 95 %),
+# with confirmation 97.8 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 3.4 % (≤ 5 %).
+# The test split therefore only has the regression floors below.
 GOALS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
     "recall_at_once": ("at least", 0.95),
     "false_alarm_rate": ("at most", 0.01),
+    "confirmation_rate": ("at most", 0.05),
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
@@ -47,14 +51,15 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
     "false_alarm_rate": ("at most", 0.05),
 }
-# The held-out split, overall, a few points under what round 3 reached (see above); the net does
-# not depend on the mode, so one mode is enough.
+# The held-out split, overall, a few points under what was reached (see above); the net does not
+# depend on the mode, so one mode is enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.85),
-    "recall_with_confirmation": ("at least", 0.89),
+    "recall_at_once": ("at least", 0.86),
+    "recall_with_confirmation": ("at least", 0.95),
     "false_alarm_rate": ("at most", 0.03),
+    "confirmation_rate": ("at most", 0.07),
 }
 
 MIN_EMERGENCIES = 340
@@ -183,6 +188,7 @@ def test_the_net_keeps_its_figures_on_both_splits(corpus: list[Utterance]) -> No
             "recall_at_once": (figures.missed, "not answered at once"),
             "recall_with_confirmation": (figures.unanswered, "not answered"),
             "false_alarm_rate": (figures.false_alarms, "false alarms"),
+            "confirmation_rate": ([], "asked"),
         }
         for rate, (direction, bound) in GOALS.items():
             if not _unmet(figures.overall, {rate: (direction, bound)}):

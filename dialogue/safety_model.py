@@ -1,0 +1,257 @@
+"""The emergency net's second opinion: a small text classifier that can only ask.
+
+The rules of `emergency_phrases.fr.yaml` stay the reviewable floor: what they find is kept as they
+found it. When they let a turn through, this classifier may still judge it close enough to the
+emergencies it learnt to ask "Est-ce une urgence, en ce moment ?" (level POSSIBLE); it never
+gives the emergency answer at once, so a mistake costs a question, not a false alarm, and the
+caller's "oui" decides.
+
+It is TF-IDF on letter groups within the folded words (they survive conjugations and recognizer
+slips: "convulse", "convulsait", "convulsé") into a logistic
+regression over three classes: routine, medical emergency, suicidal crisis (the latter picks the
+3114 over the 15 when the caller confirms). It is trained in process at first use from texts kept
+in the repository, deterministically, in well under a second: nothing binary is committed and
+what it learnt can be reviewed as text.
+
+Training texts (never the held-out `test` split of the safety corpus, so that its figures still
+measure generalisation): the `dev` split of `benchmarks/safety_corpus/`, the phrasings of
+`emergency_training.fr.yaml`, and every NLU example (`rasa/data/nlu/*.yml`) as routine.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from core import PROJECT_ROOT
+from dialogue.safety_net import EmergencyKind
+from dialogue.safety_rules import fold_words
+
+log = logging.getLogger(__name__)
+
+TRAINING_FILE = Path(__file__).with_name("emergency_training.fr.yaml")
+NLU_FOLDER = Path(__file__).parent / "rasa" / "data" / "nlu"
+CORPUS_FOLDER = PROJECT_ROOT / "benchmarks" / "safety_corpus"
+TRAINING_SPLIT = "dev"
+"""The only split of the safety corpus the classifier learns from."""
+
+ROUTINE = "routine"
+CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
+
+THRESHOLD = 0.77
+"""The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
+up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, at most
+`ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier)."""
+ASKED_TARGET = 0.02
+"""Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
+(at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
+were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
+
+_ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One training text and its class (``routine``, ``medical`` or ``suicidal``)."""
+
+    text: str
+    label: str
+    origin: str
+    """Where it comes from, for cross-validation: ``dev``, ``own`` or ``nlu``."""
+
+
+def normalised(text: str) -> str:
+    """The text the classifier reads: the rules' folded words (no case, accents, hesitations)."""
+    return " ".join(fold_words(text))
+
+
+def training_examples() -> list[Example]:
+    """Every training text: the corpus's dev split, the file's phrasings, the NLU examples, but
+    none that the corpus's held-out split also holds (a short NLU line may be one of them)."""
+    held_out = _held_out(CORPUS_FOLDER)
+    return [
+        e
+        for e in (*_corpus_examples(CORPUS_FOLDER), *_own_examples(TRAINING_FILE), *_nlu_examples())
+        if normalised(e.text) not in held_out
+    ]
+
+
+def _held_out(folder: Path) -> set[str]:
+    """The held-out texts, folded: only ever compared with, never learnt from."""
+    return {
+        normalised(str(entry["text"]))
+        for path in sorted(folder.glob("*.yaml"))
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("utterances", [])
+        if entry.get("split") != TRAINING_SPLIT
+    }
+
+
+def _corpus_examples(folder: Path) -> list[Example]:
+    if not folder.is_dir():
+        # A deployment without the benchmarks still gets a classifier, from the two other sources.
+        log.warning("emergency classifier: no %s, trained without the corpus's dev split", folder)
+        return []
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in data.get("utterances", []):
+            # The held-out split is skipped here and nowhere read: its figures must stay honest.
+            if entry.get("split") != TRAINING_SPLIT:
+                continue
+            kind = entry.get("kind")
+            found.append(Example(str(entry["text"]), ROUTINE if kind == ROUTINE else str(kind),
+                                 TRAINING_SPLIT))
+    return found
+
+
+def _own_examples(path: Path) -> list[Example]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    where = f"{path.name}"
+    if not isinstance(data, dict) or not isinstance(data.get("emergencies"), dict):
+        raise ValueError(f"{where}: needs a mapping 'emergencies' (kind -> category -> texts)")
+    found = []
+    for kind, categories in data["emergencies"].items():
+        if kind not in CLASSES[1:] or not isinstance(categories, dict):
+            raise ValueError(f"{where}: 'emergencies.{kind}' must be medical or suicidal, "
+                             "a mapping of categories to lists of texts")
+        for category, texts in categories.items():
+            found += [Example(str(t), kind, "own") for t in _texts(texts, f"{where}: {category}")]
+    found += [Example(str(t), ROUTINE, "own") for t in _texts(data.get("routine"), where)]
+    return found
+
+
+def _texts(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(
+        isinstance(t, str) and t.strip() for t in value
+    ):
+        raise ValueError(f"{where}: must be a non-empty list of texts")
+    return [str(t) for t in value]
+
+
+def _nlu_examples() -> list[Example]:
+    found = []
+    for path in sorted(NLU_FOLDER.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu", []):
+            if "intent" not in block:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    found.append(Example(_ENTITY.sub(r"\1", line.strip()[2:]), ROUTINE, "nlu"))
+    return found
+
+
+def _pipeline() -> Pipeline:
+    # Letter groups within words, not whole words: they survive conjugations and recognizer
+    # slips, and cross-validation on dev found no gain in adding word pairs.
+    letters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    # lbfgs is deterministic; balanced weights because routine texts outnumber emergencies.
+    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
+    return Pipeline([("letters", letters), ("model", model)])
+
+
+class SafetyModel:
+    """A trained classifier: the probability that a turn describes an emergency, and which kind.
+
+    Read-only once trained (scikit-learn's predict does not write to the model), so one instance
+    serves every thread.
+    """
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self._pipeline = _pipeline()
+        # One BLAS thread: on a busy machine its worker threads spin against each other, and the
+        # fit went from 0.4 s to 17 s; this model is far too small to gain from more.
+        with threadpool_limits(1):
+            self._pipeline.fit([normalised(e.text) for e in examples], [e.label for e in examples])
+        classes: list[str] = [str(c) for c in self._pipeline.classes_]
+        self._routine = classes.index(ROUTINE)
+        self._kinds = [(i, EmergencyKind(c)) for i, c in enumerate(classes) if c != ROUTINE]
+
+    def scores(self, texts: Iterable[str]) -> list[tuple[float, EmergencyKind]]:
+        """For each text: the probability that it is an emergency, and the likelier kind."""
+        folded = [normalised(t) for t in texts]
+        if not folded:
+            return []
+        probabilities: Any = self._pipeline.predict_proba(folded)
+        found = []
+        for row in np.asarray(probabilities, dtype=float):
+            kind = max(self._kinds, key=lambda k: float(row[k[0]]))[1]
+            found.append((1.0 - float(row[self._routine]), kind))
+        return found
+
+    def score(self, text: str) -> tuple[float, EmergencyKind]:
+        """The probability that ``text`` is an emergency, and the likelier kind."""
+        return self.scores([text])[0]
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _trained() -> SafetyModel:
+    return SafetyModel(training_examples())
+
+
+def safety_model() -> SafetyModel:
+    """The classifier, trained once per process at first use (thread-safe)."""
+    # `cache` alone lets two threads arriving together both train; the lock makes it one.
+    with _lock:
+        return _trained()
+
+
+def emergency_kind(text: str) -> EmergencyKind | None:
+    """The kind of emergency to ask about when the classifier finds one in ``text``, else None."""
+    if not fold_words(text):
+        return None
+    probability, kind = safety_model().score(text)
+    return kind if probability >= THRESHOLD else None
+
+
+def cross_validated_scores(folds: int = 5) -> list[tuple[Example, float]]:
+    """Each dev text with its score by a model trained without it (the other dev folds, the
+    file's phrasings and the NLU examples): how the classifier does on texts it never saw."""
+    examples = training_examples()
+    dev = [e for e in examples if e.origin == TRAINING_SPLIT]
+    rest = [e for e in examples if e.origin != TRAINING_SPLIT]
+    scored = []
+    for fold in range(folds):
+        held = dev[fold::folds]
+        model = SafetyModel([*rest, *(e for i, e in enumerate(dev) if i % folds != fold)])
+        scored += [(e, p) for e, (p, _) in zip(held, model.scores(e.text for e in held),
+                                               strict=True)]
+    return scored
+
+
+def chosen_threshold(
+    scored: Sequence[tuple[Example, float]],
+    asked_by_rules: Callable[[str], bool],
+    open_to_classifier: Callable[[str], bool],
+    target: float = ASKED_TARGET,
+) -> float:
+    """The lowest threshold at which at most ``target`` of the scored routine texts are asked,
+    counting those the rules already ask about; the classifier weighs only the texts open to it."""
+    routine = [(e, p) for e, p in scored if e.label == ROUTINE]
+    by_rules = sum(asked_by_rules(e.text) for e, _ in routine)
+    free = sorted(
+        (p for e, p in routine if not asked_by_rules(e.text) and open_to_classifier(e.text)),
+        reverse=True,
+    )
+    allowed = int(target * len(routine)) - by_rules
+    if allowed < 0:
+        return 1.0
+    # Just above the first routine text that would be one too many.
+    return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0

@@ -1,0 +1,92 @@
+"""The emergency net's classifier (dialogue/safety_model.py): it can only ask, never answer at
+once nor lower a rule's verdict; it learns from no text of the corpus's held-out split; its
+threshold is the one cross-validation on dev gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dialogue import safety, safety_model
+from dialogue.safety import CLASSIFIER_PHRASE, check_emergency, open_to_classifier
+from dialogue.safety_net import EmergencyKind, EmergencyLevel
+from dialogue.safety_rules import Utterance
+from tests.dialogue.safety_examples import CERTAIN, POSSIBLE
+
+
+def _always(kind: EmergencyKind | None) -> object:
+    return lambda text: kind
+
+
+def test_the_classifier_alone_only_ever_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "emergency_kind", _always(EmergencyKind.MEDICAL))
+    hit = check_emergency("je voudrais un rendez vous pour mardi matin")
+    assert hit is not None
+    assert (hit.level, hit.phrase) == (EmergencyLevel.POSSIBLE, CLASSIFIER_PHRASE)
+    assert hit.category in hit.categories
+    monkeypatch.setattr(safety, "emergency_kind", _always(EmergencyKind.SUICIDAL))
+    hit = check_emergency("je voudrais un rendez vous pour mardi matin")
+    assert hit is not None and hit.kind is EmergencyKind.SUICIDAL and not hit.certain
+
+
+@pytest.mark.parametrize("kind", [None, EmergencyKind.MEDICAL, EmergencyKind.SUICIDAL])
+def test_a_rule_verdict_is_never_lowered_nor_replaced(
+    monkeypatch: pytest.MonkeyPatch, kind: EmergencyKind | None
+) -> None:
+    said = [*(t for texts in CERTAIN.values() for t in texts[:4]), *POSSIBLE]
+    by_rules = {text: safety._rules_verdict(Utterance(text)) for text in said}
+    monkeypatch.setattr(safety, "emergency_kind", _always(kind))
+    changed = [text for text in said if check_emergency(text) != by_rules[text]]
+    assert changed == []
+    assert all(hit is not None for hit in by_rules.values())
+
+
+def test_what_the_file_cues_as_past_or_a_figure_of_speech_is_left_to_the_rules() -> None:
+    assert not open_to_classifier("mon fils a eu des convulsions il y a trois ans")
+    assert not open_to_classifier("je suis mort de rire")
+    assert not open_to_classifier("mal")
+    assert open_to_classifier("il a pris toute la boite de doliprane de sa mère")
+
+
+def test_it_learns_no_text_of_the_held_out_split() -> None:
+    held_out = set()
+    for path in safety_model.CORPUS_FOLDER.glob("*.yaml"):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))["utterances"]
+        held_out |= {" ".join(e["text"].split()) for e in entries if e["split"] == "test"}
+    learnt = {" ".join(e.text.split()) for e in safety_model.training_examples()}
+    assert held_out, "no held-out split?"
+    # A count, never the texts: the held-out split stays unseen by whoever tunes the net.
+    overlap = len(held_out & learnt)
+    assert overlap == 0
+    assert {e.origin for e in safety_model.training_examples()} == {"dev", "own", "nlu"}
+
+
+def test_its_threshold_is_the_one_cross_validation_gives() -> None:
+    scored = safety_model.cross_validated_scores()
+    chosen = safety_model.chosen_threshold(
+        scored, lambda text: safety._rules_verdict(Utterance(text)) is not None, open_to_classifier
+    )
+    # Rounded up to two decimals; a change of the training texts that moves it fails here.
+    assert chosen <= safety_model.THRESHOLD < chosen + 0.02
+
+
+def test_it_names_the_kind_it_suspects() -> None:
+    model = safety_model.safety_model()
+    medical, kind = model.score("mon mari a une douleur qui lui serre la poitrine et il transpire")
+    assert kind is EmergencyKind.MEDICAL and medical >= safety_model.THRESHOLD
+    suicidal, kind = model.score("ce soir je pense à me tuer je veux plus vivre")
+    assert kind is EmergencyKind.SUICIDAL and suicidal >= safety_model.THRESHOLD
+    routine, _ = model.score("je voudrais renouveler mon ordonnance de la pilule")
+    assert routine < safety_model.THRESHOLD
+
+
+def test_a_bad_training_file_is_named_with_its_field(tmp_path: Path) -> None:
+    path = tmp_path / "emergency_training.fr.yaml"
+    path.write_text("emergencies:\n  urgent:\n    x: [a]\nroutine: [b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"emergency_training\.fr\.yaml: 'emergencies\.urgent'"):
+        safety_model._own_examples(path)
+    path.write_text("emergencies:\n  medical:\n    x: []\nroutine: [b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"emergency_training\.fr\.yaml: x: must be a non-empty"):
+        safety_model._own_examples(path)
