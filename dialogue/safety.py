@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dialogue.safety_model import emergency_kind
+from dialogue.safety_model import emergency_kind, safety_model
 from dialogue.safety_net import (
     PHRASES_FILE,
     CategoryRules,
@@ -50,6 +50,7 @@ __all__ = [
     "fold_for_matching",
     "open_to_classifier",
     "parse_net",
+    "prepare_safety_net",
     "routine_request",
 ]
 
@@ -312,3 +313,10 @@ class _Context:
                 continue
             found.append(distance)
         return found
+
+
+def prepare_safety_net() -> None:
+    """Compile the rule file and train the classifier now: both are kept for the process, and
+    a caller's first words must not wait for them (about 0.4 s, on the event loop)."""
+    emergency_net()
+    safety_model()

@@ -995,6 +995,12 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Where someone is, or that something is not needed: no dazed person in them.
+    "non c'est pas la peine merci",
+    "il est pas là le docteur aujourd'hui",
+    "ma femme est pas là en ce moment elle rappellera",
+    "le docteur martin est absent cette semaine",
+    "ma secrétaire est absente je voulais juste un rendez-vous",
     # Round of issue 13: past illnesses and mild symptoms told as callers do.
     "j ai eu des convulsions quand j étais petit je voudrais le noter dans mon dossier",
     "mon père a fait un infarctus il y a trois ans il va bien c est pour son renouvellement",
