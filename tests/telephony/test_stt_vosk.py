@@ -181,7 +181,7 @@ def test_prewarm_fills_the_pool_up_to_its_cap(vosk_engine: VoskEngine) -> None:
 def test_prewarmed_recognizers_serve_the_next_calls(
     vosk_engine: VoskEngine, spoken: list[bytes]
 ) -> None:
-    vosk_engine._idle.clear()
+    vosk_engine._idle[Search.SHIPPED].clear()
     vosk_engine.prewarm(1, speech=spoken[1])
     assert vosk_engine.idle == 1
     reused = vosk_engine.stats.reused
