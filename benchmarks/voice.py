@@ -470,7 +470,7 @@ def _write_at_once(results: dict[str, Any]) -> None:
         "",
         f"`python -m benchmarks voice`, {time.strftime('%Y-%m-%d')}, the shipped Vosk search"
         + (", with the tight one for utterances that start when the cores cannot afford it "
-           "(`VOSK_ADAPTIVE_SEARCH`, the default). " if results.get("adaptive") else " only. ")
+           "(`VOSK_ADAPTIVE_SEARCH=true`). " if results.get("adaptive") else " only. ")
         +
         f"*N lockstep*: N calls started together, every caller saying the same {TURNS_PER_CALL} "
         "sentences, so they finish speaking at the same moment, turn after turn. "
