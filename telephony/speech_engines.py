@@ -11,8 +11,9 @@ the model themselves; with ``vosk_workers=0`` it runs in this process's threads.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dialogue
 from core import PracticeConfig, Settings
@@ -21,11 +22,14 @@ from telephony.speech_models import SpeechModels, resolve_speech_models
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.stt_workers import RecognitionWorkers, WorkerParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
-from telephony.vosk_search import VoskSearch, searched_model
+from telephony.vosk_search import TIGHT, VoskSearch, searched_model
 
 _LOGGER = logging.getLogger(__name__)
 _WARM_UP = "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci."
 _ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, int, PiperParams], SpeechEngines] = {}
+DECODING_SHARE = 0.8
+"""Of the machine's cores, what recognition counts on when choosing a search (the rest: synthesis,
+dialogue, the event loop)."""
 SEARCH_VIEWS = "vosk-search"
 """Folder of the var dir holding tuned views of the Vosk model (`telephony.vosk_search`)."""
 _LOCK = threading.Lock()
@@ -79,15 +83,20 @@ def load_speech_engines(
     prewarm = settings.vosk_warm_recognizers if prewarm is None else prewarm
     workers = settings.vosk_workers if workers is None else workers
     vosk = vosk or VoskParams(max_idle=max(VoskParams.max_idle, prewarm))
+    views = settings.standardiste_var_dir / SEARCH_VIEWS
+    if settings.vosk_adaptive_search and search != TIGHT and not vosk.tight_model:
+        vosk = replace(
+            vosk,
+            tight_model=str(searched_model(models.vosk_model, TIGHT, views)),
+            decoding_cores=DECODING_SHARE * (os.cpu_count() or 1) / max(1, workers),
+        )
     piper = piper or PiperParams(espeak_voice=models.espeak_voice)
     key = (models, search, vosk, workers, piper)
     with _LOCK:
         engines = _ENGINES.get(key)
         if engines is None:
             synthesis = PiperSynthesizer.load(models.piper_voice, models.piper_config, piper)
-            model = searched_model(
-                models.vosk_model, search, settings.standardiste_var_dir / SEARCH_VIEWS
-            )
+            model = searched_model(models.vosk_model, search, views)
             warm_up = b""
             if prewarm:
                 # Our own voice through the phone line: speech-like enough to expand the part
@@ -103,8 +112,9 @@ def load_speech_engines(
                 recognition = VoskEngine(model, vosk)
                 recognition.prewarm(prewarm, warm_up)
             _LOGGER.info(
-                "speech engines loaded: Vosk search %s, %d warm recognizers, %s",
-                search.options or "as the model ships it", prewarm,
+                "speech engines loaded: Vosk search %s%s, %d warm recognizers, %s",
+                search.options or "as the model ships it",
+                f" (under load: {TIGHT.options})" if vosk.tight_model else "", prewarm,
                 f"{workers} recognition worker processes" if workers else "recognition in-process",
             )
             engines = SpeechEngines(models, recognition, synthesis, search)

@@ -17,6 +17,9 @@ Costs that shape this module (voice-costs V1–V13):
   synthesis and finalisation keep their turn on the cores.
 - The recognizer takes Twilio's 8 kHz as is when the model allows upsampling (see
   `telephony.codec` for why); otherwise each call resamples with a `StreamResampler`.
+- With a tight view of the model (``VoskParams.tight_model``), an utterance starts on the tight
+  search when the shipped one would fall behind (`telephony.decoding_load`): each search has its
+  own pool, and a call's recognizer is swapped only between utterances.
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ import logging
 import os
 import re
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import vosk
 
 from telephony.codec import SAMPLE_RATE, StreamResampler
+from telephony.decoding_load import DecodingLoad, LoadParams, Search
 from telephony.stt import RecognitionUpdate
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
 _MODELS: dict[Path, vosk.Model] = {}
 _MODELS_LOCK = threading.Lock()
 
@@ -90,6 +98,11 @@ class VoskParams:
     """Warm recognizers kept for the next calls; each holds 0.1–0.2 GB once warm (V11)."""
     batch_seconds: float = 0.1
     """Audio buffered on the event loop before one hand-over to a worker thread."""
+    tight_model: str = ""
+    """A tight view of the model (`telephony.vosk_search`) for utterances that start while the
+    shipped search would fall behind; empty: the shipped search only."""
+    decoding_cores: float = 1.0
+    """Cores this process's decoding may count on when choosing the search (its share)."""
 
 
 @dataclass
@@ -109,7 +122,12 @@ class VoskEngine:
         self.model = shared_model(model_path)
         self.model_rate = model_input_rate(model_path)
         self.stats = PoolStats()
-        self._idle: list[vosk.KaldiRecognizer] = []
+        self._models = {Search.SHIPPED: self.model}
+        if self.params.tight_model:
+            self._models[Search.TIGHT] = shared_model(Path(self.params.tight_model))
+        self.load = DecodingLoad(LoadParams(cores=self.params.decoding_cores))
+        """What decoding asks of the cores; chooses each utterance's search."""
+        self._idle: dict[Search, list[vosk.KaldiRecognizer]] = {s: [] for s in self._models}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(
             self.params.workers, thread_name_prefix="vosk", initializer=_lower_priority,
@@ -119,21 +137,35 @@ class VoskEngine:
             self.params.final_workers, thread_name_prefix="vosk-final"
         )
 
-    def acquire(self) -> vosk.KaldiRecognizer:
+    @property
+    def searches(self) -> tuple[Search, ...]:
+        """The searches this engine holds (the shipped one, and the tight one if any)."""
+        return tuple(self._models)
+
+    def choose(self) -> Search:
+        """The search for an utterance that starts now (counted in `load` until it ends)."""
+        if Search.TIGHT not in self._models:
+            return Search.SHIPPED
+        return self.load.begin()
+
+    def acquire(self, search: Search = Search.SHIPPED) -> vosk.KaldiRecognizer:
         """A recognizer from the pool, or a new one (blocking: ~80 ms; call from a thread)."""
         with self._lock:
-            if self._idle:
+            idle = self._idle[search]
+            if idle:
                 self.stats.reused += 1
-                return self._idle.pop()
+                return idle.pop()
             self.stats.created += 1
-        return vosk.KaldiRecognizer(self.model, self.model_rate)
+        return vosk.KaldiRecognizer(self._models[search], self.model_rate)
 
-    def release(self, recognizer: vosk.KaldiRecognizer) -> None:
+    def release(
+        self, recognizer: vosk.KaldiRecognizer, search: Search = Search.SHIPPED
+    ) -> None:
         """Reset a recognizer and keep it warm for the next call (or drop it past ``max_idle``)."""
         recognizer.Reset()
         with self._lock:
-            if len(self._idle) < self.params.max_idle:
-                self._idle.append(recognizer)
+            if len(self._idle[search]) < self.params.max_idle:
+                self._idle[search].append(recognizer)
 
     def prewarm(self, count: int, speech: bytes = b"") -> None:
         """Create recognizers ahead of the first calls (blocking; at startup).
@@ -143,26 +175,27 @@ class VoskEngine:
             speech: 8 kHz 16-bit PCM of speech to decode once with each, so that the first
                 caller does not pay the ~3× slower first utterance of a fresh recognizer (V6).
         """
-        fresh = [vosk.KaldiRecognizer(self.model, self.model_rate) for _ in range(count)]
-        if speech:
-            resampled = speech
-            if self.model_rate != SAMPLE_RATE:
-                resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
-                resampled = resampler.push(speech) + resampler.flush()
-            for recognizer in fresh:
+        resampled = speech
+        if speech and self.model_rate != SAMPLE_RATE:
+            resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
+            resampled = resampler.push(speech) + resampler.flush()
+        # Each search its own recognizers: a burst starts on the tight one, warm too.
+        for search, model in self._models.items():
+            fresh = [vosk.KaldiRecognizer(model, self.model_rate) for _ in range(count)]
+            for recognizer in fresh if resampled else ():
                 recognizer.AcceptWaveform(resampled)
                 recognizer.FinalResult()
                 recognizer.Reset()
-        with self._lock:
-            self.stats.created += len(fresh)
-            room = self.params.max_idle - len(self._idle)
-            self._idle.extend(fresh[: max(0, room)])
+            with self._lock:
+                self.stats.created += len(fresh)
+                room = self.params.max_idle - len(self._idle[search])
+                self._idle[search].extend(fresh[: max(0, room)])
 
     @property
     def idle(self) -> int:
-        """Warm recognizers waiting in the pool."""
+        """Warm recognizers of the shipped search waiting in the pool."""
         with self._lock:
-            return len(self._idle)
+            return len(self._idle[Search.SHIPPED])
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -177,7 +210,7 @@ class VoskEngine:
     async def open(self) -> VoskRecognition:
         """A streaming recognizer for one call (pooled; see `VoskRecognition`)."""
         loop = asyncio.get_running_loop()
-        recognizer = await loop.run_in_executor(self._executor, self.acquire)
+        recognizer = await loop.run_in_executor(self._executor, self.acquire, Search.SHIPPED)
         resampler = None
         if self.model_rate != SAMPLE_RATE:
             resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
@@ -211,6 +244,10 @@ class VoskRecognition:
     decoding. So the threads that touch the recognizer hold ``_use`` for as long as they do,
     and closing takes the recognizer away under it: a batch still running finishes first, and
     a batch that starts later finds no recognizer.
+
+    Each utterance's search is chosen as its first audio comes (`VoskEngine.choose`); when it
+    is not the search of the recognizer held, the recognizer is swapped for one of the pool of
+    that search, under ``_use``, before the utterance's first batch is decoded.
     """
 
     def __init__(
@@ -221,12 +258,21 @@ class VoskRecognition:
     ) -> None:
         self._engine = engine
         self._recognizer: vosk.KaldiRecognizer | None = recognizer
+        self._held = Search.SHIPPED
+        """The search of the recognizer held."""
+        self._utterance: Search | None = None
+        """The search of the utterance in progress (None between utterances)."""
         self._resampler = resampler
         self._buffer = bytearray()
         self._segments: list[str] = []
         self._lock = asyncio.Lock()
         self._use = threading.Lock()
         self._batch_bytes = 2 * round(engine.model_rate * engine.params.batch_seconds)
+
+    @property
+    def search(self) -> Search | None:
+        """The search of the utterance in progress, if one is."""
+        return self._utterance
 
     async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
         """Buffer 8 kHz PCM; decode in a worker thread once a batch is ready."""
@@ -236,8 +282,7 @@ class VoskRecognition:
         data = bytes(self._buffer)
         self._buffer.clear()
         async with self._lock:
-            loop = asyncio.get_running_loop()
-            update = await loop.run_in_executor(self._engine.executor, self._accept, data)
+            update = await self._decode(self._engine.executor, self._accept, data)
         if update.final:
             self._segments.append(update.final)
         return update
@@ -251,8 +296,10 @@ class VoskRecognition:
         data = bytes(self._buffer)
         self._buffer.clear()
         async with self._lock:
-            loop = asyncio.get_running_loop()
-            last = await loop.run_in_executor(self._engine.final_executor, self._finalize, data)
+            try:
+                last = await self._decode(self._engine.final_executor, self._finalize, data)
+            finally:
+                self._end_utterance()
         segments = [*self._segments, last]
         self._segments.clear()
         return " ".join(s for s in segments if s)
@@ -260,32 +307,81 @@ class VoskRecognition:
     async def close(self) -> None:
         """Return the recognizer to the pool (reset, warm), once no thread is using it."""
         async with self._lock:
+            self._end_utterance()
             if self._recognizer is not None:
                 loop = asyncio.get_running_loop()
                 # Shielded: a cancelled close must still not leave the recognizer half-released.
                 await asyncio.shield(loop.run_in_executor(self._engine.executor, self._release))
 
+    async def _decode(
+        self, executor: ThreadPoolExecutor, work: Callable[[bytes, Search], _T], data: bytes
+    ) -> _T:
+        """``work(data, search)`` on ``executor``, the audio counted as queued until decoded
+        (or dropped, when the call gave up on it before a thread took it)."""
+        if self._utterance is None:
+            self._utterance = self._engine.choose()
+        search, load = self._utterance, self._engine.load
+        seconds = len(data) / (2 * self._engine.model_rate)
+        load.queued(search, seconds)
+        job = executor.submit(work, data, search)
+        job.add_done_callback(
+            lambda done: load.decoded(search, seconds, None) if done.cancelled() else None
+        )
+        return await asyncio.wrap_future(job)
+
+    def _end_utterance(self) -> None:
+        if self._utterance is not None:
+            if len(self._engine.searches) > 1:
+                self._engine.load.end(self._utterance)
+            self._utterance = None
+
     def _release(self) -> None:
         with self._use:
             recognizer, self._recognizer = self._recognizer, None
         if recognizer is not None:
-            self._engine.release(recognizer)
+            self._engine.release(recognizer, self._held)
 
-    def _live(self) -> vosk.KaldiRecognizer:
+    def _on(self, search: Search) -> vosk.KaldiRecognizer:
+        """The recognizer for ``search`` (swapped between utterances); hold ``_use``."""
         if self._recognizer is None:
             raise RuntimeError("recognizer already closed")
+        if search is not self._held:
+            self._engine.release(self._recognizer, self._held)
+            self._recognizer, self._held = self._engine.acquire(search), search
         return self._recognizer
 
-    def _accept(self, data: bytes) -> RecognitionUpdate:
-        with self._use:
-            recognizer = self._live()
-            if recognizer.AcceptWaveform(data):
-                return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
-            return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
+    def _accept(self, data: bytes, search: Search) -> RecognitionUpdate:
+        return self._timed(search, data, self._accept_on)
 
-    def _finalize(self, data: bytes) -> str:
-        with self._use:
-            recognizer = self._live()
-            if data:
-                recognizer.AcceptWaveform(data)
-            return _text(recognizer.FinalResult(), "text")
+    def _finalize(self, data: bytes, search: Search) -> str:
+        return self._timed(search, data, self._finalize_on)
+
+    @staticmethod
+    def _accept_on(recognizer: vosk.KaldiRecognizer, data: bytes) -> RecognitionUpdate:
+        if recognizer.AcceptWaveform(data):
+            return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
+        return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
+
+    @staticmethod
+    def _finalize_on(recognizer: vosk.KaldiRecognizer, data: bytes) -> str:
+        if data:
+            recognizer.AcceptWaveform(data)
+        return _text(recognizer.FinalResult(), "text")
+
+    def _timed(
+        self, search: Search, data: bytes, work: Callable[[vosk.KaldiRecognizer, bytes], _T]
+    ) -> _T:
+        """``work`` on the recognizer for ``search``; the audio counted as decoded, with the
+        CPU time decoding it took (a swap's recognizer creation aside)."""
+        cpu: float | None = None
+        try:
+            with self._use:
+                recognizer = self._on(search)
+                started = time.thread_time()
+                try:
+                    return work(recognizer, data)
+                finally:
+                    cpu = time.thread_time() - started
+        finally:
+            seconds = len(data) / (2 * self._engine.model_rate)
+            self._engine.load.decoded(search, seconds, cpu)

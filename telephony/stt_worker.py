@@ -138,4 +138,7 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     asyncio.run(_Worker(engine, output).run(sys.stdin.buffer))
     engine.shutdown()
+    started = engine.load.started
+    if len(engine.searches) > 1:  # how often the load asked for the tight search
+        _LOGGER.info("utterances by search: %s", ", ".join(f"{s} {n}" for s, n in started.items()))
     return 0

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from telephony.codec import pcm16_to_ulaw
+from telephony.decoding_load import Search
 from telephony.listening import Listener
 from telephony.stt_vosk import VoskEngine, VoskRecognition
 from tests.telephony.conftest import line_noise
@@ -61,13 +62,13 @@ def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
         nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         seen.append(HandOver(kind, len(data), threading.current_thread().name, nice))
 
-    def spy_accept(self: VoskRecognition, data: bytes) -> object:
+    def spy_accept(self: VoskRecognition, data: bytes, search: Search) -> object:
         note("feed", data)
-        return accept(self, data)
+        return accept(self, data, search)
 
-    def spy_finalize(self: VoskRecognition, data: bytes) -> str:
+    def spy_finalize(self: VoskRecognition, data: bytes, search: Search) -> str:
         note("finish", data)
-        return finalize(self, data)
+        return finalize(self, data, search)
 
     monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
     monkeypatch.setattr(VoskRecognition, "_finalize", spy_finalize)

@@ -8,7 +8,8 @@ from pathlib import Path
 import dialogue
 from core import PROJECT_ROOT, load_practice
 from telephony.codec import FRAME_BYTES
-from telephony.speech_engines import build_prompt_audio, load_speech_engines
+from telephony.decoding_load import Search
+from telephony.speech_engines import SEARCH_VIEWS, build_prompt_audio, load_speech_engines
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.tts_piper import PiperParams, PiperSynthesizer
 from tests.support import make_settings
@@ -49,3 +50,34 @@ def test_every_prompt_is_synthesised_for_the_practice(piper: PiperSynthesizer) -
     assert opening is not None
     assert len(opening) * 0.02 > 5.0  # closed, who answers, 15/112, what to leave: many seconds
     assert all(len(frame) == FRAME_BYTES for frame in opening)
+
+
+def test_the_adaptive_search_setting_loads_a_tight_view_beside_the_model(
+    tmp_path: Path, piper: PiperSynthesizer
+) -> None:
+    settings = make_settings(tmp_path, vosk_workers=0, vosk_adaptive_search=True)
+    params = (VoskParams(workers=2, max_idle=1), PiperParams(workers=1))
+    engines = load_speech_engines(settings, vosk=params[0], piper=params[1], prewarm=0)
+    try:
+        recognition = engines.recognition
+        assert isinstance(recognition, VoskEngine)
+        assert recognition.searches == (Search.SHIPPED, Search.TIGHT)
+        view = Path(recognition.params.tight_model)
+        assert view.parent == settings.standardiste_var_dir / SEARCH_VIEWS
+        conf = (view / "conf" / "model.conf").read_text(encoding="utf-8")
+        assert "--max-active=1000" in conf and "--beam=8.0" in conf
+        assert recognition.params.decoding_cores > 0
+    finally:
+        engines.recognition.shutdown()
+        engines.synthesis.shutdown()
+    # Off: the model's own search only.
+    off = load_speech_engines(
+        make_settings(tmp_path, vosk_workers=0, vosk_adaptive_search=False),
+        vosk=params[0], piper=params[1], prewarm=0,
+    )
+    try:
+        assert isinstance(off.recognition, VoskEngine)
+        assert off.recognition.searches == (Search.SHIPPED,)
+    finally:
+        off.recognition.shutdown()
+        off.synthesis.shutdown()

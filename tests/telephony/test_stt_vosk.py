@@ -18,6 +18,7 @@ import pytest
 
 from core import PROJECT_ROOT
 from telephony.codec import PCM_FRAME_BYTES
+from telephony.decoding_load import Search
 from telephony.stt import RecognitionUpdate, Recognizer
 from telephony.stt_vosk import VoskEngine, VoskRecognition, model_input_rate, shared_model
 from tests.telephony.conftest import KOREAN_MODEL, line_noise
@@ -29,9 +30,9 @@ def decode_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     names: list[str] = []
     accept = VoskRecognition._accept
 
-    def spy(self: VoskRecognition, data: bytes) -> RecognitionUpdate:
+    def spy(self: VoskRecognition, data: bytes, search: Search) -> RecognitionUpdate:
         names.append(threading.current_thread().name)
-        return accept(self, data)
+        return accept(self, data, search)
 
     monkeypatch.setattr(VoskRecognition, "_accept", spy)
     yield names
@@ -180,7 +181,7 @@ def test_prewarm_fills_the_pool_up_to_its_cap(vosk_engine: VoskEngine) -> None:
 def test_prewarmed_recognizers_serve_the_next_calls(
     vosk_engine: VoskEngine, spoken: list[bytes]
 ) -> None:
-    vosk_engine._idle.clear()
+    vosk_engine._idle[Search.SHIPPED].clear()
     vosk_engine.prewarm(1, speech=spoken[1])
     assert vosk_engine.idle == 1
     reused = vosk_engine.stats.reused
