@@ -71,9 +71,10 @@ class Settings(BaseSettings):
     vosk_lattice_beam: float | None = Field(default=None, ge=0.5, le=20.0)
     # Under load, utterances start on a tight search (max-active 1000, beam 8: ~55 % of the
     # CPU) instead of waiting behind each other; the search above is kept whenever the cores
-    # can afford it. Costs a second copy of the model per worker (~0.5 GB). Off until a quiet
-    # machine's benchmark shows it pays (docs/benchmarks.md, "Voice: callers at once").
-    vosk_adaptive_search: bool = False
+    # can afford it. Costs a second copy of the model per worker (~0.5 GB). On: on the quiet
+    # machine 16 callers finishing at once were answered in 1.6 s p95 instead of 2.1 s
+    # (docs/benchmarks.md, "Voice: callers at once").
+    vosk_adaptive_search: bool = True
     # Recognizers warmed at start-up, so the first calls do not pay a fresh recognizer's slow
     # first utterance; each warm one holds 0.1–0.2 GB. Set it to the lines you expect at once.
     vosk_warm_recognizers: int = Field(default=4, ge=0, le=64)

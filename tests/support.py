@@ -31,6 +31,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "rasa_url": "http://127.0.0.1:9",
         "standardiste_api_token": API_TOKEN,
         "standardiste_var_dir": tmp_path / "var",
+        # One copy of the Vosk model per worker, as most tests need: the adaptive search's
+        # second copy is tested where it is the subject (tests/telephony).
+        "vosk_adaptive_search": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
