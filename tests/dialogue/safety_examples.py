@@ -974,6 +974,9 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Passive wishes to be gone, without a plan.
+    "personne ne s'apercevrait si je disparaissais",
+    "franchement à quoi bon vivre",
     "ma mère s est trompée elle a pris deux fois son traitement",
     "j ai des douleurs dans la poitrine de temps en temps quand je fais du sport",
     "je voudrais un rendez vous pour parler de mes idées noires avec le docteur",
