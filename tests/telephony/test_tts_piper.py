@@ -137,5 +137,9 @@ def test_a_slower_pace_says_the_same_words_longer(piper: PiperSynthesizer) -> No
         return sum([len(f) async for f in piper.stream("Quelle est votre date de naissance ?",
                                                       length_scale=length_scale)])
 
-    usual, slower = asyncio.run(frames(None)), asyncio.run(frames(1.25))
-    assert slower > usual * 1.1
+    # The voice draws its durations at random (its noise_w): over 30 syntheses each, 79–86
+    # frames at its own pace, 91–116 at 1.25 (17 % more on average), and one pair once gave
+    # only 7 % more. Summed over four, the same pace stays within about 5 % (3 sigma).
+    usual = sum(asyncio.run(frames(None)) for _ in range(4))
+    slower = sum(asyncio.run(frames(1.25)) for _ in range(4))
+    assert slower > usual * 1.05
