@@ -19,6 +19,14 @@ The partial words are also read against the question the assistant just asked (`
 `dialogue.answers_question`): once they answer it, a short silence ends the turn. Only words
 decoded from all the speech so far count, so a partial that lags behind a caller who goes on
 talking ("oui…" of "oui, mais plutôt jeudi") never ends the turn.
+
+What was said is decoded in the caller's pause, not after it: once an utterance has been
+silent for ``catch_up_after_s`` (shorter than any end-of-turn window), its audio so far goes to
+the recognizer at once, on the threads that finish utterances (`Recognizer.catch_up`), and
+the rest of the pause is held back instead of decoded. If the pause ends the turn, only the
+recognizer's final pass is left when the decision comes (many callers finishing at once no
+longer queue the decoding of their last words behind the decision); if the caller goes on,
+the held pause and their next words follow in the same utterance, as if never held.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Final, Protocol
+from enum import Enum
+from typing import Protocol
 
 import dialogue
 from dialogue import Expecting
@@ -35,8 +44,14 @@ from telephony.stt import RecognitionLost, Recognizer
 from telephony.turns import TurnDetector, TurnEvent, TurnParams
 from telephony.vad import PreRoll, VadParams, VoiceActivity
 
-_END: Final = b""
-"""Queue marker: the utterance ended, finish it."""
+
+class _Mark(Enum):
+    """Queue markers between the audio of an utterance."""
+
+    CATCH_UP = "catch-up"
+    """The caller paused: decode the utterance so far now."""
+    END = "end"
+    """The utterance ended: finish it."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +94,19 @@ class Listener:
         turns: TurnParams | None = None,
         vad: VadParams | None = None,
         preroll_s: float = 0.3,
+        catch_up_after_s: float = 0.2,
     ) -> None:
         self._recognizer = recognizer
         self._sink = sink
         self._splitter = FrameSplitter()
         self._vad = VoiceActivity(vad)
         self._preroll = PreRoll(preroll_s)
+        """The last frames not fed: before speech starts, and in a pause once caught up."""
         self.turns = TurnDetector(turns)
-        self._audio: asyncio.Queue[bytes] = asyncio.Queue()
+        self._catch_up_after_s = catch_up_after_s
+        self._caught_up = False
+        """The utterance in progress was caught up and the caller has not gone on since."""
+        self._audio: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
         self._ended_at: list[TurnEnd] = []
         """End-of-turn times of utterances queued for finishing, oldest first."""
         self.handing_over: TurnEnd | None = None
@@ -113,12 +133,13 @@ class Listener:
             speech = self._vad.is_speech(pcm)
             event = self.turns.process(FRAME_SECONDS, speech)
             if event is TurnEvent.SPEECH_STARTED:
+                self._caught_up = False
                 for held in self._preroll.drain():
                     self._queue(held)
                 self._queue(pcm)
                 self._sink.speech_started()
             elif self.turns.in_speech or event is TurnEvent.END_OF_TURN:
-                self._queue(pcm)
+                self._utterance_frame(pcm)
             else:
                 self._preroll.push(pcm)
             if speech and (self.turns.in_speech or event is TurnEvent.END_OF_TURN):
@@ -127,6 +148,23 @@ class Listener:
                 self._end_utterance()
             elif event is TurnEvent.SILENCE_TIMEOUT:
                 self._sink.silence_timeout()
+
+    def _utterance_frame(self, pcm: bytes) -> None:
+        """A frame inside an utterance (or the one that ends it): fed, or held in a pause
+        once the utterance was caught up."""
+        turns = self.turns
+        if self._caught_up:
+            if not (turns.in_speech and turns.trailing_silence_s == 0.0):
+                self._preroll.push(pcm)
+                return
+            # The caller went on: the held pause leads into their next words.
+            self._caught_up = False
+            for held in self._preroll.drain():
+                self._queue(held)
+        self._queue(pcm)
+        if turns.in_speech and turns.trailing_silence_s >= self._catch_up_after_s - 1e-9:
+            self._caught_up = True
+            self._audio.put_nowait(_Mark.CATCH_UP)
 
     def _queue(self, pcm: bytes) -> None:
         self._audio.put_nowait(pcm)
@@ -140,7 +178,7 @@ class Listener:
             silence = self.turns.ended_after_silence_s
         self._ended_at.append(TurnEnd(now, now - silence))
         self._ends += 1
-        self._audio.put_nowait(_END)
+        self._audio.put_nowait(_Mark.END)
 
     def expect(self, expecting: Expecting) -> None:
         """What the assistant's last question waits for: words that answer it end the turn
@@ -161,8 +199,8 @@ class Listener:
     async def run(self) -> None:
         """Feed the recognizer until cancelled (the session runs this as a task)."""
         while True:
-            pcm, ends = await self._next_audio()
-            if ends:
+            pcm, mark = await self._next_audio()
+            if mark is _Mark.END:
                 end = self.handing_over = self._ended_at.pop(0)
                 try:
                     text = await self._recognizer.finish(pcm)
@@ -174,7 +212,10 @@ class Listener:
                 self._handed += 1
                 self._progress.set()
                 continue
-            update = await self._recognizer.feed(pcm)
+            if mark is _Mark.CATCH_UP:
+                update = await self._recognizer.catch_up(pcm)
+            else:
+                update = await self._recognizer.feed(pcm)
             if update is None:
                 continue
             # Words that answer the question, or the recognizer's endpoint, confirmed by a short
@@ -203,20 +244,22 @@ class Listener:
             self._progress.clear()
             await self._progress.wait()
 
-    async def _next_audio(self) -> tuple[bytes, bool]:
-        """All the audio waiting, up to and including an end of utterance (then True).
+    async def _next_audio(self) -> tuple[bytes, _Mark | None]:
+        """All the audio waiting, up to and including the next marker, if any.
 
         When decoding lags (many calls at once on few cores), the frames that queued meanwhile
         go to the recognizer in one hand-over instead of one per batch, so a call catches up
         in one wait for a worker thread rather than one wait per 100 ms of audio.
         """
-        chunks = [await self._audio.get()]
-        while chunks[-1] != _END and not self._audio.empty():
-            chunks.append(self._audio.get_nowait())
-        ends = chunks[-1] == _END
-        audio = chunks[:-1] if ends else chunks
+        audio: list[bytes] = []
+        item = await self._audio.get()
+        while not isinstance(item, _Mark):
+            audio.append(item)
+            if self._audio.empty():
+                break
+            item = self._audio.get_nowait()
         self._taken += len(audio)
-        return b"".join(audio), ends
+        return b"".join(audio), item if isinstance(item, _Mark) else None
 
     def set_dictating(self, dictating: bool) -> None:
         """Use the longer silence window (date of birth, number, name being dictated)."""

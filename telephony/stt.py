@@ -41,6 +41,18 @@ class Recognizer(Protocol):
         """
         ...
 
+    async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
+        """The caller paused: decode the utterance's audio so far (with ``pcm``) now.
+
+        Like `feed`, but nothing stays buffered and the decoding runs where finishing does,
+        ahead of other calls' feeding: when the pause turns out to end the turn, `finish` is
+        left with the recognizer's final pass only. The utterance goes on either way.
+
+        Returns:
+            As `feed`; None when there was nothing to decode.
+        """
+        ...
+
     async def finish(self, pcm: bytes = b"") -> str:
         """End the current utterance with its last audio (8 kHz 16-bit PCM, possibly none).
 

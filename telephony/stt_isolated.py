@@ -42,7 +42,6 @@ class IsolatedRecognition:
         """Times the call moved to another worker."""
         self._batch_bytes = batch_bytes
         self._buffer = bytearray()
-        self._segments: list[str] = []
         self._held = False
         """The worker holds audio of the utterance in progress."""
         self._lost = False
@@ -63,10 +62,14 @@ class IsolatedRecognition:
             return None
         data = bytes(self._buffer)
         self._buffer.clear()
+        return await self._send(Op.FEED, data)
+
+    async def _send(self, op: Op, data: bytes) -> RecognitionUpdate | None:
+        """Audio of the utterance to the worker (``op``: FEED or CATCH_UP); its words."""
         if self._lost:
             return None  # the rest of an utterance whose beginning died with its worker
         try:
-            frame = await self._ask(Op.FEED, data)
+            frame = await self._ask(op, data)
         except WorkerLost:
             self._lose()
             return None
@@ -74,17 +77,22 @@ class IsolatedRecognition:
         words = decode_update(frame.payload)
         if words is None:
             return None
+        # The worker keeps the segments its endpoints closed and joins them at the end.
         partial, final = words
-        if final:
-            self._segments.append(final)
         return RecognitionUpdate(partial=partial, final=final)
+
+    async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
+        """Send what is buffered and ``pcm`` now, for the worker's finishing threads."""
+        self._check_open()
+        data = bytes(self._buffer) + pcm
+        self._buffer.clear()
+        return await self._send(Op.CATCH_UP, data) if data else None
 
     async def finish(self, pcm: bytes = b"") -> str:
         """Send the utterance's last audio; its whole text, or `RecognitionLost`."""
         self._check_open()
         data = bytes(self._buffer) + pcm
         self._buffer.clear()
-        segments, self._segments = self._segments, []
         lost, self._lost = self._lost, False
         if not lost:
             try:
@@ -95,7 +103,7 @@ class IsolatedRecognition:
         self._held = False
         if lost:
             raise RecognitionLost("the utterance died with its recognition worker")
-        return " ".join(s for s in [*segments, frame.payload.decode()] if s)
+        return frame.payload.decode()
 
     async def close(self) -> None:
         """The call is over: its worker puts the recognizer back in its pool."""

@@ -26,6 +26,9 @@ class Op(IntEnum):
     """Gateway → worker: the call is over, its recognizer goes back to the pool."""
     WARM = 5
     """Gateway → worker: warm recognizers up (4-byte count, then speech PCM)."""
+    CATCH_UP = 6
+    """Gateway → worker: audio of the utterance in progress, to decode now on the finishing
+    threads (the caller paused); answered by UPDATE."""
     READY = 10
     """Worker → gateway: the model is loaded (JSON: pid)."""
     UPDATE = 11

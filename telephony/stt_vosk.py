@@ -279,10 +279,18 @@ class VoskRecognition:
         self._buffer += self._resampler.push(pcm) if self._resampler else pcm
         if len(self._buffer) < self._batch_bytes:
             return None
+        return await self._decode_buffer(self._engine.executor)
+
+    async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
+        """Decode what is buffered and ``pcm`` now, on the finishing threads."""
+        self._buffer += self._resampler.push(pcm) if self._resampler else pcm
+        return await self._decode_buffer(self._engine.final_executor) if self._buffer else None
+
+    async def _decode_buffer(self, executor: ThreadPoolExecutor) -> RecognitionUpdate:
         data = bytes(self._buffer)
         self._buffer.clear()
         async with self._lock:
-            update = await self._decode(self._engine.executor, self._accept, data)
+            update = await self._decode(executor, self._accept, data)
         if update.final:
             self._segments.append(update.final)
         return update

@@ -99,8 +99,11 @@ class _Worker:
 
     async def _answer(self, recognizer: VoskRecognition, frame: Frame) -> None:
         try:
-            if frame.op is Op.FEED:
-                update = await recognizer.feed(frame.payload)
+            if frame.op in (Op.FEED, Op.CATCH_UP):
+                if frame.op is Op.FEED:
+                    update = await recognizer.feed(frame.payload)
+                else:
+                    update = await recognizer.catch_up(frame.payload)
                 payload = b"" if update is None else encode_update(update.partial, update.final)
                 self.send(Op.UPDATE, frame.call, frame.request, payload)
             elif frame.op is Op.FINISH:

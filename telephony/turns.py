@@ -165,6 +165,11 @@ class TurnDetector:
         self._slow = True
 
     @property
+    def trailing_silence_s(self) -> float:
+        """Silence since the caller's last speech in the utterance in progress (0 outside one)."""
+        return self._trailing_silence if self._in_speech else 0.0
+
+    @property
     def utterance_s(self) -> float:
         """Length of the current (or last) utterance, trailing silence included."""
         return self._utterance_s

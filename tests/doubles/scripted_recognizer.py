@@ -6,9 +6,10 @@ behind the same `telephony.Recognizer` interface as Vosk, so voice activity, end
 barge-in, the dialogue and synthesis around it all stay real.
 
 Each utterance the turn detector closes (each `finish` after audio was fed) takes the next
-transcript of the script; an exhausted script yields empty text, which the session treats like
-an utterance nobody understood. Partial results reveal the transcript's words as audio arrives
-(one word per ``seconds_per_word`` of audio), so the partial hints are exercised too.
+transcript of the script (a `catch_up` at a pause inside it does not); an exhausted script
+yields empty text, which the session treats like an utterance nobody understood. Partial
+results reveal the transcript's words as audio arrives (one word per ``seconds_per_word`` of
+audio), so the partial hints are exercised too.
 """
 
 from __future__ import annotations
@@ -50,10 +51,17 @@ class ScriptedRecognizer:
     async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
         """Count the audio; reveal as many scripted words as it could hold."""
         self._fed_bytes += len(pcm)
+        return RecognitionUpdate(partial=self._revealed())
+
+    def _revealed(self) -> str:
         seconds = self._fed_bytes / (2 * SAMPLE_RATE)
         words = self._script.peek().split()
         shown = min(len(words), int(seconds / self._seconds_per_word))
-        return RecognitionUpdate(partial=" ".join(words[:shown]))
+        return " ".join(words[:shown])
+
+    async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
+        """As `feed`: the caller only paused."""
+        return await self.feed(pcm)
 
     async def finish(self, pcm: bytes = b"") -> str:
         """The next scripted transcript when audio was fed, else empty text."""

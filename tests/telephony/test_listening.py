@@ -46,7 +46,7 @@ class HandOver(NamedTuple):
     """One piece of audio handed to a worker thread, and where it ran."""
 
     kind: str
-    """``feed`` or ``finish``."""
+    """``feed``, ``catch-up`` (the caller paused: decoded on a finishing thread) or ``finish``."""
     size: int
     thread: str
     niceness: int
@@ -63,7 +63,8 @@ def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
         seen.append(HandOver(kind, len(data), threading.current_thread().name, nice))
 
     def spy_accept(self: VoskRecognition, data: bytes, search: Search) -> object:
-        note("feed", data)
+        finishing = threading.current_thread().name.startswith("vosk-final")
+        note("catch-up" if finishing else "feed", data)
         return accept(self, data, search)
 
     def spy_finalize(self: VoskRecognition, data: bytes, search: Search) -> str:
@@ -75,9 +76,10 @@ def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
     yield seen
 
 
-def _utterance(speech: bytes) -> bytes:
-    """Speech between quiet line noise, long enough after it for the end-of-turn window (μ-law)."""
-    pcm = line_noise(0.4) + speech + line_noise(1.2)
+def _utterance(*speech: bytes, pause_s: float = 0.35) -> bytes:
+    """Speech between quiet line noise, long enough after it for the end-of-turn window (μ-law);
+    pieces of speech are ``pause_s`` apart."""
+    pcm = line_noise(0.4) + line_noise(pause_s, seed=9).join(speech) + line_noise(1.2)
     return bytes(pcm16_to_ulaw(np.frombuffer(pcm, dtype=np.int16)))
 
 
@@ -111,10 +113,12 @@ def test_audio_queued_while_decoding_lags_goes_over_in_one_piece(
     assert sink.started == 1
     [(text, _)] = sink.utterances
     assert text.strip()
-    # One hand-over for everything queued (the end of the turn included), not one per 100 ms.
-    assert [h.kind for h in hand_overs] == ["finish"]
-    pcm_bytes = hand_overs[0].size
-    assert pcm_bytes > len(spoken[0])  # the speech, its pre-roll and the end-of-turn window
+    # One hand-over per pause the caller made (everything queued up to it), not one per 100 ms;
+    # the pause that ended the turn was caught up in, so nothing is left for the end.
+    kinds = [h.kind for h in hand_overs]
+    assert kinds[-1] == "finish" and hand_overs[-1].size == 0
+    assert set(kinds[:-1]) == {"catch-up"} and len(kinds) <= 4
+    assert sum(h.size for h in hand_overs) > len(spoken[0])  # the speech and its pre-roll
 
 
 def test_paced_audio_is_decoded_as_it_comes(
@@ -124,10 +128,28 @@ def test_paced_audio_is_decoded_as_it_comes(
     [(text, _)] = sink.utterances
     assert text.strip()
     kinds = [h.kind for h in hand_overs]
-    assert kinds[-1] == "finish"
+    assert kinds[-2:] == ["catch-up", "finish"]
     assert kinds.count("feed") >= 5  # batches while the caller speaks
+    # Everything was decoded in the caller's last pause: the end of the turn only finalises.
+    assert hand_overs[-1].size == 0
     fed = sum(h.size for h in hand_overs if h.kind == "feed")
-    assert fed > hand_overs[-1].size  # most of the audio was decoded before the end of the turn
+    assert fed > hand_overs[-2].size
+
+
+def test_a_caller_who_goes_on_after_a_pause_stays_in_one_utterance(
+    vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
+) -> None:
+    pause_s = 0.4  # caught up in after 0.2 s, shorter than the end-of-turn window
+    sink = asyncio.run(_listen(vosk_engine, _utterance(*spoken, pause_s=pause_s), lagging=False))
+    [(text, _)] = sink.utterances
+    assert text.strip()
+    kinds = [h.kind for h in hand_overs]
+    first_catch_up = kinds.index("catch-up")
+    assert "feed" in kinds[first_catch_up:]  # the caller's next words, in the same utterance
+    # Nothing of the pause or the words after it was dropped: only the last pause's tail,
+    # held back once it was caught up in, never reached the recognizer.
+    handed = sum(h.size for h in hand_overs)
+    assert handed >= sum(len(s) for s in spoken) + 2 * round(8000 * pause_s)
 
 
 def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
@@ -136,7 +158,7 @@ def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
     asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     feeds = [h for h in hand_overs if h.kind == "feed"]
-    finishes = [h for h in hand_overs if h.kind == "finish"]
+    finishes = [h for h in hand_overs if h.kind in ("catch-up", "finish")]
     assert feeds and finishes
     lower = min(19, ours + vosk_engine.params.feed_niceness)
     assert all(h.thread.startswith("vosk_") and h.niceness == lower for h in feeds)

@@ -88,6 +88,31 @@ def test_calls_are_spread_over_the_workers_and_recognised_apart_from_the_gateway
     assert all(w.calls == 0 for w in ready.workers)
 
 
+def test_a_pause_caught_up_in_by_the_worker_keeps_the_utterance_whole(
+    ready: RecognitionWorkers, spoken: list[bytes]
+) -> None:
+    """The listener's catch-up at a pause goes to the worker's finishing threads and returns the
+    words so far; the caller's next words then end in one text (the worker joins any segment
+    its endpoints closed, once: this side adds none)."""
+
+    async def call() -> tuple[str, str, str]:
+        recognizer = await ready.open()
+        pcm = spoken[0] + line_noise(0.3)
+        for i in range(0, len(pcm) - PCM_FRAME_BYTES, PCM_FRAME_BYTES):
+            await recognizer.feed(pcm[i : i + PCM_FRAME_BYTES])
+        update = await recognizer.catch_up(pcm[-PCM_FRAME_BYTES:])
+        nothing = await recognizer.catch_up()
+        assert update is not None and nothing is None
+        whole = await _say(recognizer, spoken[1])
+        alone = await _say(recognizer, spoken[1])
+        await recognizer.close()
+        return update.partial or update.final or "", whole, alone
+
+    so_far, whole, alone = asyncio.run(call())
+    assert so_far.strip()
+    assert len(whole.split()) > len(alone.split())  # both pieces, in one utterance
+
+
 def test_a_worker_dying_between_utterances_costs_the_call_nothing(
     ready: RecognitionWorkers, spoken: list[bytes]
 ) -> None:
