@@ -25,7 +25,9 @@ def get_settings_dep(context: Annotated[AppContext, Depends(get_context)]) -> Se
 
 
 def get_practice(context: Annotated[AppContext, Depends(get_context)]) -> PracticeConfig:
-    """The current practice configuration."""
+    """The current practice configuration.
+
+    A plain ``def`` on purpose: FastAPI runs it in a worker thread, off the event loop."""
     return context.practice
 
 

@@ -46,7 +46,7 @@ class CallLog:
         """The current settings (staff may change them between two calls)."""
         context = self.context
         try:
-            return await run_in_threadpool(lambda: context.practice)
+            return await context.fetch_practice()
         except transcripts.DATABASE_UNREACHABLE:
             self._db_failed = True
             return context.practice_store.cached

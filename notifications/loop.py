@@ -9,7 +9,7 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 
-from core import AppContext
+from core import AppContext, PracticeConfig
 from notifications.dispatch import BATCH, MAX_BATCHES, run_pass
 from notifications.messaging import Messaging, TwilioMessaging
 from notifications.retention import purge_texts
@@ -28,8 +28,8 @@ def _purge(context: AppContext) -> int:
         return purge_texts(session, context.practice.retention)
 
 
-def _warn_unconfigured(context: AppContext) -> None:
-    sms = context.practice.sms
+def _warn_unconfigured(practice: PracticeConfig) -> None:
+    sms = practice.sms
     if sms.confirmations or sms.reminders or sms.ready:
         _LOGGER.warning(
             "texts are on in the practice settings but cannot be sent: set TWILIO_ACCOUNT_SID, "
@@ -53,7 +53,7 @@ async def dispatch_forever(context: AppContext, messaging: Messaging | None = No
                 await run_in_threadpool(_purge, context)
                 last_purge = time.monotonic()
             if messaging is None and time.monotonic() - last_warning >= PURGE_EVERY_S:
-                _warn_unconfigured(context)
+                _warn_unconfigured(await context.fetch_practice())
                 last_warning = time.monotonic()
         except Exception as exc:  # no traceback: database errors may quote a patient's data
             _LOGGER.warning("text dispatch failed; next pass later", extra={

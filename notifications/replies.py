@@ -193,7 +193,7 @@ def handle_reply(
             action = Action.NOTHING_TO_CANCEL
             answer = texts().render("nothing_to_cancel", **practice_values(practice))
     else:
-        answer = _emergency_answer(body, practice, emergency)
+        answer = _emergency_answer(body, action, practice, emergency)
         action = Action.EMERGENCY if answer is not None else action
     if action in (Action.INBOX, Action.NOTHING_TO_CANCEL, Action.EMERGENCY):
         if action is not Action.NOTHING_TO_CANCEL:
@@ -230,7 +230,7 @@ def reply_offline(
     the database is back; an emergency is answered at once all the same."""
     now = now or dt.datetime.now(dt.UTC)
     number = _sender(from_number)
-    answer = _emergency_answer(body, practice, emergency)
+    answer = _emergency_answer(body, classify(body), practice, emergency)
     transcripts.write_durably(db, spool, transcripts.text_write(
         message_sid, from_number=number, body=body.strip(), at=now,
         urgency=transcripts.Urgency.URGENT if answer is not None else None,
@@ -244,10 +244,14 @@ def _sender(from_number: str) -> str:
     return textable(from_number)[0] or from_number.strip()[:20]
 
 
-def _emergency_answer(body: str, practice: PracticeConfig, emergency: EmergencyCheck) -> str | None:
-    """The text that gives the numbers to call, when ``body`` (not a keyword) describes an
-    emergency."""
-    kind = emergency(body) if classify(body) is Action.INBOX else None
+def _emergency_answer(
+    body: str, action: Action, practice: PracticeConfig, emergency: EmergencyCheck
+) -> str | None:
+    """The text that gives the numbers to call, when ``body`` describes an emergency.
+
+    ``action`` is the caller's verdict from `classify`: a keyword (ANNULER, STOP, START) is a
+    few fixed words and is never asked about, so the net sees each other text exactly once."""
+    kind = emergency(body) if action is Action.INBOX else None
     if kind is None:
         return None
     return texts().render(_EMERGENCY_TEXTS.get(kind, "emergency"), **practice_values(practice))

@@ -97,9 +97,11 @@ async def _account_change(
             change, context.settings, actor=current.user.username, **arguments
         )
     except AccountError as exc:
-        return _accounts_page(request, context, notice=_refused(exc),
-                              status_code=status.HTTP_409_CONFLICT)
-    return _accounts_page(request, context, notice=notice(done))
+        # The page reads the database (accounts, audit, settings): off the event loop.
+        return await run_in_threadpool(
+            _accounts_page, request, context, notice=_refused(exc),
+            status_code=status.HTTP_409_CONFLICT)
+    return await run_in_threadpool(_accounts_page, request, context, notice=notice(done))
 
 
 @router.post("/accounts/{username}/active")
@@ -199,7 +201,8 @@ async def _patient_act(
             )
         except PatientNotFoundError:
             problem, code = fr.PATIENT_NOT_FOUND, status.HTTP_404_NOT_FOUND
-    return _patients_page(request, context, notice=problem, status_code=code)
+    return await run_in_threadpool(
+        _patients_page, request, context, notice=problem, status_code=code)
 
 
 @router.post("/patients/export")
@@ -240,7 +243,8 @@ async def patient_erase(
         return counts
     _LOGGER.info("patient data erased from the admin page")
     summary = ", ".join(f"{n} {fr.ERASED_KINDS.get(kind, kind)}" for kind, n in counts.items())
-    return _patients_page(request, context, notice=fr.PATIENT_ERASED.format(counts=summary))
+    return await run_in_threadpool(
+        _patients_page, request, context, notice=fr.PATIENT_ERASED.format(counts=summary))
 
 
 @router.get("")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import subprocess
 import sys
 import threading
@@ -97,20 +98,57 @@ def _register_supervisor_metrics(settings: Settings) -> None:
         _SUPERVISOR_METRICS.append(collector)
 
 
+PORT_IN_USE_EXIT = 1
+"""The exit status of a gateway that cannot listen (its supervisor tries again later)."""
+_STARTUP_FAILURE = 3  # uvicorn.run's status when the app's start-up fails, kept as it was
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The gateway's socket, bound before anything else starts; a port that cannot be had
+    ends the process here, with status `PORT_IN_USE_EXIT`.
+
+    Bound later (by uvicorn, after the app's start-up), a port already in use was found with
+    the speech engines loading in native threads and the recognition workers started: the
+    exit then aborted (SIGABRT, a core dump) and left the workers to die on a broken pipe."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        _LOGGER.error(
+            "cannot listen on %s:%s: %s (another gateway on this port?) / impossible d'écouter "
+            "sur ce port : déjà utilisé ou refusé", host, port, exc.strerror or exc,
+            extra={"host": host, "port": port, "errno": exc.errno})
+        raise SystemExit(PORT_IN_USE_EXIT) from None
+    return sock
+
+
 def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve the gateway until interrupted (config and model errors raise before it listens)."""
+    """Serve the gateway until interrupted (config and model errors raise before it listens;
+    a port in use exits with `PORT_IN_USE_EXIT` before anything starts)."""
     configure_logging(settings.standardiste_log_level)
+    host = host or settings.standardiste_host
+    port = port or settings.standardiste_port
+    listening = _listening_socket(host, port)
     context = build_context(settings)
     _check_speech_models(settings)
     _preload_voice(context)
-    uvicorn.run(
+    config = uvicorn.Config(
         serving_app(context),
-        host=host or settings.standardiste_host,
-        port=port or settings.standardiste_port,
+        host=host,
+        port=port,
         log_config=None,
         proxy_headers=True,
         ws_ping_interval=None,
     )
+    server = uvicorn.Server(config)
+    # uvicorn says where it listens only for the sockets it binds itself.
+    _LOGGER.info("gateway on http://%s:%s", host, port, extra={"host": host, "port": port})
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listening])
+    if not server.started:
+        raise SystemExit(_STARTUP_FAILURE)
 
 
 def rasa_child(settings: Settings, *, gateway_port: int) -> ChildSpec:

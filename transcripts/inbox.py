@@ -29,6 +29,7 @@ def leave_message(
     urgency: Urgency | None = None,
     appointment_id: int | None = None,
     once_per_call: bool = False,
+    same_request: bool = False,
 ) -> InboxMessage:
     """Create an inbox message with its summary.
 
@@ -43,6 +44,10 @@ def leave_message(
         once_per_call: Return the call's existing message of this kind instead of adding a
             second one (a call closed twice, a retried turn); a more urgent one replaces what
             it says (a doubt noted, then the emergency confirmed).
+        same_request: Update the call's message for this request left set aside earlier (same
+            kind, same ``request`` detail, marked ``set_aside``) instead of adding a second
+            one: a request the caller left for another and came back to is one request, and
+            what it says now (completed, or set aside again) replaces what it said.
 
     Returns:
         The message (new, or the existing one with ``once_per_call``).
@@ -59,6 +64,13 @@ def leave_message(
         )
     level = urgency or DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
     data = dict(details or {})
+    if same_request and call is not None:
+        left = _set_aside(session, call, kind, data.get("request"))
+        if left is not None:
+            _replace(left, level, identity, build_summary(kind, identity, data), data)
+            if appointment_id is not None:
+                left.appointment_id = appointment_id
+            return left
     if existing is not None:
         if level.rank < existing.urgency_rank:
             existing.urgency, existing.urgency_rank = level.value, level.rank
@@ -84,6 +96,38 @@ def leave_message(
     session.add(message)
     session.flush()
     return message
+
+
+def _set_aside(
+    session: Session, call: Call, kind: MessageKind, request: Any
+) -> InboxMessage | None:
+    # A few messages per call at most: the JSON details are read here rather than queried, the
+    # same on SQLite and PostgreSQL.
+    for message in session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.call_id == call.id, InboxMessage.kind == kind.value)
+        .order_by(InboxMessage.id)
+    ):
+        details = message.details or {}
+        if details.get("set_aside") and details.get("request") == request:
+            return message
+    return None
+
+
+def _replace(
+    message: InboxMessage,
+    level: Urgency,
+    identity: CallerIdentity,
+    summary: str,
+    details: dict[str, Any],
+) -> None:
+    message.urgency, message.urgency_rank = level.value, level.rank
+    message.last_name, message.first_name = identity.last_name, identity.first_name
+    message.birth_date, message.callback_number = identity.birth_date, identity.callback_number
+    message.details, message.summary = details, summary
+    now = dt.datetime.now(dt.UTC)
+    move_status(message, MessageStatus.NEW, now)  # what it asks changed: to be read again
+    message.updated_at = now
 
 
 def list_messages(

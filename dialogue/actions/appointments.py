@@ -305,6 +305,7 @@ async def _not_found(tracker: Tracker, purpose: str) -> None:
             kind=transcripts.MessageKind.FAILED_BOOKING,
             identity=identity,
             details={"request": purpose},
+            same_request=True,
         )
 
     await in_db(work)

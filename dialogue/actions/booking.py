@@ -211,6 +211,7 @@ async def _failed(tracker: Tracker, request: str) -> None:
             kind=transcripts.MessageKind.FAILED_BOOKING,
             identity=identity,
             details=details,
+            same_request=True,
         )
         transcripts.set_outcome(session, call_sid=sender, outcome="failed_booking")
 

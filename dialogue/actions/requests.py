@@ -281,7 +281,8 @@ class _SubmitRequest(Action):
 
         def write(session: Any) -> None:
             transcripts.leave_message(
-                session, call_sid=sender, kind=kind, identity=identity, details=details
+                session, call_sid=sender, kind=kind, identity=identity, details=details,
+                same_request=True,  # taken up again after being set aside: one message
             )
             transcripts.set_outcome(session, call_sid=sender, outcome=kind.value)
 

@@ -67,8 +67,7 @@ async def in_db(work: Callable[[Session], T]) -> T:
 
 async def current_practice() -> PracticeConfig:
     """The practice settings as they are now (read from the database, off the event loop)."""
-    context = app_context()
-    return await run_in_threadpool(lambda: context.practice)
+    return await app_context().fetch_practice()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 had said for it goes to the inbox as an unfinished request, so the secretary still sees it.
 
 The new request's form starts with the words that left the old one (`common.switching`); the old
-form's slots are kept, so a caller who comes back to it is not asked again.
+form's slots are kept, so a caller who comes back to it is not asked again. Its completion
+replaces the set-aside message (`transcripts.leave_message(same_request=True)`): one message per
+request; a request never taken up again, or a call that ends first, keeps the set-aside one.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ async def leave_set_aside(tracker: Tracker, form: str) -> None:
         if kind is transcripts.MessageKind.FAILED_BOOKING:
             agenda.release_holds(session, sender)
         transcripts.leave_message(
-            session, call_sid=sender, kind=kind, identity=identity, details=details
+            session, call_sid=sender, kind=kind, identity=identity, details=details,
+            same_request=True,  # set aside a second time: still one message
         )
 
     await in_db(work)

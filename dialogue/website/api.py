@@ -113,8 +113,10 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _refused(context: AppContext, code: int, name: str, key: str, **values: Any) -> WebsiteError:
-    text = catalogue.say(key, context.practice, **values).text
+async def _refused(
+    context: AppContext, code: int, name: str, key: str, **values: Any
+) -> WebsiteError:
+    text = catalogue.say(key, await context.fetch_practice(), **values).text
     headers = {"Retry-After": str(values["wait"])} if "wait" in values else None
     return WebsiteError(code, name, text, headers)
 
@@ -139,7 +141,7 @@ async def _limit(context: AppContext, *counted: tuple[Limit, str]) -> None:
 
     wait = await run_in_threadpool(_count)
     if wait:
-        raise _refused(
+        raise await _refused(
             context, status.HTTP_429_TOO_MANY_REQUESTS, "too_many", "utter_web_too_many",
             wait=wait,
         )
@@ -168,9 +170,10 @@ async def start_chat(
         await _limit(context, (limits_of(context.settings)["start"], _address(request)))
     except transcripts.DATABASE_UNREACHABLE:
         raise _unavailable(context) from None
-    check_practice(context, body.practice if body else None)
+    practice = await context.fetch_practice()
+    check_practice(practice, body.practice if body else None)
     conversation_id = f"web-{secrets.token_urlsafe(24)}"
-    mode = mode_at(context.practice, dt.datetime.now(dt.UTC))
+    mode = mode_at(practice, dt.datetime.now(dt.UTC))
     try:
         conversation = await open_conversation(
             context, mode, conversation_id=conversation_id, channel=WEBSITE_CHANNEL
@@ -198,16 +201,16 @@ async def _open_call(
 ) -> tuple[transcripts.Call, bool]:
     """The conversation's call record and whether it went idle too long (404 if unknown)."""
     if not _ID.match(conversation_id):
-        raise _refused(context, status.HTTP_404_NOT_FOUND, "unknown", "utter_web_unknown")
+        raise await _refused(context, status.HTTP_404_NOT_FOUND, "unknown", "utter_web_unknown")
     call, last = await run_in_threadpool(_load, context, conversation_id)
     if call is None or last is None:
-        raise _refused(context, status.HTTP_404_NOT_FOUND, "unknown", "utter_web_unknown")
+        raise await _refused(context, status.HTTP_404_NOT_FOUND, "unknown", "utter_web_unknown")
     return call, dt.datetime.now(dt.UTC) - last > idle_for(context)
 
 
-def _expired(context: AppContext) -> WebsiteError:
+async def _expired(context: AppContext) -> WebsiteError:
     minutes = round(context.settings.website_chat_idle_minutes)
-    return _refused(
+    return await _refused(
         context, status.HTTP_410_GONE, "expired", "utter_web_expired", minutes=minutes
     )
 
@@ -224,7 +227,7 @@ async def chat_turn(
             context, (limits["turn"], _address(request)), (limits["conversation"], conversation_id)
         )
     if len(body.text) > MAX_TEXT:
-        raise too_long(context)
+        raise too_long(await context.fetch_practice())
     try:
         call, idle = await _open_call(context, conversation_id)
     except transcripts.DATABASE_UNREACHABLE:
@@ -233,9 +236,9 @@ async def chat_turn(
     if idle:
         if call.ended_at is None:
             await close_once(context, conversation_id, "expired")
-        raise _expired(context)
+        raise await _expired(context)
     if call.ended_at is not None:
-        raise _refused(context, status.HTTP_409_CONFLICT, "ended", "utter_web_ended")
+        raise await _refused(context, status.HTTP_409_CONFLICT, "ended", "utter_web_ended")
     conversation = await resume_conversation(context, conversation_id)
     assert conversation is not None  # its call record was just read
     result = await conversation.handle_text(body.text)

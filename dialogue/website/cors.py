@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import Message
 
-from core import AppContext, get_context
+from core import AppContext, PracticeConfig, get_context
 from dialogue import catalogue
 from dialogue.website.limits import MAX_BODY, MAX_TEXT
 
@@ -41,9 +41,9 @@ class WebsiteError(HTTPException):
         self.code = code
 
 
-def allowed_origins(context: AppContext) -> set[str]:
+def allowed_origins(context: AppContext, practice: PracticeConfig) -> set[str]:
     """The practice's declared website origins, and the gateway's own public address."""
-    origins = set(context.practice.website.origins)
+    origins = set(practice.website.origins)
     public = context.settings.public_base
     if public:
         parts = urlsplit(public)
@@ -68,9 +68,9 @@ def _error_answer(context: AppContext, exc: Exception) -> Response:
     return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
 
-def too_long(context: AppContext) -> WebsiteError:
+def too_long(practice: PracticeConfig) -> WebsiteError:
     """413: the message is over the length a message may have."""
-    text = catalogue.say("utter_web_too_long", context.practice, limit=MAX_TEXT).text
+    text = catalogue.say("utter_web_too_long", practice, limit=MAX_TEXT).text
     return WebsiteError(status.HTTP_413_CONTENT_TOO_LARGE, "too_long", text)
 
 
@@ -84,9 +84,11 @@ class WebsiteRoute(APIRoute):
         async def checked(request: Request) -> Response:
             context = get_context(request)
             origin = request.headers.get("origin")
-            if origin is not None and origin.lower() not in allowed_origins(context):
-                text = catalogue.say("utter_web_refused", context.practice).text
-                return refusal(WebsiteError(status.HTTP_403_FORBIDDEN, "origin", text))
+            if origin is not None:
+                practice = await context.fetch_practice()
+                if origin.lower() not in allowed_origins(context, practice):
+                    text = catalogue.say("utter_web_refused", practice).text
+                    return refusal(WebsiteError(status.HTTP_403_FORBIDDEN, "origin", text))
             try:
                 request = await _bounded(request, context)
                 response = await handler(request)
@@ -105,14 +107,14 @@ async def _bounded(request: Request, context: AppContext) -> Request:
     without the CORS headers the widget needs to read it."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise too_long(context)
+        raise too_long(await context.fetch_practice())
     if request.method != "POST":
         return request
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise too_long(context)
+            raise too_long(await context.fetch_practice())
     replayed = False
     receive = request.receive
 

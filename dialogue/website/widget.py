@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from core import AppContext, ContextDep, PracticeConfig
+from core import ContextDep, PracticeConfig
 from dialogue import catalogue
 from dialogue.website.cors import WebsiteError, WebsiteRoute, preflight
 from dialogue.website.limits import MAX_TEXT
@@ -93,10 +93,10 @@ def labels(practice: PracticeConfig, idle_minutes: float) -> dict[str, str]:
     return {name: catalogue.say(key, practice, **values).text for name, key in LABELS.items()}
 
 
-def check_practice(context: AppContext, key: str | None) -> None:
+def check_practice(practice: PracticeConfig, key: str | None) -> None:
     """404 when the tag names another practice than this gateway's (a tag pasted wrongly)."""
-    if key is not None and key != context.practice.website_key:
-        text = catalogue.say("utter_web_refused", context.practice).text
+    if key is not None and key != practice.website_key:
+        text = catalogue.say("utter_web_refused", practice).text
         raise WebsiteError(status.HTTP_404_NOT_FOUND, "practice", text)
 
 
@@ -106,8 +106,8 @@ def widget_config(
     practice: Annotated[str | None, Query(max_length=100)] = None,
 ) -> WidgetConfig:
     """The practice's name, colours and labels for the widget."""
-    check_practice(context, practice)
     current = context.practice
+    check_practice(current, practice)
     accent = current.website.color
     return WidgetConfig(
         practice=current.practice.name,

@@ -50,6 +50,43 @@ def test_a_renewal_left_for_a_booking_still_reaches_the_inbox(chat: Any) -> None
     assert renewal["details"]["set_aside"] is True
 
 
+def test_a_renewal_set_aside_then_taken_up_again_is_one_message(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais renouveler mon ordonnance")[-1] == "utter_ask_medicine"
+    assert c.say("le levothyrox 75") == ["utter_ask_full_name"]
+    assert c.say("ah et puis je voudrais laisser un message pour le docteur") == [
+        "utter_understood_message", "utter_ask_message_text"
+    ]
+    [left] = c.messages()
+    assert left["kind"] == "renewal" and "laissée pour une autre demande" in left["summary"]
+    assert c.say("c'est au sujet de mes résultats de prise de sang") == ["utter_ask_full_name"]
+    c.identify("marie dupont", "le 12 mars 1954")
+    assert c.say("oui")[0] == "utter_message_noted"
+    # Back to the renewal: what was said for it is kept, nothing is asked again.
+    assert c.say("et pour mon renouvellement d'ordonnance alors")[:2] == [
+        "utter_understood_renewal", "utter_renewal_noted"
+    ]
+    kinds = _by_kind(c)  # one message per request
+    assert set(kinds) == {"renewal", "message"}
+    renewal = kinds["renewal"]
+    assert renewal["id"] == left["id"] and "set_aside" not in renewal["details"]
+    assert "laissée" not in renewal["summary"] and "Levothyrox 75" in renewal["summary"]
+    assert renewal["last_name"] is not None and "DUPONT" in renewal["summary"]
+
+
+def test_a_hang_up_after_a_request_was_set_aside_keeps_both_requests(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais renouveler mon kardegic") == [
+        "utter_understood_renewal", "utter_ask_full_name"
+    ]
+    assert c.say("en fait il me faudrait aussi un certificat pour le foot")[0] == (
+        "utter_understood_certificate")
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    kinds = _by_kind(c)
+    assert "laissée pour une autre demande" in kinds["renewal"]["summary"]
+    assert kinds["certificate"]["details"]["interrupted"] is True
+
+
 def test_a_certificate_left_for_a_message_still_reaches_the_inbox(chat: Any) -> None:
     c = chat()
     assert c.say("je voudrais un certificat") == [

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import agenda
+import notifications
 import transcripts
 from core import AppContext
 from standardiste.app import create_app
@@ -138,3 +139,34 @@ def test_a_forged_text_is_refused(web: TestClient) -> None:
     forged = sign(f"{PUBLIC_BASE}/twilio/sms", params, token="f" * 32)
     assert web.post("/twilio/sms", data=params,
                     headers={"X-Twilio-Signature": forged}).status_code == 403
+
+
+@pytest.mark.parametrize(("body", "asked"), [
+    ("Bonjour, je serai en retard de 10 minutes mardi", 1),
+    ("ma fille a avalé toute une plaquette de doliprane ce soir", 1),
+    ("STOP", 0),
+])
+def test_each_text_is_classified_once_and_only_a_non_keyword_reaches_the_net(
+    sms_context: AppContext, monkeypatch: pytest.MonkeyPatch, body: str, asked: int
+) -> None:
+    # One way through the code: the keyword verdict is taken once and handed down, so the
+    # emergency net is asked on that verdict, not on a second reading of the same words.
+    verdicts: list[str] = []
+
+    def counted(text: str) -> notifications.ReplyAction:
+        verdicts.append(text)
+        return notifications.classify_reply(text)
+
+    monkeypatch.setattr("notifications.replies.classify", counted)
+    seen: list[str] = []
+
+    def net(text: str) -> str | None:
+        seen.append(text)
+        return "medical" if "doliprane" in text else None
+
+    with sms_context.db.session() as session:
+        handled = notifications.handle_reply(
+            session, sms_context.practice, message_sid=f"SM{uuid.uuid4().hex}",
+            from_number=MOBILE, body=body, emergency=net)
+    assert verdicts == [body] and seen == [body] * asked
+    assert (handled.action is notifications.ReplyAction.EMERGENCY) == ("doliprane" in body)

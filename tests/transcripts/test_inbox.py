@@ -127,6 +127,34 @@ def test_a_confirmed_emergency_upgrades_the_calls_doubt_note(db: Session) -> Non
     assert again.urgency == "urgent" and again.details == {"category": "breathing"}
 
 
+def test_a_request_set_aside_then_completed_is_one_message(db: Session) -> None:
+    renewal, failed = transcripts.MessageKind.RENEWAL, transcripts.MessageKind.FAILED_BOOKING
+    anonymous = transcripts.CallerIdentity(callback_number="+33612345612")
+    known = transcripts.CallerIdentity("dupont", "marie", dt.date(1954, 3, 12), "+33612345612")
+
+    def leave(
+        kind: transcripts.MessageKind, who: transcripts.CallerIdentity, details: dict[str, object]
+    ) -> transcripts.InboxMessage:
+        return transcripts.leave_message(
+            db, call_sid="CA-inbox", kind=kind, identity=who, details=details, same_request=True)
+
+    left = leave(renewal, anonymous, {"medicines": "Levothyrox 75", "set_aside": True})
+    assert "laissée pour une autre demande" in left.summary
+    # Left a second time (renewal, booking, renewal, message…): still the one message.
+    assert leave(renewal, anonymous, {"medicines": "Levothyrox 75", "set_aside": True}) is left
+    booking = leave(failed, anonymous, {"request": "book", "wish": "jeudi", "set_aside": True})
+    done = leave(renewal, known, {"medicines": "Levothyrox 75 et Kardegic"})
+    assert done.id == left.id and done.last_name == "dupont"
+    assert "laissée" not in done.summary and "Levothyrox 75 et Kardegic" in done.summary
+    # Another renewal in the same call is another request; a cancellation is not the booking.
+    other = leave(renewal, known, {"medicines": "Doliprane"})
+    cancel = leave(failed, known, {"request": "cancel"})
+    assert len({left.id, booking.id, other.id, cancel.id}) == 4
+    assert [m.id for m in transcripts.messages_for_call(db, "CA-inbox")] == [
+        left.id, booking.id, other.id, cancel.id]
+    assert "laissée pour une autre demande" in booking.summary  # never taken up again
+
+
 def test_status_moves_along(db: Session) -> None:
     message = transcripts.leave_message(
         db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,
