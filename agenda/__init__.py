@@ -49,6 +49,7 @@ from agenda.listing import get_appointment as get_appointment
 from agenda.listing import list_appointment_types as list_appointment_types
 from agenda.listing import list_practitioners as list_practitioners
 from agenda.matching import ANY_PRACTITIONER as ANY_PRACTITIONER
+from agenda.matching import answer_type as answer_type
 from agenda.matching import match_practitioner as match_practitioner
 from agenda.matching import match_type as match_type
 from agenda.matching import practitioner_name as practitioner_name
@@ -123,6 +124,7 @@ __all__ = [
     "SyncReport",
     "TimeWish",
     "UnknownReferenceError",
+    "answer_type",
     "appointments_between",
     "appointments_on",
     "book_appointment",

@@ -1,7 +1,7 @@
 """What a caller names, read against the practice's catalogue: an appointment type (by its label
 or a word callers use for it), a practitioner (by a surname close enough), or anyone at all.
 
-The words callers use live here, as data, in one place: `TYPE_ALIASES` and
+The words callers use live here, as data, in one place: `TYPE_ALIASES`, `ANY_TYPE_WORDS` and
 `ANY_PRACTITIONER_WORDS` (accents folded, lower case). The dialogue only hands over what was said.
 """
 
@@ -52,10 +52,19 @@ TYPE_ALIASES: dict[str, str] = {
     "gastro": "consultation",
     "infection": "consultation",
     "frottis": "consultation",
+    "controle": "consultation",
+    "bilan": "consultation",
+    "visite": "consultation",
     # Having the flu is not the flu jab (that one says "vaccin").
     "ai la grippe": "consultation",
     "a la grippe": "consultation",
 }
+# Answers to the type's question meaning "whichever", "I don't know" or "just the usual": the
+# practice's first type (the read-back lets the caller correct it).
+ANY_TYPE_WORDS: tuple[str, ...] = (
+    "importe", "sais pas", "sais plus", "aucune idee", "normal", "classique", "simple",
+    "habituel", "general", "indifferent", "egal",
+)
 # Similarity (0-100, rapidfuzz ratio) a said word needs with a practitioner's surname.
 _SURNAME_SCORE = 80
 
@@ -74,6 +83,18 @@ def match_type(text: str, practice: PracticeConfig) -> str | None:
         if kind.bookable_by_phone and label in folded and (best is None or len(label) > best[0]):
             best = (len(label), kind.id)
     return best[1] if best else None
+
+
+def answer_type(text: str, practice: PracticeConfig) -> str | None:
+    """The type meant by an answer to "quel type de rendez-vous ?": one named (`match_type`), or
+    the practice's first phone-bookable type for "whichever" (`ANY_TYPE_WORDS`), or None."""
+    named = match_type(text, practice)
+    if named is not None:
+        return named
+    folded = _folded(text)
+    if not any(re.search(r"(?<![a-z])" + re.escape(word), folded) for word in ANY_TYPE_WORDS):
+        return None
+    return next((k.id for k in practice.appointment_types if k.bookable_by_phone), None)
 
 
 def match_practitioner(

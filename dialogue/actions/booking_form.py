@@ -38,6 +38,7 @@ from dialogue.actions.common import (
     extract_yes_no,
     latest_intent,
     said_text,
+    said_to,
     validate_yes_no,
 )
 from dialogue.actions.identity import IdentityFormValidation
@@ -119,11 +120,19 @@ class ValidateBookingForm(IdentityFormValidation):
 
     # --- type and practitioner ------------------------------------------------------------
 
+    async def answered_anyway(self, tracker: Tracker) -> bool:
+        """An ailment or a type said to the type's question is its answer, whatever else it
+        sounds like."""
+        text = said_to(tracker, "appointment_type")
+        return text is not None and agenda.answer_type(text, await current_practice()) is not None
+
     async def extract_appointment_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "C'est pour quel type de rendez-vous ?", or a type named unasked."""
         text = answer_for(tracker, "appointment_type")
+        if text is None and await self.answered_anyway(tracker):
+            text = said_to(tracker, "appointment_type")
         if text is not None:
             return {"appointment_type": text}
         said = _unasked(tracker)
@@ -136,12 +145,12 @@ class ValidateBookingForm(IdentityFormValidation):
     async def validate_appointment_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A bookable type id. Not understood twice, the first bookable type is taken (the
-        read-back lets the caller refuse it)."""
+        """A bookable type id. "Whichever", or not understood twice: the first bookable type
+        (the read-back lets the caller refuse it)."""
         practice = await current_practice()
         text = str(value or "")
         bookable = [k.id for k in practice.appointment_types if k.bookable_by_phone]
-        type_id = text if text in bookable else agenda.match_type(text, practice)
+        type_id = text if text in bookable else agenda.answer_type(text, practice)
         if type_id is None:
             if await _wish_said(tracker, text):
                 # "jeudi matin" for an answer: the wish is kept (extract_time_preference), and

@@ -66,14 +66,23 @@ class IdentityFormValidation(FormValidationAction):
     ) -> list[EventType]:
         """A question asked aside is answered and the form's question asked again (the slot
         set back to empty keeps the form going: Rasa rejects a form that took nothing, and
-        the question named, or Rasa would pick the first of the domain's); anything else is
-        validated."""
+        the question named, or Rasa would pick the first of the domain's), unless its words
+        answer the question too; anything else is validated."""
         intent = aside(tracker)
         if intent is not None:
             await answer_aside(dispatcher, tracker, intent)
-            asked = tracker.get_slot("requested_slot")
-            return [SlotSet(str(asked), None), SlotSet("requested_slot", asked)] if asked else []
+            if not await self.answered_anyway(tracker):
+                asked = tracker.get_slot("requested_slot")
+                if not asked:
+                    return []
+                return [SlotSet(str(asked), None), SlotSet("requested_slot", asked)]
         return await self.validate_turn(dispatcher, tracker, domain)
+
+    async def answered_anyway(self, tracker: Tracker) -> bool:
+        """Whether the latest words, heard as a question aside, still answer the form's question
+        ("c'est grave s'il a mal aux oreilles ?" to the type asked: a consultation): then the
+        aside is answered and the words taken."""
+        return False
 
     async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -178,8 +178,8 @@ def test_words_that_only_sound_like_giving_up_still_answer(chat: Any) -> None:
 
 
 MEDICAL = [
-    ("je voudrais un rendez-vous", "est-ce que c'est grave si j'ai de la fièvre depuis deux "
-     "jours ?", "utter_ask_appointment_type", "une consultation", "utter_ask_practitioner"),
+    ("je voudrais un rendez-vous", "est-ce que c'est grave si j'oublie ma pilule un jour ?",
+     "utter_ask_appointment_type", "une consultation", "utter_ask_practitioner"),
     ("je voudrais renouveler mon doliprane", "est-ce que je peux prendre de l'ibuprofène en "
      "même temps ?", "utter_ask_full_name", "marc dubois", "utter_ask_birth_date"),
     ("je voudrais annuler mon rendez-vous", "c'est normal d'avoir encore mal au bras après le "
@@ -202,6 +202,40 @@ def test_a_medical_question_mid_request_gets_no_advice_and_the_request_goes_on(
     assert "15" in c.text()
     assert c.say(answer) == [next_question]
     assert c.messages() == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "est-ce que c'est grave si j'ai de la fièvre depuis deux jours ?",
+        "c'est pour mon fils il a mal aux oreilles",
+        "je sais pas moi une consultation normale quoi",
+    ],
+)
+def test_an_ailment_said_to_the_type_question_is_a_consultation(chat: Any, answer: str) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous")[-1] == "utter_ask_appointment_type"
+    keys = c.say(answer)
+    # A medical question still hears that no advice is given (and the 15), then the request
+    # goes on with a consultation: the type is not asked again.
+    assert keys[-1] == "utter_ask_practitioner"
+    assert set(keys[:-1]) <= {"utter_no_medical_advice"}
+    assert c.say("peu importe") == ["utter_ask_time_preference"]
+
+
+@pytest.mark.parametrize("answer", ["peu importe", "n'importe lequel", "je ne sais pas"])
+def test_whichever_type_is_a_consultation(chat: Any, answer: str) -> None:
+    c = chat()
+    c.say("je voudrais un rendez-vous")
+    assert c.say(answer) == ["utter_ask_practitioner"]
+    assert c.say("le premier disponible") == ["utter_ask_time_preference"]
+    assert c.say("jeudi matin") == ["utter_ask_chosen_slot"]
+    assert c.say("le premier") == ["utter_ask_full_name"]
+    c.identify("marie dupont", "le 12 mars 1954")
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert c.say("oui") == ["utter_booked", "utter_anything_else"]
+    [booked] = c.appointments()
+    assert booked["appointment_type_id"] == "consultation"
 
 
 @pytest.mark.parametrize(
