@@ -53,7 +53,6 @@ TYPE_ALIASES: dict[str, str] = {
     "infection": "consultation",
     "frottis": "consultation",
     "controle": "consultation",
-    "bilan": "consultation",
     "visite": "consultation",
     # Having the flu is not the flu jab (that one says "vaccin").
     "ai la grippe": "consultation",
