@@ -41,9 +41,11 @@ def leave_message(
         details: What the dialogue understood (see `build_summary` for the keys).
         urgency: Defaults by kind (urgent for emergencies).
         appointment_id: The appointment it concerns, when any.
-        once_per_call: Return the call's existing message of this kind instead of adding a
-            second one (a call closed twice, a retried turn); a more urgent one replaces what
-            it says (a doubt noted, then the emergency confirmed).
+        once_per_call: Return the call's existing message of this kind and ``request``
+            detail instead of adding a second one (a call closed twice, a retried turn); a more
+            urgent one replaces what it says (a doubt noted, then the emergency confirmed). An
+            ``interrupted`` request only finds another interrupted one: a request completed
+            earlier in the call is another request.
         same_request: Update the call's message for this request left set aside earlier (same
             kind, same ``request`` detail, marked ``set_aside``) instead of adding a second
             one: a request the caller left for another and came back to is one request, and
@@ -55,15 +57,9 @@ def leave_message(
     call = (
         session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
     )
-    existing = None
-    if once_per_call and call is not None:
-        existing = session.scalar(
-            select(InboxMessage).where(
-                InboxMessage.call_id == call.id, InboxMessage.kind == kind.value
-            )
-        )
     level = urgency or DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
     data = dict(details or {})
+    existing = _same_write(session, call, kind, data) if once_per_call and call else None
     if same_request and call is not None:
         left = _set_aside(session, call, kind, data.get("request"))
         if left is not None:
@@ -98,16 +94,33 @@ def leave_message(
     return message
 
 
-def _set_aside(
-    session: Session, call: Call, kind: MessageKind, request: Any
-) -> InboxMessage | None:
-    # A few messages per call at most: the JSON details are read here rather than queried, the
-    # same on SQLite and PostgreSQL.
-    for message in session.scalars(
+def _of_call(session: Session, call: Call, kind: MessageKind) -> list[InboxMessage]:
+    # A few messages per call at most: the JSON details are read by the callers rather than
+    # queried (encrypted), the same on SQLite and PostgreSQL.
+    return list(session.scalars(
         select(InboxMessage)
         .where(InboxMessage.call_id == call.id, InboxMessage.kind == kind.value)
         .order_by(InboxMessage.id)
-    ):
+    ))
+
+
+def _same_write(
+    session: Session, call: Call, kind: MessageKind, data: Mapping[str, Any]
+) -> InboxMessage | None:
+    for message in _of_call(session, call, kind):
+        details = message.details or {}
+        if details.get("request") != data.get("request"):
+            continue
+        if data.get("interrupted") and not details.get("interrupted"):
+            continue
+        return message
+    return None
+
+
+def _set_aside(
+    session: Session, call: Call, kind: MessageKind, request: Any
+) -> InboxMessage | None:
+    for message in _of_call(session, call, kind):
         details = message.details or {}
         if details.get("set_aside") and details.get("request") == request:
             return message

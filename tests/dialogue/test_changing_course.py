@@ -87,6 +87,55 @@ def test_a_hang_up_after_a_request_was_set_aside_keeps_both_requests(chat: Any) 
     assert kinds["certificate"]["details"]["interrupted"] is True
 
 
+def _by_request(c: Chat) -> dict[str, dict[str, Any]]:
+    bookings = [m for m in c.messages() if m["kind"] == "failed_booking"]
+    requests = {m["details"]["request"]: m for m in bookings}
+    assert len(requests) == len(bookings), bookings
+    return requests
+
+
+def test_a_hang_up_mid_cancellation_keeps_the_booking_set_aside_and_the_cancellation(
+    chat: Any,
+) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous pour une consultation avec le docteur martin") == [
+        "utter_understood_booking", "utter_ask_time_preference"
+    ]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert c.say("non en fait je voudrais annuler mon rendez-vous") == [
+        "utter_understood_cancel", "utter_ask_full_name"
+    ]
+    assert c.say("jean petit") == ["utter_ask_birth_date"]
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    requests = _by_request(c)  # one message per request, not one per kind
+    assert set(requests) == {"book", "cancel"}
+    booking, cancel = requests["book"], requests["cancel"]
+    assert "laissée pour une autre demande" in booking["summary"]
+    assert "vendredi après-midi" in booking["details"]["wish"]
+    assert cancel["details"]["interrupted"] is True and str(cancel["last_name"]).lower() == "petit"
+    assert "souhaitait annuler un rendez-vous" in cancel["summary"]
+
+
+def test_a_hang_up_after_coming_back_to_a_request_updates_its_message(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais renouveler mon ordonnance")[-1] == "utter_ask_medicine"
+    assert c.say("en fait je voudrais plutôt un rendez-vous")[0] == "utter_understood_booking"
+    [left] = [m for m in c.messages() if m["kind"] == "renewal"]
+    assert left["details"]["medicines"] is None
+    assert c.say("et pour mon renouvellement d'ordonnance alors") == [
+        "utter_understood_renewal", "utter_ask_medicine"
+    ]
+    assert c.say("le levothyrox 75") == ["utter_ask_full_name"]
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    kinds = _by_kind(c)
+    renewal = kinds["renewal"]
+    assert renewal["id"] == left["id"]  # the same message, saying what was understood last
+    assert renewal["details"]["medicines"] == "Levothyrox 75"
+    assert renewal["details"]["interrupted"] is True and "set_aside" not in renewal["details"]
+    assert "Levothyrox 75" in renewal["summary"] and "appel interrompu" in renewal["summary"]
+    assert "laissée pour une autre demande" in kinds["failed_booking"]["summary"]
+
+
 def test_a_certificate_left_for_a_message_still_reaches_the_inbox(chat: Any) -> None:
     c = chat()
     assert c.say("je voudrais un certificat") == [

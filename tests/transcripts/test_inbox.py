@@ -155,6 +155,36 @@ def test_a_request_set_aside_then_completed_is_one_message(db: Session) -> None:
     assert "laissée pour une autre demande" in booking.summary  # never taken up again
 
 
+def test_a_hang_up_leaves_one_message_per_request_in_progress(db: Session) -> None:
+    renewal, failed = transcripts.MessageKind.RENEWAL, transcripts.MessageKind.FAILED_BOOKING
+    who = transcripts.CallerIdentity("petit", "jean", None, "+33612345612")
+
+    def hang_up(
+        kind: transcripts.MessageKind, details: dict[str, object]
+    ) -> transcripts.InboxMessage:
+        return transcripts.leave_message(
+            db, call_sid="CA-inbox", kind=kind, identity=who,
+            details={**details, "interrupted": True}, once_per_call=True, same_request=True)
+
+    booking = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=who, same_request=True,
+        details={"request": "book", "wish": "jeudi", "set_aside": True})
+    cancel = hang_up(failed, {"request": "cancel"})
+    assert cancel.id != booking.id and "souhaitait annuler" in cancel.summary
+    assert hang_up(failed, {"request": "cancel"}) is cancel  # the call closed twice
+    # A renewal completed earlier in the call is not the one in progress.
+    done = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=renewal, identity=who, details={"medicines": "Doliprane"})
+    second = hang_up(renewal, {"medicines": "Kardegic"})
+    assert second.id != done.id and "Doliprane" in done.summary and "Kardegic" in second.summary
+    assert [m.id for m in transcripts.messages_for_call(db, "CA-inbox")] == [
+        booking.id, cancel.id, done.id, second.id]
+    # Taken up again, then the hang-up: the set-aside message says what was understood last.
+    moved = hang_up(failed, {"request": "book", "wish": "jeudi, le premier"})
+    assert moved.id == booking.id and "set_aside" not in moved.details
+    assert "jeudi, le premier" in moved.summary and "appel interrompu" in moved.summary
+
+
 def test_status_moves_along(db: Session) -> None:
     message = transcripts.leave_message(
         db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,
