@@ -108,12 +108,12 @@ class ActionBook(Action):
         sender = conversation_id(tracker)
         reset: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
         if tracker.get_slot("booking_failed"):
-            await _failed(tracker, "book")
+            await _failed(tracker)
             dispatcher.utter_message(response="utter_we_will_call_back")
         elif tracker.get_slot("booking_confirmed"):
             done = await _confirm(tracker, practice, now, sender)
             if done is None:
-                await _failed(tracker, "book")
+                await _failed(tracker)
                 dispatcher.utter_message(response="utter_booking_failed")
             else:
                 moved = tracker.get_slot("moving_appointment_id") is not None
@@ -197,11 +197,16 @@ def _registered(
     return patient.id
 
 
-async def _failed(tracker: Tracker, request: str) -> None:
-    """A "rendez-vous non abouti" message with what the caller wanted."""
+async def _failed(tracker: Tracker) -> None:
+    """A "rendez-vous non abouti" message with what the caller wanted: a booking, or moving
+    the appointment (the secretary moves it rather than booking a second one)."""
     sender = conversation_id(tracker)
     identity = understood.identity(tracker.slots)
-    details = {"request": request, "wish": understood.known(tracker.get_slot("booking_wish"))}
+    details = {
+        "request": understood.request("booking_form", tracker.slots),
+        "wish": understood.known(tracker.get_slot("booking_wish")),
+    }
+    moving = tracker.get_slot("moving_appointment_id")
 
     def work(session: Session) -> None:
         agenda.release_holds(session, sender)
@@ -211,6 +216,7 @@ async def _failed(tracker: Tracker, request: str) -> None:
             kind=transcripts.MessageKind.FAILED_BOOKING,
             identity=identity,
             details=details,
+            appointment_id=int(moving) if moving is not None else None,
             same_request=True,
         )
         transcripts.set_outcome(session, call_sid=sender, outcome="failed_booking")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveGateway
-from tests.dialogue.test_conversations import Chat
+from tests.dialogue.test_conversations import Chat, _book
 
 pytestmark = pytest.mark.rasa
 
@@ -114,6 +114,24 @@ def test_a_hang_up_mid_cancellation_keeps_the_booking_set_aside_and_the_cancella
     assert "vendredi après-midi" in booking["details"]["wish"]
     assert cancel["details"]["interrupted"] is True and str(cancel["last_name"]).lower() == "petit"
     assert "souhaitait annuler un rendez-vous" in cancel["summary"]
+
+
+def test_a_failed_move_is_recorded_as_a_move(chat: Any) -> None:
+    booking = chat()
+    booked = _book(booking, "marc dubois", "le 9 septembre 1961")
+    c = chat()
+    assert c.say("je voudrais déplacer mon rendez-vous")[-1] == "utter_ask_full_name"
+    assert c.say("marc dubois") == ["utter_ask_birth_date"]
+    assert c.say("le 9 septembre 1961") == ["utter_ask_appointment_confirmed"]
+    assert c.say("oui") == ["utter_ask_time_preference"]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert c.say("celui en rouge") == ["utter_which_slot", "utter_ask_chosen_slot"]
+    assert c.say("celui en rouge")[:2] == ["utter_no_slot", "utter_we_will_call_back"]
+    [message] = c.messages()
+    assert message["details"]["request"] == "move"
+    assert "souhaitait déplacer un rendez-vous" in message["summary"]
+    assert "prendre" not in message["summary"]
+    assert message["appointment_id"] == booked["id"]  # the one to move, still in place
 
 
 def test_a_hang_up_after_coming_back_to_a_request_updates_its_message(chat: Any) -> None:
