@@ -94,6 +94,45 @@ def leave_message(
     return message
 
 
+def close_set_aside(
+    session: Session,
+    *,
+    call_sid: str,
+    kind: MessageKind,
+    request: str | None,
+    identity: CallerIdentity,
+    done: str,
+    appointment_id: int | None = None,
+) -> InboxMessage | None:
+    """Close the call's message for a request set aside earlier that the assistant completed
+    after all (booked, moved, cancelled, told): it says what was done, and is « traité », so
+    the secretariat is left no to-do for something already done. None when there is none.
+
+    Args:
+        session: The database session.
+        call_sid: The call (or chat session).
+        kind: The request's message kind.
+        request: Its ``request`` detail (book, move, cancel, check).
+        identity: Who the caller is, as known now.
+        done: What was done, in the words the caller heard (the slot booked…); may be empty.
+        appointment_id: The appointment concerned.
+    """
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    left = _set_aside(session, call, kind, request) if call is not None else None
+    if left is None:
+        return None
+    details = {
+        k: v for k, v in (left.details or {}).items() if k not in ("set_aside", "interrupted")
+    }
+    details["done"] = done
+    level = DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
+    summary = build_summary(kind, identity, details)
+    _replace(left, level, identity, summary, details, status=MessageStatus.DONE)
+    if appointment_id is not None:
+        left.appointment_id = appointment_id
+    return left
+
+
 def _of_call(session: Session, call: Call, kind: MessageKind) -> list[InboxMessage]:
     # A few messages per call at most: the JSON details are read by the callers rather than
     # queried (encrypted), the same on SQLite and PostgreSQL.
@@ -133,13 +172,17 @@ def _replace(
     identity: CallerIdentity,
     summary: str,
     details: dict[str, Any],
+    *,
+    status: MessageStatus = MessageStatus.NEW,
 ) -> None:
+    """What the message says, replaced; by default « nouveau » (what it asks changed: to be
+    read again)."""
     message.urgency, message.urgency_rank = level.value, level.rank
     message.last_name, message.first_name = identity.last_name, identity.first_name
     message.birth_date, message.callback_number = identity.birth_date, identity.callback_number
     message.details, message.summary = details, summary
     now = dt.datetime.now(dt.UTC)
-    move_status(message, MessageStatus.NEW, now)  # what it asks changed: to be read again
+    move_status(message, status, now)
     message.updated_at = now
 
 

@@ -136,6 +136,7 @@ async def _confirm(
     source = call_metadata(tracker, practice).source
     hold_id = int(tracker.get_slot("chosen_slot"))
     moving = tracker.get_slot("moving_appointment_id")
+    summary = understood.known(tracker.get_slot("booking_summary")) or ""
     on_file = tracker.get_slot("patient_id")
     if on_file is None and (identity.birth_date is None or identity.last_name is None):
         return None
@@ -156,6 +157,12 @@ async def _confirm(
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
+        # Set aside earlier in the call, then taken up again: done, not a to-do any more.
+        transcripts.close_set_aside(
+            session, call_sid=sender, kind=transcripts.MessageKind.FAILED_BOOKING,
+            request="move" if moving else "book", identity=identity, done=summary,
+            appointment_id=info.id,
+        )
         # « Je ne veux pas de SMS », said at any moment of the call: no texts to this patient.
         if any(refuses_texts(words) for words in transcripts.caller_words(session, sender)):
             agenda.refuse_sms(session, patient_id)

@@ -116,6 +116,53 @@ def test_a_hang_up_mid_cancellation_keeps_the_booking_set_aside_and_the_cancella
     assert "souhaitait annuler un rendez-vous" in cancel["summary"]
 
 
+def test_a_booking_set_aside_then_made_is_closed_as_done(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous pour une consultation avec le docteur martin") == [
+        "utter_understood_booking", "utter_ask_time_preference"
+    ]
+    assert c.say("jeudi matin") == ["utter_ask_chosen_slot"]
+    assert c.say("ah et puis je voudrais renouveler mon kardegic") == [
+        "utter_understood_renewal", "utter_ask_full_name"
+    ]
+    [left] = c.messages()
+    assert left["details"]["set_aside"] is True and left["status"] == "new"
+    c.identify("marie dupont", "le 12 mars 1954")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    assert c.say("une consultation avec le docteur martin jeudi matin") == [
+        "utter_understood_booking", "utter_ask_chosen_slot"
+    ]
+    assert c.say("le premier") == ["utter_ask_booking_confirmed"]
+    assert c.say("oui") == ["utter_booked", "utter_anything_else"]
+    [booked] = c.appointments()
+    booking = _by_request(c)["book"]
+    # Closed, not a to-do any more: handled, and saying what was done.
+    assert booking["id"] == left["id"] and booking["status"] == "done"
+    assert booking["appointment_id"] == booked["id"]
+    assert "laissée" not in booking["summary"] and "non abouti" not in booking["summary"]
+    assert "Rendez-vous pris pendant l'appel" in booking["summary"]
+    assert "au nom de Marie Dupont" in booking["summary"] and "DUPONT" in booking["summary"]
+    still_open = c.http.get("/api/inbox", params={"status": "new", "limit": 500}).json()
+    assert left["id"] not in {m["id"] for m in still_open}
+
+
+def test_a_cancellation_set_aside_then_made_is_closed_as_done(chat: Any) -> None:
+    booked = _book(chat(), "paul martin", "le 4 avril 1971")
+    c = chat()
+    assert c.say("je voudrais annuler mon rendez-vous")[-1] == "utter_ask_full_name"
+    assert c.say("ah et puis je voudrais renouveler mon kardegic")[0] == "utter_understood_renewal"
+    [left] = _by_request(c).values()
+    assert left["details"]["set_aside"] is True
+    c.identify("paul martin", "le 4 avril 1971")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    assert c.say("je voudrais annuler mon rendez-vous")[-1] == "utter_ask_appointment_confirmed"
+    assert c.say("oui") == ["utter_cancelled", "utter_anything_else"]
+    cancel = _by_request(c)["cancel"]
+    assert cancel["id"] == left["id"] and cancel["status"] == "done"
+    assert cancel["appointment_id"] == booked["id"]
+    assert cancel["summary"].startswith("Rendez-vous annulé pendant l'appel — MARTIN Paul")
+
+
 def test_a_failed_move_is_recorded_as_a_move(chat: Any) -> None:
     booking = chat()
     booked = _book(booking, "marc dubois", "le 9 septembre 1961")

@@ -185,6 +185,40 @@ def test_a_hang_up_leaves_one_message_per_request_in_progress(db: Session) -> No
     assert "jeudi, le premier" in moved.summary and "appel interrompu" in moved.summary
 
 
+def test_a_request_set_aside_then_done_by_the_assistant_is_closed(db: Session) -> None:
+    failed = transcripts.MessageKind.FAILED_BOOKING
+    known = transcripts.CallerIdentity("dupont", "marie", dt.date(1954, 3, 12), "+33612345612")
+
+    def close(request: str) -> transcripts.InboxMessage | None:
+        return transcripts.close_set_aside(
+            db, call_sid="CA-inbox", kind=failed, request=request, identity=known,
+            done="consultation avec Docteure Claire Martin, jeudi 7 janvier à 8 heures 30",
+            appointment_id=41)
+
+    assert close("book") is None  # nothing set aside: nothing to close
+    left = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=transcripts.CallerIdentity(),
+        details={"request": "book", "wish": "jeudi matin", "set_aside": True}, same_request=True)
+    assert close("cancel") is None  # another request
+    done = close("book")
+    assert done is left and done.status == "done" and done.handled_at is not None
+    assert done.appointment_id == 41 and done.last_name == "dupont"
+    assert done.summary == (
+        "Rendez-vous pris pendant l'appel — DUPONT Marie, né(e) le 12/03/1954 — consultation "
+        "avec Docteure Claire Martin, jeudi 7 janvier à 8 heures 30 — demande reprise après une "
+        "autre et faite par l'assistant, rien à faire"
+    )
+    assert done.details["wish"] == "jeudi matin" and "set_aside" not in done.details
+    assert left.id not in {m.id for m in transcripts.find_messages(
+        db, statuses=transcripts.OPEN_STATUSES)}
+    assert close("book") is None  # closed once
+    # A second booking set aside later in the call is its own message, still to do.
+    again = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=known, same_request=True,
+        details={"request": "book", "wish": "samedi", "set_aside": True})
+    assert again.id != left.id and again.status == "new"
+
+
 def test_status_moves_along(db: Session) -> None:
     message = transcripts.leave_message(
         db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,
