@@ -88,10 +88,13 @@ class CallLog:
         *,
         urgency: transcripts.Urgency | None = None,
         with_said: bool = False,
+        same_request: bool = False,
     ) -> None:
-        """An inbox message about this call (one per kind: a retried write changes nothing)."""
+        """An inbox message about this call (one per kind and request: a retried write changes
+        nothing); ``same_request`` updates the request's set-aside message instead."""
         await self.write(transcripts.message_write(
-            self.conversation_id, kind, identity, details, urgency=urgency, with_said=with_said
+            self.conversation_id, kind, identity, details, urgency=urgency, with_said=with_said,
+            same_request=same_request,
         ))
 
     async def set_outcome(self, outcome: str) -> None:

@@ -38,14 +38,19 @@ async def leave_unfinished(
     kind = understood.FORM_KINDS.get(form or "")
     if kind is not None:
         details = {**understood.details(kind, slots), "interrupted": True}
+        request = understood.request(form or "", slots)
+        if request is not None:
+            details["request"] = request
     elif requests_only and state is not None:
         return
     else:
         kind = transcripts.MessageKind.CALLBACK
         details = {"reason": reason}
+    # The request in progress may be one set aside and taken up again: its message then says
+    # what was understood last.
     await log.leave(
         kind, understood.identity(slots), details,
-        with_said=kind is transcripts.MessageKind.CALLBACK,
+        with_said=kind is transcripts.MessageKind.CALLBACK, same_request=True,
     )
 
 

@@ -26,6 +26,20 @@ FORM_KINDS: dict[str, transcripts.MessageKind] = {
 }
 
 
+_LOOKUP_FORM = "appointment_lookup_form"
+_BOOKING_FORM = "booking_form"
+
+
+def request(form: str, slots: Mapping[str, Any]) -> str | None:
+    """Which appointment request ``form`` takes (book, move, cancel, check), None for the
+    others: the inbox keeps one message per request, and a cancellation is not the booking."""
+    if form == _LOOKUP_FORM:
+        return str(slots.get("lookup_purpose") or "cancel")
+    if form == _BOOKING_FORM:
+        return "book" if slots.get("moving_appointment_id") is None else "move"
+    return None
+
+
 def known(value: Any) -> str | None:
     """A slot value, or None when empty or `UNKNOWN`."""
     if value is None or value == UNKNOWN or value == "":

@@ -22,6 +22,7 @@ from transcripts.erasure import export_caller as export_caller
 from transcripts.export import CallRecord as CallRecord
 from transcripts.export import SaidLine as SaidLine
 from transcripts.export import call_records as call_records
+from transcripts.inbox import close_set_aside as close_set_aside
 from transcripts.inbox import leave_message as leave_message
 from transcripts.inbox import list_messages as list_messages
 from transcripts.inbox import messages_for_call as messages_for_call
@@ -146,6 +147,7 @@ __all__ = [
     "caller_words",
     "calls_to_review",
     "claim_call",
+    "close_set_aside",
     "close_stale_calls",
     "conversation_clock",
     "count_events",

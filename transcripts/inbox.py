@@ -41,9 +41,11 @@ def leave_message(
         details: What the dialogue understood (see `build_summary` for the keys).
         urgency: Defaults by kind (urgent for emergencies).
         appointment_id: The appointment it concerns, when any.
-        once_per_call: Return the call's existing message of this kind instead of adding a
-            second one (a call closed twice, a retried turn); a more urgent one replaces what
-            it says (a doubt noted, then the emergency confirmed).
+        once_per_call: Return the call's existing message of this kind and ``request``
+            detail instead of adding a second one (a call closed twice, a retried turn); a more
+            urgent one replaces what it says (a doubt noted, then the emergency confirmed). An
+            ``interrupted`` request only finds another interrupted one: a request completed
+            earlier in the call is another request.
         same_request: Update the call's message for this request left set aside earlier (same
             kind, same ``request`` detail, marked ``set_aside``) instead of adding a second
             one: a request the caller left for another and came back to is one request, and
@@ -55,15 +57,9 @@ def leave_message(
     call = (
         session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
     )
-    existing = None
-    if once_per_call and call is not None:
-        existing = session.scalar(
-            select(InboxMessage).where(
-                InboxMessage.call_id == call.id, InboxMessage.kind == kind.value
-            )
-        )
     level = urgency or DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
     data = dict(details or {})
+    existing = _same_write(session, call, kind, data) if once_per_call and call else None
     if same_request and call is not None:
         left = _set_aside(session, call, kind, data.get("request"))
         if left is not None:
@@ -98,16 +94,72 @@ def leave_message(
     return message
 
 
-def _set_aside(
-    session: Session, call: Call, kind: MessageKind, request: Any
+def close_set_aside(
+    session: Session,
+    *,
+    call_sid: str,
+    kind: MessageKind,
+    request: str | None,
+    identity: CallerIdentity,
+    done: str,
+    appointment_id: int | None = None,
 ) -> InboxMessage | None:
-    # A few messages per call at most: the JSON details are read here rather than queried, the
-    # same on SQLite and PostgreSQL.
-    for message in session.scalars(
+    """Close the call's message for a request set aside earlier that the assistant completed
+    after all (booked, moved, cancelled, told): it says what was done, and is « traité », so
+    the secretariat is left no to-do for something already done. None when there is none.
+
+    Args:
+        session: The database session.
+        call_sid: The call (or chat session).
+        kind: The request's message kind.
+        request: Its ``request`` detail (book, move, cancel, check).
+        identity: Who the caller is, as known now.
+        done: What was done, in the words the caller heard (the slot booked…); may be empty.
+        appointment_id: The appointment concerned.
+    """
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    left = _set_aside(session, call, kind, request) if call is not None else None
+    if left is None:
+        return None
+    details = {
+        k: v for k, v in (left.details or {}).items() if k not in ("set_aside", "interrupted")
+    }
+    details["done"] = done
+    level = DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
+    summary = build_summary(kind, identity, details)
+    _replace(left, level, identity, summary, details, status=MessageStatus.DONE)
+    if appointment_id is not None:
+        left.appointment_id = appointment_id
+    return left
+
+
+def _of_call(session: Session, call: Call, kind: MessageKind) -> list[InboxMessage]:
+    # A few messages per call at most: the JSON details are read by the callers rather than
+    # queried (encrypted), the same on SQLite and PostgreSQL.
+    return list(session.scalars(
         select(InboxMessage)
         .where(InboxMessage.call_id == call.id, InboxMessage.kind == kind.value)
         .order_by(InboxMessage.id)
-    ):
+    ))
+
+
+def _same_write(
+    session: Session, call: Call, kind: MessageKind, data: Mapping[str, Any]
+) -> InboxMessage | None:
+    for message in _of_call(session, call, kind):
+        details = message.details or {}
+        if details.get("request") != data.get("request"):
+            continue
+        if data.get("interrupted") and not details.get("interrupted"):
+            continue
+        return message
+    return None
+
+
+def _set_aside(
+    session: Session, call: Call, kind: MessageKind, request: Any
+) -> InboxMessage | None:
+    for message in _of_call(session, call, kind):
         details = message.details or {}
         if details.get("set_aside") and details.get("request") == request:
             return message
@@ -120,13 +172,17 @@ def _replace(
     identity: CallerIdentity,
     summary: str,
     details: dict[str, Any],
+    *,
+    status: MessageStatus = MessageStatus.NEW,
 ) -> None:
+    """What the message says, replaced; by default « nouveau » (what it asks changed: to be
+    read again)."""
     message.urgency, message.urgency_rank = level.value, level.rank
     message.last_name, message.first_name = identity.last_name, identity.first_name
     message.birth_date, message.callback_number = identity.birth_date, identity.callback_number
     message.details, message.summary = details, summary
     now = dt.datetime.now(dt.UTC)
-    move_status(message, MessageStatus.NEW, now)  # what it asks changed: to be read again
+    move_status(message, status, now)
     message.updated_at = now
 
 

@@ -81,6 +81,14 @@ BOOKING_REQUESTS: dict[str, str] = {
     "check": "connaître la date de son rendez-vous",
 }
 
+BOOKING_DONE: dict[str, str] = {
+    "book": "Rendez-vous pris pendant l'appel",
+    "move": "Rendez-vous déplacé pendant l'appel",
+    "cancel": "Rendez-vous annulé pendant l'appel",
+    "check": "Date de rendez-vous donnée pendant l'appel",
+}
+DONE_BY_ASSISTANT = "demande reprise après une autre et faite par l'assistant, rien à faire"
+
 SEPARATOR = " — "
 UNKNOWN_CALLER = "appelant non identifié"
 BIRTH = "né(e) le {date}"

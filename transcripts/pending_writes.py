@@ -63,9 +63,11 @@ def message_write(
     *,
     urgency: Urgency | None = None,
     with_said: bool = False,
+    same_request: bool = False,
 ) -> PendingWrite:
-    """An inbox message, once per call and kind; ``with_said`` adds the caller's words as
-    the transcript holds them when it is written (`caller_words`), ``said`` in its details."""
+    """An inbox message, once per call, kind and request; ``with_said`` adds the caller's words
+    as the transcript holds them when it is written (`caller_words`), ``said`` in its details;
+    ``same_request`` updates the request's set-aside message (`leave_message`)."""
     return PendingWrite("message", call_sid, {
         "kind": kind.value,
         "last_name": identity.last_name,
@@ -75,6 +77,7 @@ def message_write(
         "details": dict(details),
         "urgency": urgency.value if urgency else None,
         "with_said": with_said,
+        "same_request": same_request,
     })
 
 
@@ -145,7 +148,9 @@ def apply_write(session: Session, write: PendingWrite, *, replay: bool = False) 
         urgency = values["urgency"]
         leave_message(session, call_sid=write.call_sid, kind=MessageKind(values["kind"]),
                       identity=identity, details=details,
-                      urgency=Urgency(urgency) if urgency else None, once_per_call=True)
+                      urgency=Urgency(urgency) if urgency else None, once_per_call=True,
+                      # absent from lines spooled before it existed
+                      same_request=bool(values.get("same_request")))
     elif write.op == "outcome":
         set_outcome(session, call_sid=write.call_sid, outcome=values["outcome"])
     elif write.op == "end":

@@ -74,9 +74,14 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
             the caller left for another during the call; ``transfer_failed`` when the
             secretariat did not pick up the transfer the caller asked for.
 
+            A failed booking may be ``done`` after all (what was done: set aside, then taken
+            up again and completed by the assistant).
+
     Returns:
         One line of French.
     """
+    if kind is MessageKind.FAILED_BOOKING and "done" in details:
+        return _done_summary(identity, details)
     parts = [fr.KIND_LABELS[kind], identity_text(identity)]
     detail = _detail(kind, details)
     if detail:
@@ -89,6 +94,14 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
         parts.append(fr.TRANSFER_FAILED)  # a callback's reason says it already
     number = identity.callback_number
     parts.append(fr.CALL_BACK.format(number=masked_number(number)) if number else fr.NO_NUMBER)
+    return fr.SEPARATOR.join(parts)
+
+
+def _done_summary(identity: CallerIdentity, details: Mapping[str, Any]) -> str:
+    # Nothing left to do: no "non abouti", no number to call back.
+    label = fr.BOOKING_DONE.get(str(details.get("request") or "book"), fr.BOOKING_DONE["book"])
+    done = _short(str(details.get("done") or ""))
+    parts = [label, identity_text(identity), *([done] if done else []), fr.DONE_BY_ASSISTANT]
     return fr.SEPARATOR.join(parts)
 
 

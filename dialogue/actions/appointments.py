@@ -228,6 +228,7 @@ class ActionAppointmentRequest(Action):
         appointment = tracker.get_slot("appointment_id")
         found = tracker.get_slot("appointment_text")
         if purpose == "check" and found:
+            await _done(tracker, purpose, str(found), None)
             dispatcher.utter_message(response="utter_your_appointments", appointments_text=found)
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet(s, None) for s in _LOOKUP_SLOTS]
@@ -260,17 +261,38 @@ async def _cancel(tracker: Tracker, appointment_id: int) -> bool:
     now = metadata.now
     sender = conversation_id(tracker)
 
+    said = str(tracker.get_slot("appointment_text") or "")
+    identity = understood.identity(tracker.slots)
+
     def work(session: Session) -> None:
         agenda.cancel_appointment(
             session, practice, appointment_id, by=metadata.source.value, now=now
         )
         transcripts.set_outcome(session, call_sid=sender, outcome="cancelled")
+        _close(session, sender, "cancel", identity, said, appointment_id)
 
     try:
         await in_db(work)
     except agenda.AgendaError:
         return False
     return True
+
+
+def _close(
+    session: Session, sender: str, request: str, identity: transcripts.CallerIdentity,
+    done: str, appointment_id: int | None,
+) -> None:
+    # Set aside earlier in the call, then taken up again: done, not a to-do any more.
+    transcripts.close_set_aside(
+        session, call_sid=sender, kind=transcripts.MessageKind.FAILED_BOOKING, request=request,
+        identity=identity, done=done, appointment_id=appointment_id,
+    )
+
+
+async def _done(tracker: Tracker, request: str, done: str, appointment_id: int | None) -> None:
+    sender = conversation_id(tracker)
+    identity = understood.identity(tracker.slots)
+    await in_db(lambda session: _close(session, sender, request, identity, done, appointment_id))
 
 
 async def _start_moving(tracker: Tracker, appointment_id: int) -> list[EventType]:

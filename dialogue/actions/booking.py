@@ -108,12 +108,12 @@ class ActionBook(Action):
         sender = conversation_id(tracker)
         reset: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
         if tracker.get_slot("booking_failed"):
-            await _failed(tracker, "book")
+            await _failed(tracker)
             dispatcher.utter_message(response="utter_we_will_call_back")
         elif tracker.get_slot("booking_confirmed"):
             done = await _confirm(tracker, practice, now, sender)
             if done is None:
-                await _failed(tracker, "book")
+                await _failed(tracker)
                 dispatcher.utter_message(response="utter_booking_failed")
             else:
                 moved = tracker.get_slot("moving_appointment_id") is not None
@@ -136,6 +136,7 @@ async def _confirm(
     source = call_metadata(tracker, practice).source
     hold_id = int(tracker.get_slot("chosen_slot"))
     moving = tracker.get_slot("moving_appointment_id")
+    summary = understood.known(tracker.get_slot("booking_summary")) or ""
     on_file = tracker.get_slot("patient_id")
     if on_file is None and (identity.birth_date is None or identity.last_name is None):
         return None
@@ -156,6 +157,12 @@ async def _confirm(
             )
         agenda.release_holds(session, sender)
         transcripts.set_outcome(session, call_sid=sender, outcome="moved" if moving else "booked")
+        # Set aside earlier in the call, then taken up again: done, not a to-do any more.
+        transcripts.close_set_aside(
+            session, call_sid=sender, kind=transcripts.MessageKind.FAILED_BOOKING,
+            request="move" if moving else "book", identity=identity, done=summary,
+            appointment_id=info.id,
+        )
         # « Je ne veux pas de SMS », said at any moment of the call: no texts to this patient.
         if any(refuses_texts(words) for words in transcripts.caller_words(session, sender)):
             agenda.refuse_sms(session, patient_id)
@@ -197,11 +204,16 @@ def _registered(
     return patient.id
 
 
-async def _failed(tracker: Tracker, request: str) -> None:
-    """A "rendez-vous non abouti" message with what the caller wanted."""
+async def _failed(tracker: Tracker) -> None:
+    """A "rendez-vous non abouti" message with what the caller wanted: a booking, or moving
+    the appointment (the secretary moves it rather than booking a second one)."""
     sender = conversation_id(tracker)
     identity = understood.identity(tracker.slots)
-    details = {"request": request, "wish": understood.known(tracker.get_slot("booking_wish"))}
+    details = {
+        "request": understood.request("booking_form", tracker.slots),
+        "wish": understood.known(tracker.get_slot("booking_wish")),
+    }
+    moving = tracker.get_slot("moving_appointment_id")
 
     def work(session: Session) -> None:
         agenda.release_holds(session, sender)
@@ -211,6 +223,7 @@ async def _failed(tracker: Tracker, request: str) -> None:
             kind=transcripts.MessageKind.FAILED_BOOKING,
             identity=identity,
             details=details,
+            appointment_id=int(moving) if moving is not None else None,
             same_request=True,
         )
         transcripts.set_outcome(session, call_sid=sender, outcome="failed_booking")

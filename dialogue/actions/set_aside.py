@@ -20,8 +20,6 @@ from dialogue import understood
 from dialogue.actions.common import conversation_id, identity_from_slots
 from dialogue.actions.runtime import in_db
 
-_LOOKUP = "appointment_lookup_form"
-
 
 def left_form(tracker: Tracker, starting: str) -> str | None:
     """The form that was active when the caller's latest words were said, if ``starting``
@@ -47,11 +45,9 @@ async def leave_set_aside(tracker: Tracker, form: str) -> None:
     if kind is None:
         return
     details: dict[str, Any] = {**understood.details(kind, tracker.slots), "set_aside": True}
-    if form == _LOOKUP:
-        details["request"] = tracker.get_slot("lookup_purpose") or "cancel"
-    elif kind is transcripts.MessageKind.FAILED_BOOKING:
-        moving = tracker.get_slot("moving_appointment_id") is not None
-        details["request"] = "move" if moving else "book"
+    request = understood.request(form, tracker.slots)
+    if request is not None:
+        details["request"] = request
     identity = identity_from_slots(tracker)
     sender = conversation_id(tracker)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveGateway
-from tests.dialogue.test_conversations import Chat
+from tests.dialogue.test_conversations import Chat, _book
 
 pytestmark = pytest.mark.rasa
 
@@ -85,6 +85,120 @@ def test_a_hang_up_after_a_request_was_set_aside_keeps_both_requests(chat: Any) 
     kinds = _by_kind(c)
     assert "laissée pour une autre demande" in kinds["renewal"]["summary"]
     assert kinds["certificate"]["details"]["interrupted"] is True
+
+
+def _by_request(c: Chat) -> dict[str, dict[str, Any]]:
+    bookings = [m for m in c.messages() if m["kind"] == "failed_booking"]
+    requests = {m["details"]["request"]: m for m in bookings}
+    assert len(requests) == len(bookings), bookings
+    return requests
+
+
+def test_a_hang_up_mid_cancellation_keeps_the_booking_set_aside_and_the_cancellation(
+    chat: Any,
+) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous pour une consultation avec le docteur martin") == [
+        "utter_understood_booking", "utter_ask_time_preference"
+    ]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert c.say("non en fait je voudrais annuler mon rendez-vous") == [
+        "utter_understood_cancel", "utter_ask_full_name"
+    ]
+    assert c.say("jean petit") == ["utter_ask_birth_date"]
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    requests = _by_request(c)  # one message per request, not one per kind
+    assert set(requests) == {"book", "cancel"}
+    booking, cancel = requests["book"], requests["cancel"]
+    assert "laissée pour une autre demande" in booking["summary"]
+    assert "vendredi après-midi" in booking["details"]["wish"]
+    assert cancel["details"]["interrupted"] is True and str(cancel["last_name"]).lower() == "petit"
+    assert "souhaitait annuler un rendez-vous" in cancel["summary"]
+
+
+def test_a_booking_set_aside_then_made_is_closed_as_done(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais un rendez-vous pour une consultation avec le docteur martin") == [
+        "utter_understood_booking", "utter_ask_time_preference"
+    ]
+    assert c.say("jeudi matin") == ["utter_ask_chosen_slot"]
+    assert c.say("ah et puis je voudrais renouveler mon kardegic") == [
+        "utter_understood_renewal", "utter_ask_full_name"
+    ]
+    [left] = c.messages()
+    assert left["details"]["set_aside"] is True and left["status"] == "new"
+    c.identify("marie dupont", "le 12 mars 1954")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    assert c.say("une consultation avec le docteur martin jeudi matin") == [
+        "utter_understood_booking", "utter_ask_chosen_slot"
+    ]
+    assert c.say("le premier") == ["utter_ask_booking_confirmed"]
+    assert c.say("oui") == ["utter_booked", "utter_anything_else"]
+    [booked] = c.appointments()
+    booking = _by_request(c)["book"]
+    # Closed, not a to-do any more: handled, and saying what was done.
+    assert booking["id"] == left["id"] and booking["status"] == "done"
+    assert booking["appointment_id"] == booked["id"]
+    assert "laissée" not in booking["summary"] and "non abouti" not in booking["summary"]
+    assert "Rendez-vous pris pendant l'appel" in booking["summary"]
+    assert "au nom de Marie Dupont" in booking["summary"] and "DUPONT" in booking["summary"]
+    still_open = c.http.get("/api/inbox", params={"status": "new", "limit": 500}).json()
+    assert left["id"] not in {m["id"] for m in still_open}
+
+
+def test_a_cancellation_set_aside_then_made_is_closed_as_done(chat: Any) -> None:
+    booked = _book(chat(), "paul martin", "le 4 avril 1971")
+    c = chat()
+    assert c.say("je voudrais annuler mon rendez-vous")[-1] == "utter_ask_full_name"
+    assert c.say("ah et puis je voudrais renouveler mon kardegic")[0] == "utter_understood_renewal"
+    [left] = _by_request(c).values()
+    assert left["details"]["set_aside"] is True
+    c.identify("paul martin", "le 4 avril 1971")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    assert c.say("je voudrais annuler mon rendez-vous")[-1] == "utter_ask_appointment_confirmed"
+    assert c.say("oui") == ["utter_cancelled", "utter_anything_else"]
+    cancel = _by_request(c)["cancel"]
+    assert cancel["id"] == left["id"] and cancel["status"] == "done"
+    assert cancel["appointment_id"] == booked["id"]
+    assert cancel["summary"].startswith("Rendez-vous annulé pendant l'appel — MARTIN Paul")
+
+
+def test_a_failed_move_is_recorded_as_a_move(chat: Any) -> None:
+    booking = chat()
+    booked = _book(booking, "marc dubois", "le 9 septembre 1961")
+    c = chat()
+    assert c.say("je voudrais déplacer mon rendez-vous")[-1] == "utter_ask_full_name"
+    assert c.say("marc dubois") == ["utter_ask_birth_date"]
+    assert c.say("le 9 septembre 1961") == ["utter_ask_appointment_confirmed"]
+    assert c.say("oui") == ["utter_ask_time_preference"]
+    assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
+    assert c.say("celui en rouge") == ["utter_which_slot", "utter_ask_chosen_slot"]
+    assert c.say("celui en rouge")[:2] == ["utter_no_slot", "utter_we_will_call_back"]
+    [message] = c.messages()
+    assert message["details"]["request"] == "move"
+    assert "souhaitait déplacer un rendez-vous" in message["summary"]
+    assert "prendre" not in message["summary"]
+    assert message["appointment_id"] == booked["id"]  # the one to move, still in place
+
+
+def test_a_hang_up_after_coming_back_to_a_request_updates_its_message(chat: Any) -> None:
+    c = chat()
+    assert c.say("je voudrais renouveler mon ordonnance")[-1] == "utter_ask_medicine"
+    assert c.say("en fait je voudrais plutôt un rendez-vous")[0] == "utter_understood_booking"
+    [left] = [m for m in c.messages() if m["kind"] == "renewal"]
+    assert left["details"]["medicines"] is None
+    assert c.say("et pour mon renouvellement d'ordonnance alors") == [
+        "utter_understood_renewal", "utter_ask_medicine"
+    ]
+    assert c.say("le levothyrox 75") == ["utter_ask_full_name"]
+    assert c.http.delete(f"/api/chat/{c.session_id}").status_code == 204
+    kinds = _by_kind(c)
+    renewal = kinds["renewal"]
+    assert renewal["id"] == left["id"]  # the same message, saying what was understood last
+    assert renewal["details"]["medicines"] == "Levothyrox 75"
+    assert renewal["details"]["interrupted"] is True and "set_aside" not in renewal["details"]
+    assert "Levothyrox 75" in renewal["summary"] and "appel interrompu" in renewal["summary"]
+    assert "laissée pour une autre demande" in kinds["failed_booking"]["summary"]
 
 
 def test_a_certificate_left_for_a_message_still_reaches_the_inbox(chat: Any) -> None:

@@ -155,6 +155,70 @@ def test_a_request_set_aside_then_completed_is_one_message(db: Session) -> None:
     assert "laissée pour une autre demande" in booking.summary  # never taken up again
 
 
+def test_a_hang_up_leaves_one_message_per_request_in_progress(db: Session) -> None:
+    renewal, failed = transcripts.MessageKind.RENEWAL, transcripts.MessageKind.FAILED_BOOKING
+    who = transcripts.CallerIdentity("petit", "jean", None, "+33612345612")
+
+    def hang_up(
+        kind: transcripts.MessageKind, details: dict[str, object]
+    ) -> transcripts.InboxMessage:
+        return transcripts.leave_message(
+            db, call_sid="CA-inbox", kind=kind, identity=who,
+            details={**details, "interrupted": True}, once_per_call=True, same_request=True)
+
+    booking = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=who, same_request=True,
+        details={"request": "book", "wish": "jeudi", "set_aside": True})
+    cancel = hang_up(failed, {"request": "cancel"})
+    assert cancel.id != booking.id and "souhaitait annuler" in cancel.summary
+    assert hang_up(failed, {"request": "cancel"}) is cancel  # the call closed twice
+    # A renewal completed earlier in the call is not the one in progress.
+    done = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=renewal, identity=who, details={"medicines": "Doliprane"})
+    second = hang_up(renewal, {"medicines": "Kardegic"})
+    assert second.id != done.id and "Doliprane" in done.summary and "Kardegic" in second.summary
+    assert [m.id for m in transcripts.messages_for_call(db, "CA-inbox")] == [
+        booking.id, cancel.id, done.id, second.id]
+    # Taken up again, then the hang-up: the set-aside message says what was understood last.
+    moved = hang_up(failed, {"request": "book", "wish": "jeudi, le premier"})
+    assert moved.id == booking.id and "set_aside" not in moved.details
+    assert "jeudi, le premier" in moved.summary and "appel interrompu" in moved.summary
+
+
+def test_a_request_set_aside_then_done_by_the_assistant_is_closed(db: Session) -> None:
+    failed = transcripts.MessageKind.FAILED_BOOKING
+    known = transcripts.CallerIdentity("dupont", "marie", dt.date(1954, 3, 12), "+33612345612")
+
+    def close(request: str) -> transcripts.InboxMessage | None:
+        return transcripts.close_set_aside(
+            db, call_sid="CA-inbox", kind=failed, request=request, identity=known,
+            done="consultation avec Docteure Claire Martin, jeudi 7 janvier à 8 heures 30",
+            appointment_id=41)
+
+    assert close("book") is None  # nothing set aside: nothing to close
+    left = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=transcripts.CallerIdentity(),
+        details={"request": "book", "wish": "jeudi matin", "set_aside": True}, same_request=True)
+    assert close("cancel") is None  # another request
+    done = close("book")
+    assert done is left and done.status == "done" and done.handled_at is not None
+    assert done.appointment_id == 41 and done.last_name == "dupont"
+    assert done.summary == (
+        "Rendez-vous pris pendant l'appel — DUPONT Marie, né(e) le 12/03/1954 — consultation "
+        "avec Docteure Claire Martin, jeudi 7 janvier à 8 heures 30 — demande reprise après une "
+        "autre et faite par l'assistant, rien à faire"
+    )
+    assert done.details["wish"] == "jeudi matin" and "set_aside" not in done.details
+    assert left.id not in {m.id for m in transcripts.find_messages(
+        db, statuses=transcripts.OPEN_STATUSES)}
+    assert close("book") is None  # closed once
+    # A second booking set aside later in the call is its own message, still to do.
+    again = transcripts.leave_message(
+        db, call_sid="CA-inbox", kind=failed, identity=known, same_request=True,
+        details={"request": "book", "wish": "samedi", "set_aside": True})
+    assert again.id != left.id and again.status == "new"
+
+
 def test_status_moves_along(db: Session) -> None:
     message = transcripts.leave_message(
         db, call_sid="CA-inbox", kind=transcripts.MessageKind.SICK_LEAVE,
