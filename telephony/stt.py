@@ -44,9 +44,9 @@ class Recognizer(Protocol):
     async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
         """The caller paused: decode the utterance's audio so far (with ``pcm``) now.
 
-        Like `feed`, but nothing stays buffered and the decoding runs where finishing does,
-        ahead of other calls' feeding: when the pause turns out to end the turn, `finish` is
-        left with the recognizer's final pass only. The utterance goes on either way.
+        Like `feed`, but nothing stays buffered and the decoding runs ahead of the feeding of
+        callers still speaking (behind final passes): when the pause turns out to end the turn,
+        `finish` is left with the recognizer's final pass only. The utterance goes on either way.
 
         Returns:
             As `feed`; None when there was nothing to decode.

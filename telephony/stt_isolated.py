@@ -82,7 +82,7 @@ class IsolatedRecognition:
         return RecognitionUpdate(partial=partial, final=final)
 
     async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
-        """Send what is buffered and ``pcm`` now, for the worker's finishing threads."""
+        """Send what is buffered and ``pcm`` now, for the worker's catching-up threads."""
         self._check_open()
         data = bytes(self._buffer) + pcm
         self._buffer.clear()

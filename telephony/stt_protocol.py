@@ -27,8 +27,8 @@ class Op(IntEnum):
     WARM = 5
     """Gateway → worker: warm recognizers up (4-byte count, then speech PCM)."""
     CATCH_UP = 6
-    """Gateway → worker: audio of the utterance in progress, to decode now on the finishing
-    threads (the caller paused); answered by UPDATE."""
+    """Gateway → worker: audio of the utterance in progress, to decode now (the caller paused),
+    ahead of other calls' feeding; answered by UPDATE."""
     READY = 10
     """Worker → gateway: the model is loaded (JSON: pid)."""
     UPDATE = 11

@@ -14,7 +14,9 @@ Costs that shape this module (voice-costs V1–V13):
   finalisation has its own threads (it never queues behind other calls' batches) and the feeding
   threads run at a lower CPU priority: when many calls speak at once, their decoding falls a
   little behind (and catches up in one piece, see `telephony.listening`), while the event loop,
-  synthesis and finalisation keep their turn on the cores.
+  synthesis and finalisation keep their turn on the cores. A call whose caller paused catches
+  up on threads of its own, between the two: ahead of callers still speaking, never in the
+  queue of a final pass (a catch-up carries a lagging call's backlog; a final pass is short).
 - The recognizer takes Twilio's 8 kHz as is when the model allows upsampling (see
   `telephony.codec` for why); otherwise each call resamples with a `StreamResampler`.
 - With a tight view of the model (``VoskParams.tight_model``), an utterance starts on the tight
@@ -94,6 +96,9 @@ class VoskParams:
     """Threads finishing utterances (the decoding a caller waits for), apart from the feeding."""
     feed_niceness: int = 5
     """How much lower the feeding threads' CPU priority is (Linux ``nice``; 0 for the same)."""
+    catch_up_niceness: int = 2
+    """The same for the threads decoding a paused caller's backlog (`VoskRecognition.catch_up`):
+    between feeding and finishing."""
     max_idle: int = 8
     """Warm recognizers kept for the next calls; each holds 0.1–0.2 GB once warm (V11)."""
     batch_seconds: float = 0.1
@@ -135,6 +140,10 @@ class VoskEngine:
         )
         self._final_executor = ThreadPoolExecutor(
             self.params.final_workers, thread_name_prefix="vosk-final"
+        )
+        self._catch_up_executor = ThreadPoolExecutor(
+            self.params.final_workers, thread_name_prefix="vosk-catch-up",
+            initializer=_lower_priority, initargs=(self.params.catch_up_niceness,),
         )
 
     @property
@@ -207,6 +216,11 @@ class VoskEngine:
         """The threads finishing utterances."""
         return self._final_executor
 
+    @property
+    def catch_up_executor(self) -> ThreadPoolExecutor:
+        """The threads decoding what a paused caller said so far."""
+        return self._catch_up_executor
+
     async def open(self) -> VoskRecognition:
         """A streaming recognizer for one call (pooled; see `VoskRecognition`)."""
         loop = asyncio.get_running_loop()
@@ -220,6 +234,7 @@ class VoskEngine:
         """Stop the worker threads (process exit)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._final_executor.shutdown(wait=False, cancel_futures=True)
+        self._catch_up_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _lower_priority(niceness: int) -> None:
@@ -282,9 +297,9 @@ class VoskRecognition:
         return await self._decode_buffer(self._engine.executor)
 
     async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
-        """Decode what is buffered and ``pcm`` now, on the finishing threads."""
+        """Decode what is buffered and ``pcm`` now, on the catching-up threads."""
         self._buffer += self._resampler.push(pcm) if self._resampler else pcm
-        return await self._decode_buffer(self._engine.final_executor) if self._buffer else None
+        return await self._decode_buffer(self._engine.catch_up_executor) if self._buffer else None
 
     async def _decode_buffer(self, executor: ThreadPoolExecutor) -> RecognitionUpdate:
         data = bytes(self._buffer)

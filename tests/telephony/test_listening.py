@@ -46,7 +46,7 @@ class HandOver(NamedTuple):
     """One piece of audio handed to a worker thread, and where it ran."""
 
     kind: str
-    """``feed``, ``catch-up`` (the caller paused: decoded on a finishing thread) or ``finish``."""
+    """``feed``, ``catch-up`` (the caller paused) or ``finish``."""
     size: int
     thread: str
     niceness: int
@@ -63,8 +63,8 @@ def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
         seen.append(HandOver(kind, len(data), threading.current_thread().name, nice))
 
     def spy_accept(self: VoskRecognition, data: bytes, search: Search) -> object:
-        finishing = threading.current_thread().name.startswith("vosk-final")
-        note("catch-up" if finishing else "feed", data)
+        paused = threading.current_thread().name.startswith("vosk-catch-up")
+        note("catch-up" if paused else "feed", data)
         return accept(self, data, search)
 
     def spy_finalize(self: VoskRecognition, data: bytes, search: Search) -> str:
@@ -152,14 +152,19 @@ def test_a_caller_who_goes_on_after_a_pause_stays_in_one_utterance(
     assert handed >= sum(len(s) for s in spoken) + 2 * round(8000 * pause_s)
 
 
-def test_finishing_runs_apart_from_feeding_which_yields_the_cores(
+def test_finishing_runs_apart_from_feeding_and_catching_up_which_yield_the_cores(
     vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
 ) -> None:
     asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     feeds = [h for h in hand_overs if h.kind == "feed"]
-    finishes = [h for h in hand_overs if h.kind in ("catch-up", "finish")]
-    assert feeds and finishes
+    catch_ups = [h for h in hand_overs if h.kind == "catch-up"]
+    finishes = [h for h in hand_overs if h.kind == "finish"]
+    assert feeds and catch_ups and finishes
     lower = min(19, ours + vosk_engine.params.feed_niceness)
     assert all(h.thread.startswith("vosk_") and h.niceness == lower for h in feeds)
+    # A paused caller's backlog goes ahead of callers still speaking, behind final passes.
+    between = min(19, ours + vosk_engine.params.catch_up_niceness)
+    assert ours < between < lower
+    assert all(h.niceness == between for h in catch_ups)
     assert all(h.thread.startswith("vosk-final") and h.niceness == ours for h in finishes)
