@@ -1,5 +1,6 @@
 """Questions asked aside, at the start of a call or in the middle of a request: the practice's
-hours, address and access, from its configuration; a medical question gets no advice.
+hours (or a named practitioner's days), address and access, from its configuration; a medical
+question gets no advice.
 
 In the middle of a request the form's validation answers (`IdentityFormValidation.run`) and the
 form asks its question again, so the request goes on where it was without one rule per form.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+import agenda
 from dialogue.actions.common import latest_intent
 from dialogue.actions.runtime import current_practice
 from dialogue.french.speech_format import say_weekly_hours
@@ -23,8 +25,19 @@ async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -
     info = practice.practice
     intent = latest_intent(tracker)
     if intent == "ask_hours":
-        hours = say_weekly_hours(practice.office_hours)
-        dispatcher.utter_message(response="utter_opening_hours", hours=hours)
+        # "Le docteur Durand consulte le samedi ?": that practitioner's days, not the desk's.
+        text = str(tracker.latest_message.get("text") or "")
+        everyone = [person.id for person in practice.practitioners]
+        who = agenda.match_practitioner(text, practice, everyone)
+        person = next((p for p in practice.practitioners if p.id == who), None)
+        if person is not None:
+            hours = say_weekly_hours(person.hours)
+            dispatcher.utter_message(
+                response="utter_practitioner_hours", practitioner=person.name, hours=hours
+            )
+        else:
+            hours = say_weekly_hours(practice.office_hours)
+            dispatcher.utter_message(response="utter_opening_hours", hours=hours)
     elif intent == "ask_access" and info.access:
         dispatcher.utter_message(response="utter_access", access=" ".join(info.access.split()))
     else:

@@ -219,6 +219,35 @@ def test_practical_information_from_the_configuration(chat: Any) -> None:
     assert c.messages() == []
 
 
+@pytest.mark.parametrize(
+    ("question", "named", "a_day"),
+    [
+        ("est-ce que le docteur durand travaille le samedi", "Docteur Paul Durand", "le samedi"),
+        ("c'est pour savoir quels jours consulte la docteure martin", "Docteure Claire Martin",
+         "le mercredi"),
+    ],
+)
+def test_a_practitioners_days_are_theirs_not_the_desks(
+    chat: Any, question: str, named: str, a_day: str
+) -> None:
+    c = chat()
+    assert c.say(question) == ["utter_practitioner_hours", "utter_anything_else"]
+    assert named in c.text() and a_day in c.text()
+    assert c.messages() == []
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "je suis en retard pour mon rendez-vous de 10 heures",
+        "c'est combien une consultation",
+        "est-ce que le docteur fait des visites à domicile",
+    ],
+)
+def test_what_only_the_desk_can_answer_becomes_a_message(chat: Any, words: str) -> None:
+    assert chat().say(words)[0] == "utter_understood_message"
+
+
 def test_talk_to_someone_is_transferred_when_the_office_is_staffed(
     chat: Any, live_gateway: LiveGateway
 ) -> None:
