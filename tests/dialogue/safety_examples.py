@@ -105,6 +105,12 @@ CERTAIN: dict[str, list[str]] = {
         "il est agité et il comprend plus rien",
         "il est dans le cirage il réagit pas",
         "il ne répond plus",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "il a sifflé une bouteille de vodka il répond plus",
+        "il est comme mort",
+        "elle est évanouie",
+        "il est tombé raide",
+        "il sait plus comment il s appelle",
     ],
     "breathing": [
         "mon fils a avalé une cacahuète de travers et il tousse il arrive plus à respirer",
@@ -159,6 +165,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a avalé de travers et il étouffe",
         "j ai l impression d étouffer",
         "mon fils fait une laryngite il respire très mal il fait un bruit",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -246,6 +254,12 @@ CERTAIN: dict[str, list[str]] = {
         "j ai une douleur qui serre dans la poitrine et qui monte dans la mâchoire",
         "ça me brûle dans la poitrine et j ai le bras gauche engourdi",
         "j ai mal au milieu de la poitrine ça irradie dans le dos",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "j ai un truc qui m écrase la poitrine",
+        "j ai une douleur au coeur",
+        "j ai mal dans la poitrine ça descend dans le bras",
+        "j ai une douleur dans la poitrine qui me coupe le souffle",
+        "je crois que je fais un infarctus",
     ],
     "stroke": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -413,6 +427,12 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille a vomi du sang",
         "ma femme a mal au ventre elle est enceinte et elle saigne",
         "est ce que c est grave il crache du sang",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "il pisse le sang",
+        "il saigne à mort",
+        "il y a du sang de partout",
+        "il a le bras en sang",
+        "il est couvert de sang",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -503,6 +523,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon nourrisson ne boit plus ses biberons",
         "mon bébé geint et il est tout mou",
         "ma fille de un mois respire très vite",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "mon bébé a trente neuf de fièvre il a un mois",
+        "mon nouveau né est tout jaune et il dort tout le temps",
+        "mon bébé refuse le biberon depuis ce matin il est mou",
+        "mon bébé a les lèvres bleues",
+        "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -591,6 +617,12 @@ CERTAIN: dict[str, list[str]] = {
         "elle tremble et elle a les yeux qui roulent",
         "mon bébé a des mouvements bizarres des bras et il regarde dans le vide",
         "ma soeur tremble de tout son corps elle a les yeux ouverts mais elle est pas là",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "il s est mis à convulser",
+        "il est pris de tremblements et il répond plus",
+        "il se raidit et il tremble",
+        "il a les yeux blancs et il tremble",
+        "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -694,6 +726,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a fait une allergie à l amoxicilline il est couvert de plaques et il respire mal",
         "il a la gorge qui gonfle",
         "il a des plaques partout et il respire mal",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "il fait un choc allergique",
+        "il gonfle de partout après la piqûre",
+        "ses lèvres enflent",
+        "il a la face toute gonflée",
+        "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -807,6 +845,12 @@ CERTAIN: dict[str, list[str]] = {
         "elle a avalé du produit pour la vaisselle",
         "on a tous mal à la tête avec le chauffage",
         "elle a bu toute la bouteille de sirop",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "il a gobé des cachets",
+        "il s est empoisonné",
+        "il a bu de l acide",
+        "il a sniffé de la colle",
+        "il a mangé des baies rouges",
     ],
     "suicidal": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -908,6 +952,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils menace de se jeter par la fenêtre",
         "mon mari a disparu avec son fusil il a laissé une lettre",
         "mon père dit qu il va se foutre en l air",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "je veux me foutre en l air",
+        "je veux crever",
+        "je vais me pendre",
+        "je veux en terminer",
+        "j ai envie de partir pour toujours",
     ],
     "burns": [
         "il a été brûlé par un feu d artifice au visage",
@@ -1016,6 +1066,12 @@ CERTAIN: dict[str, list[str]] = {
         "ma mère est tombée elle est par terre depuis cette nuit",
         "mon fils est tombé sur la tête il est tout endormi",
         "il s est cogné la tête et depuis il est pas bien il vomit",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "mon père est tombé il a une grosse bosse et il vomit",
+        "elle est tombée dans l escalier elle peut plus bouger",
+        "il a chuté du balcon",
+        "ma mère a glissé dans la douche elle est par terre elle peut pas se relever",
+        "il est tombé de la table à langer",
     ],
     "severe_pain": [
         # Round of issue 13 (own phrasings, as callers say them):
@@ -1107,6 +1163,12 @@ CERTAIN: dict[str, list[str]] = {
         "elle a une douleur dans la tête brutale et elle vomit",
         "j ai une migraine pas comme d habitude horrible d un coup",
         "elle a le ventre tout dur et elle a mal",
+        # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
+        "j ai une douleur de ouf au ventre",
+        "il est plié de douleur",
+        "il a des crampes atroces au ventre",
+        "mon ventre me fait atrocement mal",
+        "j ai la tête qui va exploser et je vomis",
     ],
     "general": [
         "je vous en supplie envoyez quelqu un il va mourir",
@@ -1135,6 +1197,10 @@ POSSIBLE: list[str] = [
     # Passive wishes to be gone, without a plan.
     "personne ne s'apercevrait si je disparaissais",
     "franchement à quoi bon vivre",
+    # Round 4: dark thoughts told with a request for a visit; a signal without its context.
+    "mon père a des idées noires depuis la mort de ma mère il faudrait qu il voie quelqu un",
+    "j ai des idées noires je voudrais un rendez vous avec le psychologue",
+    "il est tout flasque",
     "ma mère s est trompée elle a pris deux fois son traitement",
     "j ai des douleurs dans la poitrine de temps en temps quand je fais du sport",
     "je voudrais un rendez vous pour parler de mes idées noires avec le docteur",
@@ -1573,4 +1639,12 @@ ROUTINE: list[str] = [
     "les résultats de la recherche de sang dans les selles sont positifs",
     "je voudrais le résultat de la prise de sang pour le paracétamol de mon fils",
     "ma fille a mal au ventre quand elle a faim",
+    # Round 4: figures of speech and lasting conditions around alarming words.
+    "je suis noyé sous les papiers de la sécu",
+    "c est du délire ce délai pour avoir un rendez vous",
+    "j ai reçu mes résultats je suis effondrée je voudrais parler au docteur",
+    "je fais des paralysies du sommeil la nuit",
+    "vous allez me faire faire une crise cardiaque avec ces tarifs",
+    "j ai mal au ventre à hurler pendant mes règles j ai de l endométriose",
+    "mon fils a une paralysie cérébrale il lui faut un certificat pour la piscine",
 ]
