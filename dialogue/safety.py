@@ -246,7 +246,9 @@ class _Context:
             or self._introduced(parts)
             or bool(self._distances(whole, self._cues["over"])),
             Lowering.LASTING: self._earlier(whole, "lasting"),
-            Lowering.MILD: any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
+            # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
+            Lowering.MILD: not negative_words(self._utterance, parts)
+            and any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
         }
         reasons = [reason for reason, present in found.items() if present and reason in allowed]
         if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:

@@ -33,9 +33,9 @@ from benchmarks.safety import (
 # False alarms: routine calls given an emergency answer at once. Asked: routine calls given the
 # confirmation question (kept under 5 %). All are met on dev (100 % / 100 % / 0 % / 1.2 %; the
 # classifier learnt from dev, so dev says little about it). On the held-out test split, after the
-# classifier and three rounds of rules (docs/benchmarks.md), NOT MET: at once 88.5 % (goal 95 %),
-# with confirmation 97.8 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 3.4 % (≤ 5 %).
-# The test split therefore only has the regression floors below.
+# classifier and four rounds of rules (docs/benchmarks.md), NOT MET: at once 90.7 % (goal 95 %),
+# with confirmation 98.4 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 2.9 % (≤ 5 %,
+# asserted below as the goal). The others have the regression floors below.
 GOALS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
     "recall_at_once": ("at least", 0.95),
@@ -56,10 +56,10 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.86),
-    "recall_with_confirmation": ("at least", 0.95),
-    "false_alarm_rate": ("at most", 0.03),
-    "confirmation_rate": ("at most", 0.07),
+    "recall_at_once": ("at least", 0.88),
+    "recall_with_confirmation": ("at least", 0.96),
+    "false_alarm_rate": ("at most", 0.025),
+    "confirmation_rate": GOALS["confirmation_rate"],
 }
 
 MIN_EMERGENCIES = 340
