@@ -31,7 +31,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -45,44 +44,10 @@ import vosk
 from telephony.codec import SAMPLE_RATE, StreamResampler
 from telephony.decoding_load import DecodingLoad, LoadParams, Search
 from telephony.stt import RecognitionUpdate
+from telephony.vosk_model import model_input_rate, shared_model
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
-_MODELS: dict[Path, vosk.Model] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def shared_model(path: Path) -> vosk.Model:
-    """The process's one `vosk.Model` for ``path``, loaded on first use (thread-safe).
-
-    Args:
-        path: The model folder (with ``am/``, ``conf/``, ``graph/``).
-    """
-    key = path.resolve()
-    with _MODELS_LOCK:
-        model = _MODELS.get(key)
-        if model is None:
-            vosk.SetLogLevel(-1)
-            model = vosk.Model(str(key))
-            _MODELS[key] = model
-        return model
-
-
-def model_input_rate(path: Path) -> int:
-    """The rate to feed the model: 8 kHz when its features allow upsampling, else its own.
-
-    Args:
-        path: The model folder; ``conf/mfcc.conf`` holds the feature options.
-    """
-    try:
-        conf = (path / "conf" / "mfcc.conf").read_text(encoding="utf-8")
-    except OSError:
-        return 16000
-    match = re.search(r"--sample-frequency=(\d+)", conf)
-    model_rate = int(match.group(1)) if match else 16000  # Kaldi's default
-    if model_rate == SAMPLE_RATE or re.search(r"--allow-upsample=true", conf):
-        return SAMPLE_RATE
-    return model_rate
 
 
 @dataclass(frozen=True)

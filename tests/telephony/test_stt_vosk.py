@@ -20,7 +20,8 @@ from core import PROJECT_ROOT
 from telephony.codec import PCM_FRAME_BYTES
 from telephony.decoding_load import Search
 from telephony.stt import RecognitionUpdate, Recognizer
-from telephony.stt_vosk import VoskEngine, VoskRecognition, model_input_rate, shared_model
+from telephony.stt_vosk import VoskEngine, VoskRecognition
+from telephony.vosk_model import model_input_rate, shared_model
 from tests.telephony.conftest import KOREAN_MODEL, line_noise
 
 
