@@ -27,7 +27,7 @@ from dialogue.call_log import CallLog
 from dialogue.conversation import Expecting, Reply, TurnResult
 from dialogue.events import DialogueEventType, EventSink, Observer
 from dialogue.french.normalize import normalize_transcript
-from dialogue.safety_gate import QUESTION_KEY, SafetyGate, Screened
+from dialogue.safety_gate import AGAIN_KEY, QUESTION_KEY, SafetyGate, Screened
 from dialogue.session import result_of
 
 OPENING_KEYS = frozenset(
@@ -218,7 +218,7 @@ class MessageTaker:
 def _emergency_said(turns: list[transcripts.Turn]) -> bool:
     """Whether the emergency answer, or the emergency question, was said."""
     return any(
-        turn.key == QUESTION_KEY or (spec is not None and spec.emergency)
+        turn.key in (QUESTION_KEY, AGAIN_KEY) or (spec is not None and spec.emergency)
         for turn in turns
         if turn.speaker == transcripts.Speaker.ASSISTANT
         for spec in [catalogue.catalogue().get(turn.key or "")]

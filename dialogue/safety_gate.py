@@ -6,8 +6,11 @@ It does not depend on the NLU (`dialogue.safety`, a reviewable rule file). Two l
   cabinet"), nothing booked (held slots let go), the call's outcome ``emergency`` and an urgent
   note in the inbox;
 - **possible**: one short question, "Est-ce une urgence, en ce moment ?". Yes, no answer
-  (silence, a hang-up) or an unclear one → the emergency answer; no → the conversation goes on
-  with the words that raised the doubt, and the doubt is noted for the secretary (high urgency).
+  (silence, a hang-up) or an unsure one ("je ne sais pas") → the emergency answer; no → the
+  conversation goes on with the words that raised the doubt, and the doubt is noted for the
+  secretary (high urgency). Words on another subject (the caller still answering the question
+  before, "le docteur Durand") are no answer yet: the question is asked once more, asking for
+  a yes or a no; anything but a no then gets the emergency answer.
 
 The question pending is read from the call's turns (the last thing said is the question; the
 caller turn before it holds the words), so any process can take the next turn; a voice call
@@ -39,6 +42,8 @@ from dialogue.safety_rules import fold_words
 _LOGGER = logging.getLogger(__name__)
 EMERGENCY_OUTCOME = "emergency"
 QUESTION_KEY = "utter_emergency_check"
+AGAIN_KEY = "utter_emergency_check_again"
+"""The question asked once more, after words on another subject."""
 _NO_WORDS = frozenset({"non", "nan", "nope", "negatif"})
 _NO_PHRASES = (
     "pas une urgence", "pas urgent", "pas d urgence", "rien d urgent", "pas vraiment",
@@ -68,6 +73,8 @@ class PendingQuestion:
     hit: EmergencyHit
     said: str
     """The caller's words that raised it."""
+    again: bool = False
+    """It was asked a second time (the first answer was on another subject)."""
 
 
 class SafetyGate:
@@ -116,18 +123,23 @@ class SafetyGate:
                     None)
         if last is None:
             return self._pending if not turns else None
-        if last.key != QUESTION_KEY:
+        if last.key not in (QUESTION_KEY, AGAIN_KEY):
             return None
         index = turns.index(last)
         if len(turns) - index - 1 > (1 if answering else 0):
             return None
+        again = last.key == AGAIN_KEY
+        if again:  # the words that raised it came before the first question
+            index = next(
+                (i for i in range(index - 1, -1, -1) if turns[i].key == QUESTION_KEY), index
+            )
         said = next(
             (t.text for t in reversed(turns[:index])
              if t.speaker == transcripts.Speaker.CALLER and t.text.strip()),
             self._pending.said if self._pending else "",
         )
         hit = check_emergency(said) or _unknown_doubt()
-        return PendingQuestion(hit, said)
+        return PendingQuestion(hit, said, again)
 
     async def answer(
         self, hit: EmergencyHit, practice: PracticeConfig, *, confirmation: str | None = None
@@ -178,6 +190,9 @@ class SafetyGate:
             details = {**emergency_details(pending.hit), "denied": True}
             await self._note(pending.hit, details, transcripts.Urgency.HIGH)
             return Screened(said=pending.said, denied=True)
+        if reply is None and hit is None and not pending.again and not unsure(said):
+            self._pending = PendingQuestion(pending.hit, pending.said, again=True)
+            return Screened([catalogue.say(AGAIN_KEY, practice)], said)
         confirmation = "yes" if reply else "unclear"
         return Screened(await self.answer(pending.hit, practice, confirmation=confirmation), said)
 
@@ -212,13 +227,19 @@ def read_urgency_answer(text: str) -> bool | None:
         return strict
     words = fold_words(text)
     folded = " ".join(words)
-    if any(doubt in folded for doubt in _UNSURE):
+    if unsure(text):
         return None
     if (words and words[0] in _NO_WORDS) or any(phrase in folded for phrase in _NO_PHRASES):
         return False
     if _YES_WORDS & set(words):
         return True
     return None
+
+
+def unsure(text: str) -> bool:
+    """Whether the caller says they do not know ("je sais pas"): that is no "no"."""
+    folded = " ".join(fold_words(text))
+    return any(doubt in folded for doubt in _UNSURE)
 
 
 def emergency_details(hit: EmergencyHit) -> dict[str, object]:

@@ -2,8 +2,9 @@
 no Rasa: after a "no" the assistant's dialogue is reached, and here answers that Rasa is down).
 
 Two levels: a certain sign gets the emergency answer at once; a possible one gets "Est-ce une
-urgence, en ce moment ?", then yes, silence, an unclear answer or a hang-up → the emergency
-answer; no → the conversation goes on and the doubt is noted for the secretary.
+urgence, en ce moment ?", then yes, silence, an unsure answer or a hang-up → the emergency
+answer; words on another subject → the question once more; no → the conversation goes on and
+the doubt is noted for the secretary.
 """
 
 from __future__ import annotations
@@ -124,6 +125,35 @@ def test_a_possible_sign_is_asked_about_then_answered(
     note = _emergency_note(chat, context)
     assert note.urgency == "urgent" and note.details["confirmation"] == confirmation
     assert chat.outcome(context) == "emergency"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_words_on_another_subject_get_the_question_once_more(
+    client: TestClient, context: AppContext, mode: str
+) -> None:
+    # The caller still answers what was asked before ("le docteur Durand"): no answer yet.
+    chat = Chat(client, mode)
+    assert chat.say(POSSIBLE) == QUESTION
+    assert chat.say("le docteur durand") == ["utter_emergency_check_again"]
+    assert chat.last["replies"][0]["interruptible"] is False and chat.last["ended"] is False
+    assert "oui ou par non" in chat.last["replies"][0]["text"]
+    assert chat.say("mardi après-midi") == EMERGENCY  # still no "no": the emergency answer
+    assert _emergency_note(chat, context).details["confirmation"] == "unclear"
+    assert chat.outcome(context) == "emergency"
+
+
+def test_a_no_to_the_question_asked_again_goes_on_with_the_first_words(
+    client: TestClient, context: AppContext
+) -> None:
+    chat = Chat(client, "message")
+    words = "c'est pour ma mère elle est essoufflée rappelez-moi"
+    assert chat.say(words) == QUESTION
+    assert chat.say("le docteur durand") == ["utter_emergency_check_again"]
+    assert chat.say("non") == ["utter_message_go_on"]
+    assert chat.send(digits="#") == ["utter_message_recorded", "utter_message_taken"]
+    message = next(m for m in chat.messages(context) if m.kind == "message")
+    assert words in message.details["text"]
+    assert _emergency_note(chat, context).urgency == "high"
 
 
 def test_no_after_the_question_lets_the_assistant_go_on_with_the_words(
