@@ -99,6 +99,11 @@ SEARCHES: dict[str, dict[str, Any]] = {
 """Vosk decoding searches to ramp (settings overrides; see `telephony.vosk_search`)."""
 RAMPS = os.environ.get("VOICE_BENCH_RAMPS", "1") != "0"
 """``VOICE_BENCH_RAMPS=0``: only the callers-at-once levels (minutes, not forty)."""
+_ONLY = os.environ.get("VOICE_BENCH_LEVELS", "")
+"""``VOICE_BENCH_LEVELS=16`` (or ``1,16,staggered``): only those callers-at-once levels, to
+repeat one quickly; such a partial run prints its figures and writes no docs."""
+if _ONLY:
+    LOCKSTEP_LEVELS = tuple(int(n) for n in _ONLY.split(",") if n.strip().isdigit())
 def _thread_cpu_s() -> dict[str, float]:
     """This process's CPU seconds by kind of thread (recognition, synthesis, the rest)."""
     # Python 3.11 does not name OS threads: map the executors' thread names by native id.
@@ -418,7 +423,8 @@ def main() -> dict[str, Any]:
                 f"http://127.0.0.1:{rasa_port}", rasa, token=rasa_auth_token(settings)
             )
             at_once = _at_once(settings, context, events, twilio, rasa.pid)
-            _write_at_once(at_once)
+            if not _ONLY:
+                _write_at_once(at_once)
             for name, overrides in SEARCHES.items() if RAMPS else ():
                 searches[name] = _ramp(
                     settings.model_copy(update=overrides), context, events, twilio, rasa.pid
@@ -454,11 +460,12 @@ def _at_once(
         _warm(voice, turns, count)
         levels.append(_level(twilio, turns, count, events, rasa_pid, Pattern.LOCKSTEP))
         _print_level(levels[-1])
-    _warm(voice, turns, STAGGERED_CALLS)
-    levels.append(
-        _level(twilio, turns, STAGGERED_CALLS, events, rasa_pid, Pattern.STAGGERED)
-    )
-    _print_level(levels[-1])
+    if not _ONLY or "staggered" in _ONLY:
+        _warm(voice, turns, STAGGERED_CALLS)
+        levels.append(
+            _level(twilio, turns, STAGGERED_CALLS, events, rasa_pid, Pattern.STAGGERED)
+        )
+        _print_level(levels[-1])
     engines.recognition.shutdown()
     return {"levels": levels, "adaptive": settings.vosk_adaptive_search}
 

@@ -17,12 +17,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from core import PROJECT_ROOT
+from tests.test_layout import product_modules
 
-PRODUCT = ("core", "agenda", "transcripts", "dialogue", "telephony", "staff", "notifications",
-           "standardiste", "cluster")
 Key = tuple[str, str]
 """(module, function name)."""
 
@@ -35,15 +32,6 @@ class _Function:
     reads: list[int] = field(default_factory=list)
     """Lines where it reads ``<…context>.practice`` on its own thread."""
     calls: list[tuple[Key, int]] = field(default_factory=list)
-
-
-def _modules() -> Iterator[tuple[str, Path]]:
-    for package in PRODUCT:
-        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
-            relative = path.relative_to(PROJECT_ROOT)
-            if "migrations" in relative.parts or "data" in relative.parts:
-                continue
-            yield ".".join(relative.with_suffix("").parts).removesuffix(".__init__"), path
 
 
 def _reads_practice(node: ast.AST) -> bool:
@@ -196,7 +184,7 @@ def _violations(functions: dict[Key, _Function]) -> list[str]:
 
 
 def test_no_async_def_reads_the_practice_on_the_event_loop() -> None:
-    sources = {module: path.read_text(encoding="utf-8") for module, path in _modules()}
+    sources = {module: path.read_text(encoding="utf-8") for module, path in product_modules()}
     wrong = _violations(_functions(_parse(sources)))
     assert wrong == [], "use `await context.fetch_practice()` in async code:\n" + "\n".join(wrong)
 

@@ -76,7 +76,8 @@ class Import:
         return self.target.split(".")[0]
 
 
-def _modules() -> Iterator[tuple[str, Path]]:
+def product_modules() -> Iterator[tuple[str, Path]]:
+    """Every product module (dotted name, file), migrations and data aside."""
     for package in PACKAGES:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
             relative = path.relative_to(PROJECT_ROOT)
@@ -87,7 +88,7 @@ def _modules() -> Iterator[tuple[str, Path]]:
 
 def _imports() -> list[Import]:
     found = []
-    for module, path in _modules():
+    for module, path in product_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -174,7 +175,7 @@ def test_every_face_lists_what_it_offers(package: str) -> None:
 def test_no_product_module_over_400_lines() -> None:
     long = {
         str(path.relative_to(PROJECT_ROOT)): n
-        for _, path in _modules()
+        for _, path in product_modules()
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
