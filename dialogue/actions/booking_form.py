@@ -35,6 +35,7 @@ from dialogue.actions.common import (
     activating,
     answer_for,
     answered,
+    aside,
     extract_yes_no,
     latest_intent,
     said_text,
@@ -131,7 +132,9 @@ class ValidateBookingForm(IdentityFormValidation):
     ) -> dict[str, Any]:
         """The answer to "C'est pour quel type de rendez-vous ?", or a type named unasked."""
         text = answer_for(tracker, "appointment_type")
-        if text is None and await self.answered_anyway(tracker):
+        if text is None and aside(tracker) is not None and await self.answered_anyway(tracker):
+            # Heard as a question aside, yet naming the type: taken (never words that leave
+            # the request for another, which answer_for set apart too).
             text = said_to(tracker, "appointment_type")
         if text is not None:
             return {"appointment_type": text}
