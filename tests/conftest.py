@@ -13,6 +13,7 @@ import pytest
 import time_machine
 import uvicorn
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from core import AppContext, Settings
 from dialogue.rasa.server import (
@@ -135,6 +136,28 @@ def live_gateway(tmp_path_factory: pytest.TempPathFactory, rasa_port: int) -> It
     gateway.start()
     yield gateway
     gateway.stop()
+
+
+# Taken first to last: nothing else points at these rows (a change row has no foreign key).
+_AGENDA_ROWS = ("occupancy", "holds", "appointments", "appointment_changes")
+
+
+@pytest.fixture(autouse=True)
+def _empty_agenda(request: pytest.FixtureRequest) -> None:
+    """Each test on the session's gateway starts with nobody booked and nothing held.
+
+    The tests pretend to live at the same moment (``tests.clock``), so a hold left by an earlier
+    conversation never expires for a later one, and a dozen tests book Thursday morning with the
+    same practitioner: which of them ran before on this worker decided whether "le 2ème" still
+    had a second slot to name.
+    """
+    if "live_gateway" not in request.fixturenames:
+        return
+    gateway: LiveGateway = request.getfixturevalue("live_gateway")
+    with gateway.context.db.session() as session:
+        for table in _AGENDA_ROWS:
+            session.execute(text(f"DELETE FROM {table}"))
+        session.commit()
 
 
 @pytest.fixture(scope="session")
