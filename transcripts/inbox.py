@@ -105,8 +105,9 @@ def close_set_aside(
     appointment_id: int | None = None,
 ) -> InboxMessage | None:
     """Close the call's message for a request set aside earlier that the assistant completed
-    after all (booked, moved, cancelled, told): it says what was done, and is « traité », so
-    the secretariat is left no to-do for something already done. None when there is none.
+    after all (booked, moved, cancelled, told): it says what was done, is « traité », and
+    becomes `MessageKind.APPOINTMENT_HANDLED`, so the secretariat is left no to-do for
+    something already done. None when there is none.
 
     Args:
         session: The database session.
@@ -125,9 +126,10 @@ def close_set_aside(
         k: v for k, v in (left.details or {}).items() if k not in ("set_aside", "interrupted")
     }
     details["done"] = done
-    level = DEFAULT_URGENCY.get(kind, Urgency.NORMAL)
-    summary = build_summary(kind, identity, details)
-    _replace(left, level, identity, summary, details, status=MessageStatus.DONE)
+    handled = MessageKind.APPOINTMENT_HANDLED
+    summary = build_summary(handled, identity, details)
+    _replace(left, Urgency.NORMAL, identity, summary, details, status=MessageStatus.DONE)
+    left.kind = handled.value
     if appointment_id is not None:
         left.appointment_id = appointment_id
     return left

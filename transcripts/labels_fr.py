@@ -18,6 +18,7 @@ KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.EMERGENCY: "Urgence",
     MessageKind.FAILED_BOOKING: "Rendez-vous non abouti",
     MessageKind.SMS: "SMS reçu",
+    MessageKind.APPOINTMENT_HANDLED: "Rendez-vous traité par l'assistant",
 }
 
 URGENCY_LABELS: dict[Urgency, str] = {

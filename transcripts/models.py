@@ -46,6 +46,10 @@ class MessageKind(StrEnum):
     FAILED_BOOKING = "failed_booking"
     SMS = "sms"
     """A patient's text the assistant could not act on (not ANNULER, STOP or START)."""
+    APPOINTMENT_HANDLED = "appointment_handled"
+    """A booking set aside in a call (a `FAILED_BOOKING` while it waited) that the assistant
+    completed later in the same call: kept, closed, so the desk that saw it open knows it is done
+    and neither the inbox nor the statistics count a booking that did not fail."""
 
 
 class Urgency(StrEnum):

@@ -80,7 +80,7 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
     Returns:
         One line of French.
     """
-    if kind is MessageKind.FAILED_BOOKING and "done" in details:
+    if kind is MessageKind.APPOINTMENT_HANDLED:
         return _done_summary(identity, details)
     parts = [fr.KIND_LABELS[kind], identity_text(identity)]
     detail = _detail(kind, details)

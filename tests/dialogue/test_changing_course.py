@@ -88,7 +88,8 @@ def test_a_hang_up_after_a_request_was_set_aside_keeps_both_requests(chat: Any) 
 
 
 def _by_request(c: Chat) -> dict[str, dict[str, Any]]:
-    bookings = [m for m in c.messages() if m["kind"] == "failed_booking"]
+    kinds = ("failed_booking", "appointment_handled")
+    bookings = [m for m in c.messages() if m["kind"] in kinds]
     requests = {m["details"]["request"]: m for m in bookings}
     assert len(requests) == len(bookings), bookings
     return requests
@@ -138,6 +139,8 @@ def test_a_booking_set_aside_then_made_is_closed_as_done(chat: Any) -> None:
     booking = _by_request(c)["book"]
     # Closed, not a to-do any more: handled, and saying what was done.
     assert booking["id"] == left["id"] and booking["status"] == "done"
+    assert booking["kind"] == "appointment_handled"
+    assert booking["kind_label"] == "Rendez-vous traité par l'assistant"
     assert booking["appointment_id"] == booked["id"]
     assert "laissée" not in booking["summary"] and "non abouti" not in booking["summary"]
     assert "Rendez-vous pris pendant l'appel" in booking["summary"]

@@ -203,6 +203,8 @@ def test_a_request_set_aside_then_done_by_the_assistant_is_closed(db: Session) -
     done = close("book")
     assert done is left and done.status == "done" and done.handled_at is not None
     assert done.appointment_id == 41 and done.last_name == "dupont"
+    assert done.kind == "appointment_handled"  # not a failed booking in the inbox nor the stats
+    assert transcripts.kind_label(done.kind) == "Rendez-vous traité par l'assistant"
     assert done.summary == (
         "Rendez-vous pris pendant l'appel — DUPONT Marie, né(e) le 12/03/1954 — consultation "
         "avec Docteure Claire Martin, jeudi 7 janvier à 8 heures 30 — demande reprise après une "
