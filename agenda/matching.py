@@ -31,6 +31,7 @@ TYPE_ALIASES: dict[str, str] = {
     "1ere": "premiere consultation",
     "premiere fois": "premiere consultation",
     "nouveau patient": "premiere consultation",
+    "nouveaux patients": "premiere consultation",
     "nouvelle patiente": "premiere consultation",
     "jamais venu": "premiere consultation",
     "medecin traitant": "premiere consultation",
@@ -66,6 +67,10 @@ ANY_TYPE_WORDS: tuple[str, ...] = (
 )
 # Similarity (0-100, rapidfuzz ratio) a said word needs with a practitioner's surname.
 _SURNAME_SCORE = 80
+# Words right before a surname that make a near miss count ("docteur durant", "avec martine").
+_TITLES = frozenset({
+    "docteur", "docteure", "doctoresse", "dr", "doc", "madame", "monsieur", "mme", "avec", "chez",
+})
 
 
 def match_type(text: str, practice: PracticeConfig) -> str | None:
@@ -104,15 +109,28 @@ def match_practitioner(
     folded = _folded(text)
     if any(word in folded for word in ANY_PRACTITIONER_WORDS):
         return ANY_PRACTITIONER
+    words = re.findall(r"[a-z]+", folded)
     best: tuple[float, str] | None = None
     for person in practice.practitioners:
         if person.id not in allowed:
             continue
         surname = _folded(person.name.split()[-1])
-        score = max((fuzz.ratio(surname, word) for word in folded.split()), default=0.0)
+        score = max((_surname_score(surname, words, i) for i in range(len(words))), default=0.0)
         if score >= _SURNAME_SCORE and (best is None or score > best[0]):
             best = (score, person.id)
     return best[1] if best else None
+
+
+def _surname_score(surname: str, words: list[str], index: int) -> float:
+    """How well ``words[index]`` names ``surname``. The surname itself always does; a word only
+    close to it (a recognizer's spelling: "durant", "martine") only after a title or alone:
+    "matin" is close to "martin" and "durant" to "durand", and "jeudi matin" names nobody."""
+    word = words[index]
+    if word == surname:
+        return 100.0
+    if len(words) > 1 and (index == 0 or words[index - 1] not in _TITLES):
+        return 0.0
+    return fuzz.ratio(surname, word)
 
 
 def practitioners_for(practice: PracticeConfig, type_id: str) -> list[str]:

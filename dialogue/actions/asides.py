@@ -1,6 +1,6 @@
 """Questions asked aside, at the start of a call or in the middle of a request: the practice's
 hours (or a named practitioner's days), address and access, from its configuration; a medical
-question gets no advice.
+question gets no advice; fees and payment, which only the desk knows, are left to it.
 
 In the middle of a request the form's validation answers (`IdentityFormValidation.run`) and the
 form asks its question again, so the request goes on where it was without one rule per form.
@@ -12,11 +12,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import agenda
-from dialogue.actions.common import latest_intent
+from dialogue.actions.common import DESK_QUESTION, MEDICAL, latest_intent
 from dialogue.actions.runtime import current_practice
 from dialogue.french.speech_format import say_weekly_hours
-
-MEDICAL = "medical_question"
 
 
 async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -48,5 +46,7 @@ async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, inten
     """The answer to a question asked in the middle of a request (the form asks its own next)."""
     if intent == MEDICAL:
         dispatcher.utter_message(response="utter_no_medical_advice")
+    elif intent == DESK_QUESTION:
+        dispatcher.utter_message(response="utter_desk_question_aside")
     else:
         await answer_practical(dispatcher, tracker)

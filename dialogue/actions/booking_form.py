@@ -61,7 +61,9 @@ _TIME_WORDS = re.compile(
     r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|demain|aujourd|semaine|mois|matin"
     r"|matinee|apres midi|soir|heures?|midi|prochaine?|lendemain|week|tot possible|plus vite"
     r"|des que possible|n importe quand|janvier|fevrier|mars|avril|mai|juin|juillet|aout"
-    r"|septembre|octobre|novembre|decembre)\b"
+    r"|septembre|octobre|novembre|decembre|quinze jours|huit jours|\d+ jours|debut|fin|milieu)\b"
+    # A day by its number, or a bound ("pas avant le 15", "à partir du 12", "après le 20").
+    r"|\b(?:le|du|au|avant|apres) \d{1,2}(?:er)?\b"
 )
 _NONE_SUITS = re.compile(r"\b(?:aucun|aucune|ni l un ni l autre|d autres|autre chose)\b")
 

@@ -12,6 +12,7 @@ import transcripts
 from core import office_staffed
 from dialogue import understood
 from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.french.normalize import flat_text, normalize_transcript
 from dialogue.understood import UNKNOWN
 
 MAX_ATTEMPTS = 3
@@ -36,7 +37,23 @@ _FREE_TEXT_SLOTS = frozenset({"message_text"})
 """Slots whose answer may say anything, a request's words included."""
 # A question asked in the middle of a request: answered (a medical one, by saying no advice is
 # given), then the same question again (`asides.py`, from every form's validation).
-ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", "medical_question"})
+MEDICAL = "medical_question"
+ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", MEDICAL})
+_NAMES_MEDICINES = frozenset({"medicine"})
+"""Slots whose answer is a medicine's name: the NLU hears medical talk in it."""
+_ASKS = re.compile(
+    r"\b(?:est ce|puis je|je peux|peut on|on peut|combien|comment|pourquoi|quand|faut il"
+    r"|dois je|est il|grave|normal|danger|dangereux|remplacer|arreter|doubler|augmenter)\b"
+)
+"""Words that make medical talk a question, even said to "quel médicament ?"."""
+DESK_QUESTION = "desk_question"
+"""A question only the desk answers (fees, payment, reimbursement) asked in the middle of a
+request: said so, and the request goes on (at the start of a call, it is a message)."""
+_DESK_WORDS = re.compile(
+    r"\b(?:combien|tarifs?|prix|coute|coutent|payer|paye|paiement|rembourse\w*|carte vitale"
+    r"|mutuelle|tiers payant|depassements?|honoraires|secteur \d|carte bancaire|cb|cheques?"
+    r"|especes|liquide)\b"
+)
 
 
 # Cancelling, moving and checking share a form: "non, plutôt le déplacer" changes its purpose.
@@ -59,9 +76,16 @@ def switching(tracker: Tracker) -> bool:
     )
     if active is None or same or (form is None and name not in ASIDE_INTENTS):
         return False
-    if tracker.get_slot("requested_slot") in _FREE_TEXT_SLOTS:
+    asked = tracker.get_slot("requested_slot")
+    if asked in _FREE_TEXT_SLOTS:
         return False
+    if asked in _NAMES_MEDICINES and name == MEDICAL and not _ASKS.search(_said(tracker)):
+        return False  # "du doliprane", to "quel médicament ?": the answer, not a question
     return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
+
+
+def _said(tracker: Tracker) -> str:
+    return flat_text(normalize_transcript(str(tracker.latest_message.get("text") or "")))
 
 
 def _lookup_restarted(tracker: Tracker) -> bool:
@@ -83,6 +107,8 @@ def aside(tracker: Tracker) -> str | None:
     """The intent of a question asked aside in the middle of a form, if the latest words are
     one (never while the form takes free words: a message may be a medical question)."""
     name = latest_intent(tracker)
+    if name == "leave_message" and _DESK_WORDS.search(_said(tracker)) and switching(tracker):
+        return DESK_QUESTION
     return name if name in ASIDE_INTENTS and switching(tracker) else None
 
 

@@ -44,6 +44,13 @@ _NO_NAME_STARTS = frozenset((
     "un", "une", "je", "j'ai", "c'est", "ce", "il", "elle", "on", "vous", "quoi", "comment",
 ))
 
+# Words that say who, not what they are called ("pour moi", "c'est pour mon fils", "moi"): such
+# an answer is asked again, never written down as a name.
+_WHO_NOT_NAME = frozenset((
+    "pour", "moi", "moi-même", "lui", "nous", "mon", "ma", "mes", "notre", "fils", "fille",
+    "enfant", "bébé", "mari", "femme", "maman", "papa", "même",
+))
+
 
 @dataclass(frozen=True)
 class FullName:
@@ -74,8 +81,11 @@ def _first_names() -> frozenset[str]:
 
 
 def is_first_name(word: str) -> bool:
-    """Whether ``word`` is a common first name ("Hélène" and "helene" both are)."""
-    return fold_accents(word.lower()) in _first_names()
+    """Whether ``word`` is a common first name ("Hélène" and "helene" both are; "jean-pierre"
+    too, each of its parts being one)."""
+    known = _first_names()
+    folded = fold_accents(word.lower())
+    return folded in known or ("-" in folded and all(p in known for p in folded.split("-")))
 
 
 def clean_name(text: str) -> str | None:
@@ -99,6 +109,8 @@ def split_full_name(text: str) -> FullName | None:
         return None
     words = [w for w in name.split() if w != "et"]
     if not words or words[0] in _NO_NAME_STARTS or any(w.isdigit() for w in words):
+        return None
+    if any(w in _WHO_NOT_NAME for w in words):
         return None
     if len(words) == 1:
         word = words[0]

@@ -85,6 +85,11 @@ _NOT_AFTER = re.compile(r"\bpas (?=apres\b)")
 _UNTIL = re.compile(r"\b(?:jusqu (?:a la |a l |au |a )?|d ici (?:au |a )?|au plus tard )")
 _UNTIL_DAY = re.compile(r"\bjusqu au (?=\d)")
 _NOT_NOW = re.compile(r"\bpas (?:cette semaine|aujourd hui)\b")
+# "La semaine du 18" without a month: Duckling reads this week. The week holding the next 18th.
+_WEEK_OF_DAY = re.compile(
+    r"\bsemaine du (\d{1,2})(?: au \d{1,2})?\b(?! (?:janvier|fevrier|mars|avril|mai|juin|juillet"
+    r"|aout|septembre|octobre|novembre|decembre)\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,11 @@ def parse_time_preference(
         monday = today - timedelta(days=today.weekday())
         later = monday + timedelta(weeks=1) if "semaine" in match[0] else today + timedelta(1)
         reading.spans.append(Span(later, None, bound="from"))
+    for match in hide(_WEEK_OF_DAY, flat, hidden):
+        day = _next_day_numbered(int(match.group(1)), today)
+        if day is not None:
+            monday = day - timedelta(days=day.weekday())
+            reading.spans.append(Span(max(monday, today), monday + timedelta(days=6)))
     read_mentions("".join(hidden), flat, now, tz, reading, bounds)
     earliest, latest, weekdays = days(reading, today)
     time_from, time_to = reading.time_from, reading.time_to
@@ -211,6 +221,20 @@ def parse_time_preference(
         asap=asap,
         flexible=flexible,
     )
+
+
+def _next_day_numbered(number: int, today: date) -> date | None:
+    """The first day numbered ``number`` from ``today`` on (this month's, else the next's)."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            day = date(year, month, number)
+        except ValueError:
+            day = None
+        if day is not None and day >= today:
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _zone(now: datetime) -> ZoneInfo:

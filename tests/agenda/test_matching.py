@@ -77,6 +77,12 @@ def test_types_and_practitioners_of_the_shipped_practice() -> None:
     assert agenda.match_practitioner("avec le docteur durant", practice, both) == "durand"
     assert agenda.match_practitioner("peu importe", practice, both) == agenda.ANY_PRACTITIONER
     assert agenda.match_practitioner("le plus vite", practice, both) is None
+    # Close to a surname, but ordinary French: the morning, "during".
+    for words in ("vous êtes ouverts le samedi matin ?", "un rendez-vous jeudi matin",
+                  "durant les vacances", "le matin"):
+        assert agenda.match_practitioner(words, practice, both) is None, words
+    assert agenda.match_practitioner("avec martine", practice, both) == "martin"
+    assert agenda.match_practitioner("durand jeudi", practice, both) == "durand"
 
 
 @pytest.mark.parametrize(
@@ -92,6 +98,10 @@ def test_types_and_practitioners_of_the_shipped_practice() -> None:
         ("ça m'est égal", ["alpha", "beta"], agenda.ANY_PRACTITIONER),
         ("pas de préférence", ["alpha", "beta"], agenda.ANY_PRACTITIONER),
         ("", ["alpha", "beta"], None),
+        ("betta", ["alpha", "beta"], "beta"),  # the answer to "avec qui ?"
+        ("je prends avec betta jeudi", ["alpha", "beta"], "beta"),
+        # Near a surname but words of their own: "jeudi matin" is not Docteure Martin.
+        ("c'est pour jeudi betta", ["alpha", "beta"], None),
     ],
 )
 def test_practitioners_are_matched_by_surname_or_anyone(

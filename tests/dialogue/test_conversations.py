@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from tests.support import API_TOKEN
 pytestmark = pytest.mark.rasa
 
 AT = staffed_tuesday()
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre")
 NIGHT = tuesday_night()
 # Each conversation calls from its own number unless told otherwise: a number that booked
 # before is a known caller ("C'est bien pour …?"), which only the tests about it want.
@@ -500,6 +503,41 @@ def test_a_practical_question_mid_request_is_answered_and_the_request_goes_on(ch
         "utter_address", "utter_ask_time_preference"
     ]
     assert booking.say("jeudi matin") == ["utter_ask_chosen_slot"]
+
+
+def test_what_a_caller_says_in_passing_is_read_for_what_it_is(chat: Any) -> None:
+    # A medicine's name to "quel médicament ?" is the answer, not a medical question...
+    renewal = chat()
+    assert renewal.say("c'est pour renouveler mon ordonnance") == [
+        "utter_understood_renewal", "utter_ask_medicine"]
+    assert renewal.say("est-ce que je peux doubler la dose de doliprane") == [
+        "utter_no_medical_advice", "utter_ask_medicine"]
+    assert renewal.say("du doliprane") == ["utter_ask_full_name"]
+    # ... "pour moi" to "votre nom ?" is no name ...
+    assert renewal.say("c'est pour moi")[0] == "utter_invalid_name"
+    # ... the morning is not Docteure Martin ...
+    hours = chat()
+    assert hours.say("vous êtes ouverts le samedi matin ?")[0] == "utter_opening_hours"
+    # ... fees asked in the middle of a booking are the desk's, and the booking goes on ...
+    booking = chat()
+    assert booking.say("je voudrais un rendez-vous mais pas avant le 15") == [
+        "utter_understood_booking", "utter_ask_appointment_type"]
+    # (the type it names is taken: the next question is the practitioner)
+    assert booking.say("c'est combien la consultation") == [
+        "utter_desk_question_aside", "utter_ask_practitioner"]
+    assert booking.messages() == []
+    # ... and the date said first still holds: nothing before the 15th.
+    booking.say("peu importe")
+    assert booking.last["replies"][-1]["key"] == "utter_ask_chosen_slot", booking.text()
+    today = dt.date.fromisoformat(AT[:10])
+    fifteenth = today.replace(day=15)
+    if fifteenth < today:
+        fifteenth = (fifteenth + dt.timedelta(days=31)).replace(day=15)
+    proposed = [(int(day), _MONTHS.index(month) + 1)
+                for day, month in re.findall(rf"(\d+) ({'|'.join(_MONTHS)})", booking.text())]
+    assert proposed, booking.text()
+    assert all((month, day) >= (fifteenth.month, 15) or month < today.month
+               for day, month in proposed), booking.text()
 
 
 def test_a_closed_day_asked_for_gets_the_nearest_open_days(chat: Any) -> None:

@@ -45,6 +45,10 @@ def _on(day: date) -> dict[str, Any]:
         ("lundi", _on(_day(16))),
         ("mercredi", _on(_day(18))),
         ("la semaine prochaine", {"earliest": _day(16), "latest": _day(22)}),
+        # The week of a day said without its month: the next such day's (Duckling: this week).
+        ("plutôt la semaine du 18", {"earliest": _day(16), "latest": _day(22)}),
+        ("dans la semaine du 18 au 20", {"earliest": _day(16), "latest": _day(22)}),
+        ("la semaine du 2", {"earliest": date(2026, 3, 30), "latest": date(2026, 4, 5)}),
         ("cette semaine", {"earliest": TODAY, "latest": _day(15)}),
         ("dans quinze jours", {"earliest": _day(23), "latest": _day(29)}),
         ("dans huit jours", {"earliest": _day(16), "latest": _day(22)}),

@@ -23,13 +23,18 @@ from dialogue.french.names import FullName, names_said, split_full_name
         ("zorg bidule", FullName("zorg", "bidule", unsure=True)),
         ("marie", FullName(first="marie")),
         ("lefèvre", FullName(last="lefèvre")),
+        ("jean-pierre lemoine", FullName("jean-pierre", "lemoine")),
     ],
 )
 def test_a_full_name_is_split(said: str, expected: FullName) -> None:
     assert split_full_name(said) == expected
 
 
-@pytest.mark.parametrize("said", ["oui", "celui de vendredi", "le 3 mai 1951", ""])
+@pytest.mark.parametrize("said", [
+    "oui", "celui de vendredi", "le 3 mai 1951", "",
+    # Who the request is for, said to "quel est votre nom ?": asked again, never a name.
+    "pour moi", "c'est pour moi", "moi", "moi-même", "c'est pour mon fils", "pour ma fille",
+])
 def test_answers_that_are_no_names(said: str) -> None:
     assert split_full_name(said) is None
 
