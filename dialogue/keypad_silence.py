@@ -33,6 +33,8 @@ def digits_as_words(digits: str, expecting: Expecting) -> str | None:
         return plain
     if expecting is Expecting.PHONE_NUMBER and len(plain) >= 9 and plain.isdigit():
         return plain
+    if expecting is Expecting.CHOICE and len(plain) == 1 and plain in "123456789":
+        return plain  # "3": the third slot read out (`dialogue.french.slot_choice`)
     return None
 
 

@@ -220,7 +220,8 @@ class DialogueSession:
         return replace(result, pace=pace)
 
     async def handle_digits(self, digits: str) -> TurnResult:
-        """Keypad digits, a fallback: 1/2 for yes/no, a date of birth or a phone number."""
+        """Keypad digits, a fallback: 1/2 for yes/no, a date of birth, a phone number, or the
+        position of a slot read out."""
         digits = keypad_silence.clean_digits(digits)
         await self._events.emit(
             DialogueEventType.CALLER_TURN, text=digits, key=keypad_silence.DIGITS_KEY

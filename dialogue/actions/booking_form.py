@@ -272,7 +272,8 @@ class ValidateBookingForm(IdentityFormValidation):
             if int(tracker.get_slot("retries") or 0) < 1:
                 dispatcher.utter_message(response="utter_which_slot")
                 return {"chosen_slot": None, "retries": 1}
-            return await give_up(dispatcher, tracker, practice)
+            # There were places: the caller's choice was what went unheard.
+            return await give_up(dispatcher, tracker, practice, "utter_choice_not_understood")
         dispatcher.utter_message(response="utter_other_proposals")
         said = str(tracker.get_slot("time_preference") or "")
         wish = read_wish(said, practice, now).wish().widened()

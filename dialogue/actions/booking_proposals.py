@@ -108,12 +108,16 @@ async def propose(
 
 
 async def give_up(
-    dispatcher: CollectingDispatcher, tracker: Tracker, practice: PracticeConfig
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    practice: PracticeConfig,
+    response: str = "utter_no_slot",
 ) -> dict[str, Any]:
-    """No slot suits: release the holds; the form goes on to take the caller's details."""
+    """No slot suits (or the choice among them was not understood twice: ``response`` says
+    which): release the holds; the form goes on to take the caller's details."""
     sender = conversation_id(tracker)
     await in_db(lambda session: agenda.release_holds(session, sender))
-    dispatcher.utter_message(response="utter_no_slot")
+    dispatcher.utter_message(response=response)
     return {
         "booking_failed": True,
         "booking_wish": booking_wish(tracker, practice),

@@ -176,7 +176,7 @@ def test_a_failed_move_is_recorded_as_a_move(chat: Any) -> None:
     assert c.say("oui") == ["utter_ask_time_preference"]
     assert c.say("vendredi après-midi") == ["utter_ask_chosen_slot"]
     assert c.say("celui en rouge") == ["utter_which_slot", "utter_ask_chosen_slot"]
-    assert c.say("celui en rouge")[:2] == ["utter_no_slot", "utter_we_will_call_back"]
+    assert c.say("celui en rouge")[:2] == ["utter_choice_not_understood", "utter_we_will_call_back"]
     [message] = c.messages()
     assert message["details"]["request"] == "move"
     assert "souhaitait déplacer un rendez-vous" in message["summary"]

@@ -135,6 +135,21 @@ def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
     assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
 
 
+def test_a_slot_chosen_on_the_keypad_and_a_choice_never_heard(chat: Any) -> None:
+    c = chat()
+    c.say("une consultation avec le docteur martin jeudi après-midi")
+    assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot"
+    assert c.say("oui") == ["utter_which_slot", "utter_ask_chosen_slot"]
+    assert "taper 1, 2 ou 3" in c.text()
+    assert c.press("2") == ["utter_ask_full_name"]
+    # Twice not understood: there were places, so the caller is not told there were none.
+    other = chat()
+    other.say("une consultation avec le docteur martin jeudi après-midi")
+    assert other.say("oui") == ["utter_which_slot", "utter_ask_chosen_slot"]
+    assert other.say("oui oui")[0] == "utter_choice_not_understood"
+    assert other.last["replies"][-1]["key"] == "utter_ask_full_name"
+
+
 def test_certificate_asked_what_for_and_a_callback_number_without_caller_id(chat: Any) -> None:
     c = chat(caller=None)
     assert c.say("je voudrais un certificat médical") == [
