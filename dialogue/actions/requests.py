@@ -22,6 +22,7 @@ from dialogue.actions.common import (
     answered,
     conversation_id,
     identity_from_slots,
+    latest_intent,
     previous_bot_key,
     said_text,
     said_to,
@@ -29,6 +30,7 @@ from dialogue.actions.common import (
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import in_db
+from dialogue.french.normalize import flat_text, normalize_transcript
 
 # Words around a medicine name that are not part of it ("c'est le levothyrox 75").
 _NOISE_WORDS = (
@@ -212,7 +214,9 @@ class ValidateMessageForm(IdentityFormValidation):
         asked_before = not activating(tracker, "message_form")
         if asked_before or tracker.get_slot("message_text") or said is None:
             return {}
-        return {"message_text": said} if _is_a_message(said) else {}
+        # Words not understood that led to the message are no message (`_is_a_message`).
+        asked = latest_intent(tracker) == "leave_message"
+        return {"message_text": said} if _is_a_message(said, asked=asked) else {}
 
     def validate_message_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -241,10 +245,31 @@ _MESSAGE_ANNOUNCED = frozenset(
 )
 
 
-def _is_a_message(said: str) -> bool:
+def _is_a_message(said: str, *, asked: bool) -> bool:
     """Whether the request already holds the message: it names a topic the secretariat knows
-    (results, billing, papers), so it is more than "je voudrais laisser un message"."""
-    return classify(said, TOPIC_KEYWORDS, "other") != "other"
+    (results, billing, papers), or, ``asked`` for a message in so many words, says more than
+    "je voudrais laisser un message pour le docteur Martin" ("… c'est au sujet de mon
+    traitement": asked "quel message ?", the caller would give their name and the subject
+    would be lost)."""
+    if classify(said, TOPIC_KEYWORDS, "other") != "other":
+        return True
+    if not asked:
+        return False
+    words = flat_text(normalize_transcript(said)).split()
+    return sum(1 for w in words if w not in _REQUEST_WORDS and len(w) > 2) >= _MESSAGE_WORDS
+
+
+# The words of asking to leave a message, to whom, and what fills a sentence: the rest is the
+# message itself. Two words of it are a subject ("mon traitement", "rappeler demain").
+_REQUEST_WORDING = """
+    oui allo bonjour bonsoir madame monsieur euh alors voila bien merci vous plait
+    voudrais voulais souhaite souhaiterais veux voulait aimerais pourrais peux peut puis
+    laisser transmettre dire passer message petit docteur docteure medecin secretaire
+    secretariat cabinet pour est que qui des les une son sur avec sans mais donc car
+    appelle appelais suis etais rendez vous mon mes nom moi lui elle part aussi tres
+"""
+_REQUEST_WORDS = frozenset(_REQUEST_WORDING.split())
+_MESSAGE_WORDS = 2
 
 
 def _after_medical_question(tracker: Tracker) -> bool:

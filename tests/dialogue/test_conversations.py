@@ -135,6 +135,17 @@ def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
     assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
 
 
+def test_a_message_said_with_the_request_is_not_asked_for_again(chat: Any) -> None:
+    c = chat(at=NIGHT)
+    said = ("bonjour je voulais laisser un message pour le docteur martin c'est au sujet de mon "
+            "traitement")
+    assert c.say(said) == ["utter_understood_message", "utter_ask_full_name"]
+    c.identify("hélène durand", "3 mars 1948")
+    assert c.say("oui")[0] == "utter_message_noted"
+    [message] = c.messages()
+    assert "au sujet de mon traitement" in message["summary"]
+
+
 def test_a_slot_chosen_on_the_keypad_and_a_choice_never_heard(chat: Any) -> None:
     c = chat()
     c.say("une consultation avec le docteur martin jeudi après-midi")
