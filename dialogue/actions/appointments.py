@@ -113,6 +113,11 @@ class ValidateAppointmentLookupForm(IdentityFormValidation):
             return events
         found = await _upcoming(tracker, identity)
         events = [e for e in events if e.get("name") != "requested_slot"]
+        if found is _NOT_THEIR_BIRTH_DATE and not _birth_date_asked_again(tracker):
+            # On file, but not with that date: misheard or misspoken more often than an
+            # impostor. Once more, then the secretariat.
+            dispatcher.utter_message(response="utter_birth_date_not_on_file")
+            return [*events, SlotSet("birth_date", None), SlotSet("requested_slot", "birth_date")]
         if not found:
             # Nothing to confirm: the form ends, and the request goes to the secretariat.
             return [
@@ -177,17 +182,34 @@ def _chosen(option: dict[str, Any]) -> list[EventType]:
     ]
 
 
+_NOT_THEIR_BIRTH_DATE: list[tuple[agenda.AppointmentInfo, str]] = []
+"""What `_upcoming` returns (empty, this very list) for a patient on file whose date of birth
+is another one."""
+
+
+def _birth_date_asked_again(tracker: Tracker) -> bool:
+    """Whether the date of birth was already asked again in this lookup."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "appointment_lookup_form":
+            return False
+        custom = (event.get("data") or {}).get("custom") or {}
+        if event.get("event") == "bot" and custom.get("key") == "utter_birth_date_not_on_file":
+            return True
+    return False
+
+
 async def _upcoming(
     tracker: Tracker, identity: transcripts.CallerIdentity
 ) -> list[tuple[agenda.AppointmentInfo, str]]:
-    """The identified caller's appointments to come (at most `LISTED`), with how to say each."""
+    """The identified caller's appointments to come (at most `LISTED`), with how to say each;
+    `_NOT_THEIR_BIRTH_DATE` when the patient is on file with another date of birth."""
     if identity.birth_date is None:
         return []
     practice = await current_practice()
     now = call_metadata(tracker, practice).now
     on_file = tracker.get_slot("patient_id")
 
-    def work(session: Session) -> list[agenda.AppointmentInfo]:
+    def work(session: Session) -> list[agenda.AppointmentInfo] | None:
         assert identity.birth_date is not None
         patient_id = int(on_file) if on_file is not None else None
         if patient_id is None and identity.last_name is not None:
@@ -201,9 +223,12 @@ async def _upcoming(
                 now=now,
             )
         except agenda.IdentityNotConfirmedError:
-            return []  # the date of birth is not the one on file: nothing is read out
+            return None  # the date of birth is not the one on file: nothing is read out
 
-    upcoming = (await in_db(work))[:LISTED]
+    upcoming = await in_db(work)
+    if upcoming is None:
+        return _NOT_THEIR_BIRTH_DATE
+    upcoming = upcoming[:LISTED]
     return [
         (a, catalogue.response(
             "utter_fragment_appointment",

@@ -429,12 +429,22 @@ def test_booking_declined_at_read_back_books_nothing(chat: Any) -> None:
 def test_a_known_caller_cancels_after_giving_their_date_of_birth(chat: Any) -> None:
     booking = chat()
     booked = _book(booking, "anne chevalier", "le 25 décembre 1949")
+    # Another date than the file's: asked once more, then the secretariat; nothing read out.
+    wrong = chat(caller=booking.caller)
+    wrong.say("je voudrais annuler mon rendez-vous")
+    assert wrong.say("oui") == ["utter_ask_birth_date"]
+    assert wrong.say("le 15 décembre 1949") == [
+        "utter_birth_date_not_on_file", "utter_ask_birth_date"]
+    assert wrong.say("le 15 décembre 1949") == [
+        "utter_no_appointment_found", "utter_anything_else"]
+    assert "25" not in wrong.text()
     c = chat(caller=booking.caller)
     assert c.say("il faut que j'annule mon rendez-vous") == [
         "utter_understood_cancel", "utter_ask_patient_confirmed"
     ]
     assert c.text().endswith("C'est bien pour Anne Chevalier ?")
     assert c.say("oui") == ["utter_ask_birth_date"]  # a caller ID can be spoofed
+    assert c.say("le 5 décembre 1949") == ["utter_birth_date_not_on_file", "utter_ask_birth_date"]
     assert c.say("25 12 1949") == ["utter_ask_appointment_confirmed"]
     assert "annule" in c.text()
     assert c.say("oui") == ["utter_cancelled", "utter_anything_else"]
