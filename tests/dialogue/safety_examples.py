@@ -13,6 +13,21 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "il émerge pas",
+        "il est comme une poupée de chiffon",
+        "il a plus de réaction",
+        "il est à moitié conscient",
+        "y a pas moyen de le réveiller",
+        "impossible de le réveiller",
+        "il a pris des médicaments hier soir il se réveille pas",
+        "je le trouve par terre il est tout blanc",
+        "elle s est sentie mal et elle est tombée",
+        "il y a un homme allongé par terre dans la rue",
+        "je n arrive pas à réveiller mon mari",
+        "ma femme est allongée elle a les yeux fermés et je la réveille pas",
+        "mon ami a trop bu il est par terre on arrive pas à le réveiller",
+        "il est sonné il dit rien",
         # Round of issue 13 (own phrasings, as callers say them):
         "il est allongé par terre il réagit pas",
         "elle est tombée dans les pommes",
@@ -324,6 +339,20 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "ma femme pisse le sang",
+        "je saigne beaucoup après mon accouchement",
+        "il s est coupé au bras avec une vitre ça gicle",
+        "mon fils s est ouvert le genou jusqu à l os",
+        "le sang traverse le pansement",
+        "il s est planté un couteau dans la cuisse",
+        "il a du sang dans ses vomissements",
+        "j ai accouché il y a une semaine et je perds des gros caillots",
+        "il a une veine qui a pété",
+        "il a reçu une balle dans le ventre",
+        "la plaie est profonde on voit la chair",
+        "mon fils a vomi du sang hier et encore ce matin",
+        "il saigne de la tête et il est sous anticoagulants",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon mari vomit du sang",
         "elle a vomi plein de sang",
@@ -531,6 +560,21 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "il tremble de partout et il répond plus",
+        "mon bébé a les yeux qui partent en arrière et il tremble",
+        "mon mari est en train de convulser",
+        "il a des secousses dans les bras et les jambes et il répond pas",
+        "ma fille est par terre elle a des spasmes",
+        "mon fils a fait une crise et il en refait une autre",
+        "il gigote dans tous les sens les yeux révulsés",
+        "il est tombé et il tremble il a de la mousse à la bouche",
+        "ma fille fait une crise comitiale",
+        "il est par terre il a des mouvements saccadés",
+        "il serre les dents et il tremble",
+        "elle a une crise ça fait cinq minutes",
+        "il a convulsé y a deux minutes et il se réveille pas",
+        "elle se débat par terre elle répond pas",
         # Round of issue 13 (own phrasings, as callers say them):
         "elle fait une crise elle tremble de partout",
         "il convulse",
@@ -625,6 +669,22 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils fait un oedème de quinque",
+        "il est tout boursouflé",
+        "elle a les paupières tellement gonflées qu elle voit plus rien",
+        "je suis allergique aux guêpes et je viens de me faire piquer",
+        "mon fils a mangé un gâteau à la noisette il a mal au ventre et des boutons",
+        "elle fait un choc après l injection",
+        "j ai des picotements dans la bouche après avoir mangé des fruits à coque",
+        "ma langue gonfle j ai mangé des noix",
+        "mon fils a les lèvres qui gonflent il a mangé une cacahuète",
+        "elle a des plaques partout et elle respire mal",
+        "il a gonflé de partout après la piqûre d abeille",
+        "j ai la gorge qui me gratte et qui gonfle après les crevettes",
+        "ma gorge se serre j ai mangé du sésame",
+        "mes lèvres sont énormes et ma voix change",
+        "elle a des boutons partout et les lèvres qui gonflent",
         # Round of issue 13 (own phrasings, as callers say them):
         "après la piqûre de guêpe elle est toute rouge et elle respire mal",
         "il a mangé un gâteau aux noix et il a la gorge qui serre",
@@ -734,6 +794,22 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils a avalé toute la plaquette de doliprane",
+        "ma fille a bu du détergent",
+        "toute la famille a mal à la tête depuis qu on a allumé le poêle",
+        "mon fils a trouvé les médicaments de mamie il en a mangé",
+        "mon bébé a sucé une pile",
+        "le détecteur de monoxyde sonne et on a tous mal au crâne",
+        "ma copine a pris beaucoup de cachets avec du vin elle dort et je la réveille pas",
+        "mon petit a mis des granulés anti limaces dans sa bouche",
+        "il a pris une trentaine de comprimés",
+        "ma mère a pris tout son pilulier d un coup",
+        "mon mari a pris ses cachets deux fois ce matin il est tout bizarre",
+        "il y a une odeur de gaz et mon père est tombé",
+        "ma mère a avalé tous ses antidépresseurs hier soir",
+        "ma fille a léché une capsule de lessive",
+        "mon fils a mâchouillé une cigarette",
         # Round of issue 13 (own phrasings, as callers say them):
         "il a pris toute la boîte de doliprane",
         "elle a avalé tous ses cachets",
@@ -853,6 +929,20 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "j ai des idées noires et j ai un plan",
+        "je vais me faire du mal",
+        "ma fille a écrit une lettre d adieu",
+        "mon mari est sur le balcon il dit qu il va sauter",
+        "je pense à me pendre",
+        "il dit que la vie vaut plus la peine",
+        "j ai envie de sauter",
+        "j'ai pas envie de continuer à vivre",
+        "je voudrais dormir et ne pas me réveiller",
+        "je me suis coupée avec une lame exprès",
+        "mon père a laissé une lettre et il est introuvable",
+        "mon fils s est pendu",
+        "je vais me laisser mourir",
         # Round of issue 13 (own phrasings, as callers say them):
         "je veux plus vivre",
         "j ai envie d en finir ce soir",
@@ -989,6 +1079,8 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
     ],
     "fall_injury": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils est tombé de vélo sur la tête il s endort",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon père est tombé il peut plus se relever",
         "elle est tombée dans l escalier elle bouge plus",
@@ -1074,6 +1166,25 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon mari a le ventre tout gonflé et dur et il arrête pas de vomir",
+        "ma mère a vomi un truc noir comme du marc de café",
+        "il a fait des selles noires comme du goudron et il est tout pâle",
+        "j ai tellement mal au ventre que je peux plus me lever",
+        "mon fils a mal au ventre en bas à droite il a de la fièvre et il peut plus marcher",
+        "ma femme se tord de douleur elle a mal au ventre depuis une heure",
+        "ça fait deux heures que j ai une douleur atroce dans le ventre",
+        "j ai un mal de ventre horrible je suis en sueur",
+        "ma fille a super mal au ventre elle est pliée sur le canapé elle peut pas se redresser",
+        "mon grand père a du sang noir dans ses selles et il tient plus debout",
+        "elle peut plus se lever tellement elle a mal au ventre",
+        "il a mal au bide à crever et il vomit",
+        "mon mari est recroquevillé sur le lit il a trop mal au ventre",
+        "mon fils s est pris le guidon dans le ventre et il a super mal",
+        "elle se tient le ventre et elle pleure de douleur",
+        "depuis deux jours il a mal au ventre et là il est devenu tout dur",
+        "mon père a mal au ventre il a pas fait pipi depuis hier et il vomit",
+        "ma mère a mal au ventre depuis ce matin ça s arrête pas elle gémit",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon mari a le ventre dur comme de la pierre et il a super mal",
         "j ai une douleur à hurler dans le ventre",
@@ -1222,6 +1333,22 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: results, past illnesses and mild symptoms said as callers do.
+    "j ai la lèvre qui a gonflé avec un bouton de fièvre",
+    "les résultats de la prise de sang de mon père montrent une hémorragie interne",
+    "à quoi bon continuer la kiné",
+    "le docteur a reçu le compte rendu de mon scanner de la tête",
+    "mon fils a avalé un noyau de cerise hier il va bien",
+    "mon fils a fait une crise d épilepsie il y a un an je voudrais renouveler son traitement",
+    "je voudrais savoir si je peux arrêter mes anti épileptiques"
+    " je n ai plus de crise depuis deux ans",
+    "ma fille a un peu mal au ventre avant l école",
+    "mes résultats montrent que je suis allergique aux acariens",
+    "ma femme a fait une fausse couche le mois dernier elle voudrait en parler",
+    "j ai eu un choc anaphylactique aux crevettes il y a cinq ans je voudrais un anapen",
+    "mon père a fait un infarctus l été dernier il a besoin d un certificat pour la piscine",
+    "mes résultats disent que j ai eu une embolie",
+    "j ai les chevilles qui gonflent le soir",
     # Where someone is, or that something is not needed: no dazed person in them.
     "non c'est pas la peine merci",
     "il est pas là le docteur aujourd'hui",
