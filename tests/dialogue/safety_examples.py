@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: an age said in the present, yesterday and again today.
+        "ma voisine elle a quatre vingts ans elle répond plus",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "il émerge pas",
         "il est comme une poupée de chiffon",
@@ -339,6 +341,7 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 6: an age said in the present, yesterday and again today.
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "ma femme pisse le sang",
         "je saigne beaucoup après mon accouchement",
@@ -560,6 +563,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: an age said in the present, yesterday and again today.
+        "mon fils fait des convulsions il a deux ans",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "il tremble de partout et il répond plus",
         "mon bébé a les yeux qui partent en arrière et il tremble",
@@ -794,6 +799,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: an age said in the present, yesterday and again today.
+        "il a deux ans il a avalé une pile",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "mon fils a avalé toute la plaquette de doliprane",
         "ma fille a bu du détergent",
@@ -929,6 +936,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 6: an age said in the present, yesterday and again today.
+        "elle a seize ans elle a pris des médicaments pour mourir",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "j ai des idées noires et j ai un plan",
         "je vais me faire du mal",
@@ -1166,6 +1175,7 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: an age said in the present, yesterday and again today.
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "mon mari a le ventre tout gonflé et dur et il arrête pas de vomir",
         "ma mère a vomi un truc noir comme du marc de café",
@@ -1333,6 +1343,16 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: a state known since an event, « y a deux ans », a finding reported.
+    "mon père est hémiplégique depuis son avc il lui faut un kiné",
+    "mon père est paralysé depuis son accident je voudrais une visite à domicile",
+    "j ai une hémorragie de l oeil je voudrais un rendez vous",
+    "le cardiologue a envoyé le compte rendu de l infarctus de mon père",
+    "je voudrais savoir si l irm de mon fils pour ses convulsions est revenue",
+    "le test de grossesse est positif et j ai des saignements",
+    "j ai un lumbago je suis plié en deux",
+    "j ai des règles très douloureuses je suis pliée en deux",
+    "j ai la main qui gonfle après une piqûre de moustique",
     # Round 6: results, past illnesses and mild symptoms said as callers do.
     "j ai la lèvre qui a gonflé avec un bouton de fièvre",
     "les résultats de la prise de sang de mon père montrent une hémorragie interne",
