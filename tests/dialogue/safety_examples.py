@@ -13,6 +13,20 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "un monsieur bouge plus devant la pharmacie",
+        "mon collègue bouge plus",
+        "il gît par terre",
+        "il est étendu sur le carrelage",
+        "elle est tombée comme une pierre",
+        "il a chuté et depuis plus rien",
+        "elle ne réagit même plus",
+        "il ne me regarde plus il a les yeux dans le vague",
+        "je l ai retrouvé affalé sur le canapé",
+        "il est allongé inerte",
+        "il a pas repris connaissance",
+        "elle reprend pas connaissance",
+        "il a fait un trou noir il est par terre",
         # Round 6: an age said in the present, yesterday and again today.
         "ma voisine elle a quatre vingts ans elle répond plus",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
@@ -186,6 +200,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "il s est réveillé dans la nuit avec une douleur dans la poitrine qui serre",
         # Round of issue 13 (own phrasings, as callers say them):
         "j ai une douleur dans la poitrine qui part dans le bras",
         "il a une grosse douleur au coeur",
@@ -341,6 +357,9 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "l ouvrier s est coupé avec la disqueuse",
+        "ça saigne pas mal",
         # Round 6: an age said in the present, yesterday and again today.
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "ma femme pisse le sang",
@@ -563,6 +582,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "dans la nuit il a fait une crise d épilepsie qui s arrête pas",
         # Round 6: an age said in the present, yesterday and again today.
         "mon fils fait des convulsions il a deux ans",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
@@ -674,6 +695,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "quand il a mangé la cacahuète sa gorge a gonflé il respire mal",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "mon fils fait un oedème de quinque",
         "il est tout boursouflé",
@@ -1175,6 +1198,14 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "mon mari a mal au ventre depuis ce matin il a le ventre gonflé et il a pas fait de selles",
+        "j ai une douleur dans le bas du ventre à droite qui augmente et de la fièvre",
+        "mon père a une hernie qui est devenue dure et douloureuse",
+        "ma hernie est sortie et elle rentre plus j ai très mal",
+        "mon mari a le ventre gonflé et il a pas de gaz depuis hier",
+        "mon fils a reçu un coup de pied dans les parties il a très mal et ça gonfle",
+        "il se tient le ventre il est plié il veut pas qu on le touche",
         # Round 6: an age said in the present, yesterday and again today.
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "mon mari a le ventre tout gonflé et dur et il arrête pas de vomir",
@@ -1292,6 +1323,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai la tête qui va exploser et je vomis",
     ],
     "general": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "ma fille a mal au ventre elle a vomi plusieurs fois elle est toute molle",
         "je vous en supplie envoyez quelqu un il va mourir",
         "il faut appeler une ambulance",
         "s il vous plaît aidez moi c est urgent il ne bouge plus",
