@@ -357,6 +357,12 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 6: blood with what is vomited or coughed up, a thought of death.
+        "il vomit avec du sang",
+        "il a vomi avec du sang dedans",
+        "des vomissements sanglants",
+        "il crache des glaires avec du sang",
+        "il a une plaie au cou qui saigne",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "l ouvrier s est coupé avec la disqueuse",
         "ça saigne pas mal",
@@ -959,6 +965,9 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 6: blood with what is vomited or coughed up, a thought of death.
+        "je pense un peu à mourir",
+        "il songe à se pendre",
         # Round 6: an age said in the present, yesterday and again today.
         "elle a seize ans elle a pris des médicaments pour mourir",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
@@ -1376,6 +1385,9 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: a sprain, a bump, a split lip, a rash under a treatment. the back or periods.
+    "ma cheville est toute tordue",
+    "mon fils s est fait mal au poignet au sport il est tout gonflé",
     # Round 6: a state known since an event, « y a deux ans », a finding reported.
     "mon père est hémiplégique depuis son avc il lui faut un kiné",
     "mon père est paralysé depuis son accident je voudrais une visite à domicile",
