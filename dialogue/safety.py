@@ -244,7 +244,7 @@ class _Context:
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: self._earlier(whole, "not_now")
             or self._introduced(parts)
-            or bool(self._distances(whole, self._cues["over"])),
+            or self._over(whole),
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)
@@ -301,9 +301,20 @@ class _Context:
         nearest_now = min(now, default=None)
         return nearest_past is not None and (nearest_now is None or nearest_past < nearest_now)
 
-    def _distances(self, whole: Span, cues: Sequence[Span]) -> list[int]:
-        """How far each cue is from the sign, for the cues in reach and in its clause."""
+    def _over(self, whole: Span) -> bool:
+        """Whether a cue that it is over ("ça s'est arrêté") is said in the sign's own clause."""
+        # Spoken without punctuation, a new subject starts a new clause: in "il a convulsé ça
+        # s'est arrêté il se réveille pas" what stopped is the fit, not the waking. (Not so for
+        # a past cue: "l'an dernier il a fait un infarctus" dates the infarction.)
+        return bool(self._distances(whole, self._cues["over"], new_subject_breaks=True))
+
+    def _distances(
+        self, whole: Span, cues: Sequence[Span], *, new_subject_breaks: bool = False
+    ) -> list[int]:
+        """How far each cue is from the sign, for the cues in reach and in its clause (with
+        ``new_subject_breaks``, a subject pronoun between them also ends the clause)."""
         found = []
+        words = self._utterance.words
         for cue in cues:
             distance = whole.distance(cue)
             if distance > self._net.cue_window:
@@ -312,6 +323,9 @@ class _Context:
             if gap.end > gap.first and any(
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
             ):
+                continue
+            between = words[gap.first : gap.end]
+            if new_subject_breaks and any(w in self._net.clause_breaks for w in between):
                 continue
             found.append(distance)
         return found

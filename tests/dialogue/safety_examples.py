@@ -828,6 +828,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
+        "je suis en train de prendre tous mes cachets",
         # Round 6: an age said in the present, yesterday and again today.
         "il a deux ans il a avalé une pile",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
@@ -965,6 +967,19 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
+        "je n en peux plus de vivre",
+        "plus rien ne me retient",
+        "ce serait mieux si j étais plus là",
+        "mon mari a pris le fusil et il est parti dans les bois",
+        "il a dit qu il allait faire une bêtise",
+        "je vais tout laisser tomber définitivement",
+        "ma soeur parle de se donner la mort",
+        "j ai envie de me laisser glisser dans l eau",
+        "je n ai plus goût à rien j ai un plan",
+        "j ai essayé de m étrangler",
+        "je me sens inutile je devrais plus exister",
+        "je suis une charge pour mes enfants je vais partir",
         # Round 6: blood with what is vomited or coughed up, a thought of death.
         "je pense un peu à mourir",
         "il songe à se pendre",

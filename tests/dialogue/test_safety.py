@@ -134,6 +134,17 @@ def test_a_denied_sign_says_so() -> None:
         ("j'ai envie de mourir depuis des semaines", EmergencyLevel.CERTAIN),
         # Over: whatever else was said.
         ("elle a fait une crise d'asthme cette nuit ça va mieux", EmergencyLevel.POSSIBLE),
+        # ...in the sign's own clause: a new subject starts another ("ça s'est arrêté", the fit).
+        ("il a convulsé ça s'est arrêté il se réveille pas", EmergencyLevel.CERTAIN),
+        ("il a arrêté de convulser il est tout bleu", EmergencyLevel.CERTAIN),
+        ("ça va mieux la douleur dans la poitrine", EmergencyLevel.POSSIBLE),
+        # A present age is who it is about, "à seize ans" dates; "y a" is "il y a".
+        ("mon fils fait des convulsions il a deux ans", EmergencyLevel.CERTAIN),
+        ("j'ai fait une tentative de suicide à seize ans", EmergencyLevel.POSSIBLE),
+        ("y a trois ans mon fils a fait des convulsions", EmergencyLevel.POSSIBLE),
+        # Yesterday and again today, last night: now.
+        ("il a vomi du sang hier et encore ce matin", EmergencyLevel.CERTAIN),
+        ("dans la nuit il a fait une crise d'épilepsie qui s'arrête pas", EmergencyLevel.CERTAIN),
         ("ça saigne énormément et ça s'arrête pas", EmergencyLevel.CERTAIN),
         ("j'ai fait une tentative de suicide il y a deux ans je voudrais un rendez-vous",
          EmergencyLevel.POSSIBLE),
