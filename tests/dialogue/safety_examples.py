@@ -200,6 +200,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 6: mushrooms from the garden, last night.
+        "la nuit dernière elle a eu une douleur dans la poitrine qui serre",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "il s est réveillé dans la nuit avec une douleur dans la poitrine qui serre",
         # Round of issue 13 (own phrasings, as callers say them):
@@ -828,6 +830,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: mushrooms from the garden, last night.
+        "mon fils a mangé des champignons du jardin",
         # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
         "je suis en train de prendre tous mes cachets",
         # Round 6: an age said in the present, yesterday and again today.
@@ -1400,6 +1404,15 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: what an examination found, for whom it was done.
+    "la prise de sang de mon fils montre une intoxication au plomb",
+    "je voudrais savoir si le docteur a reçu le résultat de l eeg de ma fille"
+    " qui fait des convulsions",
+    "le résultat de mon test d effort est anormal j ai eu mal à la poitrine pendant le test",
+    "c est pour le compte rendu des urgences pour la crise convulsive de mon fils",
+    "mon électrocardiogramme montre un ancien infarctus",
+    "le scanner a trouvé un anévrisme je voudrais un rendez vous",
+    "les analyses ont montré que j avais fait une embolie",
     # Round 6: a sprain, a bump, a split lip, a rash under a treatment. the back or periods.
     "ma cheville est toute tordue",
     "mon fils s est fait mal au poignet au sport il est tout gonflé",
