@@ -1404,6 +1404,9 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: a cough that brings a pain on, the belly's gas.
+    "j ai mal au ventre depuis deux jours avec des gaz",
+    "j ai mal au ventre avec des gaz",
     # Round 6: what an examination found, for whom it was done.
     "la prise de sang de mon fils montre une intoxication au plomb",
     "je voudrais savoir si le docteur a reçu le résultat de l eeg de ma fille"
