@@ -13,6 +13,13 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: no longer taking anything in, a head hurting with signs of the brain.
+        "il capte plus rien",
+        "il est tombé dans la pomme",
+        "il est affaissé sur sa chaise la tête sur le côté",
+        "il ne répond que par des grognements",
+        "il a les yeux ouverts mais il me voit pas",
+        "il a la tête qui pend et il bave",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "un monsieur bouge plus devant la pharmacie",
         "mon collègue bouge plus",
@@ -1226,6 +1233,10 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: no longer taking anything in, a head hurting with signs of the brain.
+        "ma tête va exploser je vois trouble",
+        "j ai super mal à la tête et de la fièvre et des taches sur la peau",
+        "mon fils a très mal à la tête et il a de la fièvre et la nuque raide",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "mon mari a mal au ventre depuis ce matin il a le ventre gonflé et il a pas fait de selles",
         "j ai une douleur dans le bas du ventre à droite qui augmente et de la fièvre",
@@ -1404,6 +1415,8 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: the flu.
+    "j ai la grippe j ai mal à la tête de la fièvre et j ai vomi",
     # Round 6: a cough that brings a pain on, the belly's gas.
     "j ai mal au ventre depuis deux jours avec des gaz",
     "j ai mal au ventre avec des gaz",
