@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "ma mère raconte qu il y a des gens dans la maison alors qu il y a personne",
         # Round 6: no longer taking anything in, a head hurting with signs of the brain.
         "il capte plus rien",
         "il est tombé dans la pomme",
@@ -207,6 +209,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "j ai des palpitations et je vais tomber",
         # Round 6: mushrooms from the garden, last night.
         "la nuit dernière elle a eu une douleur dans la poitrine qui serre",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
@@ -597,6 +601,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "il fait une crise tonico clonique",
+        "il a fait une crise hyperthermique",
+        "elle a des clonies",
+        "ma fille a la bouche qui tremble et le bras qui saute tout seul",
+        "le bébé a les bras et les jambes qui sautent",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "dans la nuit il a fait une crise d épilepsie qui s arrête pas",
         # Round 6: an age said in the present, yesterday and again today.
@@ -837,6 +847,12 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "ma fille a avalé du gel douche",
+        "il a bu de l huile de lampe",
+        "le petit a avalé de l anti moustique",
+        "il a bu de l alcool à quatre vingt dix",
+        "mon ado a pris des pilules en soirée il a le coeur qui bat très vite",
         # Round 6: mushrooms from the garden, last night.
         "mon fils a mangé des champignons du jardin",
         # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
