@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: as a recognizer spells the words.
+        "elle est un conscient",
+        "elle s est et vanouie",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
         "ma mère raconte qu il y a des gens dans la maison alors qu il y a personne",
         # Round 6: no longer taking anything in, a head hurting with signs of the brain.
@@ -209,6 +212,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 6: as a recognizer spells the words.
+        "je crois que je fais un farctus",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
         "j ai des palpitations et je vais tomber",
         # Round 6: mushrooms from the garden, last night.
@@ -601,6 +606,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: as a recognizer spells the words.
+        "il fait une crise d et pi lepsie",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
         "il fait une crise tonico clonique",
         "il a fait une crise hyperthermique",
@@ -720,6 +727,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        # Round 6: as a recognizer spells the words.
+        "il fait un choc anna phylactique",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "quand il a mangé la cacahuète sa gorge a gonflé il respire mal",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
