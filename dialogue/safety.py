@@ -324,7 +324,10 @@ class _Context:
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
             ):
                 continue
-            between = words[gap.first : gap.end]
+            # The word right before a cue said after the sign may be the cue's own subject
+            # ("je vais mieux"): it ends the sign's clause only if another comes before it.
+            last = gap.end - 1 if cue.first >= whole.end else gap.end
+            between = words[gap.first : last]
             if new_subject_breaks and any(w in self._net.clause_breaks for w in between):
                 continue
             found.append(distance)

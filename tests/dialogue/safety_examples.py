@@ -1440,6 +1440,8 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: a time of life, « ça remonte à », « il y a peu ».
+    "j ai eu une perte de connaissance il y a peu on voudrait faire le point",
     # Round 6: the flu.
     "j ai la grippe j ai mal à la tête de la fièvre et j ai vomi",
     # Round 6: a cough that brings a pain on, the belly's gas.
@@ -1908,4 +1910,29 @@ ROUTINE: list[str] = [
     "vous allez me faire faire une crise cardiaque avec ces tarifs",
     "j ai mal au ventre à hurler pendant mes règles j ai de l endométriose",
     "mon fils a une paralysie cérébrale il lui faut un certificat pour la piscine",
+]
+
+# Routine calls that may get the one question but never the emergency answer: history told
+# with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
+NOT_CERTAIN: list[str] = [
+    "j ai fait une crise d épilepsie quand j étais au lycée",
+    "ma mère a eu une hémorragie lors de son dernier séjour à l hôpital",
+    "j ai fait un infarctus ça remonte à deux mille quinze",
+    "mon mari a fait une overdose ça date de ses vingt ans",
+    "ma fille a fait un choc anaphylactique aux noix l été d avant",
+    "ma soeur a fait une tentative de suicide à l adolescence",
+    "mon frère a eu un traumatisme crânien dans un accident de moto plus jeune",
+    "j ai eu un malaise en faisant du sport je vais mieux",
+    "j ai des brûlures dans la poitrine après les repas",
+    "je me suis fait mal aux côtes en tombant au ski j ai mal à la poitrine quand je respire",
+    "ma femme a fait une éclampsie à son accouchement",
+    "j ai eu un oedème de quincke avec l aspirine je voudrais une alternative",
+    "mon frère a des idées suicidaires il est suivi",
+    "mon fils a des convulsions fébriles à chaque fièvre",
+    "j ai fait une tentative de suicide à seize ans",
+    "ma fille s est cognée la tête contre la table elle a une bosse elle joue",
+    "mon père a fait trois infarctus",
+    "le test de grossesse est positif et j ai des saignements",
+    "j ai été piqué par une guêpe ça a un peu gonflé",
+    "mon père a des selles noires depuis qu il prend du fer",
 ]

@@ -27,7 +27,7 @@ from dialogue.safety import (
 )
 from dialogue.safety_net import CUE_LISTS
 from dialogue.safety_rules import Compiler, RuleError, Utterance
-from tests.dialogue.safety_examples import CERTAIN, POSSIBLE, ROUTINE
+from tests.dialogue.safety_examples import CERTAIN, NOT_CERTAIN, POSSIBLE, ROUTINE
 
 C = EmergencyCategory
 # The net reads raw recognizer text and normalised text alike (the session normalises first).
@@ -59,6 +59,16 @@ def test_unsure_signs_get_the_question(prepare: str) -> None:
         _describe(text)
         for text in map(PREPARED[prepare], POSSIBLE)
         if emergency_in(text) is not EmergencyLevel.POSSIBLE
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("prepare", PREPARED)
+def test_history_and_mild_symptoms_never_get_the_emergency_answer(prepare: str) -> None:
+    wrong = [
+        _describe(text)
+        for text in map(PREPARED[prepare], NOT_CERTAIN)
+        if emergency_in(text) is EmergencyLevel.CERTAIN
     ]
     assert not wrong, "\n".join(wrong)
 
