@@ -736,7 +736,6 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout boursouflé",
         "elle a les paupières tellement gonflées qu elle voit plus rien",
         "je suis allergique aux guêpes et je viens de me faire piquer",
-        "mon fils a mangé un gâteau à la noisette il a mal au ventre et des boutons",
         "elle fait un choc après l injection",
         "j ai des picotements dans la bouche après avoir mangé des fruits à coque",
         "ma langue gonfle j ai mangé des noix",
@@ -1935,4 +1934,8 @@ NOT_CERTAIN: list[str] = [
     "le test de grossesse est positif et j ai des saignements",
     "j ai été piqué par une guêpe ça a un peu gonflé",
     "mon père a des selles noires depuis qu il prend du fer",
+    "ma fille a des plaques rouges et mal au ventre elle a mangé du poisson à la cantine",
+    "j ai des boutons sur le visage et mal à la gorge",
+    "j ai eu une piqûre de moustique j ai un bouton et je tousse",
+    "je fais une crise de panique je tremble de partout",
 ]
