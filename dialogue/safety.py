@@ -303,16 +303,19 @@ class _Context:
 
     def _over(self, whole: Span) -> bool:
         """Whether a cue that it is over ("ça s'est arrêté") is said in the sign's own clause."""
-        # Spoken without punctuation, a new subject starts a new clause: in "il a convulsé ça
-        # s'est arrêté il se réveille pas" what stopped is the fit, not the waking. (Not so for
-        # a past cue: "l'an dernier il a fait un infarctus" dates the infarction.)
+        # Said after the sign, it is about it ("il a fait un malaise il faisait chaud il va
+        # bien"). Said before it, spoken without punctuation, a new subject starts another
+        # clause: in "il a convulsé ça s'est arrêté il se réveille pas" what stopped is the fit,
+        # not the waking. (Not so for a past cue: "l'an dernier il a fait un infarctus" dates
+        # the infarction.)
         return bool(self._distances(whole, self._cues["over"], new_subject_breaks=True))
 
     def _distances(
         self, whole: Span, cues: Sequence[Span], *, new_subject_breaks: bool = False
     ) -> list[int]:
         """How far each cue is from the sign, for the cues in reach and in its clause (with
-        ``new_subject_breaks``, a subject pronoun between them also ends the clause)."""
+        ``new_subject_breaks``, a subject pronoun between a cue and the sign after it also ends
+        the clause)."""
         found = []
         words = self._utterance.words
         for cue in cues:
@@ -324,11 +327,12 @@ class _Context:
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
             ):
                 continue
-            # The word right before a cue said after the sign may be the cue's own subject
-            # ("je vais mieux"): it ends the sign's clause only if another comes before it.
-            last = gap.end - 1 if cue.first >= whole.end else gap.end
-            between = words[gap.first : last]
-            if new_subject_breaks and any(w in self._net.clause_breaks for w in between):
+            between = words[gap.first : gap.end]
+            if (
+                new_subject_breaks
+                and cue.end <= whole.first
+                and any(w in self._net.clause_breaks for w in between)
+            ):
                 continue
             found.append(distance)
         return found

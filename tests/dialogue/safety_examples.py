@@ -1938,4 +1938,11 @@ NOT_CERTAIN: list[str] = [
     "j ai des boutons sur le visage et mal à la gorge",
     "j ai eu une piqûre de moustique j ai un bouton et je tousse",
     "je fais une crise de panique je tremble de partout",
+    "j ai de l eczéma qui saigne partout sur les mains",
+    "mon fils se gratte tellement que ça saigne",
+    "je saigne du nez quand je me mouche fort",
+    "je me suis coupé en me rasant ça saigne pas mal",
+    "j ai le coeur qui serre quand je pense à mon divorce",
+    "j ai les lèvres gonflées par le froid",
+    "mon fils s est évanoui à la messe il faisait chaud il va bien",
 ]
