@@ -1945,4 +1945,6 @@ NOT_CERTAIN: list[str] = [
     "j ai le coeur qui serre quand je pense à mon divorce",
     "j ai les lèvres gonflées par le froid",
     "mon fils s est évanoui à la messe il faisait chaud il va bien",
+    "j ai fait une crise d asthme hier soir la ventoline a marché",
+    "ma grand mère est désorientée le soir elle a alzheimer",
 ]
