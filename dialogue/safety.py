@@ -248,12 +248,21 @@ class _Context:
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)
-            and any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
+            and any(self._mild_of(whole, cue) for cue in self._cues["mild"]),
         }
         reasons = [reason for reason, present in found.items() if present and reason in allowed]
         if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:
             reasons.append(Lowering.ROUTINE)
         return tuple(reasons)
+
+    def _mild_of(self, whole: Span, cue: Span) -> bool:
+        """Whether a mild word is said of the sign: close to it and, said before it, in its
+        clause ("j'ai un peu peur il a mal à la poitrine": the fear is mild, not the pain; but
+        "il est tombé il a une petite plaie" tells how the fall went)."""
+        if whole.distance(cue) > _MILD_REACH:
+            return False
+        between = self._utterance.words[cue.end : whole.first]
+        return not any(word in self._net.clause_breaks for word in between)
 
     def _negated(self, whole: Span, parts: Sequence[Span]) -> bool:
         if negative_words(self._utterance, parts):

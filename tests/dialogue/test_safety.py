@@ -139,6 +139,9 @@ def test_a_denied_sign_says_so() -> None:
         ("j'ai mal à la poitrine depuis trois semaines je voudrais un rendez-vous", None),
         ("j'ai mal à la poitrine depuis une heure", EmergencyLevel.CERTAIN),
         ("j'ai un peu de mal à respirer", EmergencyLevel.POSSIBLE),
+        # A mild word said before the sign's clause is about something else.
+        ("j'ai un peu peur il a mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("il a un peu de fièvre il respire très mal", EmergencyLevel.CERTAIN),
         ("qu'est-ce qu'il faut faire en cas de douleur dans la poitrine", EmergencyLevel.POSSIBLE),
         # Suicidal words: a lasting wish to die is no less urgent, and never left unasked.
         ("j'ai envie de mourir depuis des semaines", EmergencyLevel.CERTAIN),
