@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "il dit des choses sans queue ni tête depuis une heure",
+        "ma grand mère est agitée elle arrache ses vêtements elle a de la fièvre",
         # Round 6: as a recognizer spells the words.
         "elle est un conscient",
         "elle s est et vanouie",
@@ -1170,6 +1173,8 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
     ],
     "fall_injury": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "mon père est tombé il saigne du nez et il est sous anticoagulant",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
         "mon fils est tombé de vélo sur la tête il s endort",
         # Round of issue 13 (own phrasings, as callers say them):
@@ -1257,6 +1262,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "il a une douleur dans le dos entre les omoplates qui déchire",
         # Round 6: no longer taking anything in, a head hurting with signs of the brain.
         "ma tête va exploser je vois trouble",
         "j ai super mal à la tête et de la fièvre et des taches sur la peau",
@@ -1947,4 +1954,6 @@ NOT_CERTAIN: list[str] = [
     "mon fils s est évanoui à la messe il faisait chaud il va bien",
     "j ai fait une crise d asthme hier soir la ventoline a marché",
     "ma grand mère est désorientée le soir elle a alzheimer",
+    "j ai mal au dos ça me déchire quand je me penche",
+    "j ai un lumbago ça m arrache le dos",
 ]
