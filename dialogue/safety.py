@@ -244,16 +244,25 @@ class _Context:
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: self._earlier(whole, "not_now")
             or self._introduced(parts)
-            or bool(self._distances(whole, self._cues["over"])),
+            or self._over(whole),
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)
-            and any(whole.distance(c) <= _MILD_REACH for c in self._cues["mild"]),
+            and any(self._mild_of(whole, cue) for cue in self._cues["mild"]),
         }
         reasons = [reason for reason, present in found.items() if present and reason in allowed]
         if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:
             reasons.append(Lowering.ROUTINE)
         return tuple(reasons)
+
+    def _mild_of(self, whole: Span, cue: Span) -> bool:
+        """Whether a mild word is said of the sign: close to it and, said before it, in its
+        clause ("j'ai un peu peur il a mal à la poitrine": the fear is mild, not the pain; but
+        "il est tombé il a une petite plaie" tells how the fall went)."""
+        if whole.distance(cue) > _MILD_REACH:
+            return False
+        between = self._utterance.words[cue.end : whole.first]
+        return not any(word in self._net.clause_breaks for word in between)
 
     def _negated(self, whole: Span, parts: Sequence[Span]) -> bool:
         if negative_words(self._utterance, parts):
@@ -301,9 +310,23 @@ class _Context:
         nearest_now = min(now, default=None)
         return nearest_past is not None and (nearest_now is None or nearest_past < nearest_now)
 
-    def _distances(self, whole: Span, cues: Sequence[Span]) -> list[int]:
-        """How far each cue is from the sign, for the cues in reach and in its clause."""
+    def _over(self, whole: Span) -> bool:
+        """Whether a cue that it is over ("ça s'est arrêté") is said in the sign's own clause."""
+        # Said after the sign, it is about it ("il a fait un malaise il faisait chaud il va
+        # bien"). Said before it, spoken without punctuation, a new subject starts another
+        # clause: in "il a convulsé ça s'est arrêté il se réveille pas" what stopped is the fit,
+        # not the waking. (Not so for a past cue: "l'an dernier il a fait un infarctus" dates
+        # the infarction.)
+        return bool(self._distances(whole, self._cues["over"], new_subject_breaks=True))
+
+    def _distances(
+        self, whole: Span, cues: Sequence[Span], *, new_subject_breaks: bool = False
+    ) -> list[int]:
+        """How far each cue is from the sign, for the cues in reach and in its clause (with
+        ``new_subject_breaks``, a subject pronoun between a cue and the sign after it also ends
+        the clause)."""
         found = []
+        words = self._utterance.words
         for cue in cues:
             distance = whole.distance(cue)
             if distance > self._net.cue_window:
@@ -311,6 +334,13 @@ class _Context:
             gap = Span(min(whole.end, cue.end), max(whole.first, cue.first))
             if gap.end > gap.first and any(
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
+            ):
+                continue
+            between = words[gap.first : gap.end]
+            if (
+                new_subject_breaks
+                and cue.end <= whole.first
+                and any(w in self._net.clause_breaks for w in between)
             ):
                 continue
             found.append(distance)

@@ -33,6 +33,9 @@ _GAP_TOKENS = frozenset({"…", "..."})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SUFFIX = "(?:e|s|es|x)?"
 _VERB_ENDINGS = "(?:er|e|es|ee|ees|ez|ait|ais|aient)"
+_E_ENDINGS = "(?:e|es|ee|ees|ex|ent|ait|ais|aient|ant|ez|er)"
+_CONJUGATED = 5
+"""A word of at least this many letters ending in "e" also matches its verb forms."""
 _MAX_SPANS = 12
 """Findings kept per part: enough for any utterance, and the combinations stay few."""
 
@@ -190,6 +193,8 @@ class Compiler:
                 return None
             if _sounds_like_verb(choice):
                 core = core[:-2]
+            elif not choice.endswith("!") and _conjugates(core):
+                core = core[:-1]
             beginnings.add(core)
         return frozenset(beginnings)
 
@@ -229,12 +234,20 @@ class Compiler:
         if not core:
             raise RuleError(f"rule {rule!r}: a lone '*' or '!'")
         expression = re.escape(core).replace(r"\#", r"\d+").replace("#", r"\d+")
+        if stem and _conjugates(core):
+            # "gonfle*" (gonflé, gonflée…) also reads "gonflait", "gonflent", "gonfler", not
+            # every word that begins "gonfl".
+            return f"(?:{expression}|{re.escape(core[:-1])}{_E_ENDINGS})" + r"\S* "
         if stem:
             return expression + r"\S* "
         if _sounds_like_verb(word):
             # Recognizers write "respiré" for "respirer" (they sound alike): any -er verb form
             # that sounds like it.
             return re.escape(core[:-2]) + _VERB_ENDINGS + " "
+        if not exact and _conjugates(core):
+            # "tremble" is also said "tremblait", "tremblent", "trembler": the other forms of
+            # a verb written as its present (a noun gains nothing it could be mistaken for).
+            return re.escape(core[:-1]) + _E_ENDINGS + " "
         if not exact and len(core) >= 4 and core.isalpha():
             return expression + _SUFFIX + " "
         return expression + " "
@@ -266,6 +279,12 @@ class Compiler:
 def _sounds_like_verb(word: str) -> bool:
     """An -er verb written plainly: it also matches the forms that sound like it."""
     return len(word) >= 5 and word.isalpha() and word.endswith("er")
+
+
+def _conjugates(core: str) -> bool:
+    """A word written as a verb's present or past participle ("tremble", "gonfle"): it also
+    reads as the verb's other forms (see `_E_ENDINGS`)."""
+    return len(core) >= _CONJUGATED and core.isalpha() and core.endswith("e")
 
 
 def _tokens(part: str) -> list[str]:

@@ -13,6 +13,52 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "il dit des choses sans queue ni tête depuis une heure",
+        "ma grand mère est agitée elle arrache ses vêtements elle a de la fièvre",
+        # Round 6: as a recognizer spells the words.
+        "elle est un conscient",
+        "elle s est et vanouie",
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "ma mère raconte qu il y a des gens dans la maison alors qu il y a personne",
+        # Round 6: no longer taking anything in, a head hurting with signs of the brain.
+        "il capte plus rien",
+        "il est tombé dans la pomme",
+        "il est affaissé sur sa chaise la tête sur le côté",
+        "il ne répond que par des grognements",
+        "il a les yeux ouverts mais il me voit pas",
+        "il a la tête qui pend et il bave",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "un monsieur bouge plus devant la pharmacie",
+        "mon collègue bouge plus",
+        "il gît par terre",
+        "il est étendu sur le carrelage",
+        "elle est tombée comme une pierre",
+        "il a chuté et depuis plus rien",
+        "elle ne réagit même plus",
+        "il ne me regarde plus il a les yeux dans le vague",
+        "je l ai retrouvé affalé sur le canapé",
+        "il est allongé inerte",
+        "il a pas repris connaissance",
+        "elle reprend pas connaissance",
+        "il a fait un trou noir il est par terre",
+        # Round 6: an age said in the present, yesterday and again today.
+        "ma voisine elle a quatre vingts ans elle répond plus",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "il émerge pas",
+        "il est comme une poupée de chiffon",
+        "il a plus de réaction",
+        "il est à moitié conscient",
+        "y a pas moyen de le réveiller",
+        "impossible de le réveiller",
+        "il a pris des médicaments hier soir il se réveille pas",
+        "je le trouve par terre il est tout blanc",
+        "elle s est sentie mal et elle est tombée",
+        "il y a un homme allongé par terre dans la rue",
+        "je n arrive pas à réveiller mon mari",
+        "ma femme est allongée elle a les yeux fermés et je la réveille pas",
+        "mon ami a trop bu il est par terre on arrive pas à le réveiller",
+        "il est sonné il dit rien",
         # Round of issue 13 (own phrasings, as callers say them):
         "il est allongé par terre il réagit pas",
         "elle est tombée dans les pommes",
@@ -169,6 +215,14 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 6: as a recognizer spells the words.
+        "je crois que je fais un farctus",
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "j ai des palpitations et je vais tomber",
+        # Round 6: mushrooms from the garden, last night.
+        "la nuit dernière elle a eu une douleur dans la poitrine qui serre",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "il s est réveillé dans la nuit avec une douleur dans la poitrine qui serre",
         # Round of issue 13 (own phrasings, as callers say them):
         "j ai une douleur dans la poitrine qui part dans le bras",
         "il a une grosse douleur au coeur",
@@ -324,6 +378,30 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 6: blood with what is vomited or coughed up, a thought of death.
+        "il vomit avec du sang",
+        "il a vomi avec du sang dedans",
+        "des vomissements sanglants",
+        "il crache des glaires avec du sang",
+        "il a une plaie au cou qui saigne",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "l ouvrier s est coupé avec la disqueuse",
+        "ça saigne pas mal",
+        # Round 6: an age said in the present, yesterday and again today.
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "ma femme pisse le sang",
+        "je saigne beaucoup après mon accouchement",
+        "il s est coupé au bras avec une vitre ça gicle",
+        "mon fils s est ouvert le genou jusqu à l os",
+        "le sang traverse le pansement",
+        "il s est planté un couteau dans la cuisse",
+        "il a du sang dans ses vomissements",
+        "j ai accouché il y a une semaine et je perds des gros caillots",
+        "il a une veine qui a pété",
+        "il a reçu une balle dans le ventre",
+        "la plaie est profonde on voit la chair",
+        "mon fils a vomi du sang hier et encore ce matin",
+        "il saigne de la tête et il est sous anticoagulants",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon mari vomit du sang",
         "elle a vomi plein de sang",
@@ -531,6 +609,33 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 6: as a recognizer spells the words.
+        "il fait une crise d et pi lepsie",
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "il fait une crise tonico clonique",
+        "il a fait une crise hyperthermique",
+        "elle a des clonies",
+        "ma fille a la bouche qui tremble et le bras qui saute tout seul",
+        "le bébé a les bras et les jambes qui sautent",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "dans la nuit il a fait une crise d épilepsie qui s arrête pas",
+        # Round 6: an age said in the present, yesterday and again today.
+        "mon fils fait des convulsions il a deux ans",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "il tremble de partout et il répond plus",
+        "mon bébé a les yeux qui partent en arrière et il tremble",
+        "mon mari est en train de convulser",
+        "il a des secousses dans les bras et les jambes et il répond pas",
+        "ma fille est par terre elle a des spasmes",
+        "mon fils a fait une crise et il en refait une autre",
+        "il gigote dans tous les sens les yeux révulsés",
+        "il est tombé et il tremble il a de la mousse à la bouche",
+        "ma fille fait une crise comitiale",
+        "il est par terre il a des mouvements saccadés",
+        "il serre les dents et il tremble",
+        "elle a une crise ça fait cinq minutes",
+        "il a convulsé y a deux minutes et il se réveille pas",
+        "elle se débat par terre elle répond pas",
         # Round of issue 13 (own phrasings, as callers say them):
         "elle fait une crise elle tremble de partout",
         "il convulse",
@@ -625,6 +730,25 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        # Round 6: as a recognizer spells the words.
+        "il fait un choc anna phylactique",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "quand il a mangé la cacahuète sa gorge a gonflé il respire mal",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils fait un oedème de quinque",
+        "il est tout boursouflé",
+        "elle a les paupières tellement gonflées qu elle voit plus rien",
+        "je suis allergique aux guêpes et je viens de me faire piquer",
+        "elle fait un choc après l injection",
+        "j ai des picotements dans la bouche après avoir mangé des fruits à coque",
+        "ma langue gonfle j ai mangé des noix",
+        "mon fils a les lèvres qui gonflent il a mangé une cacahuète",
+        "elle a des plaques partout et elle respire mal",
+        "il a gonflé de partout après la piqûre d abeille",
+        "j ai la gorge qui me gratte et qui gonfle après les crevettes",
+        "ma gorge se serre j ai mangé du sésame",
+        "mes lèvres sont énormes et ma voix change",
+        "elle a des boutons partout et les lèvres qui gonflent",
         # Round of issue 13 (own phrasings, as callers say them):
         "après la piqûre de guêpe elle est toute rouge et elle respire mal",
         "il a mangé un gâteau aux noix et il a la gorge qui serre",
@@ -734,6 +858,34 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
+        "ma fille a avalé du gel douche",
+        "il a bu de l huile de lampe",
+        "le petit a avalé de l anti moustique",
+        "il a bu de l alcool à quatre vingt dix",
+        "mon ado a pris des pilules en soirée il a le coeur qui bat très vite",
+        # Round 6: mushrooms from the garden, last night.
+        "mon fils a mangé des champignons du jardin",
+        # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
+        "je suis en train de prendre tous mes cachets",
+        # Round 6: an age said in the present, yesterday and again today.
+        "il a deux ans il a avalé une pile",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils a avalé toute la plaquette de doliprane",
+        "ma fille a bu du détergent",
+        "toute la famille a mal à la tête depuis qu on a allumé le poêle",
+        "mon fils a trouvé les médicaments de mamie il en a mangé",
+        "mon bébé a sucé une pile",
+        "le détecteur de monoxyde sonne et on a tous mal au crâne",
+        "ma copine a pris beaucoup de cachets avec du vin elle dort et je la réveille pas",
+        "mon petit a mis des granulés anti limaces dans sa bouche",
+        "il a pris une trentaine de comprimés",
+        "ma mère a pris tout son pilulier d un coup",
+        "mon mari a pris ses cachets deux fois ce matin il est tout bizarre",
+        "il y a une odeur de gaz et mon père est tombé",
+        "ma mère a avalé tous ses antidépresseurs hier soir",
+        "ma fille a léché une capsule de lessive",
+        "mon fils a mâchouillé une cigarette",
         # Round of issue 13 (own phrasings, as callers say them):
         "il a pris toute la boîte de doliprane",
         "elle a avalé tous ses cachets",
@@ -853,6 +1005,38 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
+        "je n en peux plus de vivre",
+        "plus rien ne me retient",
+        "ce serait mieux si j étais plus là",
+        "mon mari a pris le fusil et il est parti dans les bois",
+        "il a dit qu il allait faire une bêtise",
+        "je vais tout laisser tomber définitivement",
+        "ma soeur parle de se donner la mort",
+        "j ai envie de me laisser glisser dans l eau",
+        "je n ai plus goût à rien j ai un plan",
+        "j ai essayé de m étrangler",
+        "je me sens inutile je devrais plus exister",
+        "je suis une charge pour mes enfants je vais partir",
+        # Round 6: blood with what is vomited or coughed up, a thought of death.
+        "je pense un peu à mourir",
+        "il songe à se pendre",
+        # Round 6: an age said in the present, yesterday and again today.
+        "elle a seize ans elle a pris des médicaments pour mourir",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "j ai des idées noires et j ai un plan",
+        "je vais me faire du mal",
+        "ma fille a écrit une lettre d adieu",
+        "mon mari est sur le balcon il dit qu il va sauter",
+        "je pense à me pendre",
+        "il dit que la vie vaut plus la peine",
+        "j ai envie de sauter",
+        "j'ai pas envie de continuer à vivre",
+        "je voudrais dormir et ne pas me réveiller",
+        "je me suis coupée avec une lame exprès",
+        "mon père a laissé une lettre et il est introuvable",
+        "mon fils s est pendu",
+        "je vais me laisser mourir",
         # Round of issue 13 (own phrasings, as callers say them):
         "je veux plus vivre",
         "j ai envie d en finir ce soir",
@@ -989,6 +1173,10 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
     ],
     "fall_injury": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "mon père est tombé il saigne du nez et il est sous anticoagulant",
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon fils est tombé de vélo sur la tête il s endort",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon père est tombé il peut plus se relever",
         "elle est tombée dans l escalier elle bouge plus",
@@ -1074,6 +1262,40 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
+        "il a une douleur dans le dos entre les omoplates qui déchire",
+        # Round 6: no longer taking anything in, a head hurting with signs of the brain.
+        "ma tête va exploser je vois trouble",
+        "j ai super mal à la tête et de la fièvre et des taches sur la peau",
+        "mon fils a très mal à la tête et il a de la fièvre et la nuque raide",
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "mon mari a mal au ventre depuis ce matin il a le ventre gonflé et il a pas fait de selles",
+        "j ai une douleur dans le bas du ventre à droite qui augmente et de la fièvre",
+        "mon père a une hernie qui est devenue dure et douloureuse",
+        "ma hernie est sortie et elle rentre plus j ai très mal",
+        "mon mari a le ventre gonflé et il a pas de gaz depuis hier",
+        "mon fils a reçu un coup de pied dans les parties il a très mal et ça gonfle",
+        "il se tient le ventre il est plié il veut pas qu on le touche",
+        # Round 6: an age said in the present, yesterday and again today.
+        # Round 6: own phrasings (who it is about, now cues, familiar words).
+        "mon mari a le ventre tout gonflé et dur et il arrête pas de vomir",
+        "ma mère a vomi un truc noir comme du marc de café",
+        "il a fait des selles noires comme du goudron et il est tout pâle",
+        "j ai tellement mal au ventre que je peux plus me lever",
+        "mon fils a mal au ventre en bas à droite il a de la fièvre et il peut plus marcher",
+        "ma femme se tord de douleur elle a mal au ventre depuis une heure",
+        "ça fait deux heures que j ai une douleur atroce dans le ventre",
+        "j ai un mal de ventre horrible je suis en sueur",
+        "ma fille a super mal au ventre elle est pliée sur le canapé elle peut pas se redresser",
+        "mon grand père a du sang noir dans ses selles et il tient plus debout",
+        "elle peut plus se lever tellement elle a mal au ventre",
+        "il a mal au bide à crever et il vomit",
+        "mon mari est recroquevillé sur le lit il a trop mal au ventre",
+        "mon fils s est pris le guidon dans le ventre et il a super mal",
+        "elle se tient le ventre et elle pleure de douleur",
+        "depuis deux jours il a mal au ventre et là il est devenu tout dur",
+        "mon père a mal au ventre il a pas fait pipi depuis hier et il vomit",
+        "ma mère a mal au ventre depuis ce matin ça s arrête pas elle gémit",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon mari a le ventre dur comme de la pierre et il a super mal",
         "j ai une douleur à hurler dans le ventre",
@@ -1171,6 +1393,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai la tête qui va exploser et je vomis",
     ],
     "general": [
+        # Round 6: whoever it is about, last night, a body lying still, an occlusion.
+        "ma fille a mal au ventre elle a vomi plusieurs fois elle est toute molle",
         "je vous en supplie envoyez quelqu un il va mourir",
         "il faut appeler une ambulance",
         "s il vous plaît aidez moi c est urgent il ne bouge plus",
@@ -1222,6 +1446,51 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 6: a time of life, « ça remonte à », « il y a peu ».
+    "j ai eu une perte de connaissance il y a peu on voudrait faire le point",
+    # Round 6: the flu.
+    "j ai la grippe j ai mal à la tête de la fièvre et j ai vomi",
+    # Round 6: a cough that brings a pain on, the belly's gas.
+    "j ai mal au ventre depuis deux jours avec des gaz",
+    "j ai mal au ventre avec des gaz",
+    # Round 6: what an examination found, for whom it was done.
+    "la prise de sang de mon fils montre une intoxication au plomb",
+    "je voudrais savoir si le docteur a reçu le résultat de l eeg de ma fille"
+    " qui fait des convulsions",
+    "le résultat de mon test d effort est anormal j ai eu mal à la poitrine pendant le test",
+    "c est pour le compte rendu des urgences pour la crise convulsive de mon fils",
+    "mon électrocardiogramme montre un ancien infarctus",
+    "le scanner a trouvé un anévrisme je voudrais un rendez vous",
+    "les analyses ont montré que j avais fait une embolie",
+    # Round 6: a sprain, a bump, a split lip, a rash under a treatment. the back or periods.
+    "ma cheville est toute tordue",
+    "mon fils s est fait mal au poignet au sport il est tout gonflé",
+    # Round 6: a state known since an event, « y a deux ans », a finding reported.
+    "mon père est hémiplégique depuis son avc il lui faut un kiné",
+    "mon père est paralysé depuis son accident je voudrais une visite à domicile",
+    "j ai une hémorragie de l oeil je voudrais un rendez vous",
+    "le cardiologue a envoyé le compte rendu de l infarctus de mon père",
+    "je voudrais savoir si l irm de mon fils pour ses convulsions est revenue",
+    "le test de grossesse est positif et j ai des saignements",
+    "j ai un lumbago je suis plié en deux",
+    "j ai des règles très douloureuses je suis pliée en deux",
+    "j ai la main qui gonfle après une piqûre de moustique",
+    # Round 6: results, past illnesses and mild symptoms said as callers do.
+    "j ai la lèvre qui a gonflé avec un bouton de fièvre",
+    "les résultats de la prise de sang de mon père montrent une hémorragie interne",
+    "à quoi bon continuer la kiné",
+    "le docteur a reçu le compte rendu de mon scanner de la tête",
+    "mon fils a avalé un noyau de cerise hier il va bien",
+    "mon fils a fait une crise d épilepsie il y a un an je voudrais renouveler son traitement",
+    "je voudrais savoir si je peux arrêter mes anti épileptiques"
+    " je n ai plus de crise depuis deux ans",
+    "ma fille a un peu mal au ventre avant l école",
+    "mes résultats montrent que je suis allergique aux acariens",
+    "ma femme a fait une fausse couche le mois dernier elle voudrait en parler",
+    "j ai eu un choc anaphylactique aux crevettes il y a cinq ans je voudrais un anapen",
+    "mon père a fait un infarctus l été dernier il a besoin d un certificat pour la piscine",
+    "mes résultats disent que j ai eu une embolie",
+    "j ai les chevilles qui gonflent le soir",
     # Where someone is, or that something is not needed: no dazed person in them.
     "non c'est pas la peine merci",
     "il est pas là le docteur aujourd'hui",
@@ -1647,4 +1916,44 @@ ROUTINE: list[str] = [
     "vous allez me faire faire une crise cardiaque avec ces tarifs",
     "j ai mal au ventre à hurler pendant mes règles j ai de l endométriose",
     "mon fils a une paralysie cérébrale il lui faut un certificat pour la piscine",
+]
+
+# Routine calls that may get the one question but never the emergency answer: history told
+# with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
+NOT_CERTAIN: list[str] = [
+    "j ai fait une crise d épilepsie quand j étais au lycée",
+    "ma mère a eu une hémorragie lors de son dernier séjour à l hôpital",
+    "j ai fait un infarctus ça remonte à deux mille quinze",
+    "mon mari a fait une overdose ça date de ses vingt ans",
+    "ma fille a fait un choc anaphylactique aux noix l été d avant",
+    "ma soeur a fait une tentative de suicide à l adolescence",
+    "mon frère a eu un traumatisme crânien dans un accident de moto plus jeune",
+    "j ai eu un malaise en faisant du sport je vais mieux",
+    "j ai des brûlures dans la poitrine après les repas",
+    "je me suis fait mal aux côtes en tombant au ski j ai mal à la poitrine quand je respire",
+    "ma femme a fait une éclampsie à son accouchement",
+    "j ai eu un oedème de quincke avec l aspirine je voudrais une alternative",
+    "mon frère a des idées suicidaires il est suivi",
+    "mon fils a des convulsions fébriles à chaque fièvre",
+    "j ai fait une tentative de suicide à seize ans",
+    "ma fille s est cognée la tête contre la table elle a une bosse elle joue",
+    "mon père a fait trois infarctus",
+    "le test de grossesse est positif et j ai des saignements",
+    "j ai été piqué par une guêpe ça a un peu gonflé",
+    "mon père a des selles noires depuis qu il prend du fer",
+    "ma fille a des plaques rouges et mal au ventre elle a mangé du poisson à la cantine",
+    "j ai des boutons sur le visage et mal à la gorge",
+    "j ai eu une piqûre de moustique j ai un bouton et je tousse",
+    "je fais une crise de panique je tremble de partout",
+    "j ai de l eczéma qui saigne partout sur les mains",
+    "mon fils se gratte tellement que ça saigne",
+    "je saigne du nez quand je me mouche fort",
+    "je me suis coupé en me rasant ça saigne pas mal",
+    "j ai le coeur qui serre quand je pense à mon divorce",
+    "j ai les lèvres gonflées par le froid",
+    "mon fils s est évanoui à la messe il faisait chaud il va bien",
+    "j ai fait une crise d asthme hier soir la ventoline a marché",
+    "ma grand mère est désorientée le soir elle a alzheimer",
+    "j ai mal au dos ça me déchire quand je me penche",
+    "j ai un lumbago ça m arrache le dos",
 ]

@@ -27,7 +27,7 @@ from dialogue.safety import (
 )
 from dialogue.safety_net import CUE_LISTS
 from dialogue.safety_rules import Compiler, RuleError, Utterance
-from tests.dialogue.safety_examples import CERTAIN, POSSIBLE, ROUTINE
+from tests.dialogue.safety_examples import CERTAIN, NOT_CERTAIN, POSSIBLE, ROUTINE
 
 C = EmergencyCategory
 # The net reads raw recognizer text and normalised text alike (the session normalises first).
@@ -59,6 +59,16 @@ def test_unsure_signs_get_the_question(prepare: str) -> None:
         _describe(text)
         for text in map(PREPARED[prepare], POSSIBLE)
         if emergency_in(text) is not EmergencyLevel.POSSIBLE
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("prepare", PREPARED)
+def test_history_and_mild_symptoms_never_get_the_emergency_answer(prepare: str) -> None:
+    wrong = [
+        _describe(text)
+        for text in map(PREPARED[prepare], NOT_CERTAIN)
+        if emergency_in(text) is EmergencyLevel.CERTAIN
     ]
     assert not wrong, "\n".join(wrong)
 
@@ -129,11 +139,25 @@ def test_a_denied_sign_says_so() -> None:
         ("j'ai mal à la poitrine depuis trois semaines je voudrais un rendez-vous", None),
         ("j'ai mal à la poitrine depuis une heure", EmergencyLevel.CERTAIN),
         ("j'ai un peu de mal à respirer", EmergencyLevel.POSSIBLE),
+        # A mild word said before the sign's clause is about something else.
+        ("j'ai un peu peur il a mal à la poitrine", EmergencyLevel.CERTAIN),
+        ("il a un peu de fièvre il respire très mal", EmergencyLevel.CERTAIN),
         ("qu'est-ce qu'il faut faire en cas de douleur dans la poitrine", EmergencyLevel.POSSIBLE),
         # Suicidal words: a lasting wish to die is no less urgent, and never left unasked.
         ("j'ai envie de mourir depuis des semaines", EmergencyLevel.CERTAIN),
         # Over: whatever else was said.
         ("elle a fait une crise d'asthme cette nuit ça va mieux", EmergencyLevel.POSSIBLE),
+        # ...in the sign's own clause: a new subject starts another ("ça s'est arrêté", the fit).
+        ("il a convulsé ça s'est arrêté il se réveille pas", EmergencyLevel.CERTAIN),
+        ("il a arrêté de convulser il est tout bleu", EmergencyLevel.CERTAIN),
+        ("ça va mieux la douleur dans la poitrine", EmergencyLevel.POSSIBLE),
+        # A present age is who it is about, "à seize ans" dates; "y a" is "il y a".
+        ("mon fils fait des convulsions il a deux ans", EmergencyLevel.CERTAIN),
+        ("j'ai fait une tentative de suicide à seize ans", EmergencyLevel.POSSIBLE),
+        ("y a trois ans mon fils a fait des convulsions", EmergencyLevel.POSSIBLE),
+        # Yesterday and again today, last night: now.
+        ("il a vomi du sang hier et encore ce matin", EmergencyLevel.CERTAIN),
+        ("dans la nuit il a fait une crise d'épilepsie qui s'arrête pas", EmergencyLevel.CERTAIN),
         ("ça saigne énormément et ça s'arrête pas", EmergencyLevel.CERTAIN),
         ("j'ai fait une tentative de suicide il y a deux ans je voudrais un rendez-vous",
          EmergencyLevel.POSSIBLE),
@@ -249,6 +273,11 @@ def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str)
         ("respirer", "il respirait mal", True),
         ("respirer", "respiration", False),
         ("respir*", "sa respiration", True),
+        # A word written as a verb's present or participle also reads as its other forms.
+        ("tremble*", "il tremblait de partout", True),
+        ("gonfle", "ses levres gonflaient", True),
+        ("crie*", "il fait une crise", False),
+        ("enfle*", "la gorge enflammee", False),
         ("avc", "avcx", False),
         ("en 19#", "en 1998", True),
         ("en 19#", "en 19", False),

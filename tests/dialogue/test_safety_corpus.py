@@ -33,9 +33,10 @@ from benchmarks.safety import (
 # False alarms: routine calls given an emergency answer at once. Asked: routine calls given the
 # confirmation question (kept under 5 %). All are met on dev (100 % / 100 % / 0 % / 1.2 %; the
 # classifier learnt from dev, so dev says little about it). On the held-out test split, after the
-# classifier and four rounds of rules (docs/benchmarks.md), NOT MET: at once 90.7 % (goal 95 %),
-# with confirmation 98.4 % (goal 100 %), false alarms 1.7 % (goal 1 %); met: asked 2.9 % (≤ 5 %,
-# asserted below as the goal). The others have the regression floors below.
+# classifier and six rounds of rules (docs/benchmarks.md), NOT MET: at once 91.3 % (goal 95 %),
+# with confirmation 98.9 % (goal 100 %), false alarms 1.1 % (goal 1 %: 2 of 174); met: asked
+# 2.9 % in the assistant mode (≤ 5 %, asserted below as the goal). The others have the regression
+# floors below.
 GOALS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
     "recall_at_once": ("at least", 0.95),
@@ -56,9 +57,9 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.88),
-    "recall_with_confirmation": ("at least", 0.96),
-    "false_alarm_rate": ("at most", 0.025),
+    "recall_at_once": ("at least", 0.89),
+    "recall_with_confirmation": ("at least", 0.97),
+    "false_alarm_rate": ("at most", 0.02),
     "confirmation_rate": GOALS["confirmation_rate"],
 }
 
