@@ -111,6 +111,9 @@ def _detail(kind: MessageKind, details: Mapping[str, Any]) -> str:
     if kind is MessageKind.CERTIFICATE:
         value = str(details.get("certificate_kind") or "")
         return fr.CERTIFICATE_LABELS.get(value, value)
+    if kind is MessageKind.SICK_LEAVE:
+        text = _short(str(details.get("text") or ""))
+        return fr.SAID.format(text=text) if text else ""
     if kind is MessageKind.SMS:
         text = _short(str(details.get("text") or ""))
         return fr.SAID.format(text=text) if text else ""

@@ -258,6 +258,19 @@ def previous_bot_key(tracker: Tracker) -> str | None:
     return None
 
 
+def opening_words(tracker: Tracker, form: str) -> str | None:
+    """The caller's words that started ``form`` the last time it started, if any."""
+    started = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "active_loop" and event.get("name") == form:
+            started = True
+        elif started and kind == "user":
+            text = str(event.get("text") or "").strip()
+            return text if text and not text.startswith("/") else None
+    return None
+
+
 def activating(tracker: Tracker, form: str) -> bool:
     """Whether ``form`` starts with the caller's latest message (Rasa hands the validation
     action a tracker already marked active, so the mark's place tells: after that message)."""

@@ -6,7 +6,6 @@ action that writes the message through `transcripts`' public face.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -23,27 +22,16 @@ from dialogue.actions.common import (
     conversation_id,
     identity_from_slots,
     latest_intent,
+    opening_words,
     previous_bot_key,
     said_text,
     said_to,
     tidy,
 )
 from dialogue.actions.identity import IdentityFormValidation
+from dialogue.actions.medicines import clean_medicines, medicine_entities, with_dose
 from dialogue.actions.runtime import in_db
 from dialogue.french.normalize import flat_text, normalize_transcript
-
-# Words around a medicine name that are not part of it ("c'est le levothyrox 75").
-_NOISE_WORDS = (
-    "c'est ce sont il me faut faudrait j'ai je prends voudrais voudrait besoin renouveler "
-    "renouvellement ordonnance médicament médicaments traitement le la les l' du de des d' "
-    "un une mon ma mes son sa ses pour s'il vous plaît boîte boîtes comprimé comprimés oui "
-    "alors donc aussi"
-)
-_MEDICINE_NOISE = frozenset(_NOISE_WORDS.split())
-_UNITS = {"milligrammes": "mg", "milligramme": "mg", "mg": "mg", "microgrammes": "µg",
-          "microgramme": "µg", "grammes": "g", "gramme": "g"}
-_ELIDED = re.compile(r"\b[ldj]'")
-_DOSE_AFTER = r"\s+(\d+(?:[.,]\d+)?(?:\s+(?:milligrammes?|microgrammes?|grammes?|mg))?)"
 
 CERTIFICATE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "sport": ("sport", "foot", "tennis", "piscine", "natation", "judo", "rugby", "basket",
@@ -61,25 +49,6 @@ TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
     "administrative": ("dossier", "courrier", "attestation", "adresse", "document",
                        "formulaire", "lettre", "papier"),
 }
-
-
-def clean_medicines(text: str) -> str:
-    """The medicines and doses from the caller's words: "le levothyrox 75" → "Levothyrox 75"."""
-    words = []
-    for raw in _ELIDED.sub(" ", text.lower()).split():
-        if raw in _MEDICINE_NOISE:
-            continue
-        if raw in _UNITS:
-            words.append(_UNITS[raw])
-        elif raw == "et":
-            words.append("et")
-        else:
-            words.append(raw.capitalize() if raw[:1].isalpha() else raw)
-    while words and words[0] == "et":
-        words.pop(0)
-    while words and words[-1] == "et":
-        words.pop()
-    return tidy(" ".join(words))
 
 
 def classify(text: str, keywords: dict[str, tuple[str, ...]], default: str) -> str:
@@ -123,12 +92,15 @@ class ValidateRenewalForm(IdentityFormValidation):
         """
         name = str(value or "")
         said = str(tracker.latest_message.get("text") or "").lower()
-        dose = re.search(re.escape(name.lower()) + _DOSE_AFTER, said) if name else None
-        if dose is not None:
-            name = f"{name} {dose.group(1)}"
-        elif tracker.get_slot("dose") and str(tracker.get_slot("dose")) not in name:
-            name = f"{name} {tracker.get_slot('dose')}"
-        medicines = clean_medicines(name)
+        named = medicine_entities(tracker)
+        if name.lower() in (n.lower() for n in named) and len(named) > 1:
+            # The slot takes one entity; "mon levothyrox 75 et mon kardegic" names two.
+            return {"medicine": " et ".join(clean_medicines(with_dose(n, said)) for n in named)}
+        dosed = with_dose(name, said) if name else name
+        dose = tracker.get_slot("dose")
+        if dosed == name and dose and str(dose) not in name:
+            dosed = f"{name} {dose}"
+        medicines = clean_medicines(dosed)
         return {"medicine": medicines or None}
 
 
@@ -255,8 +227,13 @@ def _is_a_message(said: str, *, asked: bool) -> bool:
         return True
     if not asked:
         return False
+    return _says_more(said, _REQUEST_WORDS)
+
+
+def _says_more(said: str, request_words: frozenset[str]) -> bool:
+    """Whether ``said`` holds at least `_MESSAGE_WORDS` words beyond the request's."""
     words = flat_text(normalize_transcript(said)).split()
-    return sum(1 for w in words if w not in _REQUEST_WORDS and len(w) > 2) >= _MESSAGE_WORDS
+    return sum(1 for w in words if w not in request_words and len(w) > 2) >= _MESSAGE_WORDS
 
 
 # The words of asking to leave a message, to whom, and what fills a sentence: the rest is the
@@ -269,6 +246,8 @@ _REQUEST_WORDING = """
     appelle appelais suis etais rendez vous mon mes nom moi lui elle part aussi tres
 """
 _REQUEST_WORDS = frozenset(_REQUEST_WORDING.split())
+_SICK_LEAVE_WORDING = "arret arrets travail travailler maladie faudrait faut besoin avoir demande"
+_SICK_LEAVE_WORDS = _REQUEST_WORDS | frozenset(_SICK_LEAVE_WORDING.split())
 _MESSAGE_WORDS = 2
 
 
@@ -367,6 +346,12 @@ class SubmitSickLeave(_SubmitRequest):
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_submit_sick_leave"
+
+    def details(self, tracker: Tracker) -> dict[str, Any]:
+        """The caller's own words when they said why or since when ("j'ai la grippe depuis
+        lundi"): the doctor reads them before calling back."""
+        said = opening_words(tracker, "sick_leave_form")
+        return {"text": said} if said and _says_more(said, _SICK_LEAVE_WORDS) else {}
 
 
 class SubmitMessage(_SubmitRequest):

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core import AppContext
-from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify, clean_medicines
+from dialogue.actions.medicines import clean_medicines
+from dialogue.actions.requests import CERTIFICATE_KEYWORDS, classify
 from dialogue.catalogue import replies_from_rasa
 from dialogue.french.names import clean_name
 from dialogue.french.speech_format import say_moment, say_weekly_hours

@@ -135,6 +135,30 @@ def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
     assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
 
 
+def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
+    c = chat()
+    c.say("bonjour j'ai la grippe depuis lundi et il me faudrait un arrêt de travail")
+    c.identify("sarah benali", "4 novembre 1992")
+    assert c.say("oui")[0] == "utter_sick_leave_noted"
+    bare = chat()
+    bare.say("il me faudrait un arrêt de travail")
+    bare.identify("paul benali", "4 novembre 1990")
+    bare.say("oui")
+    [message], [plain] = c.messages(), bare.messages()
+    assert "« bonjour j'ai la grippe depuis lundi" in message["summary"]
+    assert "«" not in plain["summary"]  # nothing said beyond the request
+
+
+def test_every_medicine_named_is_renewed(chat: Any) -> None:
+    c = chat()
+    c.say("il me faut mon levothyrox 75 et mon kardegic")
+    c.identify("luc girard", "8 février 1958")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    assert "Levothyrox 75 et Kardegic" in c.text()
+    [message] = c.messages()
+    assert "Levothyrox 75 et Kardegic" in message["summary"]
+
+
 def test_a_message_said_with_the_request_is_not_asked_for_again(chat: Any) -> None:
     c = chat(at=NIGHT)
     said = ("bonjour je voulais laisser un message pour le docteur martin c'est au sujet de mon "
