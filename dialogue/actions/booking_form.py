@@ -47,6 +47,7 @@ from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.french.normalize import flat_text, normalize_transcript
 from dialogue.french.slot_choice import choose_slot
 from dialogue.french.speech_format import say_list
+from dialogue.french.yes_no import parse_yes_no
 
 # Questions during which a sentence may still change the type, practitioner or time wish (not
 # while the caller gives a name, a date of birth or a number).
@@ -262,7 +263,10 @@ class ValidateBookingForm(IdentityFormValidation):
         refused = latest_intent(tracker) == "none_suits" or bool(
             _NONE_SUITS.search(flat_text(normalize_transcript(text)))
         )
-        index = None if refused else choose_slot(text, starts, now)
+        # One slot read out is a yes-or-no question, whatever its wording.
+        agreed = parse_yes_no(normalize_transcript(text)) if len(proposals) == 1 else None
+        refused = refused or agreed is False
+        index = 0 if agreed else None if refused else choose_slot(text, starts, now)
         if index is not None:
             return {"chosen_slot": float(proposals[index]["hold_id"]), "retries": 0}
         if not refused and await _wish_said(tracker, text):

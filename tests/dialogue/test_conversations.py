@@ -135,6 +135,14 @@ def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
     assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
 
 
+def test_a_single_slot_read_out_takes_a_yes(chat: Any) -> None:
+    c = chat()
+    c.say("une consultation avec le docteur durand jeudi à dix sept heures trente")
+    assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot"
+    assert "17 heures 30" in c.text() and " ou " not in c.text()
+    assert c.say("oui ça me va") == ["utter_ask_full_name"]
+
+
 def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
     c = chat()
     c.say("bonjour j'ai la grippe depuis lundi et il me faudrait un arrêt de travail")
