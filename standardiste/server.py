@@ -126,12 +126,14 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 def run_gateway(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     """Serve the gateway until interrupted (config and model errors raise before it listens;
-    a port in use exits with `PORT_IN_USE_EXIT` before anything starts)."""
+    a port in use exits with `PORT_IN_USE_EXIT` before the speech models load)."""
     configure_logging(settings.standardiste_log_level)
     host = host or settings.standardiste_host
     port = port or settings.standardiste_port
-    listening = _listening_socket(host, port)
+    # A bad practice file or an unmigrated database says so first (exit 2): it is what the
+    # operator must fix, whatever else holds the port; the models load only once it is ours.
     context = build_context(settings)
+    listening = _listening_socket(host, port)
     _check_speech_models(settings)
     _preload_voice(context)
     config = uvicorn.Config(

@@ -264,7 +264,7 @@ class ValidateBookingForm(IdentityFormValidation):
             _NONE_SUITS.search(flat_text(normalize_transcript(text)))
         )
         # One slot read out is a yes-or-no question, whatever its wording.
-        agreed = parse_yes_no(normalize_transcript(text)) if len(proposals) == 1 else None
+        agreed = _yes_or_no(tracker, text) if len(proposals) == 1 else None
         refused = refused or agreed is False
         index = 0 if agreed else None if refused else choose_slot(text, starts, now)
         if index is not None:
@@ -301,6 +301,14 @@ class ValidateBookingForm(IdentityFormValidation):
     ) -> dict[str, Any]:
         """True or False; anything else is asked again."""
         return validate_yes_no("booking_confirmed", value)
+
+
+def _yes_or_no(tracker: Tracker, text: str) -> bool | None:
+    """A plain yes or no, by its words or as the NLU heard it."""
+    plain = parse_yes_no(normalize_transcript(text))
+    if plain is not None:
+        return plain
+    return {"affirm": True, "deny": False}.get(str(latest_intent(tracker)))
 
 
 def _unasked(tracker: Tracker) -> str | None:

@@ -21,7 +21,8 @@ _YES = (
     "volontiers", "j'accepte", "j'accepte volontiers", "je suis d'accord", "entendu",
     "ca me va", "ca ne me derange pas", "pas de probleme", "pas de souci", "aucun probleme",
     "allez-y", "allez y", "vous pouvez", "vous pouvez enregistrer", "je veux bien", "affirmatif",
-    "c'est d'accord", "bien entendu", "evidemment",
+    "c'est d'accord", "bien entendu", "evidemment", "parfait", "c'est parfait", "tres bien",
+    "exactement", "c'est ca", "c'est bien ca", "ca marche", "impeccable", "tout a fait ca",
 )
 _NO = (
     "non", "pas question", "hors de question", "surtout pas", "pas du tout", "je refuse",

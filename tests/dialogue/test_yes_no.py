@@ -11,7 +11,8 @@ from dialogue import is_small_talk, parse_yes_no
     "text",
     ["oui", "Oui, bien sûr !", "euh oui", "ouais", "OK", "d'accord", "bon ben d'accord",
      "oui oui", "oui madame", "tout à fait", "pas de problème", "j'accepte", "oui merci",
-     "oui vous pouvez", "ça me va"],
+     "oui vous pouvez", "ça me va", "oui très bien", "c'est parfait", "oui c'est ça",
+     "exactement", "ça marche"],
 )
 def test_a_plain_yes(text: str) -> None:
     assert parse_yes_no(text) is True
