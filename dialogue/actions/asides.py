@@ -8,13 +8,17 @@ form asks its question again, so the request goes on where it was without one ru
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import agenda
+from core import PracticeConfig, Practitioner, public_holiday
+from dialogue.actions.booking_proposals import read_wish
 from dialogue.actions.common import DESK_QUESTION, MEDICAL, latest_intent
-from dialogue.actions.runtime import current_practice
-from dialogue.french.speech_format import say_weekly_hours
+from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.french.speech_format import say_date, say_ranges, say_weekly_hours
 
 
 async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -29,10 +33,7 @@ async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -
         who = agenda.match_practitioner(text, practice, everyone)
         person = next((p for p in practice.practitioners if p.id == who), None)
         if person is not None:
-            hours = say_weekly_hours(person.hours)
-            dispatcher.utter_message(
-                response="utter_practitioner_hours", practitioner=person.name, hours=hours
-            )
+            _practitioner_hours(dispatcher, tracker, practice, person, text)
         else:
             hours = say_weekly_hours(practice.office_hours)
             dispatcher.utter_message(response="utter_opening_hours", hours=hours)
@@ -40,6 +41,41 @@ async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(response="utter_access", access=" ".join(info.access.split()))
     else:
         dispatcher.utter_message(response="utter_address", address=info.address)
+
+
+def _practitioner_hours(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    practice: PracticeConfig,
+    person: Practitioner,
+    text: str,
+) -> None:
+    """Their days; for one day asked ("est-ce qu'il est là aujourd'hui ?", "jeudi ?"), that
+    day's hours, or that they are not there (their usual days, a closure, a public holiday)."""
+    weekly = say_weekly_hours(person.hours)
+    now = call_metadata(tracker, practice).now
+    wish = read_wish(text, practice, now)
+    day = wish.earliest if wish.earliest is not None and wish.earliest == wish.latest else None
+    if day is None:
+        dispatcher.utter_message(
+            response="utter_practitioner_hours", practitioner=person.name, hours=weekly
+        )
+        return
+    today = now.date()
+    said = {today: "aujourd'hui", today + dt.timedelta(days=1): "demain"}.get(day)
+    said = said or f"le {say_date(day)}"
+    ranges = person.hours.for_weekday(day.weekday())
+    away = public_holiday(day) or any(c.covers(day, person.id) for c in practice.closures)
+    if ranges and not away:
+        dispatcher.utter_message(
+            response="utter_practitioner_day_hours", practitioner=person.name, day=said,
+            hours=say_ranges(ranges),
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_practitioner_not_that_day", practitioner=person.name, day=said,
+            hours=weekly,
+        )
 
 
 async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:

@@ -297,6 +297,22 @@ def test_a_practitioners_days_are_theirs_not_the_desks(
     assert c.messages() == []
 
 
+def test_a_practitioner_asked_for_one_day_gets_that_day(chat: Any) -> None:
+    # The conversations happen on a Tuesday (`AT`): Durand never consults on Tuesdays.
+    today = chat()
+    assert today.say("est-ce que le docteur martin est là aujourd'hui")[0] == (
+        "utter_practitioner_day_hours")
+    assert "consulte aujourd'hui de 8 heures 30 à 12 heures" in today.text()
+    away = chat()
+    assert away.say("le docteur durand consulte aujourd'hui ?")[0] == (
+        "utter_practitioner_not_that_day")
+    assert "ne consulte pas aujourd'hui" in away.text() and "le samedi" in away.text()
+    thursday = chat()
+    assert thursday.say("est-ce que le docteur durand sera là jeudi")[0] == (
+        "utter_practitioner_day_hours")
+    assert "le jeudi" in thursday.text() and "de 14 heures à 20 heures" in thursday.text()
+
+
 @pytest.mark.parametrize(
     "words",
     [
