@@ -319,6 +319,7 @@ def test_a_practitioner_asked_for_one_day_gets_that_day(chat: Any) -> None:
         "je suis en retard pour mon rendez-vous de 10 heures",
         "c'est combien une consultation",
         "est-ce que le docteur fait des visites à domicile",
+        "il me faut un bon de transport pour l'hôpital",
     ],
 )
 def test_what_only_the_desk_can_answer_becomes_a_message(chat: Any, words: str) -> None:
