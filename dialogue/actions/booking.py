@@ -57,6 +57,10 @@ class ActionStartBooking(Action):
         return events
 
 
+# "au nom d'Élise Roy", not "au nom de Élise Roy".
+_ELIDING = frozenset("aeiouyàâäéèêëîïôöùûüh")
+
+
 def practitioner_events(practice: PracticeConfig, type_id: str, text: str) -> list[EventType]:
     """The practitioner when only one gives the type or the caller named one; the names to
     choose from otherwise."""
@@ -84,8 +88,12 @@ async def booking_summary(tracker: Tracker) -> str | None:
     first = understood.known(tracker.get_slot("first_name"))
     last = understood.known(tracker.get_slot("last_name"))
     name = " ".join(filter(None, (first, last))).title()
+    named = (
+        "utter_booking_summary_named_elided" if name[:1].lower() in _ELIDING
+        else "utter_booking_summary_named"
+    )
     summary = catalogue.response(
-        "utter_booking_summary_named" if name else "utter_booking_summary",
+        named if name else "utter_booking_summary",
         appointment_type=label, practitioner=picked["practitioner"], moment=say_moment(start),
         name=name,
     )

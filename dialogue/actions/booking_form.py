@@ -44,6 +44,7 @@ from dialogue.actions.common import (
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.french.names import FullName, name_correction
 from dialogue.french.normalize import flat_text, normalize_transcript
 from dialogue.french.slot_choice import choose_slot
 from dialogue.french.speech_format import say_list
@@ -276,7 +277,6 @@ class ValidateBookingForm(IdentityFormValidation):
             if int(tracker.get_slot("retries") or 0) < 1:
                 dispatcher.utter_message(response="utter_which_slot")
                 return {"chosen_slot": None, "retries": 1}
-            # There were places: the caller's choice was what went unheard.
             return await give_up(dispatcher, tracker, practice, "utter_choice_not_understood")
         dispatcher.utter_message(response="utter_other_proposals")
         said = str(tracker.get_slot("time_preference") or "")
@@ -294,6 +294,15 @@ class ValidateBookingForm(IdentityFormValidation):
         said = answer_for(tracker, "booking_confirmed")
         if said is not None and await _wish_said(tracker, said):
             return {}
+        name = name_correction(said) if said is not None else None
+        if name is not None:
+            # "Non, mon nom c'est Élise Roi, r o i": the read-back again, with that name.
+            first = name.first or tracker.get_slot("first_name")
+            last = name.last or tracker.get_slot("last_name")
+            return {
+                "first_name": first, "last_name": last, "name_unsure": False,
+                "full_name": FullName(first=first, last=last).said(),
+            }
         return extract_yes_no("booking_confirmed", dispatcher, tracker)
 
     def validate_booking_confirmed(

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from dialogue.french.normalize import fold_accents, normalize_transcript
 
-__all__ = ["FullName", "clean_name", "is_first_name", "names_said", "split_full_name"]
+__all__ = [
+    "FullName", "clean_name", "is_first_name", "name_correction", "names_said", "split_full_name",
+]
 
 _PREFIX = re.compile(
     r"^(?:(?:oui|non|alors|donc|voilà|bon|euh)\s+)*"
@@ -141,3 +143,22 @@ def names_said(text: str) -> FullName | None:
             if found is not None and found.complete:
                 return found
     return None
+
+
+_NAME_CORRECTION = re.compile(
+    r"\b(?:mon nom(?: de famille)?|mon prénom|je m'appelle|au nom de)(?: c'est| est)?\s+(.+)$"
+)
+
+
+def name_correction(text: str) -> FullName | None:
+    """The name in a correction ("non, je m'appelle …", "mon nom c'est …", spelled or not),
+    or None when the words correct no name."""
+    match = _NAME_CORRECTION.search(normalize_transcript(text))
+    if match is None:
+        return None
+    cleaned = clean_name(match.group(1)) or ""
+    words: list[str] = []
+    for word in cleaned.split():
+        if not words or words[-1] != word:  # "roi r o i": the name, then its spelling
+            words.append(word)
+    return split_full_name(" ".join(words))

@@ -135,6 +135,20 @@ def test_keypad_fallback_for_the_date_of_birth_and_yes(chat: Any) -> None:
     assert "ROBIN Marc, né(e) le 05/11/1972" in message["summary"]
 
 
+def test_a_name_corrected_at_the_read_back_is_read_back_again(chat: Any) -> None:
+    c = chat()
+    c.say("une consultation avec le docteur martin vendredi matin")
+    assert c.say("le premier") == ["utter_ask_full_name"]
+    c.identify("élise roy", "2 mai 1980")
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert "au nom d'Élise Roy" in c.text()
+    assert c.say("non mon nom c'est élise roi r o i") == ["utter_ask_booking_confirmed"]
+    assert "au nom d'Élise Roi" in c.text()
+    assert c.say("oui")[0] == "utter_booked"
+    [booked] = c.appointments()
+    assert booked["patient_last_name"].lower() == "roi"
+
+
 def test_a_single_slot_read_out_takes_a_yes(chat: Any) -> None:
     c = chat()
     c.say("une consultation avec le docteur durand jeudi à dix sept heures trente")
@@ -442,7 +456,8 @@ def _book(c: Chat, full_name: str, born: str) -> dict[str, Any]:
     c.identify(full_name, born)
     assert c.say("oui") == ["utter_ask_booking_confirmed"]
     assert c.last["expecting"] == "confirmation"
-    assert f"au nom de {full_name.title()}" in c.text()
+    of = "d'" if full_name[:1] in "aeiouyéh" else "de "
+    assert f"au nom {of}{full_name.title()}" in c.text()
     assert c.say("oui c'est ça") == ["utter_booked", "utter_anything_else"]
     [booked] = c.appointments()
     return booked

@@ -74,7 +74,7 @@ def test_a_known_caller_books_in_four_turns_with_their_usual_practitioner(
     assert c.say("oui") == ["utter_ask_chosen_slot"]
     assert "Docteur Paul Durand" not in c.text()  # one practitioner: not said with each slot
     assert c.say("le premier") == ["utter_ask_booking_confirmed"]
-    assert "au nom de Hélène Garnier" in c.text() and "Docteur Paul Durand" in c.text()
+    assert "au nom d'Hélène Garnier" in c.text() and "Docteur Paul Durand" in c.text()
     assert c.say("oui") == ["utter_booked", "utter_anything_else"]
     [booked] = c.appointments()
     start = dt.datetime.fromisoformat(booked["start"]).astimezone(live_gateway.context.practice.tz)
