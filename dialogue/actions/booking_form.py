@@ -41,6 +41,7 @@ from dialogue.actions.common import (
     said_text,
     said_to,
     validate_yes_no,
+    yes_or_no,
 )
 from dialogue.actions.identity import IdentityFormValidation
 from dialogue.actions.runtime import call_metadata, current_practice
@@ -48,7 +49,6 @@ from dialogue.french.names import FullName, name_correction
 from dialogue.french.normalize import flat_text, normalize_transcript
 from dialogue.french.slot_choice import choose_slot
 from dialogue.french.speech_format import say_list
-from dialogue.french.yes_no import parse_yes_no
 
 # Questions during which a sentence may still change the type, practitioner or time wish (not
 # while the caller gives a name, a date of birth or a number).
@@ -265,7 +265,7 @@ class ValidateBookingForm(IdentityFormValidation):
             _NONE_SUITS.search(flat_text(normalize_transcript(text)))
         )
         # One slot read out is a yes-or-no question, whatever its wording.
-        agreed = _yes_or_no(tracker, text) if len(proposals) == 1 else None
+        agreed = yes_or_no(tracker, text) if len(proposals) == 1 else None
         refused = refused or agreed is False
         index = 0 if agreed else None if refused else choose_slot(text, starts, now)
         if index is not None:
@@ -310,14 +310,6 @@ class ValidateBookingForm(IdentityFormValidation):
     ) -> dict[str, Any]:
         """True or False; anything else is asked again."""
         return validate_yes_no("booking_confirmed", value)
-
-
-def _yes_or_no(tracker: Tracker, text: str) -> bool | None:
-    """A plain yes or no, by its words or as the NLU heard it."""
-    plain = parse_yes_no(normalize_transcript(text))
-    if plain is not None:
-        return plain
-    return {"affirm": True, "deny": False}.get(str(latest_intent(tracker)))
 
 
 def _unasked(tracker: Tracker) -> str | None:

@@ -13,6 +13,7 @@ from core import office_staffed
 from dialogue import understood
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.french.normalize import flat_text, normalize_transcript
+from dialogue.french.yes_no import parse_yes_no
 from dialogue.understood import UNKNOWN
 
 MAX_ATTEMPTS = 3
@@ -242,6 +243,15 @@ def extract_yes_no(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
         return {slot: intent == "affirm"}
     dispatcher.utter_message(response="utter_yes_or_no")
     return {slot: None}
+
+
+def yes_or_no(tracker: Tracker, text: str) -> bool | None:
+    """A yes or a no in the caller's words, by the words themselves or as the NLU heard them
+    (the words first); None for anything else."""
+    plain = parse_yes_no(text)
+    if plain is not None:
+        return plain
+    return {"affirm": True, "deny": False}.get(str(latest_intent(tracker)))
 
 
 def validate_yes_no(slot: str, value: Any) -> dict[str, Any]:

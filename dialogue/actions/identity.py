@@ -34,6 +34,7 @@ from dialogue.actions.common import (
     latest_intent,
     retry_or_give_up,
     tidy,
+    yes_or_no,
 )
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.french.birth_date import parse_birth_date
@@ -215,12 +216,9 @@ class IdentityFormValidation(FormValidationAction):
         number = parse_french_phone(text)
         if number is not None:
             return {"phone_confirmed": False, "callback_number": number}
-        answer = parse_yes_no(text)
-        intent = latest_intent(tracker)
-        if answer is True or intent == "affirm":
-            return {"phone_confirmed": True, "retries": 0}
-        if answer is False or intent == "deny":
-            return {"phone_confirmed": False, "retries": 0}
+        answer = yes_or_no(tracker, text)
+        if answer is not None:
+            return {"phone_confirmed": answer, "retries": 0}
         return await retry_or_give_up(
             dispatcher, tracker, "phone_confirmed",
             ("utter_yes_or_no", "utter_confirmation_keypad"), given_up={"phone_confirmed": True},
