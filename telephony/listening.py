@@ -23,10 +23,11 @@ talking ("oui…" of "oui, mais plutôt jeudi") never ends the turn.
 What was said is decoded in the caller's pause, not after it: once an utterance has been
 silent for ``catch_up_after_s`` (shorter than any end-of-turn window), its audio so far goes to
 the recognizer at once, ahead of callers still speaking (`Recognizer.catch_up`), and the rest
-of the pause is held back instead of decoded. If the pause ends the turn, only the
-recognizer's final pass is left when the decision comes (many callers finishing at once no
-longer queue the decoding of their last words behind the decision); if the caller goes on,
-the held pause and their next words follow in the same utterance, as if never held.
+of the pause is held back instead of decoded, and the words so far are settled (the
+recognizer's final pass too runs in the pause). If the pause ends the turn, nothing is left
+to decode when the decision comes (many callers finishing at once no longer queue their last
+words, nor the final passes, behind the decision); if the caller goes on, the held pause and
+their next words follow in the same utterance.
 """
 
 from __future__ import annotations

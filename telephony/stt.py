@@ -19,7 +19,7 @@ class RecognitionUpdate:
     """What the recognizer made of the audio fed so far in the current utterance."""
 
     partial: str = ""
-    """Words of the segment being decoded (they may still change)."""
+    """The utterance's words so far (the last ones may still change)."""
     final: str | None = None
     """Text of a segment the recognizer closed on its own endpoint, when it just did."""
 
@@ -44,9 +44,10 @@ class Recognizer(Protocol):
     async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
         """The caller paused: decode the utterance's audio so far (with ``pcm``) now.
 
-        Like `feed`, but nothing stays buffered and the decoding runs ahead of the feeding of
-        callers still speaking (behind final passes): when the pause turns out to end the turn,
-        `finish` is left with the recognizer's final pass only. The utterance goes on either way.
+        Like `feed`, but nothing stays buffered, the decoding runs ahead of the feeding of
+        callers still speaking (behind final passes), and the words so far are settled (the
+        recognizer's final pass runs now): when the pause turns out to end the turn, `finish`
+        has nothing left to decode. The utterance goes on either way.
 
         Returns:
             As `feed`; None when there was nothing to decode.

@@ -17,6 +17,9 @@ Costs that shape this module (voice-costs V1–V13):
   synthesis and finalisation keep their turn on the cores. A call whose caller paused catches
   up on threads of its own, between the two: ahead of callers still speaking, never in the
   queue of a final pass (a catch-up carries a lagging call's backlog; a final pass is short).
+  The catch-up also settles the words so far (`telephony.vosk_passes.settle`): the final pass
+  (~25 ms a sentence, 100 ms at worst) runs in the pause, and a turn that ends there has no
+  decoding left to wait for.
 - The recognizer takes Twilio's 8 kHz as is when the model allows upsampling (see
   `telephony.codec` for why); otherwise each call resamples with a `StreamResampler`.
 - With a tight view of the model (``VoskParams.tight_model``), an utterance starts on the tight
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -41,6 +43,7 @@ from typing import TypeVar
 
 import vosk
 
+from telephony import vosk_passes
 from telephony.codec import SAMPLE_RATE, StreamResampler
 from telephony.decoding_load import DecodingLoad, LoadParams, Search
 from telephony.stt import RecognitionUpdate
@@ -209,11 +212,6 @@ def _lower_priority(niceness: int) -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
-def _text(result_json: str, key: str) -> str:
-    value = json.loads(result_json).get(key, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 class VoskRecognition:
     """One call's streaming recognizer (implements `telephony.stt.Recognizer`).
 
@@ -245,6 +243,10 @@ class VoskRecognition:
         self._resampler = resampler
         self._buffer = bytearray()
         self._segments: list[str] = []
+        """Texts of the utterance's closed segments: at the recognizer's endpoints and at the
+        caller's pauses (`catch_up`)."""
+        self._settled = False
+        """The last decoding settled the words (a pause): `finish` has nothing left to do."""
         self._lock = asyncio.Lock()
         self._use = threading.Lock()
         self._batch_bytes = 2 * round(engine.model_rate * engine.params.batch_seconds)
@@ -262,18 +264,24 @@ class VoskRecognition:
         return await self._decode_buffer(self._engine.executor)
 
     async def catch_up(self, pcm: bytes = b"") -> RecognitionUpdate | None:
-        """Decode what is buffered and ``pcm`` now, on the catching-up threads."""
+        """Decode what is buffered and ``pcm`` now, on the catching-up threads, and settle the
+        words so far: the recognizer's final pass runs in the caller's pause."""
         self._buffer += self._resampler.push(pcm) if self._resampler else pcm
-        return await self._decode_buffer(self._engine.catch_up_executor) if self._buffer else None
+        if not self._buffer:
+            return None
+        return await self._decode_buffer(self._engine.catch_up_executor, settle=True)
 
-    async def _decode_buffer(self, executor: ThreadPoolExecutor) -> RecognitionUpdate:
+    async def _decode_buffer(
+        self, executor: ThreadPoolExecutor, *, settle: bool = False
+    ) -> RecognitionUpdate:
         data = bytes(self._buffer)
         self._buffer.clear()
         async with self._lock:
-            update = await self._decode(executor, self._accept, data)
-        if update.final:
-            self._segments.append(update.final)
-        return update
+            decoded = await self._decode(executor, self._settle if settle else self._accept, data)
+        self._segments += [text for text in decoded.closed if text]
+        self._settled = settle
+        so_far = " ".join([*self._segments, decoded.partial]).strip()
+        return RecognitionUpdate(partial=so_far, final=decoded.endpoint)
 
     async def finish(self, pcm: bytes = b"") -> str:
         """Decode the utterance's last audio and what is buffered, close it, return its text."""
@@ -285,8 +293,11 @@ class VoskRecognition:
         self._buffer.clear()
         async with self._lock:
             try:
-                last = await self._decode(self._engine.final_executor, self._finalize, data)
+                last = ""
+                if data or not self._settled:
+                    last = await self._decode(self._engine.final_executor, self._finalize, data)
             finally:
+                self._settled = False
                 self._end_utterance()
         segments = [*self._segments, last]
         self._segments.clear()
@@ -338,23 +349,14 @@ class VoskRecognition:
             self._recognizer, self._held = self._engine.acquire(search), search
         return self._recognizer
 
-    def _accept(self, data: bytes, search: Search) -> RecognitionUpdate:
-        return self._timed(search, data, self._accept_on)
+    def _accept(self, data: bytes, search: Search) -> vosk_passes.Decoded:
+        return self._timed(search, data, vosk_passes.accept)
+
+    def _settle(self, data: bytes, search: Search) -> vosk_passes.Decoded:
+        return self._timed(search, data, vosk_passes.settle)
 
     def _finalize(self, data: bytes, search: Search) -> str:
-        return self._timed(search, data, self._finalize_on)
-
-    @staticmethod
-    def _accept_on(recognizer: vosk.KaldiRecognizer, data: bytes) -> RecognitionUpdate:
-        if recognizer.AcceptWaveform(data):
-            return RecognitionUpdate(final=_text(recognizer.Result(), "text"))
-        return RecognitionUpdate(partial=_text(recognizer.PartialResult(), "partial"))
-
-    @staticmethod
-    def _finalize_on(recognizer: vosk.KaldiRecognizer, data: bytes) -> str:
-        if data:
-            recognizer.AcceptWaveform(data)
-        return _text(recognizer.FinalResult(), "text")
+        return self._timed(search, data, vosk_passes.finalize)
 
     def _timed(
         self, search: Search, data: bytes, work: Callable[[vosk.KaldiRecognizer, bytes], _T]

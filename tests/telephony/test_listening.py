@@ -57,22 +57,27 @@ class HandOver(NamedTuple):
 def hand_overs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HandOver]]:
     """Every piece of audio handed to a worker thread, in order."""
     seen: list[HandOver] = []
-    accept, finalize = VoskRecognition._accept, VoskRecognition._finalize
+    accept, settle = VoskRecognition._accept, VoskRecognition._settle
+    finalize = VoskRecognition._finalize
 
     def note(kind: str, data: bytes) -> None:
         nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         seen.append(HandOver(kind, len(data), threading.current_thread().name, nice))
 
     def spy_accept(self: VoskRecognition, data: bytes, search: Search) -> object:
-        paused = threading.current_thread().name.startswith("vosk-catch-up")
-        note("catch-up" if paused else "feed", data)
+        note("feed", data)
         return accept(self, data, search)
+
+    def spy_settle(self: VoskRecognition, data: bytes, search: Search) -> object:
+        note("catch-up", data)
+        return settle(self, data, search)
 
     def spy_finalize(self: VoskRecognition, data: bytes, search: Search) -> str:
         note("finish", data)
         return finalize(self, data, search)
 
     monkeypatch.setattr(VoskRecognition, "_accept", spy_accept)
+    monkeypatch.setattr(VoskRecognition, "_settle", spy_settle)
     monkeypatch.setattr(VoskRecognition, "_finalize", spy_finalize)
     yield seen
 
@@ -85,11 +90,18 @@ def _utterance(*speech: bytes, pause_s: float = 0.35) -> bytes:
 
 
 async def _listen(
-    engine: VoskEngine, ulaw: bytes, *, lagging: bool, turns: TurnParams | None = None
+    engine: VoskEngine,
+    ulaw: bytes,
+    *,
+    lagging: bool,
+    turns: TurnParams | None = None,
+    catch_up_after_s: float = 0.2,
 ) -> _Sink:
     """Push the call's audio (all at once when ``lagging``, else paced) and wait for the text."""
     sink = _Sink()
-    listener = Listener(await engine.open(), sink, turns=turns)
+    listener = Listener(
+        await engine.open(), sink, turns=turns, catch_up_after_s=catch_up_after_s
+    )
     if lagging:
         # The whole utterance arrives while decoding has not started yet.
         listener.push(ulaw)
@@ -117,10 +129,9 @@ def test_audio_queued_while_decoding_lags_goes_over_in_one_piece(
     [(text, _)] = sink.utterances
     assert text.strip()
     # One hand-over per pause the caller made (everything queued up to it), not one per 100 ms;
-    # the pause that ended the turn was caught up in, so nothing is left for the end.
+    # the pause that ended the turn was caught up in and settled, so nothing is left for the end.
     kinds = [h.kind for h in hand_overs]
-    assert kinds[-1] == "finish" and hand_overs[-1].size == 0
-    assert set(kinds[:-1]) == {"catch-up"} and len(kinds) <= 4
+    assert set(kinds) == {"catch-up"} and len(kinds) <= 4
     assert sum(h.size for h in hand_overs) > len(spoken[0])  # the speech and its pre-roll
 
 
@@ -131,12 +142,13 @@ def test_paced_audio_is_decoded_as_it_comes(
     [(text, _)] = sink.utterances
     assert text.strip()
     kinds = [h.kind for h in hand_overs]
-    assert kinds[-2:] == ["catch-up", "finish"]
+    assert kinds[-1] == "catch-up"
     assert kinds.count("feed") >= 5  # batches while the caller speaks
-    # Everything was decoded in the caller's last pause: the end of the turn only finalises.
-    assert hand_overs[-1].size == 0
+    # Everything was decoded and settled in the caller's last pause: the end of the turn has
+    # nothing left for a worker thread.
+    assert "finish" not in kinds
     fed = sum(h.size for h in hand_overs if h.kind == "feed")
-    assert fed > hand_overs[-2].size
+    assert fed > hand_overs[-1].size
 
 
 def test_a_caller_who_goes_on_after_a_pause_stays_in_one_utterance(
@@ -165,6 +177,11 @@ def test_finishing_runs_apart_from_feeding_and_catching_up_which_yield_the_cores
     vosk_engine: VoskEngine, spoken: list[bytes], hand_overs: list[HandOver]
 ) -> None:
     asyncio.run(_listen(vosk_engine, _utterance(spoken[0]), lagging=False))
+    # A turn that ends before any catch-up (here: none before the end-of-turn window) is
+    # finished from its last audio, on the finishing threads.
+    asyncio.run(
+        _listen(vosk_engine, _utterance(spoken[0]), lagging=False, catch_up_after_s=5.0)
+    )
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     feeds = [h for h in hand_overs if h.kind == "feed"]
     catch_ups = [h for h in hand_overs if h.kind == "catch-up"]
