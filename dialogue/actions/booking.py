@@ -32,9 +32,9 @@ from dialogue.french.speech_format import say_list, say_moment
 
 BOOKING_SLOTS = (
     "appointment_type", "practitioner", "type_choices", "practitioner_choices", "time_preference",
-    "proposals", "proposals_text", "proposal_rounds", "chosen_slot", "booking_failed",
-    "booking_wish", "booking_summary", "booking_confirmed", "moving_appointment_id",
-    "proposed_for",
+    "proposals", "proposals_text", "proposal_single", "proposal_rounds", "chosen_slot",
+    "booking_failed", "booking_wish", "booking_summary", "booking_confirmed",
+    "moving_appointment_id", "proposed_for",
 )
 
 

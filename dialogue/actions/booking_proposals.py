@@ -103,6 +103,7 @@ async def propose(
     return slots | {
         "proposals": proposals,
         "proposals_text": say_list(phrases, "ou"),
+        "proposal_single": len(held) == 1,
         "chosen_slot": None,
     }
 

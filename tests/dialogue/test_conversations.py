@@ -154,7 +154,12 @@ def test_a_single_slot_read_out_takes_a_yes(chat: Any) -> None:
     c.say("une consultation avec le docteur durand jeudi à dix sept heures trente")
     assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot"
     assert "17 heures 30" in c.text() and " ou " not in c.text()
+    # One slot is a yes-or-no question, not « lequel ? »; several are a choice.
+    assert "Est-ce que cela vous convient ?" in c.text() and "Lequel" not in c.text()
     assert c.say("oui ça me va") == ["utter_ask_full_name"]
+    several = chat()
+    several.say("une consultation avec le docteur durand jeudi après-midi")
+    assert " ou " in several.text() and "Lequel vous convient ?" in several.text()
 
 
 def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
