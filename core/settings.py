@@ -75,9 +75,11 @@ class Settings(BaseSettings):
     # machine 16 callers finishing at once were answered in 1.6 s p95 instead of 2.1 s
     # (docs/benchmarks.md, "Voice: callers at once").
     vosk_adaptive_search: bool = True
-    # Recognizers warmed at start-up, so the first calls do not pay a fresh recognizer's slow
-    # first utterance; each warm one holds 0.1–0.2 GB. Set it to the lines you expect at once.
-    vosk_warm_recognizers: int = Field(default=4, ge=0, le=64)
+    # Recognizers warmed at start-up (in the background, at low priority), so that a burst of
+    # calls soon after start-up does not pay fresh recognizers' slow first utterances (3× the
+    # CPU: the 16 callers of the goals would then queue for seconds); each warm one holds about
+    # 50 MB, per search. Set it to the lines you expect at once.
+    vosk_warm_recognizers: int = Field(default=16, ge=0, le=64)
     # Recognition runs in this many worker processes, each with its own copy of the model, so
     # that a crash inside Vosk costs one worker's utterances in flight, never the gateway and
     # its calls. 0 runs it in the gateway's own process (tests and comparisons only).

@@ -147,8 +147,12 @@ class VoskEngine:
     def prewarm(self, count: int, speech: bytes = b"") -> None:
         """Create recognizers ahead of the first calls (blocking; at startup).
 
+        Each joins the pool as soon as it is warm, so a call that comes meanwhile already
+        finds the first ones; with two searches, one of each in turn (a burst starts on the
+        tight one).
+
         Args:
-            count: Recognizers to create.
+            count: Recognizers to create, per search.
             speech: 8 kHz 16-bit PCM of speech to decode once with each, so that the first
                 caller does not pay the ~3× slower first utterance of a fresh recognizer (V6).
         """
@@ -156,17 +160,29 @@ class VoskEngine:
         if speech and self.model_rate != SAMPLE_RATE:
             resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
             resampled = resampler.push(speech) + resampler.flush()
-        # Each search its own recognizers: a burst starts on the tight one, warm too.
-        for search, model in self._models.items():
-            fresh = [vosk.KaldiRecognizer(model, self.model_rate) for _ in range(count)]
-            for recognizer in fresh if resampled else ():
-                recognizer.AcceptWaveform(resampled)
-                recognizer.FinalResult()
-                recognizer.Reset()
-            with self._lock:
-                self.stats.created += len(fresh)
-                room = self.params.max_idle - len(self._idle[search])
-                self._idle[search].extend(fresh[: max(0, room)])
+        for _ in range(count):
+            for search, model in self._models.items():
+                recognizer = vosk.KaldiRecognizer(model, self.model_rate)
+                if resampled:
+                    recognizer.AcceptWaveform(resampled)
+                    recognizer.FinalResult()
+                    recognizer.Reset()
+                with self._lock:
+                    self.stats.created += 1
+                    if len(self._idle[search]) < self.params.max_idle:
+                        self._idle[search].append(recognizer)
+
+    def prewarm_in_background(self, count: int, speech: bytes = b"") -> threading.Thread:
+        """`prewarm` on a thread of its own at the feeding threads' lower CPU priority: calls
+        that come meanwhile keep their turn on the cores."""
+
+        def warm() -> None:
+            _lower_priority(self.params.feed_niceness)
+            self.prewarm(count, speech)
+
+        thread = threading.Thread(target=warm, name="vosk-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def idle(self) -> int:

@@ -79,8 +79,7 @@ class _Worker:
         elif frame.op is Op.WARM:
             count = int.from_bytes(frame.payload[:4], "little")
             speech = frame.payload[4:]
-            warming = asyncio.to_thread(self._engine.prewarm, count, speech)
-            self._spawn(asyncio.ensure_future(warming))
+            self._engine.prewarm_in_background(count, speech)
         elif frame.call in self._calls:
             self._calls[frame.call].put_nowait(frame)
         elif frame.op is not Op.CLOSE:

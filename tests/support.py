@@ -34,6 +34,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         # One copy of the Vosk model per worker, as most tests need: the adaptive search's
         # second copy is tested where it is the subject (tests/telephony).
         "vosk_adaptive_search": False,
+        # Two lines ready are enough for a test's calls; warming more only costs the suite CPU.
+        "vosk_warm_recognizers": 2,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

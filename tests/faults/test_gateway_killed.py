@@ -55,6 +55,7 @@ class Gateway:
             STANDARDISTE_PORT=str(self.port),
             STANDARDISTE_INSTANCE=DOOMED,
             STANDARDISTE_HEARTBEAT_S="0.5",
+            VOSK_WARM_RECOGNIZERS="2",  # a test's calls; more would only cost the suite CPU
         )
         self.log = (tmp_path / "gateway.log").open("wb")
         self.process = subprocess.Popen(

@@ -29,6 +29,7 @@ def _env(tmp_path: Path, **models: str) -> dict[str, str]:
         PUBLIC_BASE_URL=PUBLIC_BASE,
         RASA_URL="http://127.0.0.1:9",
         STANDARDISTE_PORT=str(free_port()),
+        VOSK_WARM_RECOGNIZERS="1",  # the models are the subject, not the pool
         **models,
     )
     return env

@@ -7,6 +7,7 @@ machinery behaves, not what the words are.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def decode_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     names: list[str] = []
     accept = VoskRecognition._accept
 
-    def spy(self: VoskRecognition, data: bytes, search: Search) -> RecognitionUpdate:
+    def spy(self: VoskRecognition, data: bytes, search: Search) -> object:
         names.append(threading.current_thread().name)
         return accept(self, data, search)
 
@@ -197,6 +198,38 @@ def test_prewarmed_recognizers_serve_the_next_calls(
     # The warmed-up recognizer was reset and still recognises.
     assert asyncio.run(call()).strip()
     assert vosk_engine.stats.reused == reused + 1
+
+
+def test_recognizers_warm_up_in_the_background_and_serve_calls_as_each_is_ready(
+    vosk_engine: VoskEngine, spoken: list[bytes]
+) -> None:
+    vosk_engine._idle[Search.SHIPPED].clear()
+    seen: list[tuple[str, int]] = []
+    lower = vosk_engine.params.feed_niceness
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    created = vosk_engine.stats.created
+
+    def note_idle(*_: object) -> None:
+        # Called on the warming thread as each recognizer is pooled: the pool grows one by one.
+        me = threading.current_thread()
+        seen.append((me.name, os.getpriority(os.PRIO_PROCESS, me.native_id or 0)))
+
+    original = vosk_engine._idle[Search.SHIPPED]
+
+    class Watched(list[object]):
+        def append(self, item: object) -> None:
+            note_idle()
+            super().append(item)
+
+    vosk_engine._idle[Search.SHIPPED] = Watched(original)
+    try:
+        thread = vosk_engine.prewarm_in_background(2, speech=spoken[0])
+        thread.join(120)
+    finally:
+        vosk_engine._idle[Search.SHIPPED] = list(vosk_engine._idle[Search.SHIPPED])
+    assert not thread.is_alive()
+    assert vosk_engine.idle == 2 and vosk_engine.stats.created == created + 2
+    assert seen == [("vosk-warm-up", min(19, ours + lower))] * 2
 
 
 def test_a_call_cancelled_mid_batch_never_shares_its_recognizer() -> None:
