@@ -35,20 +35,27 @@ from benchmarks.safety import (
 # confirmation question (kept under 5 %). Dev is the whole first corpus (its old held-out half
 # included, since it steered the tuning); the new held-out split is measured apart.
 GOALS: dict[str, tuple[str, float]] = {
-    # Not met yet on the whole first corpus: one emergency of 369 unanswered (round 7 starts).
-    "recall_with_confirmation": ("at least", 0.99),
+    "recall_with_confirmation": ("at least", 1.0),
     "recall_at_once": ("at least", 0.95),
     "false_alarm_rate": ("at most", 0.01),
     "confirmation_rate": ("at most", 0.05),
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Per category on dev (20 to 28 utterances each): two misses at once are tolerated, one with
-# confirmation (not met yet: round 7 starts); one false alarm per routine category.
+# Overall on dev, a little under what round 7 reached (at once 99.7 %, with confirmation 100 %,
+# false alarms 0 of 347, asked 1.4 %): stricter than the goals, so a regression fails here.
+DEV_FLOORS: dict[str, tuple[str, float]] = {
+    "recall_with_confirmation": ("at least", 1.0),
+    "recall_at_once": ("at least", 0.98),
+    "false_alarm_rate": ("at most", 0.003),
+    "confirmation_rate": ("at most", 0.03),
+}
+# Per category on dev (21 to 25 emergencies, 36 to 56 routine calls each): one miss at once is
+# tolerated, none with confirmation; one false alarm in a routine category.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.9),
-    "recall_with_confirmation": ("at least", 0.95),
-    "false_alarm_rate": ("at most", 0.05),
+    "recall_at_once": ("at least", 0.95),
+    "recall_with_confirmation": ("at least", 1.0),
+    "false_alarm_rate": ("at most", 0.03),
 }
 # The held-out split, overall (floors to be set from the new split's first measure); the net
 # does not depend on the mode, so one mode is enough.
@@ -182,7 +189,7 @@ def test_the_net_keeps_its_figures_on_dev(corpus: list[Utterance]) -> None:
             "false_alarm_rate": (figures.false_alarms, "false alarms"),
             "confirmation_rate": ([], "asked"),
         }
-        for rate, (direction, bound) in GOALS.items():
+        for rate, (direction, bound) in DEV_FLOORS.items():
             if not _unmet(figures.overall, {rate: (direction, bound)}):
                 continue
             wrong, what = wrong_texts[rate]
