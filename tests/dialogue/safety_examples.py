@@ -1218,6 +1218,8 @@ CERTAIN: dict[str, list[str]] = {
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
+        "il est tombé y a dix minutes et il se relève pas",
+        "ma mère a chuté dans la salle de bain elle se lève plus",
         "mon grand père est par terre il arrive pas à se relever",
         "elle est au sol et elle hurle de douleur",
         "ma voisine est restée par terre elle a mal à la jambe",
@@ -1529,6 +1531,13 @@ ROUTINE: list[str] = [
     "il a eu un arrêt cardiaque l an dernier il a un défibrillateur je voudrais un contrôle",
     "mon fils s est cogné la tête il joue comme si de rien n était",
     "il a pas de fièvre rien de tel il tousse juste",
+    # Round 7: reassured after the sign, a death to certify, a fright said as a figure, care to
+    # arrange at home.
+    "j ai une brûlure sur la main avec le four c est rien de grave",
+    "je me suis coupé le doigt en cuisinant c est pas bien grave",
+    "c est pour un certificat de décès mon père est mort cette nuit à la maison",
+    "j ai failli faire une crise cardiaque en voyant la facture",
+    "mon père a été hospitalisé pour un avc il sort demain il faut organiser les soins",
     # Round 6: a time of life, « ça remonte à », « il y a peu ».
     "j ai eu une perte de connaissance il y a peu on voudrait faire le point",
     # Round 6: the flu.
