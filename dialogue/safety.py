@@ -64,6 +64,10 @@ _SINCE_REACH = 1
 after it ("depuis son AVC", "depuis son gros AVC"), not a sign said before it, which is
 happening since then ("elle saigne depuis son opération")."""
 
+_DENIAL_REACH = 2
+"""A negation denies the context of a sign (who or what it is about) only this close before it:
+"je suis pas allergique", not "il a pas de fièvre mon bébé ne boit plus"."""
+
 CLASSIFIER_PHRASE = "(classifieur)"
 """The `phrase` of a hit raised by the classifier alone: no rule matched, and the caller's own
 words are never put there."""
@@ -144,7 +148,7 @@ def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
                 # Where a rule is said more than once, the place it counts most is kept: "pour
                 # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
                 best_here: tuple[int, tuple[Lowering, ...]] | None = None
-                for whole, parts in rule.find(utterance):
+                for whole, parts in rule.find(utterance, context.affirmed):
                     if any(whole.overlaps(b) for b in blocked):
                         continue
                     reasons = context.lowering(whole, parts, entry.lowered_by)
@@ -234,6 +238,17 @@ class _Context:
             name: [s for r in rules for s in r.spans(utterance)] for name, rules in net.cues.items()
         }
         self._breaks = [s for r in net.cue_breaks for s in r.spans(utterance)]
+
+    def affirmed(self, said: Span) -> bool:
+        """Whether the context of a sign is said without a denial right before it: "je suis pas
+        allergique", "elle est plus enceinte", "aucune allergie" take the context away, whereas
+        a sign keeps its level one step down (a caller in distress denies and affirms at once)."""
+        return not any(
+            said.first - _DENIAL_REACH <= index < said.first
+            and not any(word in self._net.clause_breaks
+                        for word in self._utterance.words[index + 1 : said.first])
+            for index, _ in self._negators
+        )
 
     def lowering(
         self, whole: Span, parts: Sequence[Span], allowed: frozenset[Lowering]

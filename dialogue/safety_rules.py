@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dialogue.french.normalize import fold_accents, is_filler
@@ -101,9 +101,12 @@ class Rule:
     anchors: tuple[frozenset[str] | None, ...] = ()
     """Per part, how its first word may begin (None: anyhow); a cheap test before the search."""
 
-    def find(self, utterance: Utterance) -> list[tuple[Span, tuple[Span, ...]]]:
+    def find(
+        self, utterance: Utterance, holds: Callable[[Span], bool] | None = None
+    ) -> list[tuple[Span, tuple[Span, ...]]]:
         """Where the rule's sign is said (its last segment: the whole span and each part's,
-        narrowest first), when its context segments are said elsewhere in the utterance."""
+        narrowest first), when its context segments are said elsewhere in the utterance (and,
+        with ``holds``, where it accepts them: "pas allergique" is no allergy)."""
         for anchor in self.anchors:
             if anchor is not None and anchor.isdisjoint(utterance.prefixes):
                 return []
@@ -118,7 +121,11 @@ class Rule:
         return [
             (whole, parts)
             for whole, parts in sign
-            if all(any(not other.overlaps(whole) for other, _ in hits) for hits in context)
+            if all(
+                any(not other.overlaps(whole) and (holds is None or holds(other))
+                    for other, _ in hits)
+                for hits in context
+            )
         ]
 
     def spans(self, utterance: Utterance) -> list[Span]:

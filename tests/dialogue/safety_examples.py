@@ -13,6 +13,17 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 7: a cardiac arrest said loosely or its first aid under way; a low sugar with a
+        # sign.
+        "mon père a fait un arrêt on lui fait un massage cardiaque",
+        "je suis en train de faire le massage cardiaque à mon mari",
+        "vite quelqu un a un défibrillateur il est par terre",
+        "ma femme fait un arrêt du coeur",
+        "les pompiers sont en train de le réanimer",
+        "sa glycémie est à zéro trente il répond mal",
+        "mon mari diabétique est en hypo il tremble et il transpire",
+        "elle fait une hypo elle est toute bizarre",
+        "le dextro affiche zéro cinquante et il est confus",
         # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
         "il dit des choses sans queue ni tête depuis une heure",
         "ma grand mère est agitée elle arrache ses vêtements elle a de la fièvre",
@@ -215,6 +226,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 7: a chest pain that spreads, seized in the chest, drenched in sweat.
+        "j ai une douleur dans la poitrine qui descend dans le bras",
+        "ça lui serre la poitrine depuis tout à l heure",
+        "il a mal au thorax et il est en nage",
+        "ça me prend dans le torse et ça monte dans la mâchoire",
+        "ma mère a une douleur dans la poitrine elle dégouline de sueur",
         # Round 6: as a recognizer spells the words.
         "je crois que je fais un farctus",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
@@ -378,6 +395,13 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 7: spurting wherever it is said; a wound said open that flows.
+        "ça gicle de son poignet",
+        "le sang jaillit de sa jambe",
+        "il s est coupé le doigt avec le couteau et ça gicle",
+        "il s est ouvert le crâne ça saigne beaucoup",
+        "la jambe est ouverte et ça coule fort",
+        "mon fils a l arcade ouverte ça pisse le sang",
         # Round 6: blood with what is vomited or coughed up, a thought of death.
         "il vomit avec du sang",
         "il a vomi avec du sang dedans",
@@ -609,6 +633,11 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        # Round 7: jerks of the body however said; the rescue treatment that failed.
+        "il a des mouvements incontrôlés des bras et des jambes il répond pas",
+        "elle fait des gestes saccadés de tout le corps",
+        "je lui ai donné le buccolam et ça a rien fait il convulse toujours",
+        "malgré le valium elle fait encore une crise",
         # Round 6: as a recognizer spells the words.
         "il fait une crise d et pi lepsie",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
@@ -730,6 +759,11 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        # Round 7: « anaphylactique » as the recognizer splits it; the adrenaline that did nothing.
+        "elle fait un choc anaphilactique",
+        "je crois qu il fait un anafilactique",
+        "il a fait une réaction ana phylactique sa gorge gonfle",
+        "j ai fait l anapen mais ça a pas marché",
         # Round 6: as a recognizer spells the words.
         "il fait un choc anna phylactique",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
@@ -858,6 +892,11 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 7: bitten into a product; a dose counted in grams.
+        "mon fils a croqué dans un savon de lessive",
+        "ma fille a mordu dans une pile bouton",
+        "il a avalé dix grammes de doliprane",
+        "elle a pris au moins six grammes de paracétamol depuis ce matin",
         # Round 6: a fit named as a doctor would, limbs jerking on their own, products of the house.
         "ma fille a avalé du gel douche",
         "il a bu de l huile de lampe",
@@ -1005,6 +1044,11 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 7: self-harm that wants to go further; thinking only of joining someone gone.
+        "je me scarifie et j ai peur d aller plus loin cette fois",
+        "je me fais du mal et ce soir j ai envie d aller jusqu au bout",
+        "je me coupe les cuisses tous les soirs",
+        "depuis la mort de mon mari je pense qu à le rejoindre",
         # Round 6: nothing holds them back, a gun taken, tried to strangle oneself.
         "je n en peux plus de vivre",
         "plus rien ne me retient",
@@ -1173,6 +1217,12 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
     ],
     "fall_injury": [
+        # Round 7: on the floor and hurting or unable to get up.
+        "il est tombé y a dix minutes et il se relève pas",
+        "ma mère a chuté dans la salle de bain elle se lève plus",
+        "mon grand père est par terre il arrive pas à se relever",
+        "elle est au sol et elle hurle de douleur",
+        "ma voisine est restée par terre elle a mal à la jambe",
         # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
         "mon père est tombé il saigne du nez et il est sous anticoagulant",
         # Round 6: own phrasings (who it is about, now cues, familiar words).
@@ -1262,6 +1312,12 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 7: never had such a pain, the pain named in between; collapsing on standing.
+        "j ai jamais eu une migraine pareille",
+        "j ai jamais ressenti une douleur au ventre aussi forte",
+        "j ai jamais senti une douleur dans la tête comme ça",
+        "j ai très mal au ventre et je suis tombée en me levant",
+        "il est tout pâle il dégouline de sueur et il a mal au ventre",
         # Round 6: nonsense talk, a bleeding under a blood thinner after a fall, a tearing pain.
         "il a une douleur dans le dos entre les omoplates qui déchire",
         # Round 6: no longer taking anything in, a head hurting with signs of the brain.
@@ -1393,6 +1449,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai la tête qui va exploser et je vomis",
     ],
     "general": [
+        # Round 7: bleeding and collapsing when getting up.
+        "elle saigne beaucoup et elle s est effondrée en se levant",
         # Round 6: whoever it is about, last night, a body lying still, an occlusion.
         "ma fille a mal au ventre elle a vomi plusieurs fois elle est toute molle",
         "je vous en supplie envoyez quelqu un il va mourir",
@@ -1446,6 +1504,40 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 7: a work stoppage, first aid learnt, an implant checked, an intensive care stay,
+    # skin on the chest, a low sugar now and then, a daily dose, a known illness that moves the
+    # body, a nasal spray, a new pregnancy or going back to work after an illness, a denial
+    # said twice, who had an illness.
+    "je voudrais prolonger mon arrêt de travail",
+    "le médecin m a fait un arrêt maladie de trois jours",
+    "j ai fait une formation au massage cardiaque il me faut un certificat",
+    "on m a posé un défibrillateur je voudrais le faire contrôler",
+    "mon père est en réanimation depuis lundi je voudrais un certificat pour mon employeur",
+    "le pus a giclé du bouton je voudrais une crème",
+    "j ai une douleur au dos qui descend dans la jambe",
+    "ma glycémie est un peu basse le matin je voudrais un rendez vous",
+    "j ai fait une hypo la semaine dernière je voudrais revoir mon traitement",
+    "je prends trois grammes de doliprane par jour pour mon dos",
+    "mon père a des mouvements involontaires de la main depuis des années il a parkinson",
+    "je voudrais renouveler le buccolam de ma fille",
+    "mon spray nasal ne marche plus je voudrais un autre",
+    "la pompe à insuline marche pas bien je voudrais voir le docteur",
+    "j ai eu une embolie pulmonaire pendant ma grossesse je suis à nouveau enceinte",
+    "après mon infarctus je voudrais reprendre le sport",
+    "j ai fait un avc il y a deux ans je recommence le travail lundi",
+    "pas de sang dans les selles rien de ce genre c est juste des gaz",
+    "mon oncle qui a fait un infarctus voudrait un rendez vous",
+    "ma soeur qui a fait une fausse couche voudrait voir la sage femme",
+    "il a eu un arrêt cardiaque l an dernier il a un défibrillateur je voudrais un contrôle",
+    "mon fils s est cogné la tête il joue comme si de rien n était",
+    "il a pas de fièvre rien de tel il tousse juste",
+    # Round 7: reassured after the sign, a death to certify, a fright said as a figure, care to
+    # arrange at home.
+    "j ai une brûlure sur la main avec le four c est rien de grave",
+    "je me suis coupé le doigt en cuisinant c est pas bien grave",
+    "c est pour un certificat de décès mon père est mort cette nuit à la maison",
+    "j ai failli faire une crise cardiaque en voyant la facture",
+    "mon père a été hospitalisé pour un avc il sort demain il faut organiser les soins",
     # Round 6: a time of life, « ça remonte à », « il y a peu ».
     "j ai eu une perte de connaissance il y a peu on voudrait faire le point",
     # Round 6: the flu.
@@ -1921,6 +2013,10 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 7: what the sign is about, denied (« pas allergique »); a wound cared for.
+    "je me suis fait piquer par une abeille je suis pas allergique",
+    "j ai une plaie ouverte au genou qui coule un peu je voudrais un pansement",
+    "ma fille a des boutons sur la poitrine qui partent dans le dos",
     "j ai fait une crise d épilepsie quand j étais au lycée",
     "ma mère a eu une hémorragie lors de son dernier séjour à l hôpital",
     "j ai fait un infarctus ça remonte à deux mille quinze",

@@ -110,6 +110,10 @@ def test_routine_requests_are_left_alone(prepare: str) -> None:
         ("elle ne saigne pas beaucoup", EmergencyLevel.POSSIBLE),
         ("pas de douleur dans la poitrine mais il ne respire plus", EmergencyLevel.CERTAIN),
         ("pas de fièvre mais une douleur dans la poitrine", EmergencyLevel.CERTAIN),
+        # Who or what a sign is about, denied right before it: the rule no longer holds.
+        ("je suis allergique aux guêpes et une guêpe m'a piqué", EmergencyLevel.CERTAIN),
+        ("je suis pas allergique aux guêpes et une guêpe m'a piqué", EmergencyLevel.POSSIBLE),
+        ("il a pas de fièvre mon bébé ne boit plus rien", EmergencyLevel.CERTAIN),
     ],
 )
 def test_negation(said: str, level: EmergencyLevel) -> None:
@@ -129,6 +133,9 @@ def test_a_denied_sign_says_so() -> None:
         ("j'ai fait un infarctus il y a deux ans je voudrais renouveler mon traitement", None),
         ("j'ai fait un infarctus", EmergencyLevel.CERTAIN),
         ("il y a deux ans il a fait un avc", EmergencyLevel.POSSIBLE),
+        # "Qui a fait" dates the event it introduces, not what is said after it.
+        ("mon père qui a fait un avc voudrait renouveler son traitement", None),
+        ("quelqu un qui a fait un malaise faut faire un massage cardiaque", EmergencyLevel.CERTAIN),
         # The past is in another clause: what happens now is answered.
         ("l'an dernier il a fait un avc et là il a la bouche de travers", EmergencyLevel.CERTAIN),
         ("j'ai accouché il y a trois jours et je saigne énormément", EmergencyLevel.CERTAIN),
