@@ -2,7 +2,8 @@
 
 Digits are a fallback: 1 and 2 answer a yes/no question; six or eight digits a date of birth;
 nine or more a phone number. A silence is met with "êtes-vous toujours là ?" and the last
-question again; the second silence in a row ends the call (the hand-over keeps what was said).
+question again; the second silence in a row ends the call (the hand-over keeps what was said),
+the third after the caller asked for a moment ("attendez, je cherche").
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dialogue.conversation import Expecting, Reply
 SILENCE_KEY = "silence"
 DIGITS_KEY = "digits"
 SILENCES_BEFORE_GOODBYE = 2
+HOLD_KEY = "utter_hold_on"
+"""The answer to "attendez, je cherche": the caller's silence is then waited for once more."""
 _CONFIRM_DIGITS = {"1": "oui", "2": "non"}
-_NOT_QUESTIONS = frozenset({"utter_silence_reprompt", "utter_keypad_not_understood"})
+_NOT_QUESTIONS = frozenset({"utter_silence_reprompt", "utter_keypad_not_understood", HOLD_KEY})
 
 
 def clean_digits(digits: str) -> str:
@@ -48,6 +51,16 @@ def trailing_silences(turns: list[transcripts.Turn]) -> int:
             break
         count += 1
     return count
+
+
+def silences_before(turns: list[transcripts.Turn]) -> int:
+    """Silences in a row that end the call: one more when the caller asked for a moment."""
+    for turn in reversed(turns):
+        if turn.speaker == transcripts.Speaker.CALLER and turn.key != SILENCE_KEY:
+            break
+        if turn.speaker == transcripts.Speaker.ASSISTANT and turn.key == HOLD_KEY:
+            return SILENCES_BEFORE_GOODBYE + 1
+    return SILENCES_BEFORE_GOODBYE
 
 
 def last_question(turns: list[transcripts.Turn]) -> Reply | None:

@@ -132,10 +132,8 @@ class DialogueSession:
             kind, details, outcome = transcripts.MessageKind.CALLBACK, {"reason": "technical"}, ()
         writes = [
             transcripts.turn_write(conversation_id, transcripts.Speaker.CALLER, said, None, now),
-            transcripts.message_write(
-                conversation_id, kind, transcripts.CallerIdentity(), details,
-                with_said=hit is None,
-            ),
+            transcripts.message_write(conversation_id, kind, transcripts.CallerIdentity(),
+                                      details, with_said=hit is None),
             *(
                 transcripts.turn_write(
                     conversation_id, transcripts.Speaker.ASSISTANT, r.text, r.key, now
@@ -210,12 +208,14 @@ class DialogueSession:
         return (state.active_form or "") in understood.FORM_KINDS
 
     async def _again(self, again: AskedAgain, practice: PracticeConfig) -> TurnResult | None:
-        """"Pardon ?", "plus lentement": the last question again, the dialogue untouched (no
-        answer, no miss); None when nothing was asked yet."""
+        """"Pardon ?", "plus lentement": the last question again, "attendez": we wait; the
+        dialogue untouched (no answer, no miss); None when nothing was asked yet."""
         question = keypad_silence.last_question(await self._log.turns())
         if question is None:
             return None
-        result = await self._said([question], practice)
+        held = again is AskedAgain.HOLD
+        said = catalogue.say(keypad_silence.HOLD_KEY, practice) if held else question
+        result = await self._said([said], practice)
         pace = Pace.SLOWER if again is AskedAgain.SLOWER else None
         return replace(result, pace=pace)
 
@@ -251,7 +251,7 @@ class DialogueSession:
         turns = await self._log.turns()
         if self.database_down:
             return await self._technical_problem(_DATABASE_DOWN, practice)
-        if keypad_silence.trailing_silences(turns) >= keypad_silence.SILENCES_BEFORE_GOODBYE:
+        if keypad_silence.trailing_silences(turns) >= keypad_silence.silences_before(turns):
             await handover.leave_unfinished(self._log, self._rasa, self._caller, "silence")
             return await self._said([catalogue.say("utter_silence_goodbye", practice)], practice)
         replies = [catalogue.say("utter_silence_reprompt", practice)]

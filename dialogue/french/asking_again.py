@@ -1,9 +1,11 @@
 """A caller asking for the last question again: "pardon ?", "répétez", "je n'ai pas compris",
-"plus lentement", "parlez plus fort".
+"plus lentement", "parlez plus fort"; or for time to answer it: "attendez, je regarde mon
+agenda", "une seconde".
 
-Read before the NLU, so the conversation stays where it was: the question is said again, and
-these words count neither as an answer nor as a miss. Asking for it slower or louder also slows
-the voice down for the rest of the call (the channel does it; see `dialogue.Pace`).
+Read before the NLU, so the conversation stays where it was: the question is said again (or,
+for time, "je vous attends"), and these words count neither as an answer nor as a miss. Asking
+for it slower or louder also slows the voice down for the rest of the call (the channel does
+it; see `dialogue.Pace`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class AskedAgain(StrEnum):
 
     REPEAT = "repeat"
     SLOWER = "slower"
+    HOLD = "hold"
+    """Not now: the caller needs a moment (to find a date, a card, a name)."""
 
 
 # Short utterances only: "je voudrais répéter la prise de sang" is a request, not a "pardon ?".
@@ -39,10 +43,33 @@ _REPEAT = re.compile(
 )
 
 
+# A moment asked for, and nothing else: "attendez le premier" or "attendez non c'est mardi"
+# answer the question, so every word must be one of waiting, looking for, or filler.
+_HOLD_ASKED = re.compile(
+    r"\b(?:attendez|attends|patientez|ne quittez pas|(?:un|une) (?:petit |petite )?"
+    r"(?:instant|moment|seconde|minute)|(?:deux|2) (?:secondes|minutes)|je (?:cherche|regarde)"
+    r"|je vais (?:chercher|regarder|voir)|laissez moi (?:chercher|regarder|voir|reflechir))\b"
+)
+_HOLD_WORDS = re.compile(
+    r"\b(?:attendez|attends|patientez|ne quittez pas|s il vous plait|svp|excusez moi|pardon"
+    r"|(?:un|une|deux|1|2) (?:petit |petite )?(?:instant|moment|seconde|minute)s?"
+    r"|je (?:cherche|regarde|reflechis|verifie|prends|recupere|retrouve|sors|ne trouve plus"
+    r"|trouve plus|ne sais plus|sais plus|ne me rappelle plus|me rappelle plus)"
+    r"|je vais (?:chercher|regarder|voir|verifier|prendre)|laissez moi (?:chercher|regarder"
+    r"|voir|reflechir|verifier)|(?:mon|ma|mes|le|la|les|dans|sur) (?:agenda|calendrier|papiers"
+    r"|carte vitale|carte|ordonnance|boite|telephone|portable|lunettes|sac|courrier|carnet)"
+    r"|mon|ma|mes|ca|le|la|euh|heu|alors|bon|ben|ah|oh|oui|ok|d accord|voila|attendez moi)\b"
+)
+
+
 def asked_again(text: str) -> AskedAgain | None:
     """Whether ``text`` asks for the last question again, and how; None for anything else."""
     flat = " ".join(flat_text(normalize_transcript(text)).split())
-    if not flat or len(flat.split()) > _MAX_WORDS:
+    if not flat:
+        return None
+    if _HOLD_ASKED.search(flat) and not _HOLD_WORDS.sub(" ", flat).split():
+        return AskedAgain.HOLD  # every word was waiting or looking for: no length to fear
+    if len(flat.split()) > _MAX_WORDS:
         return None
     if _SLOWER.search(flat):
         return AskedAgain.SLOWER

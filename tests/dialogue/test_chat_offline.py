@@ -116,6 +116,18 @@ def test_silence_reprompts_with_the_question_then_takes_a_message(client: TestCl
     assert message["kind"] == "callback" and message["details"]["reason"] == "silence"
 
 
+def test_a_caller_who_asks_for_a_moment_is_waited_for_once_more(client: TestClient) -> None:
+    session_id = start(client, caller=CALLER)["session_id"]
+    held = say(client, session_id, text="attendez je cherche mes papiers")
+    assert keys(held) == ["utter_hold_on"] and held["ended"] is False
+    # The question asked before the wait is the one asked again, and one more silence is waited.
+    for _ in range(2):
+        reprompt = say(client, session_id, silence=True)
+        assert keys(reprompt) == ["utter_silence_reprompt", "utter_how_can_i_help"]
+    last = say(client, session_id, silence=True)
+    assert keys(last) == ["utter_silence_goodbye"] and last["ended"] is True
+
+
 def test_keypad_digits_nobody_asked_for(client: TestClient) -> None:
     session_id = start(client)["session_id"]
     body = say(client, session_id, digits="5")

@@ -162,6 +162,15 @@ def test_a_single_slot_read_out_takes_a_yes(chat: Any) -> None:
     assert " ou " in several.text() and "Lequel vous convient ?" in several.text()
 
 
+def test_a_caller_looking_for_their_diary_is_waited_for_and_the_booking_goes_on(
+    chat: Any,
+) -> None:
+    c = chat()
+    assert c.say("une consultation avec le docteur martin")[-1] == "utter_ask_time_preference"
+    assert c.say("attendez je regarde mon agenda") == ["utter_hold_on"]
+    assert c.say("voilà c'est bon mardi prochain")[-1] == "utter_ask_chosen_slot"
+
+
 def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
     c = chat()
     c.say("bonjour j'ai la grippe depuis lundi et il me faudrait un arrêt de travail")

@@ -75,6 +75,17 @@ def test_a_family_member_is_found_by_first_or_full_name() -> None:
         ("non", None),
         ("je voudrais un rendez-vous", None),
         ("je voudrais répéter la prise de sang de mon fils la semaine prochaine", None),
+        ("attendez je regarde mon agenda", AskedAgain.HOLD),
+        ("oui une petite seconde", AskedAgain.HOLD),
+        ("un instant s'il vous plaît je cherche ma carte vitale", AskedAgain.HOLD),
+        ("attendez je ne me rappelle plus", AskedAgain.HOLD),
+        ("ne quittez pas", AskedAgain.HOLD),
+        # With an answer or a correction, it is no longer a wait.
+        ("attendez le deuxième", None),
+        ("attendez non c'est mardi", None),
+        ("attendez c'est le 12 mars", None),
+        ("je cherche un rendez-vous pour mon fils", None),
+        ("dans un moment", None),
     ],
 )
 def test_asking_for_the_question_again(said: str, again: AskedAgain | None) -> None:
