@@ -1,6 +1,7 @@
 """Questions asked aside, at the start of a call or in the middle of a request: the practice's
-hours (or a named practitioner's days), address and access, from its configuration; a medical
-question gets no advice; fees and payment, which only the desk knows, are left to it.
+hours (or a named practitioner's days), its closures and a practitioner's absences ("le docteur
+est en vacances quand ?"), address and access, from its configuration; a medical question gets
+no advice; fees and payment, which only the desk knows, are left to it.
 
 In the middle of a request the form's validation answers (`IdentityFormValidation.run`) and the
 form asks its question again, so the request goes on where it was without one rule per form.
@@ -9,6 +10,7 @@ form asks its question again, so the request goes on where it was without one ru
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -18,7 +20,16 @@ from core import PracticeConfig, Practitioner, public_holiday
 from dialogue.actions.booking_proposals import read_wish
 from dialogue.actions.common import DESK_QUESTION, MEDICAL, latest_intent
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.french.speech_format import say_date, say_ranges, say_weekly_hours
+from dialogue.french.normalize import flat_text
+from dialogue.french.speech_format import say_date, say_list, say_ranges, say_weekly_hours
+
+_AWAY_WORDS = re.compile(
+    r"\b(?:vacances|conges|conge|absent|absente|absents|absence|absences|fermeture|fermetures"
+    r"|fetes|noel|pont|remplacant|remplacante|remplace)\b"
+)
+"""A question about closures and absences rather than the week's hours."""
+CLOSURES_AHEAD = dt.timedelta(days=90)
+"""How far ahead closures and absences are told."""
 
 
 async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -32,7 +43,9 @@ async def answer_practical(dispatcher: CollectingDispatcher, tracker: Tracker) -
         everyone = [person.id for person in practice.practitioners]
         who = agenda.match_practitioner(text, practice, everyone)
         person = next((p for p in practice.practitioners if p.id == who), None)
-        if person is not None:
+        if _AWAY_WORDS.search(flat_text(text)):
+            _closures(dispatcher, tracker, practice, person)
+        elif person is not None:
             _practitioner_hours(dispatcher, tracker, practice, person, text)
         else:
             hours = say_weekly_hours(practice.office_hours)
@@ -76,6 +89,35 @@ def _practitioner_hours(
             response="utter_practitioner_not_that_day", practitioner=person.name, day=said,
             hours=weekly,
         )
+
+
+def _closures(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    practice: PracticeConfig,
+    person: Practitioner | None,
+) -> None:
+    """The closures of the practice (and the absences of ``person``) in the months ahead."""
+    today = call_metadata(tracker, practice).now.date()
+    ahead = [
+        c for c in sorted(practice.closures, key=lambda c: c.start)
+        if c.end >= today and c.start <= today + CLOSURES_AHEAD
+        and (c.practitioners is None or (person is not None and person.id in c.practitioners))
+    ]
+    spans = [
+        (f"le {say_date(c.start)}" if c.start == c.end
+         else f"du {say_date(max(c.start, today))} au {say_date(c.end)}")
+        + (f" ({c.reason})" if c.reason else "")
+        for c in ahead
+    ]
+    if person is not None:
+        response = "utter_practitioner_closures" if spans else "utter_practitioner_no_closure"
+        dispatcher.utter_message(
+            response=response, practitioner=person.name, closures=say_list(spans, "et")
+        )
+    else:
+        response = "utter_practice_closures" if spans else "utter_practice_no_closure"
+        dispatcher.utter_message(response=response, closures=say_list(spans, "et"))
 
 
 async def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.clock import staffed_tuesday, tuesday_night, week_start
+from tests.clock import local, practice, staffed_tuesday, tuesday_night, week_start
 from tests.conftest import LiveGateway
 from tests.support import API_TOKEN
 
@@ -169,6 +169,24 @@ def test_a_caller_looking_for_their_diary_is_waited_for_and_the_booking_goes_on(
     assert c.say("une consultation avec le docteur martin")[-1] == "utter_ask_time_preference"
     assert c.say("attendez je regarde mon agenda") == ["utter_hold_on"]
     assert c.say("voilà c'est bon mardi prochain")[-1] == "utter_ask_chosen_slot"
+
+
+def test_closures_and_absences_ahead_are_told(chat: Any) -> None:
+    closure = practice().closures[0]
+    before = closure.start - dt.timedelta(days=10)
+    before -= dt.timedelta(days=max(0, before.weekday() - 4))  # a weekday, the assistant's
+    c = chat(at=local(before, 10))
+    assert c.say("le docteur martin est en vacances quand")[0] == "utter_practitioner_closures"
+    assert "Docteure Claire Martin ne consultera pas du" in c.text()
+    assert closure.reason in c.text()
+    office = chat(at=local(before, 10))
+    assert office.say("vous fermez pendant les fêtes")[0] == "utter_practice_closures"
+    # After the closure, nothing is announced that is over.
+    later = closure.end + dt.timedelta(days=3)
+    later += dt.timedelta(days=7 - later.weekday() if later.weekday() > 4 else 0)
+    after = chat(at=local(later, 10))
+    after.say("le docteur martin est en vacances quand")
+    assert closure.reason not in after.text()
 
 
 def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
