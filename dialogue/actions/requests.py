@@ -29,7 +29,13 @@ from dialogue.actions.common import (
     tidy,
 )
 from dialogue.actions.identity import IdentityFormValidation
-from dialogue.actions.medicines import clean_medicines, medicine_entities, with_dose
+from dialogue.actions.medicines import (
+    clean_medicines,
+    is_prescribed_item,
+    medicine_entities,
+    prescribed_item,
+    with_dose,
+)
 from dialogue.actions.runtime import in_db
 from dialogue.french.normalize import flat_text, normalize_transcript
 
@@ -79,8 +85,13 @@ class ValidateRenewalForm(IdentityFormValidation):
     async def extract_medicine(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's answer to "Quel médicament faut-il renouveler ?"."""
-        return answered(tracker, "medicine")
+        """The caller's answer to "Quel médicament faut-il renouveler ?"; or, before it is
+        asked, what the prescription is for when it is no medicine ("pour le kiné")."""
+        answer = answered(tracker, "medicine")
+        if answer or tracker.get_slot("medicine"):
+            return answer
+        item = prescribed_item(str(tracker.latest_message.get("text") or ""))
+        return {"medicine": item} if item else {}
 
     def validate_medicine(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -91,6 +102,8 @@ class ValidateRenewalForm(IdentityFormValidation):
         ("mon levothyrox 75"), whether or not the dose entity was recognised.
         """
         name = str(value or "")
+        if is_prescribed_item(name):
+            return {"medicine": name}
         said = str(tracker.latest_message.get("text") or "").lower()
         named = medicine_entities(tracker)
         if name.lower() in (n.lower() for n in named) and len(named) > 1:

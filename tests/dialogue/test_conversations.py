@@ -203,6 +203,16 @@ def test_a_sick_leave_keeps_why_and_since_when(chat: Any) -> None:
     assert "«" not in plain["summary"]  # nothing said beyond the request
 
 
+def test_a_prescription_for_physiotherapy_is_not_asked_which_medicine(chat: Any) -> None:
+    c = chat()
+    assert c.say("il me faudrait une ordonnance pour le kiné")[-1] == "utter_ask_full_name"
+    assert "pour des séances de kinésithérapie" in c.text()
+    c.identify("jean dupuis", "4 juillet 1979")
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    [message] = c.messages()
+    assert "des séances de kinésithérapie" in message["summary"]
+
+
 def test_every_medicine_named_is_renewed(chat: Any) -> None:
     c = chat()
     c.say("il me faut mon levothyrox 75 et mon kardegic")
