@@ -40,6 +40,14 @@ _FREE_TEXT_SLOTS = frozenset({"message_text"})
 # given), then the same question again (`asides.py`, from every form's validation).
 MEDICAL = "medical_question"
 ASIDE_INTENTS = frozenset({"ask_hours", "ask_address", "ask_access", MEDICAL})
+_ASIDE_WORDS = re.compile(
+    r"\b(?:ou|adresse|rue|ville|quartier|situes?|trouve|horaires?|ouverts?|ouvre|ouvrez"
+    r"|ouverture|fermes?|fermez|fermeture|acces|parking|garer|tram|bus|metro|ascenseur"
+    r"|fauteuil)\b"
+)
+"""Words of the practical questions: with them, a question aside is taken at a lower
+confidence than a switch of request (the NLU's confidence moves with each training)."""
+_ASIDE_CONFIDENCE = 0.7
 _NAMES_MEDICINES = frozenset({"medicine"})
 """Slots whose answer is a medicine's name: the NLU hears medical talk in it."""
 _ASKS = re.compile(
@@ -82,7 +90,10 @@ def switching(tracker: Tracker) -> bool:
         return False
     if asked in _NAMES_MEDICINES and name == MEDICAL and not _ASKS.search(_said(tracker)):
         return False  # "du doliprane", to "quel médicament ?": the answer, not a question
-    return float(intent.get("confidence") or 0.0) >= _SWITCH_CONFIDENCE
+    confidence = float(intent.get("confidence") or 0.0)
+    if name in ASIDE_INTENTS and name != MEDICAL and _ASIDE_WORDS.search(_said(tracker)):
+        return confidence >= _ASIDE_CONFIDENCE
+    return confidence >= _SWITCH_CONFIDENCE
 
 
 def _said(tracker: Tracker) -> str:
