@@ -52,14 +52,23 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.85
+THRESHOLD = 0.75
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, at most
-`ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier)."""
+`ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier), or, where
+the rules alone ask more, the lowest at which the classifier asks none of them."""
 ASKED_TARGET = 0.02
 """Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
 (at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
 were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
+
+CERTAIN_THRESHOLD = 0.82
+"""The probability from which the classifier confirms a sign the rules found "possible", so that
+the answer is given at once (see `dialogue.safety`): `chosen_certain_threshold` rounded up, i.e.
+the lowest at which, under 5-fold cross-validation on dev, at most `CERTAIN_TARGET` of the dev
+routine calls would be given the emergency answer."""
+CERTAIN_TARGET = 0.005
+"""Half the issue's 1 % of false alarms: texts of other authors score higher than dev folds."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
@@ -243,15 +252,36 @@ def chosen_threshold(
     target: float = ASKED_TARGET,
 ) -> float:
     """The lowest threshold at which at most ``target`` of the scored routine texts are asked,
-    counting those the rules already ask about; the classifier weighs only the texts open to it."""
+    counting those the rules already ask about; the classifier weighs only the texts open to it.
+    Where the rules alone ask more than ``target``, the classifier adds none: it still asks about
+    what scores above every routine text (turning it off would lose that, and a question costs
+    less than a missed emergency)."""
     routine = [(e, p) for e, p in scored if e.label == ROUTINE]
     by_rules = sum(asked_by_rules(e.text) for e, _ in routine)
     free = sorted(
         (p for e, p in routine if not asked_by_rules(e.text) and open_to_classifier(e.text)),
         reverse=True,
     )
-    allowed = int(target * len(routine)) - by_rules
-    if allowed < 0:
-        return 1.0
+    allowed = max(0, int(target * len(routine)) - by_rules)
     # Just above the first routine text that would be one too many.
+    return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0
+
+
+def chosen_certain_threshold(
+    scored: Sequence[tuple[Example, float]],
+    certain_by_rules: Callable[[str], bool],
+    open_to_classifier: Callable[[str], bool],
+    target: float = CERTAIN_TARGET,
+) -> float:
+    """The lowest threshold at which at most ``target`` of the scored routine texts would get the
+    emergency answer: those the rules answer already, and those open to the classifier that score
+    at it or above, counted as if the rules had found a possible sign in every one (the rules'
+    possible findings in dev routine calls are too few to set a probability on)."""
+    routine = [(e, p) for e, p in scored if e.label == ROUTINE]
+    by_rules = sum(certain_by_rules(e.text) for e, _ in routine)
+    free = sorted(
+        (p for e, p in routine if not certain_by_rules(e.text) and open_to_classifier(e.text)),
+        reverse=True,
+    )
+    allowed = max(0, int(target * len(routine)) - by_rules)
     return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0

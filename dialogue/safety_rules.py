@@ -32,7 +32,9 @@ NEGATIVE_WORDS = frozenset(
 _GAP_TOKENS = frozenset({"…", "..."})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _SUFFIX = "(?:e|s|es|x)?"
-_VERB_ENDINGS = "(?:er|e|es|ee|ees|ez|ait|ais|aient)"
+_VERB_ENDINGS = "(?:er|ers|e|es|ee|ees|ez|ait|ais|aient)"
+"""The forms an -er word is also read as: the verb's that sound like it, and a noun's plural
+("courriers", "dossiers")."""
 _E_ENDINGS = "(?:e|es|ee|ees|ex|ent|ait|ais|aient|ant|ez|er)"
 _CONJUGATED = 5
 """A word of at least this many letters ending in "e" also matches its verb forms."""

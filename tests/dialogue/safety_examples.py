@@ -13,6 +13,11 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 8, own phrasings (confusion: nonsense, not recognising, lost).
+        "mon père dit n importe quoi il me reconnaît plus",
+        "ma mère est diabétique elle est toute bizarre elle sait plus où elle est",
+        "mon grand père est incohérent depuis ce matin il parle à des gens qui sont pas là",
+        "ma femme reconnaît plus ses enfants depuis une heure",
         # Round 7: a cardiac arrest said loosely or its first aid under way; a low sugar with a
         # sign.
         "mon père a fait un arrêt on lui fait un massage cardiaque",
@@ -333,6 +338,12 @@ CERTAIN: dict[str, list[str]] = {
         "je crois que je fais un infarctus",
     ],
     "stroke": [
+        # Round 8, own phrasings (the face, arm and speech signs said loosely).
+        "mon mari parle bizarre depuis dix minutes et il a la bouche qui tombe",
+        "ma mère arrive plus à tenir son verre et elle a la bouche de travers",
+        "d un coup je vois plus rien de l oeil droit",
+        "mon père tient plus debout il penche d un côté et il parle mal",
+        "il a la moitié du visage qui tombe",
         # Round of issue 13 (own phrasings, as callers say them):
         "mon père a la bouche qui part sur le côté",
         "elle parle bizarrement et son bras tombe",
@@ -892,6 +903,14 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 8, own phrasings (what was swallowed by its container, a household poisoned by the
+        # boiler).
+        "mon fils a avalé une plaquette de doliprane",
+        "ma fille a bu le produit du lave vaisselle",
+        "il a avalé tout le flacon de sirop de sa soeur",
+        "on a tous mal à la tête et envie de vomir à la maison et la chaudière fait un bruit "
+        "bizarre",
+        "ma mère a pris tous ses cachets d un coup elle est dans le gaz",
         # Round 7: bitten into a product; a dose counted in grams.
         "mon fils a croqué dans un savon de lessive",
         "ma fille a mordu dans une pile bouton",
@@ -1044,6 +1063,11 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 8, own phrasings (veiled: belongings given away, a goodbye, a relative's fear).
+        "il a plus envie de rien il a donné toutes ses affaires à ses copains et il m a dit au "
+        "revoir",
+        "ma fille m a envoyé un message pour me dire au revoir et elle répond plus",
+        "j ai peur que mon frère fasse une bêtise il parle de plus être là",
         # Round 7: self-harm that wants to go further; thinking only of joining someone gone.
         "je me scarifie et j ai peur d aller plus loin cette fois",
         "je me fais du mal et ce soir j ai envie d aller jusqu au bout",
@@ -1188,6 +1212,15 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de partir pour toujours",
     ],
     "burns": [
+        # Round 8, own phrasings (scalds and splashes said by what happened, a chemical in the
+        # eyes).
+        "mon fils s est ébouillanté avec la casserole de pâtes il a tout le bras rouge avec des "
+        "cloques",
+        "ma fille a renversé la casserole d eau sur elle la peau part sur sa jambe",
+        "mon mari s est brûlé avec l huile de la friteuse il a des cloques partout sur la main et "
+        "le visage",
+        "il a reçu du produit pour déboucher dans les yeux ça le brûle",
+        "ma femme s est brûlée les mains avec de la soude la peau est toute blanche",
         "il a été brûlé par un feu d artifice au visage",
         "mon bébé s est brûlé avec du café chaud",
         "il s est renversé la friteuse dessus",
@@ -1312,6 +1345,11 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 8, own phrasings (a sudden headache said as a blow or as never before).
+        "j ai eu un coup de massue dans la tête d un coup",
+        "une douleur dans la tête comme jamais ça m a pris d un coup",
+        "j ai un mal de tête qui est arrivé d un seul coup c est le pire de ma vie",
+        "ma femme s est plainte d une douleur énorme à la tête subitement et elle vomit",
         # Round 7: never had such a pain, the pain named in between; collapsing on standing.
         "j ai jamais eu une migraine pareille",
         "j ai jamais ressenti une douleur au ventre aussi forte",
@@ -1476,6 +1514,8 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Round 8: hopelessness without a plan.
+    "je sais plus quoi faire ça sert à rien tout ça je veux juste que ça s arrête pour de bon",
     # Passive wishes to be gone, without a plan.
     "personne ne s'apercevrait si je disparaissais",
     "franchement à quoi bon vivre",
@@ -1504,6 +1544,23 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 8: things said dead, smothered by paperwork, urgent paperwork, questions about
+    # emergencies, a death to certify, a first-aid course, a pet, a job, a show, a past event.
+    "ma batterie est morte hier je vous rappelle pour confirmer le rendez vous de jeudi",
+    "ça me tue ces papiers de la sécu il me faut une attestation de votre part",
+    "j étouffe sous le boulot en ce moment je voudrais parler au docteur de mon stress",
+    "c est urgent pour le certificat de sport l inscription ferme demain",
+    "quels sont vos horaires en cas d urgence le samedi",
+    "le samu m a dit de prendre rendez vous avec le médecin traitant cette semaine",
+    "il me faut un certificat de décès pour ma mère décédée le mois dernier",
+    "j ai fait une formation aux premiers secours on a appris le massage cardiaque il me faut l "
+    "attestation",
+    "mon chien a fait une crise d épilepsie ce matin vous connaissez un vétérinaire de garde",
+    "je suis infirmière aux urgences et je voudrais un certificat pour le travail de nuit",
+    "je suis mort de rire devant sa tête mais bon je voulais un rendez vous",
+    "je regardais un reportage sur les avc et je voudrais faire contrôler ma tension",
+    "ma mère a fait un malaise l année dernière on voudrait refaire le bilan",
+    "j ai fait une crise de nerfs au travail hier je voudrais en parler au docteur",
     # Round 7: a work stoppage, first aid learnt, an implant checked, an intensive care stay,
     # skin on the chest, a low sugar now and then, a daily dose, a known illness that moves the
     # body, a nasal spray, a new pregnancy or going back to work after an illness, a denial

@@ -42,30 +42,33 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 7 reached (at once 99.7 %, with confirmation 100 %,
-# false alarms 0 of 347, asked 1.4 %): stricter than the goals, so a regression fails here.
+# Overall on dev, a little under what round 8 reached once the new authors' dev half joined it
+# (at once 99.8 %, with confirmation 100 %, false alarms 0 of 451, asked 1.1 %): stricter than
+# the goals, so that a regression fails here.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 1.0),
-    "recall_at_once": ("at least", 0.98),
+    "recall_at_once": ("at least", 0.99),
     "false_alarm_rate": ("at most", 0.003),
-    "confirmation_rate": ("at most", 0.03),
+    "confirmation_rate": ("at most", 0.02),
 }
-# Per category on dev (21 to 25 emergencies, 36 to 56 routine calls each): one miss at once is
+# Per category on dev (28 to 32 emergencies, 49 to 69 routine calls each): one miss at once is
 # tolerated, none with confirmation; one false alarm in a routine category.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.95),
     "recall_with_confirmation": ("at least", 1.0),
     "false_alarm_rate": ("at most", 0.03),
 }
-# The held-out split, overall (floors to be set from the new split's first measure); the net
-# does not depend on the mode, so one mode is enough.
+# The held-out split (the new authors' test half), overall: a few points under its measure at
+# the end of round 8 (at once 89.3 %, with confirmation 99.1 %, false alarms 1.9 %, asked 6.7 %;
+# before round 8: 85.7 %, 98.2 %, 2.9 %, 7.7 %), so that a regression fails here; the net does
+# not depend on the mode, so one mode is enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.89),
+    "recall_at_once": ("at least", 0.86),
     "recall_with_confirmation": ("at least", 0.97),
-    "false_alarm_rate": ("at most", 0.02),
-    "confirmation_rate": GOALS["confirmation_rate"],
+    "false_alarm_rate": ("at most", 0.04),
+    "confirmation_rate": ("at most", 0.09),
 }
 
 MIN_EMERGENCIES = 340
@@ -97,16 +100,31 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
-    # Its independence is the point: a file mixing splits would invite tuning on held-out texts.
+    # Its independence is the point: held-out texts only in the new authors' files (which hold
+    # their dev half too), none in the first corpus that steered seven rounds of tuning.
     misplaced = sorted(
-        {u.source for u in corpus if (u.split == HELD_OUT_SPLIT) != u.source.endswith(".2.yaml")}
+        {u.source for u in corpus if u.split == HELD_OUT_SPLIT and not u.source.endswith(".2.yaml")}
     )
     assert misplaced == []
+    assert {u.split for u in corpus if u.source.endswith(".2.yaml")} == {"dev", HELD_OUT_SPLIT}
+
+
+def _said(u: Utterance) -> str:
+    return " ".join(u.text.split())
 
 
 def test_no_text_is_there_twice(corpus: list[Utterance]) -> None:
-    twice = [t for t, n in Counter(" ".join(u.text.split()) for u in corpus).items() if n > 1]
-    assert twice == []
+    # Within one round of authors, a text twice would count twice. Across rounds, two authors
+    # may well write the same short cry ("je vais me foutre en l'air"): allowed between dev
+    # halves, never between a held-out text and one that tunes the net (counted, never shown).
+    rounds = Counter((u.source.endswith(".2.yaml"), _said(u)) for u in corpus)
+    held_out = {_said(u) for u in corpus if u.split == HELD_OUT_SPLIT}
+    twice = {t for (_, t), n in rounds.items() if n > 1}
+    twice_held_out = len(twice & held_out)
+    assert sorted(twice - held_out) == []
+    assert twice_held_out == 0
+    leaked = len(held_out & {_said(u) for u in corpus if u.split != HELD_OUT_SPLIT})
+    assert leaked == 0
 
 
 def test_texts_are_written_as_the_recognizer_writes_them(corpus: list[Utterance]) -> None:
