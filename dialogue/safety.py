@@ -14,19 +14,15 @@ step; callers in distress deny and affirm in one breath and recognizers drop wor
 sign is asked about rather than ignored, unless two cues agree.
 
 Where the rules find nothing, the classifier of `dialogue.safety_model` may still ask (never
-answer at once): a second opinion for phrasings the rules were not written from. Where the rules
-find a sign "possible" as their rule stands (not lowered by a cue) and the classifier, on a turn
-open to it, is very confident of an emergency (`CERTAIN_THRESHOLD`, set by cross-validation so
-that at most 0.5 % of dev routine calls would be answered), the answer is given at once: two
-independent signals agreeing. The classifier alone never answers at once.
+answer at once): a second opinion for phrasings the rules were not written from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from dialogue.safety_model import CERTAIN_THRESHOLD, emergency_kind, safety_model
+from dialogue.safety_model import emergency_kind, safety_model
 from dialogue.safety_net import (
     PHRASES_FILE,
     CategoryRules,
@@ -119,15 +115,6 @@ def check_emergency(text: str) -> EmergencyHit | None:
     if not utterance.words:
         return None
     found = _rules_verdict(utterance)
-    if (
-        found is not None
-        and not found.certain
-        and not found.lowered
-        and open_to_classifier(text)
-        # Both signals agree: the rule's own level is "possible", the classifier is sure.
-        and safety_model().score(text)[0] >= CERTAIN_THRESHOLD
-    ):
-        return replace(found, level=EmergencyLevel.CERTAIN)
     if found is not None or not open_to_classifier(text):
         return found
     # The rules are the reviewable floor; where they see nothing, the classifier may only ask.

@@ -62,14 +62,6 @@ ASKED_TARGET = 0.02
 (at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
 were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
 
-CERTAIN_THRESHOLD = 0.82
-"""The probability from which the classifier confirms a sign the rules found "possible", so that
-the answer is given at once (see `dialogue.safety`): `chosen_certain_threshold` rounded up, i.e.
-the lowest at which, under 5-fold cross-validation on dev, at most `CERTAIN_TARGET` of the dev
-routine calls would be given the emergency answer."""
-CERTAIN_TARGET = 0.005
-"""Half the issue's 1 % of false alarms: texts of other authors score higher than dev folds."""
-
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
 
@@ -264,24 +256,4 @@ def chosen_threshold(
     )
     allowed = max(0, int(target * len(routine)) - by_rules)
     # Just above the first routine text that would be one too many.
-    return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0
-
-
-def chosen_certain_threshold(
-    scored: Sequence[tuple[Example, float]],
-    certain_by_rules: Callable[[str], bool],
-    open_to_classifier: Callable[[str], bool],
-    target: float = CERTAIN_TARGET,
-) -> float:
-    """The lowest threshold at which at most ``target`` of the scored routine texts would get the
-    emergency answer: those the rules answer already, and those open to the classifier that score
-    at it or above, counted as if the rules had found a possible sign in every one (the rules'
-    possible findings in dev routine calls are too few to set a probability on)."""
-    routine = [(e, p) for e, p in scored if e.label == ROUTINE]
-    by_rules = sum(certain_by_rules(e.text) for e, _ in routine)
-    free = sorted(
-        (p for e, p in routine if not certain_by_rules(e.text) and open_to_classifier(e.text)),
-        reverse=True,
-    )
-    allowed = max(0, int(target * len(routine)) - by_rules)
     return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0

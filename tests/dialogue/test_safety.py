@@ -11,7 +11,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogue import safety
 from dialogue.french.normalize import normalize_transcript
 from dialogue.safety import (
     CLASSIFIER_PHRASE,
@@ -56,14 +55,10 @@ def test_emergencies_are_answered_at_once(category: str, prepare: str) -> None:
 
 @pytest.mark.parametrize("prepare", PREPARED)
 def test_unsure_signs_get_the_question(prepare: str) -> None:
-    # The rules' level: the classifier may confirm one into an answer at once (two signals
-    # agreeing, see test_safety_model.py), never leave it unasked.
     wrong = [
         _describe(text)
         for text in map(PREPARED[prepare], POSSIBLE)
-        if emergency_in(text) is None
-        or (found := safety._rules_verdict(Utterance(text))) is None
-        or found.level is not EmergencyLevel.POSSIBLE
+        if emergency_in(text) is not EmergencyLevel.POSSIBLE
     ]
     assert not wrong, "\n".join(wrong)
 

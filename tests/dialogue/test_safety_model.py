@@ -38,44 +38,9 @@ def test_a_rule_verdict_is_never_lowered_nor_replaced(
     said = [*(t for texts in CERTAIN.values() for t in texts[:4]), *POSSIBLE]
     by_rules = {text: safety._rules_verdict(Utterance(text)) for text in said}
     monkeypatch.setattr(safety, "emergency_kind", _always(kind))
-    # The one way up, two signals agreeing, is tested below.
-    monkeypatch.setattr(safety, "CERTAIN_THRESHOLD", 1.01)
     changed = [text for text in said if check_emergency(text) != by_rules[text]]
     assert changed == []
     assert all(hit is not None for hit in by_rules.values())
-
-
-class _Scoring:
-    def __init__(self, probability: float) -> None:
-        self.probability = probability
-
-    def score(self, text: str) -> tuple[float, EmergencyKind]:
-        return self.probability, EmergencyKind.MEDICAL
-
-
-@pytest.mark.parametrize(
-    ("said", "probability", "level"),
-    [
-        # A rule's "possible" at its own level, on a turn open to the classifier.
-        ("ma mère s est trompée elle a pris deux fois son traitement", 0.99, "certain"),
-        ("ma mère s est trompée elle a pris deux fois son traitement", 0.5, "possible"),
-        # Lowered by a cue (here a negation): the classifier knows what is said, not whether it
-        # is denied nor when, so it stays a question.
-        ("il n'a pas de douleur dans la poitrine", 0.99, "possible"),
-        # Too short for the classifier to weigh.
-        ("trop de doliprane", 0.99, "possible"),
-    ],
-)
-def test_two_signals_agreeing_answer_at_once_and_only_they(
-    monkeypatch: pytest.MonkeyPatch, said: str, probability: float, level: str
-) -> None:
-    by_rules = safety._rules_verdict(Utterance(said))
-    assert by_rules is not None and not by_rules.certain
-    monkeypatch.setattr(safety, "safety_model", lambda: _Scoring(probability))
-    hit = check_emergency(said)
-    assert hit is not None and hit.level.label == level
-    assert (hit.category, hit.kind) == (by_rules.category, by_rules.kind)
-    assert hit.phrase == by_rules.phrase
 
 
 def test_what_the_file_cues_as_past_or_a_figure_of_speech_is_left_to_the_rules() -> None:
@@ -99,32 +64,13 @@ def test_it_learns_no_text_of_the_held_out_split() -> None:
     assert {e.origin for e in safety_model.training_examples()} == {"dev", "own", "nlu"}
 
 
-@pytest.fixture(scope="module")
-def scored() -> list[tuple[safety_model.Example, float]]:
-    return safety_model.cross_validated_scores()
-
-
-def test_its_threshold_is_the_one_cross_validation_gives(
-    scored: list[tuple[safety_model.Example, float]],
-) -> None:
+def test_its_threshold_is_the_one_cross_validation_gives() -> None:
+    scored = safety_model.cross_validated_scores()
     chosen = safety_model.chosen_threshold(
         scored, lambda text: safety._rules_verdict(Utterance(text)) is not None, open_to_classifier
     )
     # Rounded up to two decimals; a change of the training texts that moves it fails here.
     assert chosen <= safety_model.THRESHOLD < chosen + 0.02
-
-
-def test_its_certain_threshold_is_the_one_cross_validation_gives(
-    scored: list[tuple[safety_model.Example, float]],
-) -> None:
-    def certain(text: str) -> bool:
-        found = safety._rules_verdict(Utterance(text))
-        return found is not None and found.certain
-
-    chosen = safety_model.chosen_certain_threshold(scored, certain, open_to_classifier)
-    # Rounded up to two decimals, and never under the threshold of asking.
-    assert chosen <= safety_model.CERTAIN_THRESHOLD < chosen + 0.02
-    assert safety_model.CERTAIN_THRESHOLD >= safety_model.THRESHOLD
 
 
 def test_it_names_the_kind_it_suspects() -> None:
