@@ -328,9 +328,13 @@ def report_lines(outcomes: list[Outcome]) -> list[str]:
         "*With confirmation*: at once, or after \"oui\" to the net's confirmation question. "
         "*Wrong number*: answered, but 15/112 for a suicidal crisis or 3114 for a medical one. "
         "*False alarms*: routine calls given an emergency answer at once; *asked*: routine calls "
-        "given the confirmation question. Goals (dev split, assistant and message): with "
-        "confirmation 100 %, at once ≥ 95 %, false alarms ≤ 1 %. Counts, not timings: the "
-        f"machine's load does not change them. Measured {dt.date.today().isoformat()}.",
+        "given the confirmation question. Splits: *dev*, what the net was tuned on (the first "
+        "author's corpus, `*.yaml`, and half of the second round's); *test*, held out (the other "
+        "half of the second round, `*.2.yaml`, by two new authors who read neither the rules "
+        "nor the older corpus). Goals (issue 13, on text the net was not tuned on, so the test "
+        "split): with confirmation 100 %, at once ≥ 95 %, false alarms ≤ 1 %. Counts, not "
+        "timings: the machine's load does not change them. "
+        f"Measured {dt.date.today().isoformat()}.",
         "",
         "| mode | split | emergencies | at once | with confirmation | wrong number | routine "
         "| false alarms | asked |",
