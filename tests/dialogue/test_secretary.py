@@ -158,7 +158,9 @@ def test_a_question_missed_twice_offers_the_keypad_then_the_secretariat(chat: An
     ]
     assert c.say("paul bernard") == ["utter_ask_birth_date"]
     assert c.say("je ne sais plus") == ["utter_invalid_birth_date", "utter_ask_birth_date"]
-    assert c.say("attendez je cherche") == ["utter_birth_date_keypad", "utter_ask_birth_date"]
+    # Asking for a moment is no miss: the assistant waits, and the count stays where it was.
+    assert c.say("attendez je cherche") == ["utter_hold_on"]
+    assert c.say("je sais vraiment pas") == ["utter_birth_date_keypad", "utter_ask_birth_date"]
     # Office hours: the third miss hands the call to the secretariat.
     assert c.say("euh je ne trouve pas") == ["utter_misses_transfer"]
     assert c.last["ended"] is True and c.last["end"] == "transfer"
