@@ -34,6 +34,13 @@ SWITCH_INTENTS = {
     "leave_message": "message_form",
 }
 _SWITCH_CONFIDENCE = 0.9
+_CHANGE_WORDS = re.compile(
+    r"\b(?:plutot|en fait|finalement|laissez tomber|laisse tomber|oubliez|je prefere"
+    r"|je me suis trompe|je me suis trompee|non pardon|autre chose|a la place)\b"
+)
+"""Words of a change of mind: with them, another request is taken at a lower confidence
+(the NLU's confidence moves with each training; the words do not)."""
+_CHANGE_CONFIDENCE = 0.6
 _FREE_TEXT_SLOTS = frozenset({"message_text"})
 """Slots whose answer may say anything, a request's words included."""
 # A question asked in the middle of a request: answered (a medical one, by saying no advice is
@@ -93,6 +100,8 @@ def switching(tracker: Tracker) -> bool:
     confidence = float(intent.get("confidence") or 0.0)
     if name in ASIDE_INTENTS and name != MEDICAL and _ASIDE_WORDS.search(_said(tracker)):
         return confidence >= _ASIDE_CONFIDENCE
+    if form is not None and _CHANGE_WORDS.search(_said(tracker)):
+        return confidence >= _CHANGE_CONFIDENCE
     return confidence >= _SWITCH_CONFIDENCE
 
 
