@@ -1544,6 +1544,9 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Memory said with the head (to "votre date de naissance ?"), no head injury.
+    "euh je l'ai vraiment plus en tête là",
+    "ma date de naissance je l'ai jamais en tête",
     # Round 8: things said dead, smothered by paperwork, urgent paperwork, questions about
     # emergencies, a death to certify, a first-aid course, a pet, a job, a show, a past event.
     "ma batterie est morte hier je vous rappelle pour confirmer le rendez vous de jeudi",
