@@ -110,9 +110,10 @@ def load_speech_engines(
                 recognition.start()
             else:
                 recognition = VoskEngine(model, vosk)
-                recognition.prewarm(prewarm, warm_up)
+                # As in the workers: the server starts at once, the pool fills behind it.
+                recognition.prewarm_in_background(prewarm, warm_up)
             _LOGGER.info(
-                "speech engines loaded: Vosk search %s%s, %d warm recognizers, %s",
+                "speech engines loaded: Vosk search %s%s, warming %d recognizers, %s",
                 search.options or "as the model ships it",
                 f" (under load: {TIGHT.options})" if vosk.tight_model else "", prewarm,
                 f"{workers} recognition worker processes" if workers else "recognition in-process",

@@ -3,6 +3,7 @@ phrases as the practice says them."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import dialogue
@@ -30,6 +31,10 @@ def test_packaged_models_are_loaded_once(
         # The model and the voice are the ones the session fixtures loaded: one per process.
         assert isinstance(engines.recognition, VoskEngine)
         assert engines.recognition.model is vosk_engine.model
+        # Warmed behind the start, at a low priority: the pool fills within a minute here.
+        deadline = time.monotonic() + 60
+        while engines.recognition.idle < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert engines.recognition.idle == 1
         assert engines.synthesis.voice is piper.voice
         assert engines.synthesis.voice.config.espeak_voice == "fr"
