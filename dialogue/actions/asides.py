@@ -104,12 +104,12 @@ def _closures(
         if c.end >= today and c.start <= today + CLOSURES_AHEAD
         and (c.practitioners is None or (person is not None and person.id in c.practitioners))
     ]
-    spans = [
-        (f"le {say_date(c.start)}" if c.start == c.end
-         else f"du {say_date(max(c.start, today))} au {say_date(c.end)}")
-        + (f" ({c.reason})" if c.reason else "")
-        for c in ahead
-    ]
+    spans = []
+    for closure in ahead:
+        begin = max(closure.start, today)  # under way: from today
+        span = (f"le {say_date(begin)}" if begin == closure.end
+                else f"du {say_date(begin)} au {say_date(closure.end)}")
+        spans.append(span + (f" ({closure.reason})" if closure.reason else ""))
     if person is not None:
         response = "utter_practitioner_closures" if spans else "utter_practitioner_no_closure"
         dispatcher.utter_message(
