@@ -37,9 +37,11 @@ from dialogue.actions.common import (
     yes_or_no,
 )
 from dialogue.actions.runtime import call_metadata, current_practice
+from dialogue.actions.someone_else import name_refused, patient_named
 from dialogue.french.birth_date import parse_birth_date
 from dialogue.french.names import FullName, clean_name, names_said, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
+from dialogue.french.relatives import patient_said, refuses_name, without_patient_words
 from dialogue.french.yes_no import parse_yes_no
 from dialogue.understood import UNKNOWN
 
@@ -93,7 +95,7 @@ class IdentityFormValidation(FormValidationAction):
         left = set_aside.left_form(tracker, self.form_name()) if starting else None
         if left is not None:
             await set_aside.leave_set_aside(tracker, left)
-        found = await callers.look_up(tracker)
+        found = [*await callers.look_up(tracker), *patient_named(tracker)]
         tracker.add_slots(found)
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
         tracker.add_slots(extracted)
@@ -140,6 +142,8 @@ class IdentityFormValidation(FormValidationAction):
                 skip.add("birth_date")
         if not tracker.get_slot("name_unsure"):
             skip.add("name_spelled")
+        if tracker.get_slot("full_name") == UNKNOWN and tracker.get_slot("name_declined_once"):
+            skip.add("birth_date")  # without the name, it identifies no one
         if not tracker.get_slot("caller_number"):
             skip.add("phone_confirmed")
         elif tracker.get_slot("phone_confirmed") is not False:
@@ -165,8 +169,9 @@ class IdentityFormValidation(FormValidationAction):
         if match is not None:
             return callers.confirmed(match)
         answer = parse_yes_no(text)
-        someone_else = _full_name_in(text)
-        if answer is False or latest_intent(tracker) == "deny" or someone_else or (
+        relative = patient_said(text)
+        someone_else = _full_name_in(without_patient_words(text) if relative else text)
+        if answer is False or latest_intent(tracker) == "deny" or someone_else or relative or (
             _SOMEONE_ELSE.search(text.lower())
         ):
             return {"patient_confirmed": False, "retries": 0} | someone_else
@@ -183,7 +188,16 @@ class IdentityFormValidation(FormValidationAction):
     ) -> dict[str, Any]:
         """The answer to "Quel est votre nom et votre prénom ?", or a name said unasked."""
         text = answer_for(tracker, "full_name")
+        if text is not None and refuses_name(text):
+            return name_refused(dispatcher, tracker)
         if text is not None:
+            # « C'est pour ma fille » (asked again of her), « elle s'appelle Léa Martin ».
+            relative = patient_said(text) is not None
+            rest = without_patient_words(text)
+            if relative or tracker.get_slot("for_someone_else"):
+                if split_full_name(rest) is not None:
+                    return {"full_name": rest}
+                return {} if relative else {"full_name": text}
             return {"full_name": text}
         if tracker.get_slot("full_name") or tracker.get_slot("patient_id") is not None:
             return {}

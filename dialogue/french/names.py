@@ -29,7 +29,8 @@ _SPELLED = re.compile(r"\b(?:[a-zéèêëàâîïôöûüç]\s){2,}[a-zéèêë�
 _NAME_OK = re.compile(r"^[a-zà-öø-ÿ' -]{1,60}$")
 # "je m'appelle marie dupont" anywhere in a sentence; what follows must hold a first name.
 _INTRODUCED = re.compile(
-    r"\b(?:je m'appelle|je suis|c'est|moi c'est|mon nom est|au nom de|de la part de)\s+"
+    r"\b(?:je m'appelle|(?:il|elle) s'appelle|je suis|c'est|moi c'est|mon nom est|au nom de"
+    r"|de la part de)\s+"
     r"(?:(?:madame|monsieur|mademoiselle)\s+)?((?:[a-zà-öø-ÿ'-]+\s*){1,4})"
 )
 _NOT_A_NAME = frozenset((

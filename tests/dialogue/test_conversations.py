@@ -162,6 +162,47 @@ def test_a_single_slot_read_out_takes_a_yes(chat: Any) -> None:
     assert " ou " in several.text() and "Lequel vous convient ?" in several.text()
 
 
+def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> None:
+    c = chat()
+    c.say("bonjour je voudrais une consultation pour mon fils avec le docteur durand jeudi "
+          "après-midi")
+    assert c.last["replies"][-1]["key"] == "utter_ask_chosen_slot"
+    assert c.say("le premier") == ["utter_ask_full_name"]
+    assert c.text() == "Quel est le nom et le prénom de votre fils ?"
+    assert c.say("lucas") == ["utter_ask_full_name"]
+    assert c.text() == "Et son nom de famille ?"
+    assert c.say("bernard") == ["utter_ask_birth_date"]
+    assert c.text() == "Quelle est la date de naissance de votre fils ?"
+    assert c.say("le 3 mai 2016") == ["utter_ask_phone_confirmed"]
+    assert c.say("oui") == ["utter_ask_booking_confirmed"]
+    assert "au nom de Lucas Bernard" in c.text()
+    assert c.say("oui")[0] == "utter_booked"
+    [booked] = c.appointments()
+    assert booked["patient_last_name"].lower() == "bernard"
+    # « C'est pour ma fille » to the name question: asked again about her, her name taken.
+    other = chat()
+    assert other.say("il me faudrait un certificat médical pour le sport") == [
+        "utter_understood_certificate", "utter_ask_full_name"]
+    assert other.say("c'est pour ma fille") == ["utter_ask_full_name"]
+    assert other.text() == "Quel est le nom et le prénom de votre fille ?"
+    assert other.say("elle s'appelle léa bernard") == ["utter_ask_birth_date"]
+    assert "votre fille" in other.text()
+
+
+def test_a_caller_declining_their_name_hears_why_once_then_is_not_pressed(chat: Any) -> None:
+    c = chat()
+    c.say("une consultation avec le docteur martin jeudi matin")
+    assert c.say("le premier") == ["utter_ask_full_name"]
+    assert c.say("je préfère ne pas donner mon nom") == ["utter_name_why", "utter_ask_full_name"]
+    assert c.say("non je préfère rester anonyme") == [
+        "utter_name_declined", "utter_ask_phone_confirmed"]
+    # No appointment without a name: the desk books it when calling back, from the inbox.
+    assert c.say("oui") == ["utter_we_will_call_back", "utter_anything_else"]
+    assert c.appointments() == []
+    [message] = c.messages()
+    assert message["kind"] == "failed_booking"
+
+
 def test_a_caller_looking_for_their_diary_is_waited_for_and_the_booking_goes_on(
     chat: Any,
 ) -> None:

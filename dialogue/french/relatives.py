@@ -1,0 +1,115 @@
+"""Who a request is for when it is not the caller, and a caller who would rather not give a name.
+
+« Un rendez-vous pour ma fille », « c'est mon mari qui a besoin d'une ordonnance », « je suis la
+maman de Lucas »: the patient is someone else, so the name and the date of birth are asked of
+them in the third person (« Quel est le nom et le prénom de votre fille ? »). Only the words that
+say so count: « ma fille m'a dit d'appeler » is the caller's own request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dialogue.french.normalize import normalize_transcript
+
+# Longest first: « petite fille » before « petite », « grand mère » before « mère ».
+_RELATIONS = (
+    "petite fille", "petit fils", "petite-fille", "petit-fils", "grand mère", "grand-mère",
+    "grand père", "grand-père", "belle mère", "belle-mère", "beau père", "beau-père",
+    "belle fille", "belle-fille", "beau fils", "beau-fils", "fille", "fils", "enfant", "bébé",
+    "petit", "petite", "garçon", "gamin", "gamine", "fiston", "mari", "femme", "épouse",
+    "époux", "conjoint", "conjointe", "compagnon", "compagne", "copain", "copine", "mère",
+    "père", "maman", "papa", "mamie", "mamy", "papi", "papy", "frère", "sœur", "soeur",
+    "oncle", "tante", "neveu", "nièce", "cousin", "cousine", "fiancé", "fiancée", "beau-frère",
+    "belle-sœur", "voisin", "voisine", "patient", "patiente", "résident", "résidente",
+)
+_RELATION = "|".join(re.escape(r).replace(r"\ ", "[ -]").replace(r"\-", "[ -]")
+                     for r in sorted(_RELATIONS, key=len, reverse=True))
+_MY = r"(?:ma|mon|notre|m')\s*"
+_NEEDS = (
+    r"(?:a|aurait|avait) besoin|doit|devrait|devait|voudrait|veut|voulait|souhaite|souhaiterait"
+    r"|est malade|est souffrant|est souffrante|a de la fièvre|a mal|tousse|vomit"
+)
+_FOR_RELATIVE = re.compile(
+    rf"\bpour {_MY}(?P<a>{_RELATION})\b"
+    rf"|\bc'est {_MY}(?P<b>{_RELATION}) qui\b"
+    rf"|\b{_MY}(?P<c>{_RELATION}) (?:{_NEEDS})\b"
+    rf"|\bconcerne {_MY}(?P<d>{_RELATION})\b"
+)
+# « Je suis la maman de Lucas »: the caller's role says who the patient is to them.
+_ROLE = re.compile(
+    r"\bje suis (?:sa |son |la |le |l')"
+    r"(?P<role>maman|mère|papa|père|parent|fille|fils|femme|épouse|mari|époux|conjoint|conjointe"
+    r"|compagne|compagnon|aidante|aidant|tutrice|tuteur|infirmière|infirmier|auxiliaire de vie)"
+    r"\b(?: de\b| d')?"
+)
+_ROLE_TO_RELATION = {
+    "maman": "enfant", "mère": "enfant", "papa": "enfant", "père": "enfant", "parent": "enfant",
+    "fille": "parent", "fils": "parent", "femme": "conjoint", "épouse": "conjoint",
+    "mari": "conjoint", "époux": "conjoint", "conjoint": "conjoint", "conjointe": "conjoint",
+    "compagne": "conjoint", "compagnon": "conjoint",
+}
+_SOMEONE = re.compile(r"\bquelqu'un d'autre\b|\b(?:une )?autre personne\b|\bpas pour moi\b")
+_WHO_WORDS = re.compile(
+    rf"\b(?:c'est |et )?(?:pour |concerne )?{_MY}(?:{_RELATION})\b"
+    r"|\b(?:il|elle) s'appelle\b|\bson nom (?:c'est|est)\b|\bc'est pour\b|\bpour\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """Who the patient is to the caller: ``relation`` is the caller's own word (« fille »,
+    « mari »), or None when they only said it is someone else."""
+
+    relation: str | None
+
+
+def patient_said(text: str) -> Patient | None:
+    """The patient named by relation in the caller's words, or None when the words do not say
+    the request is for someone else."""
+    said = normalize_transcript(text)
+    match = _FOR_RELATIVE.search(said)
+    if match is not None:
+        word = next(g for g in match.groups() if g)
+        return Patient(relation=_canonical(word))
+    role = _ROLE.search(said)
+    if role is not None:
+        return Patient(relation=_ROLE_TO_RELATION.get(role.group("role")))
+    if _SOMEONE.search(said):
+        return Patient(relation=None)
+    return None
+
+
+def without_patient_words(text: str) -> str:
+    """The words left once who the patient is has been said: « c'est pour ma fille, elle
+    s'appelle Léa Martin » → « léa martin »."""
+    said = _ROLE.sub(" ", normalize_transcript(text))
+    return " ".join(_WHO_WORDS.sub(" ", said).replace(",", " ").split())
+
+
+def _canonical(word: str) -> str:
+    word = word.replace("soeur", "sœur")
+    for compound in ("petite fille", "petit fils", "grand mère", "grand père", "belle mère",
+                     "beau père", "belle fille", "beau fils"):
+        if word == compound:
+            return compound.replace(" ", "-")
+    return word
+
+
+# Said to the name question: a refusal, a wish to stay anonymous, or asking why it is needed.
+_REFUSAL = re.compile(
+    r"\b(?:pas|plutôt pas|pas trop|ne pas|ne préfère pas)\b(?: \S+){0,4}? "
+    r"(?:donner|dire|communiquer|laisser|décliner)\b"
+    r"|\bje (?:ne )?(?:le |la |vous le |vous la )?(?:donne|dis|donnerai|dirai|préfère|veux) pas\b"
+    r"|\bje préfère pas\b|\bje préférerais pas\b|\bpas envie\b"
+    r"|\banonyme(?:ment)?\b|\bsans (?:donner |dire )?(?:mon |de )?nom\b"
+    r"|\bpourquoi\b(?: \S+){0,5}? (?:nom|identité)\b|\b(?:c'est|est-ce) obligatoire\b"
+)
+
+
+def refuses_name(text: str) -> bool:
+    """Whether the caller, asked their name, declines to give it or asks why it is needed
+    (« je préfère ne pas donner mon nom », « c'est anonyme ? », « pourquoi vous voulez mon
+    nom »)."""
+    return bool(_REFUSAL.search(normalize_transcript(text)))

@@ -1,0 +1,89 @@
+"""Who a request is for when it is not the caller, and a caller declining to give a name: the
+French read from the caller's words. Fast: no Rasa."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.french.relatives import Patient, patient_said, refuses_name, without_patient_words
+
+
+@pytest.mark.parametrize(
+    ("said", "relation"),
+    [
+        ("je voudrais un rendez-vous pour ma fille", "fille"),
+        ("c'est pour mon fils", "fils"),
+        ("bonjour euh c'est mon mari qui a besoin d'une ordonnance", "mari"),
+        ("ma mère voudrait renouveler son traitement", "mère"),
+        ("un certificat pour ma grand mère", "grand-mère"),
+        ("notre bébé a besoin d'un vaccin", "bébé"),
+        ("une consultation pour ma sœur", "sœur"),
+        ("je suis la maman de lucas", "enfant"),
+        ("je suis sa fille", "parent"),
+    ],
+)
+def test_a_relative_named_as_the_patient(said: str, relation: str) -> None:
+    assert patient_said(said) == Patient(relation=relation)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "non c'est pour quelqu'un d'autre",
+        "c'est pour une autre personne",
+        "non non c'est pas pour moi",
+    ],
+)
+def test_someone_else_without_a_relation(said: str) -> None:
+    assert patient_said(said) == Patient(relation=None)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "je voudrais un rendez-vous",
+        "ma fille m'a dit d'appeler pour prendre rendez-vous",
+        "c'est pour moi",
+        "mon médecin c'est le docteur martin",
+        "marie dupont",
+    ],
+)
+def test_the_caller_own_request_names_no_one_else(said: str) -> None:
+    assert patient_said(said) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "left"),
+    [
+        ("c'est pour ma fille elle s'appelle léa martin", "léa martin"),
+        ("pour mon fils, lucas bernard", "lucas bernard"),
+        ("je suis la maman de lucas bernard", "lucas bernard"),
+        ("c'est pour ma fille", ""),
+    ],
+)
+def test_the_name_is_kept_apart_from_who_it_is(said: str, left: str) -> None:
+    assert without_patient_words(said) == left
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "je préfère ne pas donner mon nom",
+        "je ne veux pas vous dire mon nom",
+        "j'ai pas envie de le donner",
+        "pourquoi vous voulez mon nom",
+        "c'est obligatoire",
+        "je préfère rester anonyme",
+        "non je le dis pas",
+    ],
+)
+def test_a_name_declined(said: str) -> None:
+    assert refuses_name(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["jean dupont", "martin", "pas de problème c'est dupont", "je vous le donne c'est léa martin"],
+)
+def test_a_name_given_is_no_refusal(said: str) -> None:
+    assert not refuses_name(said)
