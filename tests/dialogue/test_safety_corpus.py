@@ -43,14 +43,15 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 9 measured when the second round's held-out half joined
-# it (at once 97.3 %, with confirmation 99.7 %, false alarms 2 of 555, asked 1.8 %): the floor a
-# regression must not go under; raised as the net is fixed.
+# Overall on dev, a little under what round 9 measured once tuned on the whole second round (at
+# once 99.7 %, with confirmation 100 %, no false alarm of 555, asked 1.3 %; 97.3 %, 99.7 %, 2 and
+# 1.8 % when its held-out half joined dev): the floor a regression must not go under; raised as
+# the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
-    "recall_at_once": ("at least", 0.96),
-    "false_alarm_rate": ("at most", 0.01),
-    "confirmation_rate": ("at most", 0.035),
+    "recall_at_once": ("at least", 0.99),
+    "false_alarm_rate": ("at most", 0.005),
+    "confirmation_rate": ("at most", 0.025),
 }
 # Per category on dev (28 to 32 emergencies, 49 to 69 routine calls each): the weakest category
 # as measured then (poisoning, 27 of 30 at once; infant, 30 of 31 with confirmation; alarming
