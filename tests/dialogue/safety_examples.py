@@ -13,6 +13,13 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 9, own phrasings (confusion said of oneself, sudden loss of memory, the same
+        # question again and again).
+        "d un coup ma mère se rappelle plus rien de sa matinée elle me redemande ce qu on a mangé",
+        "mon père me demande sans arrêt quelle heure il est et où on est ça fait une heure",
+        "je me suis réveillé je sais plus où je suis j ai la tête dans le coton",
+        "mon mari sait plus comment il est arrivé au supermarché il est perdu",
+        "tout à coup elle se souvient plus de rien de ce qu elle a fait aujourd hui",
         # Round 8, own phrasings (confusion: nonsense, not recognising, lost).
         "mon père dit n importe quoi il me reconnaît plus",
         "ma mère est diabétique elle est toute bizarre elle sait plus où elle est",
@@ -231,6 +238,10 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        # Round 9, own phrasings (a heart too slow with a faint coming).
+        "son pouls est très lent et il est tout gris il dit qu il va tomber",
+        "mon père a le coeur qui bat lentement il est pâle et il a la tête qui tourne",
+        "j ai le coeur qui bat tout doucement et je me sens partir",
         # Round 7: a chest pain that spreads, seized in the chest, drenched in sweat.
         "j ai une douleur dans la poitrine qui descend dans le bras",
         "ça lui serre la poitrine depuis tout à l heure",
@@ -338,6 +349,11 @@ CERTAIN: dict[str, list[str]] = {
         "je crois que je fais un infarctus",
     ],
     "stroke": [
+        # Round 9, own phrasings (balance gone all of a sudden).
+        "tout à coup ma femme titube comme si elle avait bu",
+        "brusquement il penche sur le côté gauche quand il marche",
+        "d un coup je marche de travers et tout tourne",
+        "mon père subitement il zigzague dans le couloir il se tient aux murs",
         # Round 8, own phrasings (the face, arm and speech signs said loosely).
         "mon mari parle bizarre depuis dix minutes et il a la bouche qui tombe",
         "ma mère arrive plus à tenir son verre et elle a la bouche de travers",
@@ -406,6 +422,10 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        # Round 9, own phrasings (black, tarry stools with a body in shock).
+        "mon père fait du caca noir depuis hier et là il est blanc il fait un malaise",
+        "elle a des selles noires comme du goudron et elle s est évanouie",
+        "mon mari a des selles noires il est pâle et il est tombé en se levant",
         # Round 7: spurting wherever it is said; a wound said open that flows.
         "ça gicle de son poignet",
         "le sang jaillit de sa jambe",
@@ -582,6 +602,10 @@ CERTAIN: dict[str, list[str]] = {
         "j ai des contractions toutes les trois minutes",
     ],
     "infant": [
+        # Round 9, own phrasings (a newborn born "ya" n days ago, one who can no longer feed).
+        "mon bébé de dix jours arrive plus à boire son biberon",
+        "elle est née ya huit jours elle a le teint tout jaune et elle dort tout le temps",
+        "mon nouveau né peut plus téter il est tout mou",
         "mon bébé de trois mois ne se réveille pas",
         "mon bébé n arrête pas de vomir et il est tout mou",
         "mon nourrisson respire difficilement et il est tout pâle",
@@ -903,6 +927,10 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        # Round 9, own phrasings (sprayed a pesticide, then its signs).
+        "mon mari a pulvérisé de l insecticide dans la serre il bave et il a des crampes",
+        "après avoir sulfaté les rosiers sans gants je vois flou et je transpire à grosses gouttes",
+        "il a épandu du pesticide ce matin il vomit et il tremble",
         # Round 8, own phrasings (what was swallowed by its container, a household poisoned by the
         # boiler).
         "mon fils a avalé une plaquette de doliprane",
@@ -1063,6 +1091,11 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
     ],
     "suicidal": [
+        # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
+        "j ai pris le pistolet de mon mari et je le regarde depuis ce matin",
+        "elle a sorti la carabine du placard et elle la contemple sans rien dire",
+        "j ai stocké mes cachets et j ai écrit une lettre à ma femme",
+        "il a caché des médicaments et il a laissé un mot pour ses enfants",
         # Round 8, own phrasings (veiled: belongings given away, a goodbye, a relative's fear).
         "il a plus envie de rien il a donné toutes ses affaires à ses copains et il m a dit au "
         "revoir",
@@ -1212,6 +1245,14 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de partir pour toujours",
     ],
     "burns": [
+        # Round 9, own phrasings (a chemical on the body, a flame in the face, smoke breathed in
+        # a fire).
+        "mon collègue a reçu de la soude sur les bras la peau part",
+        "ma fille a renversé du déboucheur sur sa jambe elle hurle",
+        "la bouteille de gaz a explosé il a pris les flammes au visage",
+        "il a fait un retour de flamme avec l essence ses cheveux ont cramé",
+        "on est sortis de l appartement en feu mon fils crache tout noir et il a la voix rauque",
+        "il y a eu un incendie mon père tousse noir il arrive plus à respirer",
         # Round 8, own phrasings (scalds and splashes said by what happened, a chemical in the
         # eyes).
         "mon fils s est ébouillanté avec la casserole de pâtes il a tout le bras rouge avec des "
@@ -1345,6 +1386,11 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        # Round 9, own phrasings (a headache with a thunderclap said apart, or like a blow).
+        "j avais mal à la tête depuis hier et là d un coup c est parti comme un coup de tonnerre",
+        "mal de tête ça m a pris comme un éclair il y a dix minutes",
+        "ma femme a une douleur dans la tête comme si on l avait frappée avec une batte",
+        "j ai cru qu on m avait tapé sur le crâne j ai une douleur atroce",
         # Round 8, own phrasings (a sudden headache said as a blow or as never before).
         "j ai eu un coup de massue dans la tête d un coup",
         "une douleur dans la tête comme jamais ça m a pris d un coup",
@@ -1544,6 +1590,24 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 9, own phrasings: a past reaction told with the pluperfect or the emergency
+    # department's advice; breathing said to be normal; what a surgery was for; a document or a
+    # visit asked after a death or a stay; a graze; a knock cried at once; heartburn.
+    "il y a deux ans je me suis fait piquer par une abeille j avais enflé de partout"
+    " il me faudrait une ordonnance d anapen",
+    "aux urgences on m a dit de consulter un allergologue après ma réaction de l été dernier",
+    "mon fils s est fait piquer il respire normalement il a juste un bouton",
+    "je respire bien mais je voudrais un rendez vous pour ma toux",
+    "c est pour enlever les points de l opération de la vésicule",
+    "je voudrais un certificat après l ablation de l appendicite de mon fils",
+    "mon père est mort le mois dernier d un infarctus le notaire demande un document",
+    "il faudrait une visite à domicile pour ma mère qui a été hospitalisée pour une chute"
+    " le mois dernier",
+    "ma fille est tombée à vélo elle a une éraflure au coude elle va bien",
+    "mon fils s est cogné il a pleuré tout de suite et il a une petite bosse",
+    "j ai des remontées acides dans la poitrine depuis des semaines",
+    "mon mari arrive plus à marcher sans sa canne depuis son opération du genou"
+    " il faudrait un kiné",
     # Memory said with the head (to "votre date de naissance ?"), no head injury.
     "euh je l'ai vraiment plus en tête là",
     "ma date de naissance je l'ai jamais en tête",
@@ -2073,6 +2137,10 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 9: a sting that swelled only around it (a question at most: any sting is asked).
+    "ma fille a été piquée par une guêpe ça a enflé autour de la piqûre et c est tout",
+    # Round 9: deliberately asked, not answered: a farewell that may be a trip.
+    "je voulais annuler parce que demain je serai plus là",
     # Round 7: what the sign is about, denied (« pas allergique »); a wound cared for.
     "je me suis fait piquer par une abeille je suis pas allergique",
     "j ai une plaie ouverte au genou qui coule un peu je voudrais un pansement",

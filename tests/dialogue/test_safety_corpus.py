@@ -6,8 +6,9 @@ The corpus was written apart from the net's rules; its figures are measured by
 ``benchmarks/safety.py`` through the real text channel (in-process app, fresh SQLite, Rasa
 unreachable: the net answers before Rasa is asked). Tune the net on the dev split; the test split
 is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
-The first corpus's held-out half steered six rounds of tuning, so it became dev; a new held-out
-split, by another author, goes in its own ``*.2.yaml`` files.
+The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
+second round's (``*.2.yaml``, measured in round 8, tuned on from round 9). A new held-out split, by
+other authors, goes in its own ``*.3.yaml`` files.
 """
 
 from __future__ import annotations
@@ -42,14 +43,15 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 8 measured when the new authors' dev half joined it
-# (at once 96.7 %, with confirmation 99.6 %, false alarms 4 of 451, asked 2.9 %): the floor a
-# regression must not go under; raised as the net is fixed.
+# Overall on dev, a little under what round 9 measured once tuned on the whole second round (at
+# once 99.7 %, with confirmation 100 %, no false alarm of 555, asked 1.3 %; 97.3 %, 99.7 %, 2 and
+# 1.8 % when its held-out half joined dev): the floor a regression must not go under; raised as
+# the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
-    "recall_at_once": ("at least", 0.96),
-    "false_alarm_rate": ("at most", 0.01),
-    "confirmation_rate": ("at most", 0.035),
+    "recall_at_once": ("at least", 0.99),
+    "false_alarm_rate": ("at most", 0.005),
+    "confirmation_rate": ("at most", 0.025),
 }
 # Per category on dev (28 to 32 emergencies, 49 to 69 routine calls each): the weakest category
 # as measured then (poisoning, 27 of 30 at once; infant, 30 of 31 with confirmation; alarming
@@ -100,14 +102,24 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
+TUNED_ROUNDS = frozenset({1, 2})
+"""The rounds of authors whose every text steered the tuning: no held-out text may be there."""
+
+
+def _round(u: Utterance) -> int:
+    """The round of authors of a text: ``x.yaml`` is the first, ``x.2.yaml`` the second…"""
+    suffix = u.source.removesuffix(".yaml").rpartition(".")[2]
+    return int(suffix) if suffix.isdigit() else 1
+
+
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
-    # Its independence is the point: held-out texts only in the new authors' files (which hold
-    # their dev half too), none in the first corpus that steered seven rounds of tuning.
+    # Its independence is the point: held-out texts only in a new round's files, none in the
+    # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9).
     misplaced = sorted(
-        {u.source for u in corpus if u.split == HELD_OUT_SPLIT and not u.source.endswith(".2.yaml")}
+        {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )
     assert misplaced == []
-    assert {u.split for u in corpus if u.source.endswith(".2.yaml")} == {"dev", HELD_OUT_SPLIT}
+    assert {u.split for u in corpus if _round(u) in TUNED_ROUNDS} == {"dev"}
 
 
 def _said(u: Utterance) -> str:
@@ -118,7 +130,7 @@ def test_no_text_is_there_twice(corpus: list[Utterance]) -> None:
     # Within one round of authors, a text twice would count twice. Across rounds, two authors
     # may well write the same short cry ("je vais me foutre en l'air"): allowed between dev
     # halves, never between a held-out text and one that tunes the net (counted, never shown).
-    rounds = Counter((u.source.endswith(".2.yaml"), _said(u)) for u in corpus)
+    rounds = Counter((_round(u), _said(u)) for u in corpus)
     held_out = {_said(u) for u in corpus if u.split == HELD_OUT_SPLIT}
     twice = {t for (_, t), n in rounds.items() if n > 1}
     twice_held_out = len(twice & held_out)
