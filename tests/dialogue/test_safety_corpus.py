@@ -61,17 +61,17 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the new authors' test half), overall: a few points under its first measure
-# (round 8, before any tuning on their dev half: at once 85.7 %, with confirmation 98.2 %, false
-# alarms 2.9 %, asked 7.7 %), so that a regression fails here; the net does not depend on the
-# mode, so one mode is enough.
+# The held-out split (the third round's authors, `*.3.yaml`, never read by whoever tunes the net),
+# overall: a few points under its measure when it arrived (after round 9: at once 86.2 %, with
+# confirmation 97.8 %, false alarms 2.9 %, asked 8.2 %), so that a regression fails here; the
+# net does not depend on the mode, so one mode is enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.83),
     "recall_with_confirmation": ("at least", 0.95),
     "false_alarm_rate": ("at most", 0.05),
-    "confirmation_rate": ("at most", 0.10),
+    "confirmation_rate": ("at most", 0.11),
 }
 
 MIN_EMERGENCIES = 340
