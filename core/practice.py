@@ -30,6 +30,9 @@ class PracticeInfo(StrictModel):
     timezone: str = "Europe/Paris"
     access: str = ""
     """How to come (public transport, parking, floor); read to callers who ask."""
+    walk_in: str = ""
+    """When the practice sees patients without an appointment, as said after « Le cabinet reçoit
+    sans rendez-vous » (« le samedi de 9 heures à 11 heures »); empty: by appointment only."""
 
     @field_validator("timezone")
     @classmethod

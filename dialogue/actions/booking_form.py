@@ -22,9 +22,9 @@ from rasa_sdk.types import DomainDict
 
 import agenda
 from core import PracticeConfig
-from dialogue import catalogue
 from dialogue.actions import callers
 from dialogue.actions.booking import booking_summary
+from dialogue.actions.booking_opening import understood_booking
 from dialogue.actions.booking_proposals import (
     booking_wish,
     give_up,
@@ -105,9 +105,7 @@ class ValidateBookingForm(IdentityFormValidation):
         more = _defaults(tracker, practice)
         tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
         if starting and tracker.get_slot("moving_appointment_id") is None:
-            dispatcher.utter_message(
-                response="utter_understood_booking", understood_details=_details(tracker, practice)
-            )
+            dispatcher.utter_message(**understood_booking(tracker, practice))
         more |= await _proposals(dispatcher, tracker, practice)
         tracker.add_slots([SlotSet(k, v) for k, v in more.items()])
         summary = await booking_summary(tracker)
@@ -350,21 +348,6 @@ def _defaults(tracker: Tracker, practice: PracticeConfig) -> dict[str, Any]:
             names = [agenda.practitioner_name(practice, p) for p in allowed]
             slots["practitioner_choices"] = say_list(names, None)
     return slots
-
-
-def _details(tracker: Tracker, practice: PracticeConfig) -> str:
-    """" de consultation avec Docteure Claire Martin": what the opening said, for the first
-    reply."""
-    parts = []
-    type_id = tracker.get_slot("appointment_type")
-    if type_id:
-        label = agenda.type_label(practice, str(type_id))
-        parts.append(catalogue.response("utter_fragment_type", appointment_type=label).text)
-    who = tracker.get_slot("practitioner")
-    if who not in (None, agenda.ANY_PRACTITIONER):
-        name = agenda.practitioner_name(practice, str(who))
-        parts.append(catalogue.response("utter_fragment_practitioner", practitioner=name).text)
-    return "".join(f" {p}" for p in parts)
 
 
 async def _proposals(

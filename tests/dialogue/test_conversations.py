@@ -189,6 +189,20 @@ def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> N
     assert "votre fille" in other.text()
 
 
+def test_a_missed_appointment_or_a_walk_in_question_is_answered_before_the_booking(
+    chat: Any,
+) -> None:
+    c = chat()
+    replies = c.say("bonjour j'ai raté mon rendez-vous de ce matin je suis désolée")
+    assert replies[0] == "utter_understood_missed"
+    assert c.last["replies"][0]["text"].startswith("Ce n'est pas grave")
+    assert replies[-1] == "utter_ask_appointment_type"
+    # The shipped practice sets no walk-in hours: by appointment only, and one is offered.
+    w = chat()
+    assert w.say("est-ce que je peux venir sans rendez-vous ce matin")[0] == "utter_walk_in_none"
+    assert w.say("une consultation")[0] == "utter_ask_practitioner"
+
+
 def test_a_caller_declining_their_name_hears_why_once_then_is_not_pressed(chat: Any) -> None:
     c = chat()
     c.say("une consultation avec le docteur martin jeudi matin")
