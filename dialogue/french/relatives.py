@@ -18,7 +18,7 @@ _RELATIONS = (
     "petite fille", "petit fils", "petite-fille", "petit-fils", "grand mère", "grand-mère",
     "grand père", "grand-père", "belle mère", "belle-mère", "beau père", "beau-père",
     "belle fille", "belle-fille", "beau fils", "beau-fils", "fille", "fils", "enfant", "bébé",
-    "petit", "petite", "garçon", "gamin", "gamine", "fiston", "mari", "femme", "épouse",
+    "petit garçon", "petit dernier", "petite dernière", "garçon", "gamin", "gamine", "fiston", "mari", "femme", "épouse",
     "époux", "conjoint", "conjointe", "compagnon", "compagne", "copain", "copine", "mère",
     "père", "maman", "papa", "mamie", "mamy", "papi", "papy", "frère", "sœur", "soeur",
     "oncle", "tante", "neveu", "nièce", "cousin", "cousine", "fiancé", "fiancée", "beau-frère",

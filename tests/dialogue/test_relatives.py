@@ -45,6 +45,7 @@ def test_someone_else_without_a_relation(said: str) -> None:
         "ma fille m'a dit d'appeler pour prendre rendez-vous",
         "c'est pour moi",
         "mon médecin c'est le docteur martin",
+        "c'est pour mon petit problème de dos",
         "marie dupont",
     ],
 )
