@@ -70,6 +70,18 @@ def identity(slots: Mapping[str, Any]) -> transcripts.CallerIdentity:
 
 def details(kind: transcripts.MessageKind, slots: Mapping[str, Any]) -> dict[str, Any]:
     """The request's details for the summary (see `transcripts.build_summary`)."""
+    return _details_of(kind, slots) | on_behalf(slots)
+
+
+def on_behalf(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """``on_behalf``: who the patient is to the caller (« fille »), True when they said only
+    that it is someone else; nothing when the patient is the caller."""
+    if not slots.get("for_someone_else"):
+        return {}
+    return {"on_behalf": known(slots.get("patient_relation")) or True}
+
+
+def _details_of(kind: transcripts.MessageKind, slots: Mapping[str, Any]) -> dict[str, Any]:
     if kind is transcripts.MessageKind.RENEWAL:
         return {"medicines": known(slots.get("medicine"))}
     if kind is transcripts.MessageKind.CERTIFICATE:

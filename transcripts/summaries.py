@@ -70,9 +70,11 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
             ``denied`` when the caller said it was no emergency, ``confirmation`` how the
             question was answered),
             ``request`` (book, move, cancel) and ``wish`` (failed booking), ``text`` (SMS);
-            ``interrupted`` for a call that dropped mid-request; ``set_aside`` for a request
-            the caller left for another during the call; ``transfer_failed`` when the
-            secretariat did not pick up the transfer the caller asked for.
+            ``on_behalf`` when the patient is not the caller (their relation, « fille », or
+            True when unsaid); ``interrupted`` for a call that dropped mid-request;
+            ``set_aside`` for a request the caller left for another during the call;
+            ``transfer_failed`` when the secretariat did not pick up the transfer the caller
+            asked for.
 
             A failed booking may be ``done`` after all (what was done: set aside, then taken
             up again and completed by the assistant).
@@ -86,6 +88,11 @@ def build_summary(kind: MessageKind, identity: CallerIdentity, details: Mapping[
     detail = _detail(kind, details)
     if detail:
         parts.append(detail)
+    on_behalf = details.get("on_behalf")
+    if on_behalf:
+        # The patient is not the caller: the desk calls back someone else than the patient.
+        parts.append(fr.ON_BEHALF.format(relation=on_behalf) if on_behalf is not True
+                     else fr.ON_BEHALF_UNSAID)
     if details.get("interrupted"):
         parts.append(fr.INTERRUPTED)
     elif details.get("set_aside"):

@@ -220,7 +220,7 @@ async def _failed(tracker: Tracker) -> None:
     details = {
         "request": understood.request("booking_form", tracker.slots),
         "wish": understood.known(tracker.get_slot("booking_wish")),
-    }
+    } | understood.on_behalf(tracker.slots)
     moving = tracker.get_slot("moving_appointment_id")
 
     def work(session: Session) -> None:

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import transcripts
-from dialogue import catalogue
+from dialogue import catalogue, understood
 from dialogue.actions.common import (
     activating,
     answer_for,
@@ -292,7 +292,7 @@ class _SubmitRequest(Action):
     ) -> list[EventType]:
         """Leave the message; the identity slots stay for a second request in the same call."""
         identity = identity_from_slots(tracker)
-        details = self.details(tracker)
+        details = self.details(tracker) | understood.on_behalf(tracker.slots)
         sender = conversation_id(tracker)
         kind = self.kind
 

@@ -35,7 +35,8 @@ def patient_named(tracker: Tracker) -> list[EventType]:
         catalogue.response("utter_fragment_relative", relation=patient.relation)
         if patient.relation else catalogue.response("utter_fragment_someone_else")
     )
-    return [SlotSet("for_someone_else", True), SlotSet("patient_called", called.text)]
+    return [SlotSet("for_someone_else", True), SlotSet("patient_called", called.text),
+            SlotSet("patient_relation", patient.relation)]
 
 
 def name_refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:

@@ -187,6 +187,11 @@ def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> N
     assert other.text() == "Quel est le nom et le prénom de votre fille ?"
     assert other.say("elle s'appelle léa bernard") == ["utter_ask_birth_date"]
     assert "votre fille" in other.text()
+    assert other.say("le 3 mai 2016") == ["utter_ask_phone_confirmed"]
+    assert other.say("oui")[0] == "utter_certificate_noted"
+    [message] = other.messages()
+    assert "BERNARD Léa" in message["summary"]
+    assert "appel d'un proche (lien : fille)" in message["summary"]
 
 
 def test_a_missed_appointment_or_a_walk_in_question_is_answered_before_the_booking(

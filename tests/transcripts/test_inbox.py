@@ -36,6 +36,19 @@ def test_summary_reads_kind_identity_detail_and_masked_callback() -> None:
     )
 
 
+def test_summary_says_when_a_relative_called_for_the_patient() -> None:
+    identity = transcripts.CallerIdentity("bernard", "léa", dt.date(2016, 5, 3), "+33612345612")
+    for_her = transcripts.build_summary(
+        transcripts.MessageKind.CERTIFICATE, identity,
+        {"certificate_kind": "sport", "on_behalf": "fille"},
+    )
+    assert "— sport — appel d'un proche (lien : fille) — rappeler au" in for_her
+    unsaid = transcripts.build_summary(
+        transcripts.MessageKind.RENEWAL, identity, {"medicines": "Ventoline", "on_behalf": True}
+    )
+    assert "— Ventoline — appel d'un tiers — rappeler au" in unsaid
+
+
 def test_summary_of_an_unidentified_caller_without_number() -> None:
     summary = transcripts.build_summary(
         transcripts.MessageKind.MESSAGE,
