@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from dialogue import catalogue
 from dialogue.actions.common import escaping
-from dialogue.french.relatives import patient_said
+from dialogue.french.relatives import for_the_caller, patient_said
 from dialogue.understood import UNKNOWN
 
 # Answers that may name a relative without saying who the patient is (« le même que ma fille »).
@@ -28,8 +28,12 @@ def patient_named(tracker: Tracker) -> list[EventType]:
     them (« Quel est le nom et le prénom de votre fille ? »)."""
     if escaping(tracker) or tracker.get_slot("requested_slot") in _NOT_ABOUT_WHO:
         return []
-    patient = patient_said(str(tracker.latest_message.get("text") or ""))
+    text = str(tracker.latest_message.get("text") or "")
+    patient = patient_said(text)
     if patient is None:
+        if tracker.get_slot("for_someone_else") and for_the_caller(text):
+            return [SlotSet("for_someone_else", False), SlotSet("patient_called", None),
+                    SlotSet("patient_relation", None)]
         return []
     called = (
         catalogue.response("utter_fragment_relative", relation=patient.relation)

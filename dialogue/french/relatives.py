@@ -82,6 +82,18 @@ def patient_said(text: str) -> Patient | None:
     return None
 
 
+_SELF = re.compile(
+    r"(?<!pas )\bpour moi(?:-même| même)?\b(?! (?:et|aussi|avec)\b)"
+    r"|\bc'est moi le patient\b|\bc'est moi\b$"
+)
+
+
+def for_the_caller(text: str) -> bool:
+    """Whether the caller says the request is their own after all (« non c'est pour moi »)."""
+    said = normalize_transcript(text)
+    return patient_said(said) is None and bool(_SELF.search(said))
+
+
 def without_patient_words(text: str) -> str:
     """The words left once who the patient is has been said: « c'est pour ma fille, elle
     s'appelle Léa Martin » → « léa martin »."""

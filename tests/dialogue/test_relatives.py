@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.french.relatives import Patient, patient_said, refuses_name, without_patient_words
+from dialogue.french.relatives import (
+    Patient,
+    for_the_caller,
+    patient_said,
+    refuses_name,
+    without_patient_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +57,20 @@ def test_someone_else_without_a_relation(said: str) -> None:
 )
 def test_the_caller_own_request_names_no_one_else(said: str) -> None:
     assert patient_said(said) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "mine"),
+    [
+        ("non c'est pour moi", True),
+        ("ah non pardon c'est pour moi-même", True),
+        ("c'est pas pour moi", False),
+        ("pour moi et ma fille", False),
+        ("c'est pour ma fille", False),
+    ],
+)
+def test_the_request_said_to_be_the_callers_own_after_all(said: str, mine: bool) -> None:
+    assert for_the_caller(said) is mine
 
 
 @pytest.mark.parametrize(
