@@ -41,7 +41,12 @@ from dialogue.actions.someone_else import name_refused, patient_named
 from dialogue.french.birth_date import parse_birth_date
 from dialogue.french.names import FullName, clean_name, names_said, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
-from dialogue.french.relatives import patient_said, refuses_name, without_patient_words
+from dialogue.french.relatives import (
+    patient_named_by_role,
+    patient_said,
+    refuses_name,
+    without_patient_words,
+)
 from dialogue.french.yes_no import parse_yes_no
 from dialogue.understood import UNKNOWN
 
@@ -258,7 +263,8 @@ class IdentityFormValidation(FormValidationAction):
         """Split into first and last names; half a name asks for the other half."""
         if value == UNKNOWN:
             return {"full_name": UNKNOWN, "name_missing": None}
-        said = split_full_name(str(value or ""))
+        # « D'accord, c'est Marc Dubois »: the name within an answer that holds more.
+        said = split_full_name(str(value or "")) or names_said(str(value or ""))
         missing = tracker.get_slot("name_missing")
         if said is not None and not said.complete and missing is not None:
             # The other half, after "Et votre prénom ?" / "Et votre nom de famille ?".
@@ -353,7 +359,14 @@ def _asked(tracker: Tracker) -> str | None:
 def _said_name(tracker: Tracker) -> FullName | None:
     if escaping(tracker):
         return None
-    return names_said(tidy(str(tracker.latest_message.get("text") or "")))
+    text = tidy(str(tracker.latest_message.get("text") or ""))
+    said = names_said(text)
+    if said is None:
+        # « Je suis la maman de Lucas Bernard »: the patient's name, given with the role.
+        named = patient_named_by_role(text)
+        guess = split_full_name(named) if named else None
+        said = guess if guess is not None and guess.complete and not guess.unsure else None
+    return said
 
 
 def _full_name_in(text: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ __all__ = [
 ]
 
 _PREFIX = re.compile(
-    r"^(?:(?:oui|non|alors|donc|voilà|bon|euh)\s+)*"
+    r"^(?:(?:oui|non|alors|donc|voilà|bon|euh|ok|okay|d'accord|bien sûr|pas de problème|"
+    r"très bien|entendu)\s+)*"
     r"(?:(?:je m'appelle|je suis|c'est|moi c'est|mon nom (?:de famille )?(?:c'est|est)|"
     r"mon prénom (?:c'est|est)|le nom c'est|nom|prénom|au nom de)\s+)?"
     r"(?:(?:madame|monsieur|mademoiselle|mme|m)\s+)?",

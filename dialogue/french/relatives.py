@@ -32,11 +32,17 @@ _NEEDS = (
     r"(?:a|aurait|avait) besoin|doit|devrait|devait|voudrait|veut|voulait|souhaite|souhaiterait"
     r"|est malade|est souffrant|est souffrante|a de la fièvre|a mal|tousse|vomit"
 )
+# « L'ordonnance de ma mère », « le rendez-vous de mon fils »: the request is theirs.
+_WHAT = (
+    r"ordonnance|rendez-vous|certificat|arrêt de travail|arrêt maladie|traitement|médicaments?"
+    r"|vaccins?|renouvellement|résultats|analyses|dossier"
+)
 _FOR_RELATIVE = re.compile(
     rf"\bpour {_MY}(?P<a>{_RELATION})\b"
     rf"|\bc'est {_MY}(?P<b>{_RELATION}) qui\b"
     rf"|\b{_MY}(?P<c>{_RELATION}) (?:{_NEEDS})\b"
     rf"|\bconcerne {_MY}(?P<d>{_RELATION})\b"
+    rf"|\b(?:{_WHAT})(?: \S+){{0,2}}? (?:de|d') ?{_MY}(?P<e>{_RELATION})\b"
 )
 # « Je suis la maman de Lucas »: the caller's role says who the patient is to them.
 _ROLE = re.compile(
@@ -92,6 +98,24 @@ def for_the_caller(text: str) -> bool:
     """Whether the caller says the request is their own after all (« non c'est pour moi »)."""
     said = normalize_transcript(text)
     return patient_said(said) is None and bool(_SELF.search(said))
+
+
+def patient_named_by_role(text: str) -> str | None:
+    """The words after the caller's role (« je suis la maman de Lucas Bernard » → « lucas
+    bernard »), for the name; None without a role."""
+    role = _ROLE.search(normalize_transcript(text))
+    if role is None:
+        return None
+    words = normalize_transcript(text)[role.end():].split()
+    kept: list[str] = []
+    for word in words[:4]:
+        if word in _AFTER_NAME:
+            break
+        kept.append(word)
+    return " ".join(kept) or None
+
+
+_AFTER_NAME = frozenset(("il", "elle", "qui", "et", "je", "j'ai", "pour", "lui", "c'est", "a"))
 
 
 def without_patient_words(text: str) -> str:

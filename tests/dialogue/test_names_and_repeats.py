@@ -24,6 +24,8 @@ from dialogue.french.names import FullName, names_said, split_full_name
         ("marie", FullName(first="marie")),
         ("lefèvre", FullName(last="lefèvre")),
         ("jean-pierre lemoine", FullName("jean-pierre", "lemoine")),
+        ("d'accord c'est marc dubois", FullName("marc", "dubois")),
+        ("ok très bien léa roux", FullName("léa", "roux")),
     ],
 )
 def test_a_full_name_is_split(said: str, expected: FullName) -> None:

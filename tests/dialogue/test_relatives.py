@@ -8,6 +8,7 @@ import pytest
 from dialogue.french.relatives import (
     Patient,
     for_the_caller,
+    patient_named_by_role,
     patient_said,
     refuses_name,
     without_patient_words,
@@ -26,6 +27,8 @@ from dialogue.french.relatives import (
         ("une consultation pour ma sœur", "sœur"),
         ("je suis la maman de lucas", "enfant"),
         ("je suis sa fille", "parent"),
+        ("il faudrait renouveler l'ordonnance de ma mère", "mère"),
+        ("le rendez-vous de mon fils je voudrais le déplacer", "fils"),
     ],
 )
 def test_a_relative_named_as_the_patient(said: str, relation: str) -> None:
@@ -108,3 +111,17 @@ def test_a_name_declined(said: str) -> None:
 )
 def test_a_name_given_is_no_refusal(said: str) -> None:
     assert not refuses_name(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("bonjour je suis la maman de lucas bernard il lui faudrait un rendez-vous",
+         "lucas bernard"),
+        ("je suis le papa de hugo", "hugo"),
+        ("je suis sa fille", None),
+        ("je voudrais un rendez-vous", None),
+    ],
+)
+def test_the_patients_name_said_with_the_callers_role(said: str, name: str | None) -> None:
+    assert patient_named_by_role(said) == name
