@@ -48,7 +48,9 @@ _FOR_RELATIVE = re.compile(
 _ROLE = re.compile(
     r"\bje suis (?:sa |son |la |le |l')"
     r"(?P<role>maman|mère|papa|père|parent|fille|fils|femme|épouse|mari|époux|conjoint|conjointe"
-    r"|compagne|compagnon|aidante|aidant|tutrice|tuteur|infirmière|infirmier|auxiliaire de vie)"
+    r"|compagne|compagnon|aidante|aidant|tutrice|tuteur|infirmière|infirmier|auxiliaire de vie"
+    r"|aide à domicile|aide-soignante|aide-soignant|aide soignante|aide soignant|voisine|voisin"
+    r"|assistante sociale|assistant social|éducatrice|éducateur)"
     r"\b(?: de\b| d')?"
 )
 _ROLE_TO_RELATION = {

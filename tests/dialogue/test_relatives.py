@@ -41,6 +41,7 @@ def test_a_relative_named_as_the_patient(said: str, relation: str) -> None:
         "non c'est pour quelqu'un d'autre",
         "c'est pour une autre personne",
         "non non c'est pas pour moi",
+        "je suis l'aide à domicile de madame lefèvre elle a besoin de son ordonnance",
     ],
 )
 def test_someone_else_without_a_relation(said: str) -> None:
