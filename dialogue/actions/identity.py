@@ -37,7 +37,7 @@ from dialogue.actions.common import (
     yes_or_no,
 )
 from dialogue.actions.runtime import call_metadata, current_practice
-from dialogue.actions.someone_else import name_refused, patient_named
+from dialogue.actions.someone_else import name_refused, only_who, patient_named
 from dialogue.french.birth_date import parse_birth_date
 from dialogue.french.names import FullName, clean_name, names_said, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
@@ -102,6 +102,11 @@ class IdentityFormValidation(FormValidationAction):
             await set_aside.leave_set_aside(tracker, left)
         found = [*await callers.look_up(tracker), *patient_named(tracker)]
         tracker.add_slots(found)
+        asked = tracker.get_slot("requested_slot")
+        text = str(tracker.latest_message.get("text") or "")
+        if asked not in (None, "full_name", "patient_confirmed") and only_who(text):
+            # « Non, c'est pour ma fille » to « Quel médicament ? »: no medicine; asked again.
+            return [*found, SlotSet(str(asked), None), SlotSet("requested_slot", asked)]
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
         tracker.add_slots(extracted)
         events: list[EventType] = await self._extract_validation_events(

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from dialogue import catalogue
 from dialogue.actions.common import escaping
-from dialogue.french.relatives import for_the_caller, patient_said
+from dialogue.french.relatives import for_the_caller, patient_said, without_patient_words
 from dialogue.understood import UNKNOWN
 
 # Answers that may name a relative without saying who the patient is (« le même que ma fille »).
@@ -26,9 +26,10 @@ _NOT_ABOUT_WHO = ("birth_date", "callback_number", "phone_confirmed", "slot_choi
 def patient_named(tracker: Tracker) -> list[EventType]:
     """« Pour ma fille », « c'est quelqu'un d'autre »: the patient's questions then speak of
     them (« Quel est le nom et le prénom de votre fille ? »)."""
-    if escaping(tracker) or tracker.get_slot("requested_slot") in _NOT_ABOUT_WHO:
-        return []
     text = str(tracker.latest_message.get("text") or "")
+    asked = tracker.get_slot("requested_slot")
+    if escaping(tracker) or (asked in _NOT_ABOUT_WHO and not only_who(text)):
+        return []
     patient = patient_said(text)
     if patient is None:
         if tracker.get_slot("for_someone_else") and for_the_caller(text):
@@ -41,6 +42,19 @@ def patient_named(tracker: Tracker) -> list[EventType]:
     )
     return [SlotSet("for_someone_else", True), SlotSet("patient_called", called.text),
             SlotSet("patient_relation", patient.relation)]
+
+
+def only_who(text: str) -> bool:
+    """Whether the words say who the patient is and nothing else (« non, c'est pour ma fille »):
+    no answer to the question asked, which is asked again of the right person."""
+    if patient_said(text) is None:
+        return False
+    rest = set(without_patient_words(text).split()) - _FILLERS
+    return not rest
+
+
+_FILLERS = frozenset(("non", "oui", "mais", "en", "fait", "alors", "c'est", "ah", "pardon",
+                      "excusez-moi", "attendez", "d'accord"))
 
 
 def name_refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:

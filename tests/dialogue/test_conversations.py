@@ -192,6 +192,12 @@ def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> N
     [message] = other.messages()
     assert "BERNARD Léa" in message["summary"]
     assert "appel d'un proche (lien : fille)" in message["summary"]
+    # Said to another question, who it is for answers nothing: that question again, then hers.
+    renewal = chat()
+    renewal.say("je voudrais renouveler une ordonnance")
+    assert renewal.say("non c'est pour ma fille") == ["utter_ask_medicine"]
+    assert renewal.say("du doliprane") == ["utter_ask_full_name"]
+    assert renewal.text() == "Quel est le nom et le prénom de votre fille ?"
 
 
 def test_a_missed_appointment_or_a_walk_in_question_is_answered_before_the_booking(
