@@ -31,6 +31,8 @@ _MY = r"(?:ma|mon|notre|m')\s*"
 _NEEDS = (
     r"(?:a|aurait|avait) besoin|doit|devrait|devait|voudrait|veut|voulait|souhaite|souhaiterait"
     r"|est malade|est souffrant|est souffrante|a de la fièvre|a mal|tousse|vomit"
+    r"|a une|a un|a des|a de la|a du|s'est fait mal|s'est blessée?|est tombée?|ne va pas bien"
+    r"|va pas bien"
 )
 # « L'ordonnance de ma mère », « le rendez-vous de mon fils »: the request is theirs.
 _WHAT = (
@@ -41,7 +43,7 @@ _FOR_RELATIVE = re.compile(
     rf"\bpour {_MY}(?P<a>{_RELATION})\b"
     rf"|\bc'est {_MY}(?P<b>{_RELATION}) qui\b"
     rf"|\b{_MY}(?P<c>{_RELATION}) (?:{_NEEDS})\b"
-    rf"|\bconcerne {_MY}(?P<d>{_RELATION})\b"
+    rf"|\b(?:concerne|concernant|de la part de|au sujet de|à propos de) {_MY}(?P<d>{_RELATION})\b"
     rf"|\b(?:{_WHAT})(?: \S+){{0,2}}? (?:de|d') ?{_MY}(?P<e>{_RELATION})\b"
 )
 # « Je suis la maman de Lucas »: the caller's role says who the patient is to them.

@@ -29,6 +29,9 @@ from dialogue.french.relatives import (
         ("je suis sa fille", "parent"),
         ("il faudrait renouveler l'ordonnance de ma mère", "mère"),
         ("le rendez-vous de mon fils je voudrais le déplacer", "fils"),
+        ("j'appelle de la part de ma mère", "mère"),
+        ("mon fils s'est fait mal au genou au foot", "fils"),
+        ("ma fille a une otite", "fille"),
     ],
 )
 def test_a_relative_named_as_the_patient(said: str, relation: str) -> None:
@@ -53,6 +56,7 @@ def test_someone_else_without_a_relation(said: str) -> None:
     [
         "je voudrais un rendez-vous",
         "ma fille m'a dit d'appeler pour prendre rendez-vous",
+        "ma femme m'a dit de prendre rendez-vous",
         "c'est pour moi",
         "mon médecin c'est le docteur martin",
         "c'est pour mon petit problème de dos",
