@@ -315,8 +315,11 @@ def _warm(voice: VoiceService, turns: list[CallerTurn], count: int) -> None:
     speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
     if isinstance(engine, VoskEngine) and engine.idle < count:
         engine.prewarm(count - engine.idle, speech)
-    elif isinstance(engine, RecognitionWorkers) and engine.warmed < count:
-        engine.prewarm(count - engine.warmed, speech)
+    elif isinstance(engine, RecognitionWorkers):
+        if engine.warmed < count:
+            engine.prewarm(count - engine.warmed, speech)
+        # Also the warm-up the workers start with (`VOSK_WARM_RECOGNIZERS`, in the background):
+        # `warmed` counts what was asked, and a level started meanwhile measured it too.
         _quiet_workers()
 
 
