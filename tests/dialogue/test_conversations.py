@@ -179,6 +179,16 @@ def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> N
     assert c.say("oui")[0] == "utter_booked"
     [booked] = c.appointments()
     assert booked["patient_last_name"].lower() == "bernard"
+    # Cancelled by the same parent: « le rendez-vous de votre fils », not « vous avez ».
+    again = chat(caller=c.caller)
+    again.say("je voudrais annuler le rendez-vous de mon fils")
+    assert again.text().endswith("C'est bien pour Lucas Bernard ?")
+    assert again.say("oui") == ["utter_ask_birth_date"]
+    assert again.text() == "Quelle est la date de naissance de votre fils ?"
+    assert again.say("le 3 mai 2016") == ["utter_ask_appointment_confirmed"]
+    assert again.text().startswith("Le rendez-vous de votre fils est le ")
+    assert again.say("oui")[0] == "utter_cancelled"
+    assert again.text().startswith("C'est fait : le rendez-vous de votre fils ")
     # « C'est pour ma fille » to the name question: asked again about her, her name taken.
     other = chat()
     assert other.say("il me faudrait un certificat médical pour le sport") == [
