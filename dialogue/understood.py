@@ -69,13 +69,13 @@ def identity(slots: Mapping[str, Any]) -> transcripts.CallerIdentity:
 
 
 def details(kind: transcripts.MessageKind, slots: Mapping[str, Any]) -> dict[str, Any]:
-    """The request's details for the summary (see `transcripts.build_summary`)."""
-    return _details_of(kind, slots) | on_behalf(slots)
+    """The request's details for the summary (see `transcripts.build_summary`), with
+    ``on_behalf`` when the patient is not the caller: their relation (« fille »), or True when
+    the caller said only that it is someone else. Every message a form leaves starts here."""
+    return _details_of(kind, slots) | _on_behalf(slots)
 
 
-def on_behalf(slots: Mapping[str, Any]) -> dict[str, Any]:
-    """``on_behalf``: who the patient is to the caller (« fille »), True when they said only
-    that it is someone else; nothing when the patient is the caller."""
+def _on_behalf(slots: Mapping[str, Any]) -> dict[str, Any]:
     if not slots.get("for_someone_else"):
         return {}
     return {"on_behalf": known(slots.get("patient_relation")) or True}

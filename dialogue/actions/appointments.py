@@ -344,14 +344,16 @@ async def _start_moving(tracker: Tracker, appointment_id: int) -> list[EventType
 async def _not_found(tracker: Tracker, purpose: str) -> None:
     sender = conversation_id(tracker)
     identity = understood.identity(tracker.slots)
+    kind = transcripts.MessageKind.FAILED_BOOKING
+    details = understood.details(kind, tracker.slots) | {"request": purpose}
 
     def work(session: Session) -> None:
         transcripts.leave_message(
             session,
             call_sid=sender,
-            kind=transcripts.MessageKind.FAILED_BOOKING,
+            kind=kind,
             identity=identity,
-            details={"request": purpose},
+            details=details,
             same_request=True,
         )
 

@@ -217,10 +217,9 @@ async def _failed(tracker: Tracker) -> None:
     the appointment (the secretary moves it rather than booking a second one)."""
     sender = conversation_id(tracker)
     identity = understood.identity(tracker.slots)
-    details = {
+    details = understood.details(transcripts.MessageKind.FAILED_BOOKING, tracker.slots) | {
         "request": understood.request("booking_form", tracker.slots),
-        "wish": understood.known(tracker.get_slot("booking_wish")),
-    } | understood.on_behalf(tracker.slots)
+    }
     moving = tracker.get_slot("moving_appointment_id")
 
     def work(session: Session) -> None:

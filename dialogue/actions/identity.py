@@ -39,14 +39,9 @@ from dialogue.actions.common import (
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.actions.someone_else import name_refused, only_who, patient_named
 from dialogue.french.birth_date import parse_birth_date
-from dialogue.french.names import FullName, clean_name, names_said, split_full_name
+from dialogue.french.names import FullName, clean_name, names_said, refuses_name, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
-from dialogue.french.relatives import (
-    patient_named_by_role,
-    patient_said,
-    refuses_name,
-    without_patient_words,
-)
+from dialogue.french.relatives import patient_named_by_role, patient_said, without_patient_words
 from dialogue.french.yes_no import parse_yes_no
 from dialogue.understood import UNKNOWN
 
@@ -80,10 +75,7 @@ class IdentityFormValidation(FormValidationAction):
         if intent is not None:
             await answer_aside(dispatcher, tracker, intent)
             if not await self.answered_anyway(tracker):
-                asked = tracker.get_slot("requested_slot")
-                if not asked:
-                    return []
-                return [SlotSet(str(asked), None), SlotSet("requested_slot", asked)]
+                return _asked_again(tracker)
         return await self.validate_turn(dispatcher, tracker, domain)
 
     async def answered_anyway(self, tracker: Tracker) -> bool:
@@ -100,13 +92,12 @@ class IdentityFormValidation(FormValidationAction):
         left = set_aside.left_form(tracker, self.form_name()) if starting else None
         if left is not None:
             await set_aside.leave_set_aside(tracker, left)
-        found = [*await callers.look_up(tracker), *patient_named(tracker)]
+        alone = only_who(str(tracker.latest_message.get("text") or ""))
+        found = [*await callers.look_up(tracker), *patient_named(tracker, alone=alone)]
         tracker.add_slots(found)
-        asked = tracker.get_slot("requested_slot")
-        text = str(tracker.latest_message.get("text") or "")
-        if asked not in (None, "full_name", "patient_confirmed") and only_who(text):
+        if alone and tracker.get_slot("requested_slot") not in _WHO_QUESTIONS:
             # « Non, c'est pour ma fille » to « Quel médicament ? »: no medicine; asked again.
-            return [*found, SlotSet(str(asked), None), SlotSet("requested_slot", asked)]
+            return [*found, *_asked_again(tracker)]
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
         tracker.add_slots(extracted)
         events: list[EventType] = await self._extract_validation_events(
@@ -182,7 +173,7 @@ class IdentityFormValidation(FormValidationAction):
         relative = patient_said(text)
         someone_else = _full_name_in(without_patient_words(text) if relative else text)
         if answer is False or latest_intent(tracker) == "deny" or someone_else or relative or (
-            _SOMEONE_ELSE.search(text.lower())
+            _NO_FIRST.match(text.lower())
         ):
             return {"patient_confirmed": False, "retries": 0} | someone_else
         if (answer is True or latest_intent(tracker) == "affirm") and len(known) == 1:
@@ -350,10 +341,21 @@ class IdentityFormValidation(FormValidationAction):
         return {"callback_number": number, "retries": 0}
 
 
-_SOMEONE_ELSE = re.compile(r"^non\b|quelqu'un d'autre|une autre personne|\bautre personne")
+# « Non, c'est … » (« quelqu'un d'autre », « pour ma fille »: `patient_said`).
+_NO_FIRST = re.compile(r"non\b")
+# The questions that take who the patient is for an answer (their extraction reads it).
+_WHO_QUESTIONS = (None, "full_name", "patient_confirmed")
 # Questions after which a caller may still say who they are unasked.
 _BOOKING_QUESTIONS = ("appointment_type", "practitioner", "time_preference", "medicine",
                       "certificate_kind", "message_text")
+
+
+def _asked_again(tracker: Tracker) -> list[EventType]:
+    """The form's question asked again, nothing taken: the slot set back to empty keeps the
+    form going (Rasa rejects a form that took nothing), and the question named (or Rasa would
+    pick the first of the domain's)."""
+    asked = tracker.get_slot("requested_slot")
+    return [SlotSet(str(asked), None), SlotSet("requested_slot", asked)] if asked else []
 
 
 def _asked(tracker: Tracker) -> str | None:

@@ -284,7 +284,8 @@ class _SubmitRequest(Action):
     request_slots: ClassVar[tuple[str, ...]]
 
     def details(self, tracker: Tracker) -> dict[str, Any]:
-        """What the form understood, for the summary."""
+        """What the form understood beyond `understood.details` (its slots, who the patient is
+        to the caller), for the summary."""
         return {}
 
     async def run(
@@ -292,7 +293,7 @@ class _SubmitRequest(Action):
     ) -> list[EventType]:
         """Leave the message; the identity slots stay for a second request in the same call."""
         identity = identity_from_slots(tracker)
-        details = self.details(tracker) | understood.on_behalf(tracker.slots)
+        details = understood.details(self.kind, tracker.slots) | self.details(tracker)
         sender = conversation_id(tracker)
         kind = self.kind
 
@@ -324,10 +325,6 @@ class SubmitRenewal(_SubmitRequest):
         """The action's name in the domain."""
         return "action_submit_renewal"
 
-    def details(self, tracker: Tracker) -> dict[str, Any]:
-        """The medicines as understood."""
-        return {"medicines": tracker.get_slot("medicine")}
-
     def values(self, tracker: Tracker) -> dict[str, Any]:
         """The medicines, read back."""
         return {"medicine": tracker.get_slot("medicine")}
@@ -343,10 +340,6 @@ class SubmitCertificate(_SubmitRequest):
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_submit_certificate"
-
-    def details(self, tracker: Tracker) -> dict[str, Any]:
-        """What the certificate is for."""
-        return {"certificate_kind": tracker.get_slot("certificate_kind")}
 
 
 class SubmitSickLeave(_SubmitRequest):
@@ -377,10 +370,3 @@ class SubmitMessage(_SubmitRequest):
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_submit_message"
-
-    def details(self, tracker: Tracker) -> dict[str, Any]:
-        """The topic and the caller's words."""
-        return {
-            "topic": tracker.get_slot("message_topic"),
-            "text": tracker.get_slot("message_text"),
-        }

@@ -18,17 +18,17 @@ from dialogue.actions.common import escaping
 from dialogue.french.relatives import for_the_caller, patient_said, without_patient_words
 from dialogue.understood import UNKNOWN
 
-# Answers that may name a relative without saying who the patient is (« le même que ma fille »).
-_NOT_ABOUT_WHO = ("birth_date", "callback_number", "phone_confirmed", "slot_choice",
-                  "message_text")
+# Answers that may name a relative without saying who the patient is (a message about the
+# family, a number « de ma fille »): only words that say nothing else count there.
+_NOT_ABOUT_WHO = ("birth_date", "callback_number", "phone_confirmed", "message_text")
 
 
-def patient_named(tracker: Tracker) -> list[EventType]:
+def patient_named(tracker: Tracker, *, alone: bool) -> list[EventType]:
     """« Pour ma fille », « c'est quelqu'un d'autre »: the patient's questions then speak of
-    them (« Quel est le nom et le prénom de votre fille ? »)."""
+    them (« Quel est le nom et le prénom de votre fille ? »). ``alone``: the words say that
+    and nothing else (`only_who`)."""
     text = str(tracker.latest_message.get("text") or "")
-    asked = tracker.get_slot("requested_slot")
-    if escaping(tracker) or (asked in _NOT_ABOUT_WHO and not only_who(text)):
+    if escaping(tracker) or (tracker.get_slot("requested_slot") in _NOT_ABOUT_WHO and not alone):
         return []
     patient = patient_said(text)
     if patient is None:

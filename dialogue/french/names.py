@@ -16,7 +16,8 @@ from pathlib import Path
 from dialogue.french.normalize import fold_accents, normalize_transcript
 
 __all__ = [
-    "FullName", "clean_name", "is_first_name", "name_correction", "names_said", "split_full_name",
+    "FullName", "clean_name", "is_first_name", "name_correction", "names_said", "refuses_name",
+    "split_full_name",
 ]
 
 _PREFIX = re.compile(
@@ -164,3 +165,21 @@ def name_correction(text: str) -> FullName | None:
         if not words or words[-1] != word:  # "roi r o i": the name, then its spelling
             words.append(word)
     return split_full_name(" ".join(words))
+
+
+# Said to the name question: a refusal, a wish to stay anonymous, or asking why it is needed.
+_REFUSAL = re.compile(
+    r"\b(?:pas|plutôt pas|pas trop|ne pas|ne préfère pas)\b(?: \S+){0,4}? "
+    r"(?:donner|dire|communiquer|laisser|décliner)\b"
+    r"|\bje (?:ne )?(?:le |la |vous le |vous la )?(?:donne|dis|donnerai|dirai|préfère|veux) pas\b"
+    r"|\bje préfère pas\b|\bje préférerais pas\b|\bpas envie\b"
+    r"|\banonyme(?:ment)?\b|\bsans (?:donner |dire )?(?:mon |de )?nom\b"
+    r"|\bpourquoi\b(?: \S+){0,5}? (?:nom|identité)\b|\b(?:c'est|est-ce) obligatoire\b"
+)
+
+
+def refuses_name(text: str) -> bool:
+    """Whether the caller, asked their name, declines to give it or asks why it is needed
+    (« je préfère ne pas donner mon nom », « c'est anonyme ? », « pourquoi vous voulez mon
+    nom »)."""
+    return bool(_REFUSAL.search(normalize_transcript(text)))

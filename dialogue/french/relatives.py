@@ -1,4 +1,4 @@
-"""Who a request is for when it is not the caller, and a caller who would rather not give a name.
+"""Who a request is for when it is not the caller.
 
 « Un rendez-vous pour ma fille », « c'est mon mari qui a besoin d'une ordonnance », « je suis la
 maman de Lucas »: the patient is someone else, so the name and the date of birth are asked of
@@ -107,10 +107,11 @@ def for_the_caller(text: str) -> bool:
 def patient_named_by_role(text: str) -> str | None:
     """The words after the caller's role (« je suis la maman de Lucas Bernard » → « lucas
     bernard »), for the name; None without a role."""
-    role = _ROLE.search(normalize_transcript(text))
+    said = normalize_transcript(text)
+    role = _ROLE.search(said)
     if role is None:
         return None
-    words = normalize_transcript(text)[role.end():].split()
+    words = said[role.end():].split()
     kept: list[str] = []
     for word in words[:4]:
         if word in _AFTER_NAME:
@@ -130,27 +131,10 @@ def without_patient_words(text: str) -> str:
 
 
 def _canonical(word: str) -> str:
+    """« grand mère » → « grand-mère », « soeur » → « sœur »: the relation as written."""
     word = word.replace("soeur", "sœur")
-    for compound in ("petite fille", "petit fils", "grand mère", "grand père", "belle mère",
-                     "beau père", "belle fille", "beau fils"):
-        if word == compound:
-            return compound.replace(" ", "-")
-    return word
+    return word.replace(" ", "-") if word in _HYPHENATED else word
 
 
-# Said to the name question: a refusal, a wish to stay anonymous, or asking why it is needed.
-_REFUSAL = re.compile(
-    r"\b(?:pas|plutôt pas|pas trop|ne pas|ne préfère pas)\b(?: \S+){0,4}? "
-    r"(?:donner|dire|communiquer|laisser|décliner)\b"
-    r"|\bje (?:ne )?(?:le |la |vous le |vous la )?(?:donne|dis|donnerai|dirai|préfère|veux) pas\b"
-    r"|\bje préfère pas\b|\bje préférerais pas\b|\bpas envie\b"
-    r"|\banonyme(?:ment)?\b|\bsans (?:donner |dire )?(?:mon |de )?nom\b"
-    r"|\bpourquoi\b(?: \S+){0,5}? (?:nom|identité)\b|\b(?:c'est|est-ce) obligatoire\b"
-)
-
-
-def refuses_name(text: str) -> bool:
-    """Whether the caller, asked their name, declines to give it or asks why it is needed
-    (« je préfère ne pas donner mon nom », « c'est anonyme ? », « pourquoi vous voulez mon
-    nom »)."""
-    return bool(_REFUSAL.search(normalize_transcript(text)))
+_HYPHENATED = frozenset(("petite fille", "petit fils", "grand mère", "grand père", "belle mère",
+                         "beau père", "belle fille", "beau fils"))

@@ -663,6 +663,14 @@ def test_cancel_with_no_appointment_goes_to_the_secretariat(chat: Any) -> None:
     [message] = c.messages()
     assert message["kind"] == "failed_booking"
     assert "souhaitait annuler un rendez-vous" in message["summary"]
+    assert "proche" not in message["summary"]
+    # For a relative: the desk knows it calls back someone other than the patient.
+    for_him = chat()
+    for_him.say("je voudrais annuler le rendez-vous de mon père")
+    assert for_him.say("jean inconnu") == ["utter_ask_birth_date"]
+    assert for_him.say("le 1er janvier 1948")[0] == "utter_no_appointment_found"
+    [message] = for_him.messages()
+    assert "appel d'un proche (lien : père)" in message["summary"]
 
 
 def test_the_terminal_chat_holds_a_conversation(

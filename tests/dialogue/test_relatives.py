@@ -1,16 +1,16 @@
-"""Who a request is for when it is not the caller, and a caller declining to give a name: the
-French read from the caller's words. Fast: no Rasa."""
+"""Who a request is for when it is not the caller, and a caller declining to give a name
+(`dialogue.french.names.refuses_name`): the French read from the caller's words. Fast: no Rasa."""
 
 from __future__ import annotations
 
 import pytest
 
+from dialogue.french.names import refuses_name
 from dialogue.french.relatives import (
     Patient,
     for_the_caller,
     patient_named_by_role,
     patient_said,
-    refuses_name,
     without_patient_words,
 )
 
