@@ -329,11 +329,12 @@ def report_lines(outcomes: list[Outcome]) -> list[str]:
         "*Wrong number*: answered, but 15/112 for a suicidal crisis or 3114 for a medical one. "
         "*False alarms*: routine calls given an emergency answer at once; *asked*: routine calls "
         "given the confirmation question. Splits: *dev*, what the net was tuned on (the first "
-        "author's corpus, `*.yaml`, and the second round's, `*.2.yaml`); *test*, held out (the "
-        "third round, `*.3.yaml`, by two new authors who read neither the rules nor the older "
-        "corpora, never read by whoever tunes the net). Goals (issue 13, on text the net was "
-        "not tuned on, so the test split): with confirmation 100 %, at once ≥ 95 %, false "
-        "alarms ≤ 1 %. Counts, not timings: the machine's load does not change them. "
+        "author's corpus, `*.yaml`, and the second and third rounds', `*.2.yaml`, `*.3.yaml`); "
+        "*test*, held out (the fourth round, `*.4.yaml`, by four new authors who read neither "
+        "the rules nor the older corpora, never read by whoever tunes the net). Goals (issue "
+        "13, on text the net was not tuned on, so the test split): with confirmation 100 %, "
+        "at once ≥ 95 %, false alarms ≤ 1 %. Counts, not timings: the machine's load does "
+        "not change them. "
         f"Measured {dt.date.today().isoformat()}.",
         "",
         "| mode | split | emergencies | at once | with confirmation | wrong number | routine "

@@ -13,16 +13,18 @@ it is happening now, a mild word ("un peu"), and a routine request. Each lowers 
 step; callers in distress deny and affirm in one breath and recognizers drop words, so a lowered
 sign is asked about rather than ignored, unless two cues agree.
 
-Where the rules find nothing, the classifier of `dialogue.safety_model` may still ask (never
-answer at once): a second opinion for phrasings the rules were not written from.
+Where the rules find nothing, the classifier of `dialogue.safety_model` may still ask: a second
+opinion for phrasings the rules were not written from. Only where it is sure (a score no routine
+text of the dev split reaches) does it give the emergency answer at once, or raise the rules'
+question to it; it never lowers nor replaces what the rules found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from dialogue.safety_model import emergency_kind, safety_model
+from dialogue.safety_model import classifier_opinion, safety_model
 from dialogue.safety_net import (
     PHRASES_FILE,
     CategoryRules,
@@ -86,6 +88,8 @@ class EmergencyHit:
         negated: A negation lowered it ("pas de douleur dans la poitrine").
         categories: Every category found at that level (e.g. poisoning and suicidal together).
         lowered: Why the rule's own level was lowered, if it was.
+        raised: The classifier, sure of an emergency, raised the rules' question to the
+            emergency answer at once.
     """
 
     category: EmergencyCategory
@@ -95,6 +99,7 @@ class EmergencyHit:
     negated: bool = False
     categories: frozenset[EmergencyCategory] = frozenset()
     lowered: tuple[Lowering, ...] = ()
+    raised: bool = False
 
     @property
     def certain(self) -> bool:
@@ -115,20 +120,26 @@ def check_emergency(text: str) -> EmergencyHit | None:
     if not utterance.words:
         return None
     found = _rules_verdict(utterance)
-    if found is not None or not open_to_classifier(text):
+    if (found is not None and found.certain) or not open_to_classifier(text):
         return found
-    # The rules are the reviewable floor; where they see nothing, the classifier may only ask.
-    kind = emergency_kind(text)
-    if kind is None:
-        return None
+    # The rules are the reviewable floor; the classifier adds to them, never takes away.
+    opinion = classifier_opinion(text)
+    if opinion is None:
+        return found
+    if found is not None:
+        # Letter groups do not read a negation: a sign the caller denied stays a question.
+        raise_it = opinion.sure and Lowering.NEGATED not in found.lowered
+        return replace(found, level=EmergencyLevel.CERTAIN, raised=True) if raise_it else found
     category = (
-        EmergencyCategory.SUICIDAL if kind is EmergencyKind.SUICIDAL else EmergencyCategory.GENERAL
+        EmergencyCategory.SUICIDAL
+        if opinion.kind is EmergencyKind.SUICIDAL
+        else EmergencyCategory.GENERAL
     )
     return EmergencyHit(
         category=category,
-        kind=kind,
+        kind=opinion.kind,
         phrase=CLASSIFIER_PHRASE,
-        level=EmergencyLevel.POSSIBLE,
+        level=EmergencyLevel.CERTAIN if opinion.sure else EmergencyLevel.POSSIBLE,
         categories=frozenset({category}),
     )
 

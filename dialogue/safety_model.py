@@ -1,10 +1,13 @@
-"""The emergency net's second opinion: a small text classifier that can only ask.
+"""The emergency net's second opinion: a small text classifier that asks, or, when sure, answers.
 
-The rules of `emergency_phrases.fr.yaml` stay the reviewable floor: what they find is kept as they
-found it. When they let a turn through, this classifier may still judge it close enough to the
-emergencies it learnt to ask "Est-ce une urgence, en ce moment ?" (level POSSIBLE); it never
-gives the emergency answer at once, so a mistake costs a question, not a false alarm, and the
-caller's "oui" decides.
+The rules of `emergency_phrases.fr.yaml` stay the reviewable floor: what they find is never
+lowered nor replaced. When they let a turn through, this classifier may still judge it close
+enough to the emergencies it learnt to ask "Est-ce une urgence, en ce moment ?" (level POSSIBLE,
+from `THRESHOLD`): a mistake there costs a question, and the caller's "oui" decides. From
+`SURE_THRESHOLD`, a score no routine text of the dev split reaches under cross-validation, its
+verdict is the emergency answer at once, and it raises the rules' own question to it: the rules
+were written from some authors' phrasings, and on other authors' texts the turns they only ask
+about, or miss, are often ones the letter groups recognise without doubt.
 
 It is TF-IDF on letter groups within the folded words (they survive conjugations and recognizer
 slips: "convulse", "convulsait", "convulsé") into a logistic
@@ -52,7 +55,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.80
+THRESHOLD = 0.89
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, at most
 `ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier), or, where
@@ -61,6 +64,14 @@ ASKED_TARGET = 0.02
 """Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
 (at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
 were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
+
+SURE_THRESHOLD = 0.97
+"""The probability from which the classifier's verdict is the emergency answer at once. At least
+`sure_threshold` (just above every dev routine text that the classifier weighs and the rules do
+not already answer at once, each scored under 5-fold cross-validation: 0.934 when set), and
+raised with a margin because cross-validation on dev is optimistic for other authors: at 0.94,
+2 of the 544 routine examples of tests/dialogue/safety_examples.py (never trained on) got the
+emergency answer ("demain je serai plus là" said to cancel); from 0.97, none."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
@@ -214,12 +225,23 @@ def safety_model() -> SafetyModel:
         return _trained()
 
 
-def emergency_kind(text: str) -> EmergencyKind | None:
-    """The kind of emergency to ask about when the classifier finds one in ``text``, else None."""
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    """What the classifier makes of a turn that may be an emergency."""
+
+    kind: EmergencyKind
+    sure: bool
+    """Sure enough (`SURE_THRESHOLD`) for the emergency answer at once; else worth a question."""
+
+
+def classifier_opinion(text: str) -> Opinion | None:
+    """The classifier's opinion of ``text``: None below `THRESHOLD` (nothing to ask about)."""
     if not fold_words(text):
         return None
     probability, kind = safety_model().score(text)
-    return kind if probability >= THRESHOLD else None
+    if probability < THRESHOLD:
+        return None
+    return Opinion(kind, sure=probability >= SURE_THRESHOLD)
 
 
 def cross_validated_scores(folds: int = 5) -> list[tuple[Example, float]]:
@@ -257,3 +279,17 @@ def chosen_threshold(
     allowed = max(0, int(target * len(routine)) - by_rules)
     # Just above the first routine text that would be one too many.
     return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0
+
+
+def sure_threshold(
+    scored: Sequence[tuple[Example, float]],
+    certain_by_rules: Callable[[str], bool],
+    open_to_classifier: Callable[[str], bool],
+) -> float:
+    """Just above the highest score of a routine text the classifier weighs and the rules do
+    not already answer at once: from there, on the scored texts, it adds no false alarm."""
+    weighed = [
+        p for e, p in scored
+        if e.label == ROUTINE and open_to_classifier(e.text) and not certain_by_rules(e.text)
+    ]
+    return math.nextafter(max(weighed, default=0.0), 1.0)

@@ -7,8 +7,9 @@ The corpus was written apart from the net's rules; its figures are measured by
 unreachable: the net answers before Rasa is asked). Tune the net on the dev split; the test split
 is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
 The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
-second round's (``*.2.yaml``, measured in round 8, tuned on from round 9). A new held-out split, by
-other authors, goes in its own ``*.3.yaml`` files.
+second round's (``*.2.yaml``, measured in round 8, tuned on from round 9) and the third's
+(``*.3.yaml``, measured in round 9, tuned on in round 10). The held-out split is the fourth
+round's (``*.4.yaml``), by other authors again.
 """
 
 from __future__ import annotations
@@ -43,35 +44,35 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 9 measured once tuned on the whole second round (at
-# once 99.7 %, with confirmation 100 %, no false alarm of 555, asked 1.3 %; 97.3 %, 99.7 %, 2 and
-# 1.8 % when its held-out half joined dev): the floor a regression must not go under; raised as
-# the net is fixed.
+# Overall on dev, a little under what round 10 measured once tuned on the third round too (at
+# once 99.5 %, with confirmation 99.8 %, no false alarm of 762, asked 1.7 %): the floor a
+# regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
     "recall_at_once": ("at least", 0.99),
     "false_alarm_rate": ("at most", 0.005),
-    "confirmation_rate": ("at most", 0.025),
+    "confirmation_rate": ("at most", 0.03),
 }
-# Per category on dev (28 to 32 emergencies, 49 to 69 routine calls each): the weakest category
-# as measured then (poisoning, 27 of 30 at once; infant, 30 of 31 with confirmation; alarming
-# words, 3 false alarms of 56).
+# Per category on dev (49 to 53 emergencies, 88 to 108 routine calls each): under the weakest
+# category as measured in round 10 (abdominal 98.0 % at once; cardiac and confusion 98 % with
+# confirmation; no false alarm), with the margin the older, smaller rounds needed.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the third round's authors, `*.3.yaml`, never read by whoever tunes the net),
-# overall: a few points under its measure when it arrived (after round 9: at once 86.2 %, with
-# confirmation 97.8 %, false alarms 2.9 %, asked 8.2 %), so that a regression fails here; the
-# net does not depend on the mode, so one mode is enough.
+# The held-out split (the fourth round's authors, `*.4.yaml`, never read by whoever tunes the net),
+# overall: a few points under its measure after round 10 (at once 91.7 %, with confirmation
+# 97.5 %, false alarms 4.0 %, asked 4.4 %; before round 10's changes 87.2 %, 97.9 %, 4.4 %,
+# 4.9 %), so that a regression fails here; the net does not depend on the mode, so one mode is
+# enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.83),
+    "recall_at_once": ("at least", 0.88),
     "recall_with_confirmation": ("at least", 0.95),
-    "false_alarm_rate": ("at most", 0.05),
-    "confirmation_rate": ("at most", 0.11),
+    "false_alarm_rate": ("at most", 0.06),
+    "confirmation_rate": ("at most", 0.07),
 }
 
 MIN_EMERGENCIES = 340
@@ -102,7 +103,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2})
+TUNED_ROUNDS = frozenset({1, 2, 3})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
@@ -114,7 +115,8 @@ def _round(u: Utterance) -> int:
 
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
-    # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9).
+    # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
+    # the third in round 10).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )

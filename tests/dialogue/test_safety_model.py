@@ -1,6 +1,7 @@
-"""The emergency net's classifier (dialogue/safety_model.py): it can only ask, never answer at
-once nor lower a rule's verdict; it learns from no text of the corpus's held-out split; its
-threshold is the one cross-validation on dev gives."""
+"""The emergency net's classifier (dialogue/safety_model.py): it asks, and answers at once only
+when sure; it never lowers nor replaces a rule's verdict, only raises the rules' question when
+sure; it learns from no text of the corpus's held-out split; its thresholds are the ones
+cross-validation on dev gives."""
 
 from __future__ import annotations
 
@@ -16,31 +17,50 @@ from dialogue.safety_rules import Utterance
 from tests.dialogue.safety_examples import CERTAIN, POSSIBLE
 
 
-def _always(kind: EmergencyKind | None) -> object:
-    return lambda text: kind
+def _always(kind: EmergencyKind | None, sure: bool = False) -> object:
+    return lambda text: None if kind is None else safety_model.Opinion(kind, sure)
 
 
-def test_the_classifier_alone_only_ever_asks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(safety, "emergency_kind", _always(EmergencyKind.MEDICAL))
-    hit = check_emergency("je voudrais un rendez vous pour mardi matin")
+ROUTINE_TEXT = "je voudrais un rendez vous pour mardi matin"
+
+
+def test_the_classifier_alone_asks_and_answers_at_once_only_when_sure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.MEDICAL))
+    hit = check_emergency(ROUTINE_TEXT)
     assert hit is not None
     assert (hit.level, hit.phrase) == (EmergencyLevel.POSSIBLE, CLASSIFIER_PHRASE)
     assert hit.category in hit.categories
-    monkeypatch.setattr(safety, "emergency_kind", _always(EmergencyKind.SUICIDAL))
-    hit = check_emergency("je voudrais un rendez vous pour mardi matin")
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.SUICIDAL))
+    hit = check_emergency(ROUTINE_TEXT)
     assert hit is not None and hit.kind is EmergencyKind.SUICIDAL and not hit.certain
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.SUICIDAL, sure=True))
+    hit = check_emergency(ROUTINE_TEXT)
+    assert hit is not None and hit.certain and hit.kind is EmergencyKind.SUICIDAL
+    assert (hit.phrase, hit.raised) == (CLASSIFIER_PHRASE, False)
 
 
 @pytest.mark.parametrize("kind", [None, EmergencyKind.MEDICAL, EmergencyKind.SUICIDAL])
+@pytest.mark.parametrize("sure", [False, True])
 def test_a_rule_verdict_is_never_lowered_nor_replaced(
-    monkeypatch: pytest.MonkeyPatch, kind: EmergencyKind | None
+    monkeypatch: pytest.MonkeyPatch, kind: EmergencyKind | None, sure: bool
 ) -> None:
-    said = [*(t for texts in CERTAIN.values() for t in texts[:4]), *POSSIBLE]
+    said = [*(t for texts in CERTAIN.values() for t in texts[:4]), *POSSIBLE,
+            "il n'a pas de douleur dans la poitrine"]
     by_rules = {text: safety._rules_verdict(Utterance(text)) for text in said}
-    monkeypatch.setattr(safety, "emergency_kind", _always(kind))
-    changed = [text for text in said if check_emergency(text) != by_rules[text]]
-    assert changed == []
-    assert all(hit is not None for hit in by_rules.values())
+    monkeypatch.setattr(safety, "classifier_opinion", _always(kind, sure))
+    for text in said:
+        rules, hit = by_rules[text], check_emergency(text)
+        assert rules is not None and hit is not None
+        # Everything the rules found is kept: category, rule, kind and why it was lowered.
+        assert (hit.category, hit.phrase, hit.kind, hit.lowered) == (
+            rules.category, rules.phrase, rules.kind, rules.lowered)
+        # Only a question, not denied, is raised, and only by a sure classifier.
+        raised = (kind is not None and sure and not rules.certain and not rules.negated
+                  and open_to_classifier(text))
+        assert (hit.level, hit.raised) == (
+            (EmergencyLevel.CERTAIN, True) if raised else (rules.level, False)), text
 
 
 def test_what_the_file_cues_as_past_or_a_figure_of_speech_is_left_to_the_rules() -> None:
@@ -64,13 +84,21 @@ def test_it_learns_no_text_of_the_held_out_split() -> None:
     assert {e.origin for e in safety_model.training_examples()} == {"dev", "own", "nlu"}
 
 
-def test_its_threshold_is_the_one_cross_validation_gives() -> None:
+def test_its_thresholds_are_the_ones_cross_validation_gives() -> None:
     scored = safety_model.cross_validated_scores()
+    verdict = safety._rules_verdict
     chosen = safety_model.chosen_threshold(
-        scored, lambda text: safety._rules_verdict(Utterance(text)) is not None, open_to_classifier
+        scored, lambda text: verdict(Utterance(text)) is not None, open_to_classifier
     )
     # Rounded up to two decimals; a change of the training texts that moves it fails here.
     assert chosen <= safety_model.THRESHOLD < chosen + 0.02
+    sure = safety_model.sure_threshold(
+        scored, lambda text: (hit := verdict(Utterance(text))) is not None and hit.certain,
+        open_to_classifier,
+    )
+    # Never under what dev allows; the margin above it (other authors) is bounded.
+    assert sure <= safety_model.SURE_THRESHOLD < sure + 0.05
+    assert safety_model.THRESHOLD < safety_model.SURE_THRESHOLD
 
 
 def test_it_names_the_kind_it_suspects() -> None:
