@@ -19,6 +19,9 @@ from dialogue.rasa.client import DialogueState
 from dialogue.rasa_turn import RasaTurn
 
 EMERGENCY_END = "emergency"
+ANSWERED_OPENERS = frozenset({"utter_walk_in_none", "utter_walk_in_hours"})
+"""Replies that answer the caller's question (may I come without an appointment?) and offer a
+booking, which the caller may simply decline."""
 
 
 async def leave_unfinished(
@@ -63,3 +66,13 @@ def ending(turns: list[transcripts.Turn]) -> CallEnd | str | None:
                 return EMERGENCY_END
             return spec.end if spec is not None else None
     return None
+
+
+def answered_then_declined(turns: list[transcripts.Turn]) -> bool:
+    """Whether the caller's question was answered with a booking offered, and their only words
+    after it ended the call (« non merci, au revoir »): nothing was left unfinished."""
+    answered = [i for i, t in enumerate(turns) if t.key in ANSWERED_OPENERS]
+    if not answered or ending(turns) != CallEnd.HANGUP:
+        return False
+    after = turns[answered[-1] + 1 :]
+    return sum(t.speaker == transcripts.Speaker.CALLER for t in after) == 1

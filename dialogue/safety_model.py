@@ -41,6 +41,7 @@ from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from core import PROJECT_ROOT
+from dialogue.french.normalize import normalize_transcript
 from dialogue.safety_net import EmergencyKind
 from dialogue.safety_rules import fold_words
 
@@ -87,8 +88,11 @@ class Example:
 
 
 def normalised(text: str) -> str:
-    """The text the classifier reads: the rules' folded words (no case, accents, hesitations)."""
-    return " ".join(fold_words(text))
+    """The text the classifier reads: numbers as digits, then the rules' folded words (no case,
+    accents, hesitations)."""
+    # The assistant screens the transcript with its numbers as digits, message taking as heard
+    # ("trente neuf"): letter groups score the two spellings differently, so both read one.
+    return " ".join(fold_words(normalize_transcript(text)))
 
 
 def training_examples() -> list[Example]:

@@ -269,16 +269,16 @@ class DialogueSession:
         ending = handover.ending(turns)
         spoke = any(t.speaker == transcripts.Speaker.CALLER for t in turns)
         # A request left half-way (the caller hung up, or said goodbye mid-form) goes to the
-        # inbox; not after a transfer (someone is on the line) or an emergency (already noted),
-        # nor after a failure (handed over then, or booked after all).
+        # inbox; not after a transfer (someone is on the line), an emergency (noted), a failure
+        # (handed over, or booked after all), nor an answer whose offer was declined.
         if (
             spoke
             and ending not in (CallEnd.TRANSFER, handover.EMERGENCY_END)
             and _last_key(turns) not in _FAILURE_KEYS
+            and not handover.answered_then_declined(turns)
         ):
-            await handover.leave_unfinished(
-                self._log, self._rasa, self._caller, "dropped", requests_only=True
-            )
+            await handover.leave_unfinished(self._log, self._rasa, self._caller, "dropped",
+                                            requests_only=True)
         await self._log.release_holds()
         await self._log.end("completed" if ending is not None else reason)
         await self._events.emit(DialogueEventType.CALL_END, key=reason)

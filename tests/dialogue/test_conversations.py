@@ -222,6 +222,17 @@ def test_a_missed_appointment_or_a_walk_in_question_is_answered_before_the_booki
     w = chat()
     assert w.say("est-ce que je peux venir sans rendez-vous ce matin")[0] == "utter_walk_in_none"
     assert w.say("une consultation")[0] == "utter_ask_practitioner"
+    # Answered, the offer declined: the question needs nothing more from the desk.
+    n = chat()
+    assert n.say("on peut passer sans rendez-vous chez vous")[0] == "utter_walk_in_none"
+    assert n.say("non merci au revoir") == ["utter_goodbye"]
+    assert n.messages() == []
+    # The offer taken, then left half-way: that booking reaches the inbox.
+    h = chat()
+    h.say("je peux venir sans rendez-vous")
+    assert h.say("une consultation")[0] == "utter_ask_practitioner"
+    assert h.say("bon finalement au revoir") == ["utter_goodbye"]
+    assert [m["kind"] for m in h.messages()] == ["failed_booking"]
 
 
 def test_a_caller_declining_their_name_hears_why_once_then_is_not_pressed(chat: Any) -> None:

@@ -45,7 +45,7 @@ GOALS: dict[str, tuple[str, float]] = {
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
 # Overall on dev, a little under what round 10 measured once tuned on the third round too (at
-# once 99.5 %, with confirmation 99.8 %, no false alarm of 762, asked 1.7 %): the floor a
+# once 99.4 %, with confirmation 99.8 %, no false alarm of 762, asked 1.7 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
@@ -62,7 +62,7 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "false_alarm_rate": ("at most", 0.06),
 }
 # The held-out split (the fourth round's authors, `*.4.yaml`, never read by whoever tunes the net),
-# overall: a few points under its measure after round 10 (at once 91.7 %, with confirmation
+# overall: a few points under its measure after round 10 (at once 92.1 %, with confirmation
 # 97.5 %, false alarms 4.0 %, asked 4.4 %; before round 10's changes 87.2 %, 97.9 %, 4.4 %,
 # 4.9 %), so that a regression fails here; the net does not depend on the mode, so one mode is
 # enough.
