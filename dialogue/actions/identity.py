@@ -38,7 +38,7 @@ from dialogue.actions.common import (
 )
 from dialogue.actions.runtime import call_metadata, current_practice
 from dialogue.actions.someone_else import name_refused, only_who, patient_named
-from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.birth_date import birth_date_unknown, parse_birth_date
 from dialogue.french.names import FullName, clean_name, names_said, refuses_name, split_full_name
 from dialogue.french.phone_numbers import parse_french_phone
 from dialogue.french.relatives import patient_named_by_role, patient_said, without_patient_words
@@ -308,6 +308,11 @@ class IdentityFormValidation(FormValidationAction):
             born: dt.date | None = dt.date.fromisoformat(text)
         except ValueError:
             born = parse_birth_date(text, today)
+        # A relative often does not know it; the caller their own is asked again.
+        relative = bool(tracker.get_slot("for_someone_else"))
+        if born is None and relative and birth_date_unknown(text, today):
+            dispatcher.utter_message(response="utter_birth_date_unknown")
+            return {"birth_date": UNKNOWN, "retries": 0}
         if born is None or not (born.year >= _OLDEST and born <= today):
             return await retry_or_give_up(
                 dispatcher,

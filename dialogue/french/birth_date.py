@@ -11,7 +11,7 @@ from datetime import date
 
 from dialogue.french.normalize import flat_text, normalize_transcript
 
-__all__ = ["MAX_AGE_YEARS", "MONTHS", "parse_birth_date"]
+__all__ = ["MAX_AGE_YEARS", "MONTHS", "birth_date_unknown", "parse_birth_date"]
 
 MONTHS = (
     "janvier", "fevrier", "mars", "avril", "mai", "juin",
@@ -26,6 +26,13 @@ _BIRTH_WITH_MONTH = re.compile(
 )
 _BIRTH_NUMERIC = re.compile(r"\b(\d{1,2}) (\d{1,2}) (\d{4}|\d{2})\b")
 _BIRTH_COMPACT = re.compile(r"\b(\d{2})(\d{2})(\d{4}|\d{2})\b")
+# "je ne la connais pas", "je sais plus", "aucune idée", "je l'ai pas sous la main": a relative
+# calling often does not know it.
+_NOT_KNOWN = re.compile(
+    r"\b(?:sais|sait|savons|connais|connait|souviens|souvient|rappelle|retiens) (?:pas|plus)\b"
+    r"|\b(?:la|l) (?:connais|connait|ai|a) (?:pas|plus)\b|\baucune idee\b|\bsais rien\b"
+    r"|\bpas (?:sous la main|sur moi|en tete)\b"
+)
 
 
 def parse_birth_date(text: str, today: date) -> date | None:
@@ -79,3 +86,10 @@ def _birth(today: date, day_text: str, month_text: str, year_text: str) -> date 
     if born > today or born.year < today.year - MAX_AGE_YEARS:
         return None
     return born
+
+
+def birth_date_unknown(text: str, today: date) -> bool:
+    """Whether the caller says they do not know the date of birth (and gives none)."""
+    return parse_birth_date(text, today) is None and bool(
+        _NOT_KNOWN.search(flat_text(normalize_transcript(text)))
+    )

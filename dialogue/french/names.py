@@ -93,6 +93,23 @@ def is_first_name(word: str) -> bool:
     return folded in known or ("-" in folded and all(p in known for p in folded.split("-")))
 
 
+# Among the most common surnames in France, those that are first names too: said first, before
+# a first name that is not one of them, they are the surname ("martin sophie", as on forms).
+_SURNAMES_TOO = frozenset({
+    "martin", "bernard", "thomas", "robert", "richard", "laurent", "simon", "michel", "david",
+    "bertrand", "vincent", "andre", "francois", "roger", "nicolas", "henri", "mathieu", "denis",
+    "clement", "gerard", "lucas", "marc", "guillaume", "maurice", "gilbert", "olivier", "leon",
+    "louis", "charles", "noel", "benoit", "christophe", "philippe",
+})
+
+
+def _surname_first(words: list[str]) -> bool:
+    """Whether the words are a surname, then a first name that cannot be a surname."""
+    first, last = fold_accents(words[0].lower()), fold_accents(words[-1].lower())
+    return (len(words) == 2 and first in _SURNAMES_TOO and is_first_name(last)
+            and last not in _SURNAMES_TOO)
+
+
 def clean_name(text: str) -> str | None:
     """A name from the caller's answer ("c'est madame dupont" → "dupont"), or None.
 
@@ -120,6 +137,8 @@ def split_full_name(text: str) -> FullName | None:
     if len(words) == 1:
         word = words[0]
         return FullName(first=word) if is_first_name(word) else FullName(last=word)
+    if _surname_first(words):
+        return FullName(first=words[-1], last=" ".join(words[:-1]))
     if is_first_name(words[0]):
         count = 1
         # "jean pierre dupont": a compound first name, as long as a last name is left.

@@ -210,6 +210,23 @@ def test_a_booking_for_a_relative_asks_about_them_not_the_caller(chat: Any) -> N
     assert renewal.text() == "Quel est le nom et le prénom de votre fille ?"
 
 
+def test_a_relative_who_does_not_know_the_date_of_birth_is_not_pressed(chat: Any) -> None:
+    c = chat()
+    c.say("bonjour c'est pour ma mère elle doit renouveler son traitement pour le diabète")
+    assert c.say("la metformine") == ["utter_ask_full_name"]
+    assert c.say("jacqueline roux") == ["utter_ask_birth_date"]
+    assert c.say("je connais pas sa date de naissance exacte") == [
+        "utter_birth_date_unknown", "utter_ask_phone_confirmed"]
+    assert c.say("oui")[0] == "utter_renewal_noted"
+    [message] = c.messages()
+    assert message["kind"] == "renewal" and message["details"]["medicines"] == "Metformine"
+    # The caller's own date is asked again: not knowing it is a miss.
+    own = chat()
+    own.say("je voudrais renouveler mon ordonnance de metformine")
+    assert own.say("jacqueline roux") == ["utter_ask_birth_date"]
+    assert own.say("je sais plus") == ["utter_invalid_birth_date", "utter_ask_birth_date"]
+
+
 def test_a_missed_appointment_or_a_walk_in_question_is_answered_before_the_booking(
     chat: Any,
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogue.french.birth_date import parse_birth_date
+from dialogue.french.birth_date import birth_date_unknown, parse_birth_date
 from dialogue.french.slot_choice import choose_slot
 from dialogue.french.time_preference import PARIS, PartOfDay, TimePreference, parse_time_preference
 
@@ -256,6 +256,30 @@ def test_parse_birth_date(said: str, born: date) -> None:
 )
 def test_parse_birth_date_rejects(said: str) -> None:
     assert parse_birth_date(said, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "je connais pas sa date de naissance exacte",
+        "je ne la connais pas",
+        "euh je sais plus",
+        "aucune idée",
+        "je l'ai pas sous la main",
+        "je me souviens plus de sa date",
+    ],
+)
+def test_a_date_of_birth_not_known(said: str) -> None:
+    assert birth_date_unknown(said, TODAY)
+
+
+@pytest.mark.parametrize(
+    "said",
+    # A date given, even unsure of it; or no date and no word of not knowing.
+    ["je sais pas trop le douze mars cinquante quatre", "attendez", "elle a quatre vingt ans"],
+)
+def test_a_date_of_birth_given_or_still_to_come(said: str) -> None:
+    assert not birth_date_unknown(said, TODAY)
 
 
 SLOTS = [

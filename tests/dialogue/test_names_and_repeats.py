@@ -26,6 +26,12 @@ from dialogue.french.names import FullName, names_said, split_full_name
         ("jean-pierre lemoine", FullName("jean-pierre", "lemoine")),
         ("d'accord c'est marc dubois", FullName("marc", "dubois")),
         ("ok très bien léa roux", FullName("léa", "roux")),
+        # A surname that is a first name too, said first as on forms; either order reads right.
+        ("martin sophie", FullName("sophie", "martin")),
+        ("sophie martin", FullName("sophie", "martin")),
+        ("bernard marie-claire", FullName("marie-claire", "bernard")),
+        # Both could be either: the spoken order.
+        ("thomas bernard", FullName("thomas", "bernard")),
     ],
 )
 def test_a_full_name_is_split(said: str, expected: FullName) -> None:
