@@ -26,7 +26,9 @@ from dialogue import catalogue, keypad_silence
 from dialogue.call_log import CallLog
 from dialogue.conversation import Expecting, Reply, TurnResult
 from dialogue.events import DialogueEventType, EventSink, Observer
+from dialogue.french.names import names_said, split_full_name
 from dialogue.french.normalize import normalize_transcript
+from dialogue.french.phone_numbers import parse_french_phone
 from dialogue.safety_gate import AGAIN_KEY, QUESTION_KEY, SafetyGate, Screened
 from dialogue.session import result_of
 
@@ -39,6 +41,8 @@ TRANSFER_FAILED = "transfer_failed"
 END_KEY = "#"
 _MAX_UTTERANCES = 20
 """A message this long ends by itself (a line that keeps feeding noise as speech)."""
+_NAME_WORDS = 4
+"""A turn this short that is a first and a last name is the caller's name."""
 GO_ON_KEY = "utter_message_go_on"
 
 
@@ -153,11 +157,8 @@ class MessageTaker:
         details: dict[str, object] = {"text": " ".join(words)}
         if self._transfer_failed:
             details["transfer_failed"] = True
-        await self._log.leave(
-            transcripts.MessageKind.MESSAGE,
-            transcripts.CallerIdentity(callback_number=self._caller),
-            details,
-        )
+        await self._log.leave(transcripts.MessageKind.MESSAGE, caller_in(words, self._caller),
+                              details)
 
     async def _expecting(self) -> Expecting:
         """A message begun waits for more of it; before, the opening's dictation window."""
@@ -237,6 +238,22 @@ def _message(turns: list[transcripts.Turn]) -> list[str]:
         elif turn.key is None and turn.text.strip():
             words.append(turn.text.strip())
     return words
+
+
+def caller_in(words: list[str], caller: str | None) -> transcripts.CallerIdentity:
+    """Who left the message, from their words: the prompt asks for a name and a number
+    (« je suis Nicole Leroy », or « Nicole Leroy » said alone; « rappelez-moi au 06… »)."""
+    said = " ".join(words)
+    name = names_said(said) or next(
+        (n for w in words if len(w.split()) <= _NAME_WORDS and (n := split_full_name(w))
+         and n.complete and not n.unsure),
+        None,
+    )
+    return transcripts.CallerIdentity(
+        last_name=name.last if name else None,
+        first_name=name.first if name else None,
+        callback_number=parse_french_phone(said) or caller,
+    )
 
 
 async def leave_callback(log: CallLog, caller: str | None, *, dial_status: str | None) -> None:

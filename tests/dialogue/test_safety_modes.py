@@ -283,3 +283,28 @@ def test_resumed_calls_and_the_fallback_run_the_net(context: AppContext, how: st
         call_record = transcripts.get_call(session, sid)
     assert note.kind == "emergency" and note.urgency == "urgent"
     assert call_record is not None and call_record.outcome == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("said", "first", "last", "callback"),
+    [
+        (["bonjour je suis nicole leroy je voulais savoir si mes résultats sont arrivés",
+          "rappelez-moi au zéro six douze trente quatre cinquante six soixante dix huit"],
+         "nicole", "leroy", "+33612345678"),
+        (["c'est madame leroy pour mes résultats d'analyse", "leroy nicole"],
+         "nicole", "leroy", CALLER),
+        # No name said, and no other number: the calling number.
+        (["c'est pour mes résultats de prise de sang"], None, None, CALLER),
+    ],
+)
+def test_a_message_keeps_the_name_and_number_the_caller_gave(
+    client: TestClient, context: AppContext, said: list[str], first: str | None,
+    last: str | None, callback: str,
+) -> None:
+    chat = Chat(client, "message")
+    for words in said:
+        assert chat.say(words) == []  # the message goes on: nothing said, still listening
+    assert chat.send(digits="#") == ["utter_message_recorded", "utter_message_taken"]
+    [message] = [m for m in chat.messages(context) if m.kind == "message"]
+    assert (message.first_name, message.last_name) == (first, last)
+    assert message.callback_number == callback
