@@ -56,7 +56,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.89
+THRESHOLD = 0.94
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, at most
 `ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier), or, where
@@ -69,10 +69,10 @@ were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
 SURE_THRESHOLD = 0.97
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier weighs and the rules do
-not already answer at once, each scored under 5-fold cross-validation: 0.934 when set), and
-raised with a margin because cross-validation on dev is optimistic for other authors: at 0.94,
-2 of the 544 routine examples of tests/dialogue/safety_examples.py (never trained on) got the
-emergency answer ("demain je serai plus là" said to cancel); from 0.97, none."""
+not already answer at once, each scored under 5-fold cross-validation: 0.954 when set), and
+raised to the next hundredth above every routine example of tests/dialogue/safety_examples.py
+(never trained on), because cross-validation on dev is optimistic for other authors: they score
+up to 0.966 (« demain je serai plus là », said to cancel)."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 

@@ -7,9 +7,10 @@ The corpus was written apart from the net's rules; its figures are measured by
 unreachable: the net answers before Rasa is asked). Tune the net on the dev split; the test split
 is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
 The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
-second round's (``*.2.yaml``, measured in round 8, tuned on from round 9) and the third's
-(``*.3.yaml``, measured in round 9, tuned on in round 10). The held-out split is the fourth
-round's (``*.4.yaml``), by other authors again.
+second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the third's
+(``*.3.yaml``, measured in round 9, tuned on in round 10) and the fourth's (``*.4.yaml``,
+measured in round 10, tuned on in round 11). The held-out split is the fifth round's
+(``*.5.yaml``), by other authors again.
 """
 
 from __future__ import annotations
@@ -44,35 +45,35 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 FLOOR_MODES = ("assistant", "message")
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 10 measured once tuned on the third round too (at
-# once 99.4 %, with confirmation 99.8 %, no false alarm of 762, asked 1.7 %): the floor a
+# Overall on dev, a little under what round 11 measured once tuned on the fourth round too (at
+# once 98.8 %, with confirmation 99.8 %, 1 false alarm of 988, asked 1.7 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
-    "recall_at_once": ("at least", 0.99),
+    "recall_at_once": ("at least", 0.975),
     "false_alarm_rate": ("at most", 0.005),
     "confirmation_rate": ("at most", 0.03),
 }
-# Per category on dev (49 to 53 emergencies, 88 to 108 routine calls each): under the weakest
-# category as measured in round 10 (abdominal 98.0 % at once; cardiac and confusion 98 % with
-# confirmation; no false alarm), with the margin the older, smaller rounds needed.
+# Per category on dev (64 to 68 emergencies, 116 to 136 routine calls each): under the weakest
+# category as measured in round 11 (suicidal 94.0 % at once; cardiac and confusion 98.5 % with
+# confirmation; renewal 1 false alarm of 122), with the margin the older, smaller rounds needed.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the fourth round's authors, `*.4.yaml`, never read by whoever tunes the net),
-# overall: a few points under its measure after round 10 (at once 92.1 %, with confirmation
-# 97.5 %, false alarms 4.0 %, asked 4.4 %; before round 10's changes 87.2 %, 97.9 %, 4.4 %,
-# 4.9 %), so that a regression fails here; the net does not depend on the mode, so one mode is
+# The held-out split (the fifth round's authors, `*.5.yaml`, never read by whoever tunes the net),
+# overall: a few points under its measure after round 11 (at once 93.5 %, with confirmation
+# 97.2 %, false alarms 4.0 %, asked 3.6 %; round 10's net did 92.7 %, 97.6 %, 4.0 %, 3.6 % on
+# it), so that a regression fails here; the net does not depend on the mode, so one mode is
 # enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.88),
+    "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.95),
     "false_alarm_rate": ("at most", 0.06),
-    "confirmation_rate": ("at most", 0.07),
+    "confirmation_rate": ("at most", 0.06),
 }
 
 MIN_EMERGENCIES = 340
@@ -103,7 +104,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2, 3})
+TUNED_ROUNDS = frozenset({1, 2, 3, 4})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
@@ -116,7 +117,7 @@ def _round(u: Utterance) -> int:
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
     # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
-    # the third in round 10).
+    # the third from round 10, the fourth in round 11).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )
