@@ -18,6 +18,7 @@ came are read from the call's turns, so the text channel can rebuild it at each 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import transcripts
@@ -43,6 +44,12 @@ _MAX_UTTERANCES = 20
 """A message this long ends by itself (a line that keeps feeding noise as speech)."""
 _NAME_WORDS = 4
 """A turn this short that is a first and a last name is the caller's name."""
+_CALLBACK_CUE = re.compile(
+    r"(?:\brappel\S*|\bjoindre|\bjoignable|\bcontacter"
+    r"|\bmon (?:numéro|portable|fixe|téléphone|tel)\b(?! de (?:sécu|sécurité|dossier|carte))"
+    r")(?P<after>(?: \S+){1,16})"
+)
+"""Words that make the number after them the caller's own; the number is read in what follows."""
 GO_ON_KEY = "utter_message_go_on"
 
 
@@ -252,8 +259,19 @@ def caller_in(words: list[str], caller: str | None) -> transcripts.CallerIdentit
     return transcripts.CallerIdentity(
         last_name=name.last if name else None,
         first_name=name.first if name else None,
-        callback_number=parse_french_phone(said) or caller,
+        callback_number=_callback_said(said) or caller,
     )
+
+
+def _callback_said(said: str) -> str | None:
+    """The number the caller asks to be called back on, said after words that make it theirs
+    (« rappelez-moi au… », « mon portable c'est… »): another number in a message (a pharmacy's, a
+    social security number read out) must not replace the calling number."""
+    for cue in _CALLBACK_CUE.finditer(normalize_transcript(said)):
+        number = parse_french_phone(cue.group("after"))
+        if number is not None:
+            return number
+    return None
 
 
 async def leave_callback(log: CallLog, caller: str | None, *, dial_status: str | None) -> None:

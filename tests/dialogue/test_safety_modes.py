@@ -295,6 +295,14 @@ def test_resumed_calls_and_the_fallback_run_the_net(context: AppContext, how: st
          "nicole", "leroy", CALLER),
         # No name said, and no other number: the calling number.
         (["c'est pour mes résultats de prise de sang"], None, None, CALLER),
+        # Numbers that are not the caller's own keep the calling number.
+        (["mon numéro de sécurité sociale c'est un quatre vingt cinq zéro cinq soixante dix huit "
+          "zéro zéro six zéro quatre vingt quatre",
+          "et la pharmacie c'est le zéro quatre soixante dix huit douze trente quatre "
+          "cinquante six"],
+         None, None, CALLER),
+        (["marc dubois joignable au zéro six douze trente quatre cinquante six soixante dix huit"],
+         None, None, "+33612345678"),
     ],
 )
 def test_a_message_keeps_the_name_and_number_the_caller_gave(
