@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from dialogue.french.normalize import normalize_transcript
 from dialogue.safety_model import classifier_opinion, safety_model
 from dialogue.safety_net import (
     PHRASES_FILE,
@@ -116,20 +117,25 @@ def check_emergency(text: str) -> EmergencyHit | None:
     Returns:
         The hit, or None when nothing (or only a sign lowered below "possible") was said.
     """
-    utterance = Utterance(text)
+    # Numbers as digits whatever the mode: the assistant hands the net "en 1960", message
+    # taking "en mille neuf cent soixante", and a cue may read only one of them.
+    said = normalize_transcript(text)
+    utterance = Utterance(said)
     if not utterance.words:
         return None
-    found = _rules_verdict(utterance)
-    if (found is not None and found.certain) or not open_to_classifier(text):
+    reading = _read_rules(utterance)
+    found = reading.hit
+    if (found is not None and found.certain) or not _open_to_classifier(utterance):
         return found
     # The rules are the reviewable floor; the classifier adds to them, never takes away.
-    opinion = classifier_opinion(text)
+    opinion = classifier_opinion(said)
     if opinion is None:
         return found
+    # Letter groups do not read a negation: in a turn where the caller denied a sign ("il a pas
+    # de fièvre"), they read the sign, so the classifier may ask but never answers at once.
+    sure = opinion.sure and not reading.denied
     if found is not None:
-        # Letter groups do not read a negation: a sign the caller denied stays a question.
-        raise_it = opinion.sure and Lowering.NEGATED not in found.lowered
-        return replace(found, level=EmergencyLevel.CERTAIN, raised=True) if raise_it else found
+        return replace(found, level=EmergencyLevel.CERTAIN, raised=True) if sure else found
     category = (
         EmergencyCategory.SUICIDAL
         if opinion.kind is EmergencyKind.SUICIDAL
@@ -139,21 +145,41 @@ def check_emergency(text: str) -> EmergencyHit | None:
         category=category,
         kind=opinion.kind,
         phrase=CLASSIFIER_PHRASE,
-        level=EmergencyLevel.CERTAIN if opinion.sure else EmergencyLevel.POSSIBLE,
+        level=EmergencyLevel.CERTAIN if sure else EmergencyLevel.POSSIBLE,
         categories=frozenset({category}),
     )
 
 
-def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
-    """What the rules of the YAML file find in ``utterance`` (None: nothing at "possible")."""
+@dataclass(frozen=True, slots=True)
+class _RulesReading:
+    hit: EmergencyHit | None
+    """What the rules find at "possible" or above (None: nothing)."""
+    denied: bool
+    """A sign of some rule was said with a negation, whatever level that left it."""
+
+
+def _rules_verdict(text: str) -> EmergencyHit | None:
+    """What the rules of the YAML file alone find in ``text`` (None: nothing at "possible")."""
+    return _read_rules(Utterance(normalize_transcript(text))).hit
+
+
+def denies_a_sign(text: str) -> bool:
+    """Whether the caller denies a sign the rules know ("il a pas de fièvre"): where the
+    classifier may ask, never answer at once."""
+    return _read_rules(Utterance(normalize_transcript(text))).denied
+
+
+def _read_rules(utterance: Utterance) -> _RulesReading:
     net = emergency_net()
     context = _Context(net, utterance)
     found: list[tuple[EmergencyLevel, int, CategoryRules, Rule, bool, tuple[Lowering, ...]]] = []
+    denied = False
     for order, entry in enumerate(net.categories):
         blocked = [*context.blocked, *(s for r in entry.excludes for s in r.spans(utterance))]
-        for base, rules in (
-            (EmergencyLevel.CERTAIN, entry.certain),
-            (EmergencyLevel.POSSIBLE, entry.possible),
+        for base, rules, asked in (
+            (EmergencyLevel.CERTAIN, entry.certain, False),
+            (EmergencyLevel.POSSIBLE, entry.possible, False),
+            (EmergencyLevel.CERTAIN, entry.always_asked, True),
         ):
             for rule in rules:
                 # Where a rule is said more than once, the place it counts most is kept: "pour
@@ -163,9 +189,12 @@ def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
                     if any(whole.overlaps(b) for b in blocked):
                         continue
                     reasons = context.lowering(whole, parts, entry.lowered_by)
+                    denied = denied or Lowering.NEGATED in reasons
                     level = base - len(reasons)
                     if entry.floor is not None:
                         level = max(level, entry.floor)
+                    if asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
+                        level = max(level, EmergencyLevel.POSSIBLE)
                     if level >= EmergencyLevel.POSSIBLE and (
                         best_here is None or level > best_here[0]
                     ):
@@ -177,10 +206,10 @@ def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
                     negated = Lowering.NEGATED in reasons
                     found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
     if not found:
-        return None
+        return _RulesReading(None, denied)
     best = max(found, key=lambda f: (f[0], -f[1]))
     level, _, entry, rule, negated, reasons = best
-    return EmergencyHit(
+    hit = EmergencyHit(
         category=entry.category,
         kind=entry.kind,
         phrase=rule.text,
@@ -189,6 +218,7 @@ def _rules_verdict(utterance: Utterance) -> EmergencyHit | None:
         categories=frozenset(f[2].category for f in found if f[0] is level),
         lowered=reasons,
     )
+    return _RulesReading(hit, denied)
 
 
 def open_to_classifier(text: str) -> bool:
@@ -198,15 +228,19 @@ def open_to_classifier(text: str) -> bool:
     deux jours", "un peu") unless a cue says it is happening now ("depuis une heure")."""
     # Letter groups know what is said, not when nor how seriously: the rules' cues do, and they
     # stay reviewable. A word or two is too little for letter groups; the rules judge those.
-    utterance = Utterance(text)
+    return _open_to_classifier(Utterance(normalize_transcript(text)))
+
+
+def _open_to_classifier(utterance: Utterance) -> bool:
     if len(utterance.words) < _CLASSIFIER_WORDS:
         return False
     net = emergency_net()
     if any(rule.spans(utterance) for rule in net.not_emergencies):
         return False
-    if any(rule.spans(utterance) for rule in net.cues["acute"]):
+    cues = net.cue_spans(utterance)
+    if cues["acute"]:
         return True
-    return not any(rule.spans(utterance) for name in _TIMED_AWAY for rule in net.cues[name])
+    return not any(cues[name] for name in _TIMED_AWAY)
 
 
 def emergency_in(text: str) -> EmergencyLevel | None:
@@ -245,9 +279,7 @@ class _Context:
             if (word in net.negators or word in net.verb_negators)
             and not any(s.first <= i < s.end for s in kept)
         ]
-        self._cues = {
-            name: [s for r in rules for s in r.spans(utterance)] for name, rules in net.cues.items()
-        }
+        self._cues = net.cue_spans(utterance)
         self._breaks = [s for r in net.cue_breaks for s in r.spans(utterance)]
 
     def affirmed(self, said: Span) -> bool:
@@ -315,7 +347,31 @@ class _Context:
                 or (follower < len(words) and words[follower] in self._net.negation_openers)
             ):
                 return True
-        return False
+        # Only a sign said in one piece: in "il tremble de partout et il répond plus" the rule's
+        # "répond" stands for the absence that "plus" completes.
+        return len(parts) == 1 and self._denied_after(parts[0].end, in_parts)
+
+    def _denied_after(self, at: int, in_parts: set[int]) -> bool:
+        """Whether "pas" or "plus" at ``at``, right after a part of the sign, denies it: spoken
+        French drops the "ne" ("elle saigne pas", "il vomit plus"), unless a degree or a
+        comparison follows ("saigne pas beaucoup", "saigne plus fort")."""
+        words = self._utterance.words
+        if at >= len(words) or at in in_parts or not any(
+            i == at and verbal for i, verbal in self._negators
+        ):
+            return False
+        # A rule may name a sign by the verb whose absence it is ("répond" for "répond pas").
+        said = words[at - 1]
+        if any(said.startswith(stem) for stem in self._net.absence_stems):
+            return False
+        follower = words[at + 1] if at + 1 < len(words) else None
+        if follower in self._net.after_sign_unless:
+            return False
+        if words[at] == "plus":
+            # "plus" also compares ("saigne plus abondamment"): a denial only at a clause's end.
+            return follower is None or follower in self._net.clause_breaks or (
+                follower in self._net.plus_after_sign_before)
+        return True
 
     def _introduced(self, parts: Sequence[Span]) -> bool:
         """Whether the sign is the past event a "since" cue introduces ("depuis son AVC")."""

@@ -5,7 +5,8 @@ lowered nor replaced. When they let a turn through, this classifier may still ju
 enough to the emergencies it learnt to ask "Est-ce une urgence, en ce moment ?" (level POSSIBLE,
 from `THRESHOLD`): a mistake there costs a question, and the caller's "oui" decides. From
 `SURE_THRESHOLD`, a score no routine text of the dev split reaches under cross-validation, its
-verdict is the emergency answer at once, and it raises the rules' own question to it: the rules
+verdict is the emergency answer at once, and it raises the rules' own question to it (never in a
+turn where the caller denied a sign: letter groups read the sign, not the "pas de"): the rules
 were written from some authors' phrasings, and on other authors' texts the turns they only ask
 about, or miss, are often ones the letter groups recognise without doubt.
 
@@ -56,23 +57,24 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.94
+THRESHOLD = 0.73
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
-up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, at most
-`ASKED_TARGET` of the dev routine calls are asked (by the rules or the classifier), or, where
-the rules alone ask more, the lowest at which the classifier asks none of them."""
-ASKED_TARGET = 0.02
+up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
+a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
+do not count: they are reviewed, and their number grows with the dev split)."""
+ASKED_TARGET = 0.01
 """Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
 (at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
 were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
 
-SURE_THRESHOLD = 0.97
+SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
-`sure_threshold` (just above every dev routine text that the classifier weighs and the rules do
-not already answer at once, each scored under 5-fold cross-validation: 0.954 when set), and
-raised to the next hundredth above every routine example of tests/dialogue/safety_examples.py
-(never trained on), because cross-validation on dev is optimistic for other authors: they score
-up to 0.966 (« demain je serai plus là », said to cancel)."""
+`sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to
+it with no sign denied, and the rules do not already answer at once, each scored under 5-fold
+cross-validation: 0.957 when set), and raised to the next hundredth above every routine example
+of tests/dialogue/safety_examples.py (never trained on), because cross-validation on dev is
+optimistic for other authors: they score up to 0.972 (« demain je serai plus là », said to
+cancel)."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
@@ -269,18 +271,18 @@ def chosen_threshold(
     open_to_classifier: Callable[[str], bool],
     target: float = ASKED_TARGET,
 ) -> float:
-    """The lowest threshold at which at most ``target`` of the scored routine texts are asked,
-    counting those the rules already ask about; the classifier weighs only the texts open to it.
-    Where the rules alone ask more than ``target``, the classifier adds none: it still asks about
-    what scores above every routine text (turning it off would lose that, and a question costs
-    less than a missed emergency)."""
+    """The lowest threshold at which the classifier adds a question to at most ``target`` of the
+    scored routine texts: those the rules already ask about are not its own, and it weighs only
+    the texts open to it."""
+    # Until round 11 the rules' own questions counted against the same budget: as the dev split
+    # grew they used most of it, and the classifier's threshold rose (0.80, 0.89, 0.94) until
+    # emergencies it had asked about went unasked. The two are budgeted apart now.
     routine = [(e, p) for e, p in scored if e.label == ROUTINE]
-    by_rules = sum(asked_by_rules(e.text) for e, _ in routine)
     free = sorted(
         (p for e, p in routine if not asked_by_rules(e.text) and open_to_classifier(e.text)),
         reverse=True,
     )
-    allowed = max(0, int(target * len(routine)) - by_rules)
+    allowed = int(target * len(routine))
     # Just above the first routine text that would be one too many.
     return math.nextafter(free[allowed], 1.0) if allowed < len(free) else 0.0
 
@@ -288,12 +290,13 @@ def chosen_threshold(
 def sure_threshold(
     scored: Sequence[tuple[Example, float]],
     certain_by_rules: Callable[[str], bool],
-    open_to_classifier: Callable[[str], bool],
+    may_answer: Callable[[str], bool],
 ) -> float:
-    """Just above the highest score of a routine text the classifier weighs and the rules do
-    not already answer at once: from there, on the scored texts, it adds no false alarm."""
+    """Just above the highest score of a routine text the classifier may answer at once (open
+    to it, no sign denied) and the rules do not already answer at once: from there, on the
+    scored texts, it adds no false alarm."""
     weighed = [
         p for e, p in scored
-        if e.label == ROUTINE and open_to_classifier(e.text) and not certain_by_rules(e.text)
+        if e.label == ROUTINE and may_answer(e.text) and not certain_by_rules(e.text)
     ]
     return math.nextafter(max(weighed, default=0.0), 1.0)

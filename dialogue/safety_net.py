@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from dialogue.safety_rules import Compiler, Rule, RuleError
+from dialogue.safety_rules import Compiler, Rule, RuleError, Span, Utterance
 
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.fr.yaml")
 CUE_LISTS = ("not_now", "since", "over", "lasting", "mild", "acute", "routine")
@@ -80,6 +80,8 @@ class CategoryRules:
     excludes: tuple[Rule, ...]
     floor: EmergencyLevel | None
     lowered_by: frozenset[Lowering]
+    always_asked: tuple[Rule, ...] = ()
+    """Certain rules never lowered below the question but by a negation or a past cue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +93,28 @@ class EmergencyNet:
     negators: frozenset[str]
     verb_negators: frozenset[str]
     negation_openers: frozenset[str]
+    after_sign_unless: frozenset[str]
+    plus_after_sign_before: frozenset[str]
+    absence_stems: tuple[str, ...]
     not_negations: tuple[Rule, ...]
     negation_window: int
     clause_breaks: frozenset[str]
     cues: dict[str, tuple[Rule, ...]]
     cue_window: int
     cue_breaks: tuple[Rule, ...]
+    not_cues: dict[str, tuple[Rule, ...]]
+    """Per cue list, what reads like one of its cues and is none ("née en 1960" dates a
+    birth, not the sign)."""
+
+    def cue_spans(self, utterance: Utterance) -> dict[str, list[Span]]:
+        """Where each list's cues are said in ``utterance``, less those overlapping one of
+        the list's `not_cues`."""
+        found = {}
+        for name, rules in self.cues.items():
+            not_cues = [s for r in self.not_cues.get(name, ()) for s in r.spans(utterance)]
+            found[name] = [s for r in rules for s in r.spans(utterance)
+                           if not any(s.overlaps(n) for n in not_cues)]
+        return found
 
 
 @cache
@@ -148,13 +166,25 @@ def _parse(document: Any) -> EmergencyNet:
         negators=frozenset(negation["negators"]),
         verb_negators=frozenset(negation["verb_negators"]),
         negation_openers=frozenset(negation["openers"]),
+        after_sign_unless=frozenset(negation.get("after_sign_unless") or ()),
+        plus_after_sign_before=frozenset(negation.get("plus_after_sign_before") or ()),
+        absence_stems=tuple(negation.get("absence_stems") or ()),
         not_negations=_rules(negation.get("not_negations"), compiler, "negation.not_negations"),
         negation_window=int(negation["window"]),
         clause_breaks=frozenset(negation.get("clause_breaks") or ()),
         cues={name: _rules(lowering[name], compiler, f"lowering.{name}") for name in CUE_LISTS},
         cue_window=int(lowering["window"]),
         cue_breaks=_rules(lowering.get("clause_breaks"), compiler, "lowering.clause_breaks"),
+        not_cues=_not_cues(lowering.get("not_cues") or {}, compiler),
     )
+
+
+def _not_cues(lists: Any, compiler: Compiler) -> dict[str, tuple[Rule, ...]]:
+    if not isinstance(lists, dict) or not set(lists) <= set(CUE_LISTS):
+        raise RuleError(f"lowering.not_cues: a mapping of cue lists ({', '.join(CUE_LISTS)}) "
+                        "to rules")
+    return {name: _rules(rules, compiler, f"lowering.not_cues.{name}")
+            for name, rules in lists.items()}
 
 
 def _category(category: EmergencyCategory, body: Any, compiler: Compiler) -> CategoryRules:
@@ -171,6 +201,7 @@ def _category(category: EmergencyCategory, body: Any, compiler: Compiler) -> Cat
     if not isinstance(lowered_by, list) or not set(lowered_by) <= known:
         raise RuleError(f"{where}.lowered_by: a list among {sorted(known)}")
     certain = _rules(body.get("certain"), compiler, f"{where}.certain")
+    always_asked = _rules(body.get("always_asked"), compiler, f"{where}.always_asked")
     possible = _rules(body.get("possible"), compiler, f"{where}.possible")
     if not certain:
         raise RuleError(f"{where}.certain: at least one rule is needed")
@@ -182,6 +213,7 @@ def _category(category: EmergencyCategory, body: Any, compiler: Compiler) -> Cat
         excludes=_rules(body.get("exclude"), compiler, f"{where}.exclude"),
         floor=EmergencyLevel.POSSIBLE if floor else None,
         lowered_by=frozenset(Lowering(reason) for reason in lowered_by),
+        always_asked=always_asked,
     )
 
 

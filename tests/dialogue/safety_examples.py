@@ -182,6 +182,9 @@ CERTAIN: dict[str, list[str]] = {
         "il sait plus comment il s appelle",
     ],
     "breathing": [
+        # Round 12, own phrasings: not knowing whether someone still breathes.
+        "je sais pas si il respire",
+        "je sais pas s'il respire encore",
         "mon fils a avalé une cacahuète de travers et il tousse il arrive plus à respirer",
         "ma fille a les lèvres violettes et elle respire vite",
         "il arrive pas à reprendre sa respiration après avoir couru il est tout violet",
@@ -2132,11 +2135,87 @@ ROUTINE: list[str] = [
     "vous allez me faire faire une crise cardiaque avec ces tarifs",
     "j ai mal au ventre à hurler pendant mes règles j ai de l endométriose",
     "mon fils a une paralysie cérébrale il lui faut un certificat pour la piscine",
+    # Round 12, own phrasings: figures of speech (a stifling flat, a dead car, a breakdown, a
+    # film), jobs, a play at school, what to do should a fit come back, pets, over and done.
+    "merci pour tout docteur on déménage on va partir pour de bon dans le sud il me faudrait mon "
+    "dossier",
+    "j'ai failli mourir de honte à la réunion bref je voudrais un rendez vous",
+    "je suis ambulancier et il me faut un certificat d'aptitude",
+    "je travaille au samu et j'ai besoin d'un arrêt pour une entorse",
+    "mon collègue pompier m'a dit de faire vérifier ma tension",
+    "c'est la crise au boulot je dors plus trop je voudrais en parler au docteur",
+    "ça m'a coupé le souffle quand j'ai vu la facture du dentiste",
+    "j'ai le cœur brisé depuis ma rupture je voudrais voir le docteur pour le moral",
+    "mon chien a avalé une chaussette vous connaissez un vétérinaire de garde",
+    "je suis mort de fatigue avec le bébé qui fait pas ses nuits",
+    "j'étouffe dans ce petit appartement je cherche un certificat pour un logement social",
+    "il m'a tué avec sa blague le docteur la dernière fois",
+    "j'ai eu une crise de fou rire pendant l'enterrement c'est normal docteur",
+    "mon mari a regardé un film sur un infarctus et maintenant il veut faire un bilan",
+    "je fais une formation premiers secours on apprend la position latérale de sécurité il me "
+    "faut un certificat médical",
+    "j'ai vu un accident sur la route hier et depuis je dors mal",
+    "ma fille a joué une noyée dans la pièce de théâtre de l'école elle a attrapé froid",
+    "je voudrais savoir quoi faire si mon fils refait une crise d'épilepsie à l'école pour le pai",
+    "mon père est tombé en panne de voiture et a raté son rendez vous",
+    "la voiture est morte on peut décaler le rendez vous",
+    "on a failli avoir un accident ce matin du coup je suis en retard pour mon rendez vous",
+    "mon fils s'est pris un ballon dans la figure au foot hier il va très bien mais l'école veut "
+    "un certificat",
+    "elle saignait du nez la semaine dernière ça s'est arrêté on peut la voir pour contrôler",
+    "je suis infirmière en réanimation j'ai besoin de mon certificat de vaccination",
+    "ma grand mère est décédée la semaine dernière il faut le certificat pour les pompes funèbres",
+    "il fait une chaleur à crever dans la salle d'attente",
+    "j'ai un mal de chien au dos depuis une semaine",
+    "mon fils a mangé du sable au square il va bien c'est dangereux",
+    "le pharmacien m'a dit que c'était une urgence de renouveler mon ordonnance",
+    "je vais péter un câble avec la sécu ils ont perdu mon dossier",
+    "ma mère a fait un malaise vagal chez la coiffeuse la semaine dernière le médecin veut la "
+    "revoir",
+    "mon fils tousse un peu il a pas de fièvre il respire bien je voudrais un rendez vous",
+    "elle saigne plus depuis hier soir on peut passer pour retirer les fils",
+    "il vomit plus depuis ce matin il boit bien c'est pour un certificat pour la crèche",
+    "j'ai plus de douleur dans la poitrine depuis le stent je voudrais renouveler le kardégic",
+    "bonjour je suis aide soignante je voudrais un certificat de formation aux gestes d'urgence",
+    "mon beau père a eu un arrêt cardiaque il y a dix ans il voudrait refaire son permis",
+    "on m'a dit aux urgences de faire une prise de sang dans trois jours",
+    "ma voisine m'a dit que son mari avait fait un avc elle voudrait un rendez vous pour lui en "
+    "début de semaine prochaine",
+    "mon chat convulse depuis ce matin vous avez le numéro du vétérinaire",
+    "je voudrais un rendez vous pour ma fille elle s'est brûlé le doigt avec le fer à repasser "
+    "c'est tout petit",
+    "j'ai une brûlure au second degré sur la main que l'infirmière soigne depuis dix jours il "
+    "faut une nouvelle ordonnance de pansements",
+    "mon mari ronfle et parfois il arrête de respirer la nuit il faudrait un examen du sommeil",
+    "il a fait une chute de tension en se levant ce matin mais ça va il voudrait un contrôle",
+    "je suis tombée dans l'escalier il y a deux semaines j'ai encore un bleu sur la cuisse",
+    "elle a avalé un noyau de cerise hier elle va bien c'est grave",
+    "ma mère a des pertes de mémoire depuis quelques mois on voudrait un bilan",
+    "je voudrais un certificat pour le sport mon cœur va très bien",
+    "mon fils a eu une commotion au rugby le mois dernier il faut un certificat de reprise",
+    "c'est pour l'ordonnance de ma mère elle a de l'oxygène à la maison pour sa bpco",
+    "je voudrais savoir si le docteur fait les certificats de décès à domicile mon grand père est "
+    "en soins palliatifs",
+    "je suis enceinte de huit mois je voudrais savoir où aller quand je perdrai les eaux",
+    "ma femme a accouché il y a trois mois je voudrais un rendez vous pour la rééducation du "
+    "périnée",
+    "la nuit je me réveille avec des fourmis dans les mains depuis des mois",
+    "mon fils s'est coupé en épluchant des légumes c'est pas profond mais est ce qu'il faut un "
+    "vaccin",
+    "j'ai des vertiges quand je me lève trop vite depuis des semaines",
+    "elle fait des crises d'angoisse depuis son licenciement on voudrait voir le docteur",
+    "mon père est sous oxygène et il lui faut une prescription de renouvellement",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 12, own phrasings: a figure of speech about dying, a mild hypo, a numb arm at night.
+    "j'ai le bras gauche engourdi quand je dors dessus le matin",
+    "je suis diabétique et j'ai fait une petite hypo hier soir j'ai pris du sucre ça allait je "
+    "voudrais ajuster l'insuline",
+    "mon ado dit qu'il veut mourir quand il perd à la console c'est une façon de parler mais je "
+    "voudrais qu'il voie le docteur",
     # Round 9: a sting that swelled only around it (a question at most: any sting is asked).
     "ma fille a été piquée par une guêpe ça a enflé autour de la piqûre et c est tout",
     # Round 9: deliberately asked, not answered: a farewell that may be a trip.

@@ -114,6 +114,14 @@ def test_routine_requests_are_left_alone(prepare: str) -> None:
         ("je suis allergique aux guêpes et une guêpe m'a piqué", EmergencyLevel.CERTAIN),
         ("je suis pas allergique aux guêpes et une guêpe m'a piqué", EmergencyLevel.POSSIBLE),
         ("il a pas de fièvre mon bébé ne boit plus rien", EmergencyLevel.CERTAIN),
+        # "pas" or "plus" right after the sign, the "ne" dropped: a denial, but not a degree, a
+        # comparison, nor a verb whose absence is the sign.
+        ("il a de la fièvre mais il convulse pas il joue", EmergencyLevel.POSSIBLE),
+        ("elle est enceinte elle saigne pas elle a des nausées", EmergencyLevel.POSSIBLE),
+        ("il convulse plus depuis ce matin", EmergencyLevel.POSSIBLE),
+        ("il convulse plus fort", EmergencyLevel.CERTAIN),
+        ("il convulse pas comme d'habitude", EmergencyLevel.CERTAIN),
+        ("il tremble de partout et il répond plus", EmergencyLevel.CERTAIN),
     ],
 )
 def test_negation(said: str, level: EmergencyLevel) -> None:
@@ -168,6 +176,21 @@ def test_a_denied_sign_says_so() -> None:
         ("ça saigne énormément et ça s'arrête pas", EmergencyLevel.CERTAIN),
         ("j'ai fait une tentative de suicide il y a deux ans je voudrais un rendez-vous",
          EmergencyLevel.POSSIBLE),
+        # A year dates the sign, a birth year the patient; said in words or in digits alike.
+        ("mon père a eu une douleur dans la poitrine en mille neuf cent cinquante",
+         EmergencyLevel.POSSIBLE),
+        ("mon père né en mille neuf cent cinquante a une douleur dans la poitrine",
+         EmergencyLevel.CERTAIN),
+        ("mon père né en 1950 a une douleur dans la poitrine", EmergencyLevel.CERTAIN),
+        # What would be done, or was said: a question or a saying, not an event now.
+        ("si quelqu'un fait un malaise devant moi j'appelle qui", EmergencyLevel.POSSIBLE),
+        ("le spray qu'on lui donne si elle convulse", EmergencyLevel.POSSIBLE),
+        ("il a mangé de la pâte à modeler j'ai appelé le centre antipoison",
+         EmergencyLevel.CERTAIN),
+        ("il a mangé de la pâte à modeler le centre antipoison a dit que c'était pas toxique",
+         EmergencyLevel.POSSIBLE),
+        ("il a mangé de la pâte à modeler le centre antipoison a dit que c'était pas toxique "
+         "mais de prévenir le médecin", None),
     ],
 )
 def test_past_lasting_and_mild_cues(said: str, level: EmergencyLevel | None) -> None:

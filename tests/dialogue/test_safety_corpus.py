@@ -8,9 +8,10 @@ unreachable: the net answers before Rasa is asked). Tune the net on the dev spli
 is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
 The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
 second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the third's
-(``*.3.yaml``, measured in round 9, tuned on in round 10) and the fourth's (``*.4.yaml``,
-measured in round 10, tuned on in round 11). The held-out split is the fifth round's
-(``*.5.yaml``), by other authors again.
+(``*.3.yaml``, measured in round 9, tuned on in round 10), the fourth's (``*.4.yaml``,
+measured in round 10, tuned on in round 11) and the fifth's (``*.5.yaml``, measured in round 11,
+tuned on in round 12). The held-out split is the sixth round's (``*.6.yaml``), by other authors
+again.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 7
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 11 measured once tuned on the fourth round too (at
-# once 98.8 %, with confirmation 99.8 %, 1 false alarm of 988, asked 1.7 %): the floor a
+# Overall on dev, a little under what round 12 measured once tuned on the fifth round too (at
+# once 98.1 %, with confirmation 99.8 %, 1 false alarm of 1,211, asked 1.7 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
@@ -59,24 +60,23 @@ DEV_FLOORS: dict[str, tuple[str, float]] = {
     "false_alarm_rate": ("at most", 0.005),
     "confirmation_rate": ("at most", 0.03),
 }
-# Per category on dev (64 to 68 emergencies, 116 to 136 routine calls each): under the weakest
-# category as measured in round 11 (suicidal 94.0 % at once; cardiac and confusion 98.5 % with
-# confirmation; renewal 1 false alarm of 122), with the margin the older, smaller rounds needed.
+# Per category on dev (79 to 85 emergencies, 144 to 164 routine calls each): under the weakest
+# category as measured in rounds 11 and 12, with the margin the older, smaller rounds needed.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the fifth round's authors, `*.5.yaml`, never read by whoever tunes the net),
-# overall: a few points under its measure after round 11 (at once 93.5 %, with confirmation
-# 97.2 %, false alarms 4.0 %, asked 3.6 %; round 10's net did 92.7 %, 97.6 %, 4.0 %, 3.6 % on
+# The held-out split (the sixth round's authors, `*.6.yaml`, never read by whoever tunes the net),
+# overall: a few points under its measure after round 12 (at once 92.9 %, with confirmation
+# 99.2 %, false alarms 4.0 %, asked 5.3 %; round 11's net did 93.4 %, 98.3 %, 5.3 %, 4.9 % on
 # it), so that a regression fails here; the net does not depend on the mode, so one mode is
 # enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
-    "recall_with_confirmation": ("at least", 0.95),
+    "recall_with_confirmation": ("at least", 0.97),
     "false_alarm_rate": ("at most", 0.06),
     "confirmation_rate": ("at most", 0.06),
 }
@@ -109,7 +109,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2, 3, 4})
+TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
@@ -122,7 +122,7 @@ def _round(u: Utterance) -> int:
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
     # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
-    # the third from round 10, the fourth in round 11).
+    # the third from round 10, the fourth from round 11, the fifth in round 12).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )

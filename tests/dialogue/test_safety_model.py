@@ -13,7 +13,6 @@ import yaml
 from dialogue import safety, safety_model
 from dialogue.safety import CLASSIFIER_PHRASE, check_emergency, open_to_classifier
 from dialogue.safety_net import EmergencyKind, EmergencyLevel
-from dialogue.safety_rules import Utterance
 from tests.dialogue.safety_examples import CERTAIN, POSSIBLE
 
 
@@ -48,7 +47,7 @@ def test_a_rule_verdict_is_never_lowered_nor_replaced(
 ) -> None:
     said = [*(t for texts in CERTAIN.values() for t in texts[:4]), *POSSIBLE,
             "il n'a pas de douleur dans la poitrine"]
-    by_rules = {text: safety._rules_verdict(Utterance(text)) for text in said}
+    by_rules = {text: safety._rules_verdict(text) for text in said}
     monkeypatch.setattr(safety, "classifier_opinion", _always(kind, sure))
     for text in said:
         rules, hit = by_rules[text], check_emergency(text)
@@ -57,10 +56,45 @@ def test_a_rule_verdict_is_never_lowered_nor_replaced(
         assert (hit.category, hit.phrase, hit.kind, hit.lowered) == (
             rules.category, rules.phrase, rules.kind, rules.lowered)
         # Only a question, not denied, is raised, and only by a sure classifier.
-        raised = (kind is not None and sure and not rules.certain and not rules.negated
-                  and open_to_classifier(text))
+        raised = (kind is not None and sure and not rules.certain
+                  and not safety.denies_a_sign(text) and open_to_classifier(text))
         assert (hit.level, hit.raised) == (
             (EmergencyLevel.CERTAIN, True) if raised else (rules.level, False)), text
+
+
+def test_a_sure_classifier_only_asks_where_the_caller_denied_a_sign(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Letter groups read "fièvre" in "il a pas de fièvre": the denial leaves them a question.
+    denied = "mon bébé fait ses dents il bave beaucoup il a pas de fièvre"
+    said = "mon bébé fait ses dents il bave beaucoup"
+    assert safety._rules_verdict(denied) is None and safety._rules_verdict(said) is None
+    assert safety.denies_a_sign(denied) and not safety.denies_a_sign(said)
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.MEDICAL, sure=True))
+    asked, answered = check_emergency(denied), check_emergency(said)
+    assert asked is not None and asked.level is EmergencyLevel.POSSIBLE
+    assert answered is not None and answered.level is EmergencyLevel.CERTAIN
+
+
+def _scored(label: str, scores: list[float]) -> list[tuple[safety_model.Example, float]]:
+    return [(safety_model.Example(f"{label} {i}", label, "dev"), p) for i, p in enumerate(scores)]
+
+
+def test_the_classifier_has_its_own_question_budget() -> None:
+    # 100 routine texts, 5 of which the rules ask about (they score highest): a 2 % budget lets
+    # the classifier add 2 questions of its own, whatever the rules ask.
+    routine = _scored("routine", [0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.8, 0.7, *[0.1] * 92])
+    asked = {f"routine {i}" for i in range(5)}
+    threshold = safety_model.chosen_threshold(
+        [*routine, *_scored("medical", [0.99] * 10)], asked.__contains__, lambda text: True, 0.02
+    )
+    assert 0.7 < threshold <= 0.8
+    # Texts closed to the classifier are not its questions either.
+    closed = {"routine 5"}
+    threshold = safety_model.chosen_threshold(
+        routine, asked.__contains__, lambda text: text not in closed, 0.02
+    )
+    assert 0.1 < threshold <= 0.7
 
 
 def test_what_the_file_cues_as_past_or_a_figure_of_speech_is_left_to_the_rules() -> None:
@@ -88,13 +122,13 @@ def test_its_thresholds_are_the_ones_cross_validation_gives() -> None:
     scored = safety_model.cross_validated_scores()
     verdict = safety._rules_verdict
     chosen = safety_model.chosen_threshold(
-        scored, lambda text: verdict(Utterance(text)) is not None, open_to_classifier
+        scored, lambda text: verdict(text) is not None, open_to_classifier
     )
     # Rounded up to two decimals; a change of the training texts that moves it fails here.
     assert chosen <= safety_model.THRESHOLD < chosen + 0.02
     sure = safety_model.sure_threshold(
-        scored, lambda text: (hit := verdict(Utterance(text))) is not None and hit.certain,
-        open_to_classifier,
+        scored, lambda text: (hit := verdict(text)) is not None and hit.certain,
+        lambda text: open_to_classifier(text) and not safety.denies_a_sign(text),
     )
     # Never under what dev allows; the margin above it (other authors) is bounded.
     assert sure <= safety_model.SURE_THRESHOLD < sure + 0.05
