@@ -38,7 +38,9 @@ from tests.support import (
     sign,
 )
 
-pytestmark = pytest.mark.cluster
+# One worker runs the whole module: under xdist each worker would otherwise start its own
+# cluster (about three minutes of the two cores each).
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 AT = staffed_tuesday()  # a staffed Tuesday, as in tests/dialogue
 BOOKING = (
