@@ -33,6 +33,7 @@ from fastapi.testclient import TestClient
 
 from benchmarks._figures import free_port, write_section
 from core import PROJECT_ROOT, Settings
+from dialogue import check_emergency
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
 from tests.clock import staffed_tuesday, tuesday_night
@@ -162,6 +163,25 @@ class ChatChannel:
         return Outcome(utterance, mode, keys, answer, checked)
 
 
+class NetChannel:
+    """The net alone (``check_emergency``), read as the text channel answers it: a certain hit is
+    the emergency answer at once, a possible one the question and then, after "oui", the answer
+    its kind calls for. A tenth of the channel's time; the tests measure their floors on it and
+    hold the channel to it, every mode, on a sample (`test_every_mode_judges_the_same`)."""
+
+    def run(self, mode: str, utterance: Utterance) -> Outcome:
+        hit = check_emergency(utterance.text)
+        if hit is None:
+            return Outcome(utterance, mode, (), None, False)
+        answer = ANSWER_OF_KIND[hit.kind.value]
+        if hit.certain:
+            return Outcome(utterance, mode, (answer,), answer, False)
+        return Outcome(utterance, mode, (CHECK_KEY,), answer, True)
+
+
+Channel = ChatChannel | NetChannel
+
+
 @contextmanager
 def chat_channel() -> Iterator[ChatChannel]:
     """A fresh app over a new migrated SQLite database, Rasa pointed at a port nobody listens on.
@@ -281,7 +301,7 @@ def figures_of(mode: str, split: str | None, outcomes: Iterable[Outcome]) -> Fig
 
 
 def run_corpus(
-    modes: Iterable[str], utterances: list[Utterance], channel: ChatChannel | None = None
+    modes: Iterable[str], utterances: list[Utterance], channel: Channel | None = None
 ) -> list[Outcome]:
     """Every utterance in every mode, on ``channel`` or a fresh one."""
     if channel is None:
@@ -295,7 +315,7 @@ def evaluate(
     split: str | None = None,
     *,
     corpus: list[Utterance] | None = None,
-    channel: ChatChannel | None = None,
+    channel: Channel | None = None,
 ) -> Figures:
     """The net's figures in ``mode`` on ``split`` of the corpus (a fresh app unless given one)."""
     if mode not in MODES:
@@ -329,8 +349,8 @@ def report_lines(outcomes: list[Outcome]) -> list[str]:
         "*Wrong number*: answered, but 15/112 for a suicidal crisis or 3114 for a medical one. "
         "*False alarms*: routine calls given an emergency answer at once; *asked*: routine calls "
         "given the confirmation question. Splits: *dev*, what the net was tuned on (the first "
-        "author's corpus, `*.yaml`, and the next four rounds', `*.2.yaml` to `*.5.yaml`); "
-        "*test*, held out (the sixth and seventh rounds, `*.6.yaml` and `*.7.yaml`, each by "
+        "author's corpus, `*.yaml`, and the next five rounds', `*.2.yaml` to `*.6.yaml`); "
+        "*test*, held out (the seventh and eighth rounds, `*.7.yaml` and `*.8.yaml`, each by "
         "four new authors who read neither "
         "the rules nor the older corpora, never read by whoever tunes the net). Goals (issue "
         "13, on text the net was not tuned on, so the test split): with confirmation 100 %, "

@@ -219,11 +219,13 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist, keep every test of the shared Rasa server on one worker.
 
     The suite runs on two workers (`make test`); a session fixture is per worker, so without
-    this each would start its own Rasa (over a minute of CPU on these two cores).
+    this each would start its own Rasa (over a minute of CPU on these two cores). First among
+    the hooks: xdist reads the groups in its own, registered after this file, so run before it.
     """
     for item in items:
         if "rasa_server" in getattr(item, "fixturenames", ()):

@@ -13,6 +13,10 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        "il a convulsé et depuis il reprend pas ses esprits",
+        "elle est tombée et elle reprend pas ses esprits",
+        "mon grand père croit qu on est en mille neuf cent quatre vingt il reconnaît plus la"
+        " maison",
         # Round 9, own phrasings (confusion said of oneself, sudden loss of memory, the same
         # question again and again).
         "d un coup ma mère se rappelle plus rien de sa matinée elle me redemande ce qu on a mangé",
@@ -352,6 +356,8 @@ CERTAIN: dict[str, list[str]] = {
         "je crois que je fais un infarctus",
     ],
     "stroke": [
+        "elle parle toujours mal depuis tout à l heure",
+        "il bafouille et il arrive plus à signer",
         # Round 9, own phrasings (balance gone all of a sudden).
         "tout à coup ma femme titube comme si elle avait bu",
         "brusquement il penche sur le côté gauche quand il marche",
@@ -425,6 +431,9 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        "il s est ouvert la main la serviette est trempée de sang",
+        "ça pisse le sang le pansement est complètement imbibé",
+        "elle a marché sur du verre ça saigne énormément",
         # Round 9, own phrasings (black, tarry stools with a body in shock).
         "mon père fait du caca noir depuis hier et là il est blanc il fait un malaise",
         "elle a des selles noires comme du goudron et elle s est évanouie",
@@ -605,6 +614,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai des contractions toutes les trois minutes",
     ],
     "infant": [
+        "mon fils de quinze jours a trente huit cinq de fièvre",
+        "ma puce de six semaines est brûlante trente neuf",
         # Round 9, own phrasings (a newborn born "ya" n days ago, one who can no longer feed).
         "mon bébé de dix jours arrive plus à boire son biberon",
         "elle est née ya huit jours elle a le teint tout jaune et elle dort tout le temps",
@@ -797,6 +808,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        "piqué par une guêpe à la joue et maintenant tout son visage gonfle",
+        "mon mari s est fait piquer par une abeille sur la main et il a les lèvres qui gonflent",
         # Round 7: « anaphylactique » as the recognizer splits it; the adrenaline that did nothing.
         "elle fait un choc anaphilactique",
         "je crois qu il fait un anafilactique",
@@ -930,6 +943,9 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
     ],
     "poisoning": [
+        "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
+        "l aide soignante a donné à mon père les médicaments d un autre patient par erreur il est"
+        " tout bizarre",
         # Round 9, own phrasings (sprayed a pesticide, then its signs).
         "mon mari a pulvérisé de l insecticide dans la serre il bave et il a des crampes",
         "après avoir sulfaté les rosiers sans gants je vois flou et je transpire à grosses gouttes",
@@ -1248,6 +1264,7 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de partir pour toujours",
     ],
     "burns": [
+        "ma fille de trois ans a renversé le thé sur ses bras elle a de grosses cloques",
         # Round 9, own phrasings (a chemical on the body, a flame in the face, smoke breathed in
         # a fire).
         "mon collègue a reçu de la soude sur les bras la peau part",
@@ -1389,6 +1406,7 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
     ],
     "severe_pain": [
+        "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
         # Round 9, own phrasings (a headache with a thunderclap said apart, or like a blow).
         "j avais mal à la tête depuis hier et là d un coup c est parti comme un coup de tonnerre",
         "mal de tête ça m a pris comme un éclair il y a dix minutes",
@@ -1563,6 +1581,8 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    "je suis à bout de souffle",
+    "je voudrais un rendez vous j ai la gorge qui se ferme un peu depuis le vaccin",
     # Round 8: hopelessness without a plan.
     "je sais plus quoi faire ça sert à rien tout ça je veux juste que ça s arrête pour de bon",
     # Passive wishes to be gone, without a plan.
@@ -1593,6 +1613,20 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    "mon fils doit faire un exposé sur l avc il voudrait interviewer le docteur",
+    "comment on reconnaît une crise cardiaque chez une femme c est pour ma culture",
+    "je voudrais m inscrire à une formation premiers secours pour les bébés qui s étouffent",
+    "le moteur de ma voiture est mort je serai en retard",
+    "mon ordinateur est mort j ai perdu l ordonnance",
+    "ma pommade marche plus sur mes mains",
+    "mon appareil auditif marche plus depuis hier",
+    "je travaille comme aide soignante aux urgences et je voudrais un certificat",
+    "ma femme est infirmière au samu elle voudrait un rendez vous",
+    "elle fait des crises de larmes depuis le divorce je voudrais un rendez vous",
+    "mon mari a une apnée du sommeil il lui faut la machine",
+    "au cas où il refait une crise d épilepsie à l école il faut un protocole",
+    "ma mère qui a quatre vingt dix ans a fait un avc l an dernier elle a besoin d un certificat",
+    "le natispray à renouveler le mois prochain",
     # Round 9, own phrasings: a past reaction told with the pluperfect or the emergency
     # department's advice; breathing said to be normal; what a surgery was for; a document or a
     # visit asked after a death or a stay; a graze; a knock cried at once; heartburn.
@@ -2210,6 +2244,8 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    "je suis à bout de souffle avec le travail je voudrais un arrêt",
+    "comment on reconnaît un avc quelqu un qui a la bouche de travers c est pour savoir",
     # Round 12, own phrasings: a figure of speech about dying, a mild hypo, a numb arm at night.
     "j'ai le bras gauche engourdi quand je dors dessus le matin",
     "je suis diabétique et j'ai fait une petite hypo hier soir j'ai pris du sucre ça allait je "

@@ -4,14 +4,17 @@ the held-out test split, so that a regression fails here.
 
 The corpus was written apart from the net's rules; its figures are measured by
 ``benchmarks/safety.py`` through the real text channel (in-process app, fresh SQLite, Rasa
-unreachable: the net answers before Rasa is asked). Tune the net on the dev split; the test split
-is only counted here (a failure names its figures, never its texts), as in docs/benchmarks.md.
+unreachable: the net answers before Rasa is asked). Here the floors are counted on the net alone,
+and the channel is held to it in every mode on a sample. Tune the net on the dev split; the test
+split is only counted here (a failure names its figures, never its texts), as in
+docs/benchmarks.md.
 The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
 second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the third's
 (``*.3.yaml``, measured in round 9, tuned on in round 10), the fourth's (``*.4.yaml``,
 measured in round 10, tuned on in round 11) and the fifth's (``*.5.yaml``, measured in round 11,
-tuned on in round 12). The held-out split is the sixth and seventh rounds' (``*.6.yaml``,
-``*.7.yaml``), by other authors again, four each.
+tuned on in round 12) and the sixth's (``*.6.yaml``, measured in round 12, tuned on in round
+13). The held-out split is the seventh and eighth rounds' (``*.7.yaml``, ``*.8.yaml``), by other
+authors again, four each.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from benchmarks.safety import (
     CORPUS,
     CorpusError,
+    NetChannel,
     Outcome,
     Tally,
     Utterance,
@@ -48,11 +52,11 @@ FLOOR_MODES = ("assistant",)
 """The mode the floors are measured in: the net reads one text in every mode, so the other modes
 are checked to agree with it on a sample (`test_every_mode_judges_the_same`)."""
 OTHER_MODES = ("message", "announcement")
-MODE_SAMPLE = 7
+MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 12 measured once tuned on the fifth round too (at
-# once 98.1 %, with confirmation 99.8 %, 1 false alarm of 1,211, asked 1.7 %): the floor a
+# Overall on dev, a little under what round 13 measured once tuned on the sixth round too (at
+# once 98.3 %, with confirmation 99.9 %, 1 false alarm of 1,436, asked 2.3 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
@@ -67,18 +71,19 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the sixth and seventh rounds' authors, `*.6.yaml` and `*.7.yaml`, never read
-# by whoever tunes the net), overall: a few points under its measure after round 12 (at once
-# 92.7 %, with confirmation 99.2 %, false alarms 3.3 %, asked 6.0 %; on the sixth round alone
-# 92.9 %, 99.2 %, 4.0 %, 5.3 %, where round 11's net did 93.4 %, 98.3 %, 5.3 %, 4.9 %; on the
-# seventh, written once round 12 was frozen, 92.4 %, 99.2 %, 2.6 %, 6.6 %), so that a regression
-# fails here; the net does not depend on the mode, so one mode is enough.
+# The held-out split (the seventh and eighth rounds' authors, `*.7.yaml` and `*.8.yaml`, never
+# read by whoever tunes the net), overall: a few points under its measure after round 13 (at once
+# 94.3 %, with confirmation 99.2 %, false alarms 2.4 %, asked 4.9 %; on the seventh round alone
+# 93.7 %, 99.2 %, 2.6 %, 6.6 %, where round 12's net did 92.4 %, 99.2 %, 2.6 %, 6.6 %; on the
+# eighth, written while round 13 was tuned and read only once it was frozen, 94.9 %, 99.2 %,
+# 2.3 %, 3.2 %, where round 12's did 93.2 %, 98.7 %, 2.3 %, 3.2 %), so that a regression fails
+# here; the net does not depend on the mode, so one mode is enough.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
-    "recall_at_once": ("at least", 0.9),
+    "recall_at_once": ("at least", 0.91),
     "recall_with_confirmation": ("at least", 0.97),
-    "false_alarm_rate": ("at most", 0.06),
+    "false_alarm_rate": ("at most", 0.05),
     "confirmation_rate": ("at most", 0.08),
 }
 
@@ -110,7 +115,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5})
+TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
@@ -123,7 +128,8 @@ def _round(u: Utterance) -> int:
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
     # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
-    # the third from round 10, the fourth from round 11, the fifth in round 12).
+    # the third from round 10, the fourth from round 11, the fifth from round 12, the sixth from
+    # round 13).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )
@@ -215,10 +221,10 @@ def _unmet(tally: Tally, bounds: dict[str, tuple[str, float]]) -> list[str]:
 
 
 def test_the_net_keeps_its_figures_on_dev(corpus: list[Utterance]) -> None:
-    """The goals and floors in one test: one run for them all, whatever the pytest workers
-    (xdist groups do not hold with this pytest)."""
+    """The goals and floors in one test: one run for them all. On the net alone, which the
+    channel is held to in every mode below (through the channel: 90 s of the suite, not 10)."""
     dev = [u for u in corpus if u.split == FLOOR_SPLIT]
-    outcomes = run_corpus(FLOOR_MODES, dev)
+    outcomes = run_corpus(FLOOR_MODES, dev, NetChannel())
     unmet = []
     for mode in FLOOR_MODES:
         figures = figures_of(mode, FLOOR_SPLIT, outcomes)
@@ -244,23 +250,30 @@ def test_the_net_keeps_its_figures_on_dev(corpus: list[Utterance]) -> None:
 
 
 def test_every_mode_judges_the_same(corpus: list[Utterance]) -> None:
+    """The text channel, in every mode, answers as the net alone does (what the floors are
+    measured on): at once, after the question, or not, and with which number."""
     sample = corpus[::MODE_SAMPLE]
     outcomes = run_corpus((*FLOOR_MODES, *OTHER_MODES), sample)
-    judged: dict[str, list[tuple[bool, bool]]] = {}
+    judged: dict[str, list[tuple[bool, bool, str | None]]] = {}
     for outcome in outcomes:
-        judged.setdefault(outcome.mode, []).append((outcome.at_once, outcome.confirmed))
+        judged.setdefault(outcome.mode, []).append(
+            (outcome.at_once, outcome.confirmed, outcome.answer)
+        )
+    alone = [(o.at_once, o.confirmed, o.answer) for o in run_corpus(["net"], sample, NetChannel())]
     assert len(judged[FLOOR_MODES[0]]) == len(sample)
     # Counts, never texts: the sample holds held-out texts too.
-    differ = {mode: sum(a != b for a, b in zip(judged[FLOOR_MODES[0]], judged[mode], strict=True))
-              for mode in OTHER_MODES}
-    assert differ == dict.fromkeys(OTHER_MODES, 0)
+    differ = {mode: sum(a != b for a, b in zip(alone, judged[mode], strict=True))
+              for mode in (*FLOOR_MODES, *OTHER_MODES)}
+    assert differ == dict.fromkeys((*FLOOR_MODES, *OTHER_MODES), 0)
+    assert any(at_once for at_once, _, _ in alone) and any(asked for _, asked, _ in alone)
 
 
 def test_the_net_keeps_its_floors_on_the_held_out_split(corpus: list[Utterance]) -> None:
     held_out = [u for u in corpus if u.split == HELD_OUT_SPLIT]
     if not held_out:
         pytest.skip("no held-out split yet: the old one became dev, the new one is being written")
-    held = figures_of(HELD_OUT_MODE, HELD_OUT_SPLIT, run_corpus([HELD_OUT_MODE], held_out)).overall
+    outcomes = run_corpus([HELD_OUT_MODE], held_out, NetChannel())
+    held = figures_of(HELD_OUT_MODE, HELD_OUT_SPLIT, outcomes).overall
     assert held.emergencies and held.routine
     # Figures only: the held-out texts stay unseen by whoever tunes the net.
     unmet = [f"{HELD_OUT_MODE}, {HELD_OUT_SPLIT}: {why}" for why in _unmet(held, HELD_OUT_FLOORS)]
