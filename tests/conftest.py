@@ -108,10 +108,15 @@ class LiveGateway:
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + 30
+        # Generous: the speech engines load as it starts, and a fresh-clone CI run once had the
+        # other worker starting the whole cluster (Rasa loading) at the same moment; 30 s was
+        # not enough and every test of the worker failed with it.
+        deadline = time.monotonic() + 180
         while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("gateway stopped while starting (see its log above)")
             if time.monotonic() > deadline:
-                raise RuntimeError("gateway did not start")
+                raise RuntimeError("gateway did not start in 180 s")
             time.sleep(0.05)
 
     def stop(self) -> None:
