@@ -168,6 +168,12 @@ class Compiler:
         """
         if not isinstance(text, str) or not text.strip():
             raise RuleError(f"empty rule {text!r}")
+        if {"+", "&"} & {text.split()[0], text.split()[-1]}:
+            # YAML cuts an unquoted rule at " #" (a comment): "a + #|deux b" arrives as "a +".
+            raise RuleError(
+                f"rule {text!r}: '+' and '&' need a part on each side (in the YAML file, a '#' "
+                "after a space starts a comment: quote a rule that holds one)"
+            )
         parts: list[re.Pattern[str]] = []
         anchors: list[frozenset[str] | None] = []
         segments: list[tuple[int, ...]] = []

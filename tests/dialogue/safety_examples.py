@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        "je sais plus quel mois on est tout se mélange",
+        "ma mère s est perdue en rentrant chez elle alors qu elle habite là depuis trente ans",
         "il a convulsé et depuis il reprend pas ses esprits",
         "elle est tombée et elle reprend pas ses esprits",
         "mon grand père croit qu on est en mille neuf cent quatre vingt il reconnaît plus la"
@@ -186,6 +188,9 @@ CERTAIN: dict[str, list[str]] = {
         "il sait plus comment il s appelle",
     ],
     "breathing": [
+        "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
+        "il crache de la mousse rose",
+        "elle sature à soixante dix huit sur l oxymètre",
         # Round 12, own phrasings: not knowing whether someone still breathes.
         "je sais pas si il respire",
         "je sais pas s'il respire encore",
@@ -245,6 +250,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
     ],
     "chest_pain": [
+        "mon défibrillateur m a envoyé deux décharges coup sur coup",
         # Round 9, own phrasings (a heart too slow with a faint coming).
         "son pouls est très lent et il est tout gris il dit qu il va tomber",
         "mon père a le coeur qui bat lentement il est pâle et il a la tête qui tourne",
@@ -356,6 +362,8 @@ CERTAIN: dict[str, list[str]] = {
         "je crois que je fais un infarctus",
     ],
     "stroke": [
+        "il arrive pas à dire son prénom",
+        "les mots sortent dans le désordre depuis une heure",
         "elle parle toujours mal depuis tout à l heure",
         "il bafouille et il arrive plus à signer",
         # Round 9, own phrasings (balance gone all of a sudden).
@@ -431,6 +439,9 @@ CERTAIN: dict[str, list[str]] = {
         "il ne sent plus le côté droit de son corps",
     ],
     "bleeding": [
+        "les selles sont noires comme du goudron et il est tout pâle",
+        "je me suis entaillé la main ça saigne et j ai des vertiges",
+        "il vomit du sang par grosses gorgées",
         "il s est ouvert la main la serviette est trempée de sang",
         "ça pisse le sang le pansement est complètement imbibé",
         "elle a marché sur du verre ça saigne énormément",
@@ -682,6 +693,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
     ],
     "seizure": [
+        "elle a fait deux crises sans se réveiller entre",
+        "on a donné le valium et il convulse toujours",
         # Round 7: jerks of the body however said; the rescue treatment that failed.
         "il a des mouvements incontrôlés des bras et des jambes il répond pas",
         "elle fait des gestes saccadés de tout le corps",
@@ -808,6 +821,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
     ],
     "allergy": [
+        "après ma séance de désensibilisation j ai des plaques partout",
         "piqué par une guêpe à la joue et maintenant tout son visage gonfle",
         "mon mari s est fait piquer par une abeille sur la main et il a les lèvres qui gonflent",
         # Round 7: « anaphylactique » as the recognizer splits it; the adrenaline that did nothing.
@@ -1264,6 +1278,7 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de partir pour toujours",
     ],
     "burns": [
+        "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
         "ma fille de trois ans a renversé le thé sur ses bras elle a de grosses cloques",
         # Round 9, own phrasings (a chemical on the body, a flame in the face, smoke breathed in
         # a fire).
@@ -1613,6 +1628,12 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    "mon chat respire plus il est mort cette nuit je suis effondrée je voudrais un arrêt",
+    "ça me file des sueurs froides ces prises de sang",
+    "je suis à bout de nerfs avec les travaux je voudrais voir le docteur",
+    "combien coûte le forfait urgences",
+    "elle s évanouit à chaque vaccin il faudrait qu elle soit allongée",
+    "mon mari respire super bien depuis qu il a arrêté de fumer il voudrait faire un bilan",
     "mon fils doit faire un exposé sur l avc il voudrait interviewer le docteur",
     "comment on reconnaît une crise cardiaque chez une femme c est pour ma culture",
     "je voudrais m inscrire à une formation premiers secours pour les bébés qui s étouffent",

@@ -281,6 +281,9 @@ def test_a_small_document_compiles() -> None:
         (_category("burns", kind="medical", certain=["a peine|presque plus|presque pas"]),
          "a|b takes one word each side"),
         (_document(negation={}), "missing 'negators'"),
+        # What YAML leaves of an unquoted "defibrillateur + #|deux decharges".
+        (_category("burns", kind="medical", certain=["defibrillateur +"]), "a part on each side"),
+        (_category("burns", kind="medical", certain=["& brule"]), "a part on each side"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str) -> None:
