@@ -8,8 +8,8 @@ RASA_VENV := .venv-rasa
 STAMPS := var/stamps
 BIN := $(VENV)/bin
 PIP_VERSION := 24.3.1
-# Two pytest workers: much of the suite waits (real-time audio, Rasa, subprocesses), and the
-# tests of the shared Rasa server stay on one worker (tests/conftest.py).
+# Two pytest workers: much of the suite waits (real-time audio, Rasa, subprocesses); each starts
+# its own Rasa server for the tests that need one (tests/conftest.py).
 TEST_WORKERS ?= 2
 # Debian packages the tests need: PostgreSQL (agenda concurrency), Chromium (staff pages).
 APT_TEST_PACKAGES := postgresql postgresql-contrib chromium redis-server nginx
