@@ -225,5 +225,5 @@ def postgres_url() -> Iterator[str]:
 
 
 # No xdist group for the Rasa tests: each of the two workers starts its own Rasa server. With
-# them all on one worker (a group), the fresh-clone CI took 21:29 of tests against about 18
-# without: the Rasa tests are a quarter of the suite and could then not be balanced.
+# them all on one worker (a group), the fresh-clone CI took 21:29 of tests; without, 15:22: the
+# Rasa tests are a quarter of the suite and could then not be balanced.
