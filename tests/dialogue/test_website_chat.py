@@ -9,10 +9,12 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 import agenda
@@ -51,6 +53,15 @@ def site(limited: Settings) -> Iterator[tuple[TestClient, AppContext]]:
         client.headers["Origin"] = SITE
         yield client, context
     context.db.dispose()
+
+
+@contextmanager
+def _in_one_window(window_s: int) -> Iterator[None]:
+    """The limits count in fixed windows, and a test's requests across a window's end count in
+    two (it happened twice). Move the wall clock, ticking, to a window's start."""
+    start = (time.time() // window_s + 1) * window_s + 0.5
+    with time_machine.travel(dt.datetime.fromtimestamp(start, dt.UTC), tick=True):
+        yield
 
 
 def _start(client: TestClient) -> dict[str, Any]:
@@ -130,12 +141,11 @@ def test_conversations_are_opened_with_unguessable_ids_and_limited_per_address(
     site: tuple[TestClient, AppContext],
 ) -> None:
     client, context = site
-    # The limit counts in fixed windows: four requests across a window's end would count in
-    # two windows (it happened once). Start well inside one.
-    window = limits_of(context.settings)["start"].window_s
-    into = time.time() % window
-    if into > window - 30:
-        time.sleep(window - into + 0.5)
+    with _in_one_window(limits_of(context.settings)["start"].window_s):
+        _open_three_then_flood(client, context)
+
+
+def _open_three_then_flood(client: TestClient, context: AppContext) -> None:
     first = _start(client)
     ids = {first["conversation_id"], _start(client)["conversation_id"]}
     ids.add(_start(client)["conversation_id"])
@@ -157,6 +167,11 @@ def test_a_conversation_is_limited_and_an_oversize_message_refused(
     site: tuple[TestClient, AppContext],
 ) -> None:
     client, context = site
+    with _in_one_window(limits_of(context.settings)["conversation"].window_s):
+        _refuse_too_long_and_too_many(client, context)
+
+
+def _refuse_too_long_and_too_many(client: TestClient, context: AppContext) -> None:
     conversation = _start(client)["conversation_id"]
     url = f"/public/chat/{conversation}"
     too_long = client.post(url, json={"text": "a" * 1001})
