@@ -57,7 +57,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.68
+THRESHOLD = 0.59
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
@@ -71,7 +71,7 @@ SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
 with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.947 when set, with the seventh round in dev), and raised to the next hundredth above
+validation: 0.968 when set, with the eighth round in dev), and raised to the next hundredth above
 every routine example of tests/dialogue/safety_examples.py (never trained on), because cross-
 validation on dev is optimistic for other authors: they score up to 0.972 (« demain je serai plus
 là », said to cancel)."""

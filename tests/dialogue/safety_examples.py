@@ -248,6 +248,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils fait une laryngite il respire très mal il fait un bruit",
         # Round 4, familiar speech ("de ouf", "en sang", "veux crever"):
         "mon bébé fait des pauses quand il respire",
+        "j ai le mollet tout dur et là j étouffe",
+        "ma femme a mal au mollet avec son plâtre et elle a le souffle court",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -360,6 +362,7 @@ CERTAIN: dict[str, list[str]] = {
         "j ai mal dans la poitrine ça descend dans le bras",
         "j ai une douleur dans la poitrine qui me coupe le souffle",
         "je crois que je fais un infarctus",
+        "son boîtier lui a envoyé deux chocs et il est tout pâle",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -437,6 +440,7 @@ CERTAIN: dict[str, list[str]] = {
         "elle est paralysée d un côté",
         "mon père a la jambe droite qui lâche d un coup",
         "il ne sent plus le côté droit de son corps",
+        "mon mari a perdu la force du bras gauche d un coup",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -589,6 +593,9 @@ CERTAIN: dict[str, list[str]] = {
         "il y a du sang de partout",
         "il a le bras en sang",
         "il est couvert de sang",
+        "mon père vomit des trucs noirs comme du marc de café",
+        "elle saigne du nez et on arrive pas à l arrêter",
+        "j ai mal au ventre je vomis du marc de café c est normal ça",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -623,6 +630,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma compagne est enceinte elle a des contractions et elle saigne",
         "je suis à terme et les contractions sont très fortes",
         "j ai des contractions toutes les trois minutes",
+        "ma compagne à trente quatre semaines voit des mouches",
     ],
     "infant": [
         "mon fils de quinze jours a trente huit cinq de fièvre",
@@ -1122,6 +1130,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a bu de l acide",
         "il a sniffé de la colle",
         "il a mangé des baies rouges",
+        "mamie s est trompée de cachets elle est toute somnolente",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1276,6 +1285,7 @@ CERTAIN: dict[str, list[str]] = {
         "je vais me pendre",
         "je veux en terminer",
         "j ai envie de partir pour toujours",
+        "j ai acheté une corde hier soir",
     ],
     "burns": [
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
@@ -1324,6 +1334,8 @@ CERTAIN: dict[str, list[str]] = {
         "il s est brûlé au troisième degré",
         "elle s est brûlée avec de l huile bouillante",
         "le petit s est renversé le thé brûlant dessus",
+        "sa robe a pris feu avec une bougie",
+        "mon mari a les deux mains brûlées par l eau des pâtes",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1567,6 +1579,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a des crampes atroces au ventre",
         "mon ventre me fait atrocement mal",
         "j ai la tête qui va exploser et je vomis",
+        "une douleur foudroyante dans la tête",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2260,6 +2273,13 @@ ROUTINE: list[str] = [
     "j'ai des vertiges quand je me lève trop vite depuis des semaines",
     "elle fait des crises d'angoisse depuis son licenciement on voudrait voir le docteur",
     "mon père est sous oxygène et il lui faut une prescription de renouvellement",
+    "ces escaliers vont me tuer je voudrais un certificat pour un logement au rez de chaussée",
+    "la perruche de ma mère répète au secours c est pour un rendez vous",
+    "est ce que le docteur peut me faire un arrêt jusqu à vendredi",
+    "mon spray de ventoline que je garde toujours dans ma poche est vide je voudrais le renouveler",
+    "j ai pas d autre souci je voulais juste un certificat de sport",
+    "il a des antécédents d infarctus il voudrait changer de médecin traitant",
+    "je voudrais savoir si je peux prendre l avion avec mon plâtre",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2316,4 +2336,6 @@ NOT_CERTAIN: list[str] = [
     "ma grand mère est désorientée le soir elle a alzheimer",
     "j ai mal au dos ça me déchire quand je me penche",
     "j ai un lumbago ça m arrache le dos",
+    "mon chef va finir par me tuer avec ses horaires",
+    "quand quelqu un fait un malaise faut il le mettre en pls",
 ]
