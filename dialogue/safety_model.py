@@ -71,7 +71,7 @@ SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
 with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.968 when set, with the eighth round in dev), and raised to the next hundredth above
+validation: 0.949 when set, with the ninth round in dev), and raised to the next hundredth above
 every routine example of tests/dialogue/safety_examples.py (never trained on), because cross-
 validation on dev is optimistic for other authors: they score up to 0.972 (« demain je serai plus
 là », said to cancel)."""

@@ -186,6 +186,7 @@ CERTAIN: dict[str, list[str]] = {
         "elle est évanouie",
         "il est tombé raide",
         "il sait plus comment il s appelle",
+        "ma mère m appelle elle sait plus pourquoi elle a appelé",
     ],
     "breathing": [
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
@@ -250,6 +251,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé fait des pauses quand il respire",
         "j ai le mollet tout dur et là j étouffe",
         "ma femme a mal au mollet avec son plâtre et elle a le souffle court",
+        "depuis le vol de retour j ai le souffle court",
+        "j ai la jambe toute gonflée et là j étouffe",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -363,6 +366,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai une douleur dans la poitrine qui me coupe le souffle",
         "je crois que je fais un infarctus",
         "son boîtier lui a envoyé deux chocs et il est tout pâle",
+        "il est angineux et la douleur passe pas",
+        "il avait mal à la poitrine et il s est effondré par terre",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -596,6 +601,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon père vomit des trucs noirs comme du marc de café",
         "elle saigne du nez et on arrive pas à l arrêter",
         "j ai mal au ventre je vomis du marc de café c est normal ça",
+        "il s est entaillé le pied avec la hache et ça pisse",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -631,6 +637,7 @@ CERTAIN: dict[str, list[str]] = {
         "je suis à terme et les contractions sont très fortes",
         "j ai des contractions toutes les trois minutes",
         "ma compagne à trente quatre semaines voit des mouches",
+        "je suis enceinte de sept mois et j ai le ventre qui durcit toutes les cinq minutes",
     ],
     "infant": [
         "mon fils de quinze jours a trente huit cinq de fièvre",
@@ -699,6 +706,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé refuse le biberon depuis ce matin il est mou",
         "mon bébé a les lèvres bleues",
         "mon bébé ne mouille plus ses couches",
+        "ma fille de deux mois creuse entre les côtes pour respirer",
+        "elle a trois mois et elle a pas mouillé de couche depuis ce matin",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -963,6 +972,8 @@ CERTAIN: dict[str, list[str]] = {
         "ses lèvres enflent",
         "il a la face toute gonflée",
         "il est tout rouge et gonflé après le médicament",
+        # Stung and allergic with a routine request: the classifier scores it 0.02.
+        "je voudrais un rendez vous mais je me suis fait piquer par une guêpe je suis allergique",
     ],
     "poisoning": [
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
@@ -1131,6 +1142,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a sniffé de la colle",
         "il a mangé des baies rouges",
         "mamie s est trompée de cachets elle est toute somnolente",
+        "ma petite a trouvé le sirop de son frère elle en a bu la moitié",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1286,6 +1298,7 @@ CERTAIN: dict[str, list[str]] = {
         "je veux en terminer",
         "j ai envie de partir pour toujours",
         "j ai acheté une corde hier soir",
+        "mon mari a chargé son fusil il dit qu il veut mourir",
     ],
     "burns": [
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
@@ -1431,6 +1444,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a chuté du balcon",
         "ma mère a glissé dans la douche elle est par terre elle peut pas se relever",
         "il est tombé de la table à langer",
+        "il est tombé dans l escalier il a une bosse et il est bien plus endormi que d habitude",
     ],
     "severe_pain": [
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -2280,6 +2294,12 @@ ROUTINE: list[str] = [
     "j ai pas d autre souci je voulais juste un certificat de sport",
     "il a des antécédents d infarctus il voudrait changer de médecin traitant",
     "je voudrais savoir si je peux prendre l avion avec mon plâtre",
+    "on m a dit que mon foie allait lâcher si je continuais à boire je voudrais un rendez vous",
+    "mon fils est sorti de l hôpital après sa crise d asthme il lui faut un certificat",
+    "cet été j ai fait un malaise vagal à la plage je voudrais un bilan",
+    "ma mère voudrait le renouvellement de sa trinitrine pour son angine de poitrine",
+    "la pommade pour l eczéma marche pas du tout sur mes mains",
+    "je voulais savoir comment la pls se fait pour ma formation",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2338,4 +2358,5 @@ NOT_CERTAIN: list[str] = [
     "j ai un lumbago ça m arrache le dos",
     "mon chef va finir par me tuer avec ses horaires",
     "quand quelqu un fait un malaise faut il le mettre en pls",
+    "est ce que le docteur peut passer voir ma mère à domicile elle a fait un avc l an dernier",
 ]
