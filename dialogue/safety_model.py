@@ -57,21 +57,24 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.59
+THRESHOLD = 0.63
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
 do not count: they are reviewed, and their number grows with the dev split)."""
-ASKED_TARGET = 0.01
+ASKED_TARGET = 0.0075
 """Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
 (at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
-were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %)."""
+were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %). It grows more so as dev grows: at 1 %,
+with the tenth round in dev, the threshold fell to 0.47 and those examples were asked 4.2 % of the
+time (25 of 595), against 1.5 % at 0.63 (this target), with no emergency of the unit examples
+or the dev split asked only at the lower one."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
 with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.949 when set, with the ninth round in dev), and raised to the next hundredth above
+validation: 0.974 when set, with the tenth round in dev), and raised to the next hundredth above
 every routine example of tests/dialogue/safety_examples.py (never trained on), because cross-
 validation on dev is optimistic for other authors: they score up to 0.972 (« demain je serai plus
 là », said to cancel)."""

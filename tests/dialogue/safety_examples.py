@@ -187,6 +187,7 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé raide",
         "il sait plus comment il s appelle",
         "ma mère m appelle elle sait plus pourquoi elle a appelé",
+        "mon père sait plus ce qu il fait ici",
     ],
     "breathing": [
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
@@ -253,6 +254,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma femme a mal au mollet avec son plâtre et elle a le souffle court",
         "depuis le vol de retour j ai le souffle court",
         "j ai la jambe toute gonflée et là j étouffe",
+        "mon bébé devient tout bleu quand il tousse",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -368,6 +370,8 @@ CERTAIN: dict[str, list[str]] = {
         "son boîtier lui a envoyé deux chocs et il est tout pâle",
         "il est angineux et la douleur passe pas",
         "il avait mal à la poitrine et il s est effondré par terre",
+        "j ai pris ma trini trine et la douleur passe pas",
+        "mon boîtier m a choqué plusieurs fois ce matin",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -602,6 +606,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle saigne du nez et on arrive pas à l arrêter",
         "j ai mal au ventre je vomis du marc de café c est normal ça",
         "il s est entaillé le pied avec la hache et ça pisse",
+        "j ai des règles très abondantes et la tête qui tourne",
+        "je change de serviette toutes les quinze minutes",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -708,6 +714,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé ne mouille plus ses couches",
         "ma fille de deux mois creuse entre les côtes pour respirer",
         "elle a trois mois et elle a pas mouillé de couche depuis ce matin",
+        "mon bébé a de la fièvre et des marbrures sur les genoux",
+        "ma fille de six mois a quarante de fièvre",
+        "mon bébé de deux mois dort beaucoup plus que d habitude",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -974,6 +983,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tout rouge et gonflé après le médicament",
         # Stung and allergic with a routine request: the classifier scores it 0.02.
         "je voudrais un rendez vous mais je me suis fait piquer par une guêpe je suis allergique",
+        "il a eu son vaccin il y a cinq minutes et il a de l urticaire partout",
+        "elle a des plaques partout et sa tension chute",
     ],
     "poisoning": [
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
@@ -1143,6 +1154,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a mangé des baies rouges",
         "mamie s est trompée de cachets elle est toute somnolente",
         "ma petite a trouvé le sirop de son frère elle en a bu la moitié",
+        "mamie a pris deux fois son lithium ce matin",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1349,6 +1361,8 @@ CERTAIN: dict[str, list[str]] = {
         "le petit s est renversé le thé brûlant dessus",
         "sa robe a pris feu avec une bougie",
         "mon mari a les deux mains brûlées par l eau des pâtes",
+        "mon bébé a attrapé la tasse de thé il a le bras brûlé",
+        "il a reçu de l acide sur la main ça le brûle",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -2300,6 +2314,13 @@ ROUTINE: list[str] = [
     "ma mère voudrait le renouvellement de sa trinitrine pour son angine de poitrine",
     "la pommade pour l eczéma marche pas du tout sur mes mains",
     "je voulais savoir comment la pls se fait pour ma formation",
+    "mon fils tombe dans les pommes rien qu en voyant une aiguille je voudrais un rendez vous",
+    "je voudrais savoir si un enfant s étouffe quels sont les bons gestes",
+    "j ai fait une crise d asthme le mois dernier je vais beaucoup mieux je voudrais un contrôle",
+    "mon infarctus de mars est loin je voudrais reprendre le vélo",
+    "il faudrait renouveler le valium de ma fille pour ses crises",
+    "j ai reçu la facture des urgences pour le tiers payant",
+    "mon chien s est étranglé avec sa laisse hier il va bien",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told

@@ -14,9 +14,10 @@ second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the t
 measured in round 10, tuned on in round 11) and the fifth's (``*.5.yaml``, measured in round 11,
 tuned on in round 12), the sixth's (``*.6.yaml``, measured in round 12, tuned on in round 13),
 the seventh's (``*.7.yaml``, measured in rounds 12 and 13, tuned on in round 14), the eighth's
-(``*.8.yaml``, measured in rounds 13 and 14, tuned on in round 15) and the ninth's (``*.9.yaml``,
-measured in rounds 14 and 15, tuned on in round 16). The held-out split is the tenth and eleventh
-rounds' (``*.10.yaml``, ``*.11.yaml``), by other authors again, four each.
+(``*.8.yaml``, measured in rounds 13 and 14, tuned on in round 15), the ninth's (``*.9.yaml``,
+measured in rounds 14 and 15, tuned on in round 16) and the tenth's (``*.10.yaml``, measured in
+rounds 15 and 16, tuned on in round 17). The held-out split is the eleventh and twelfth rounds'
+(``*.11.yaml``, ``*.12.yaml``), by other authors again, four each.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 16 measured once tuned on the ninth round too (at
-# once 98.6 %, with confirmation 99.9 %, 4 false alarms of 2,105, asked 2.3 %): the floor a
+# Overall on dev, a little under what round 17 measured once tuned on the tenth round too (at
+# once 98.5 %, with confirmation 99.9 %, 4 false alarms of 2,323, asked 2.5 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
@@ -73,13 +74,14 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the tenth and eleventh rounds' authors, `*.10.yaml` and `*.11.yaml`, never
-# read by whoever tunes the net), overall: a few points under its measure after round 16 (at once
-# 94.7 %, with confirmation 99.8 %, false alarms 2.1 %, asked 3.6 %; on the tenth round alone
-# 94.0 %, 99.6 %, 2.3 %, 3.7 %, as round 14's and 15's nets did; on the eleventh, written while
-# round 15 was tuned and counted once before round 16, 95.5 %, 100 %, 2.0 %, 3.6 %, where round
-# 15's did 95.5 %, 100 %, 2.0 %, 4.0 %), so that a regression fails here; the net does not
-# depend on the mode, so one mode is enough.
+# The held-out split (the eleventh and twelfth rounds' authors, `*.11.yaml` and `*.12.yaml`,
+# never read by whoever tunes the net), overall: a few points under its measure after round 17
+# (at once 94.98 %, 416 of 438, with confirmation 100 %, false alarms 1.9 %, asked 5.7 %; on the
+# eleventh round alone 96.0 %, 100 %, 1.6 %, 3.2 %; on the twelfth, written while round 16 was
+# tuned and counted once before round 17, 94.1 %, 100 %, 2.3 %, 8.6 %, where round 16's did
+# 94.5 %, 100 %, 2.3 %, 9.0 %), so that a regression fails here; the net does not depend on the
+# mode, so one mode is enough. The twelfth round's routine calls are asked about more than any
+# round's before: the floor on questions (6 %) is the one closest to failing.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
@@ -117,7 +119,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9})
+TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
@@ -131,7 +133,8 @@ def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) ->
     # Its independence is the point: held-out texts only in a new round's files, none in the
     # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
     # the third from round 10, the fourth from round 11, the fifth from round 12, the sixth from
-    # round 13, the seventh from round 14, the eighth from round 15, the ninth from round 16).
+    # round 13, the seventh from round 14, the eighth from round 15, the ninth from round 16, the
+    # tenth from round 17).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
     )
