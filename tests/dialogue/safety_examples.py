@@ -372,6 +372,8 @@ CERTAIN: dict[str, list[str]] = {
         "il avait mal à la poitrine et il s est effondré par terre",
         "j ai pris ma trini trine et la douleur passe pas",
         "mon boîtier m a choqué plusieurs fois ce matin",
+        "mon coeur bat à toute vitesse et je vois des points noirs",
+        "j ai mal entre les omoplates et je transpire",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -644,6 +646,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai des contractions toutes les trois minutes",
         "ma compagne à trente quatre semaines voit des mouches",
         "je suis enceinte de sept mois et j ai le ventre qui durcit toutes les cinq minutes",
+        "je suis enceinte de sept mois et ça coule entre mes jambes",
+        "je suis à terme et je sens le cordon",
     ],
     "infant": [
         "mon fils de quinze jours a trente huit cinq de fièvre",
@@ -1155,6 +1159,7 @@ CERTAIN: dict[str, list[str]] = {
         "mamie s est trompée de cachets elle est toute somnolente",
         "ma petite a trouvé le sirop de son frère elle en a bu la moitié",
         "mamie a pris deux fois son lithium ce matin",
+        "elle a cueilli des baies dans le jardin et maintenant elle vomit",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1363,6 +1368,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon mari a les deux mains brûlées par l eau des pâtes",
         "mon bébé a attrapé la tasse de thé il a le bras brûlé",
         "il a reçu de l acide sur la main ça le brûle",
+        "mon bébé a renversé le café chaud sur son visage",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1459,6 +1465,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma mère a glissé dans la douche elle est par terre elle peut pas se relever",
         "il est tombé de la table à langer",
         "il est tombé dans l escalier il a une bosse et il est bien plus endormi que d habitude",
+        "papa est tombé il s est cogné la tête et il est moins réactif",
     ],
     "severe_pain": [
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -1608,6 +1615,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon ventre me fait atrocement mal",
         "j ai la tête qui va exploser et je vomis",
         "une douleur foudroyante dans la tête",
+        "ça m est venu d un coup dans la tête",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2321,6 +2329,11 @@ ROUTINE: list[str] = [
     "il faudrait renouveler le valium de ma fille pour ses crises",
     "j ai reçu la facture des urgences pour le tiers payant",
     "mon chien s est étranglé avec sa laisse hier il va bien",
+    "je fais un exposé sur les empoisonnements pour l école",
+    "le prix de l essence m a presque fait faire un infarctus je voudrais un rendez vous",
+    "c est pas urgent urgent mais je voudrais voir le docteur cette semaine",
+    "j ai la voix cassée depuis trois jours",
+    "ma fille prend son traitement matin et soir et il faudrait le renouveler",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2336,8 +2349,6 @@ NOT_CERTAIN: list[str] = [
     "voudrais qu'il voie le docteur",
     # Round 9: a sting that swelled only around it (a question at most: any sting is asked).
     "ma fille a été piquée par une guêpe ça a enflé autour de la piqûre et c est tout",
-    # Round 9: deliberately asked, not answered: a farewell that may be a trip.
-    "je voulais annuler parce que demain je serai plus là",
     # Round 7: what the sign is about, denied (« pas allergique »); a wound cared for.
     "je me suis fait piquer par une abeille je suis pas allergique",
     "j ai une plaie ouverte au genou qui coule un peu je voudrais un pansement",
@@ -2380,4 +2391,5 @@ NOT_CERTAIN: list[str] = [
     "mon chef va finir par me tuer avec ses horaires",
     "quand quelqu un fait un malaise faut il le mettre en pls",
     "est ce que le docteur peut passer voir ma mère à domicile elle a fait un avc l an dernier",
+    "j ai mal à l épaule depuis un mois et j arrive plus à lever le bras",
 ]
