@@ -188,6 +188,8 @@ CERTAIN: dict[str, list[str]] = {
         "il sait plus comment il s appelle",
         "ma mère m appelle elle sait plus pourquoi elle a appelé",
         "mon père sait plus ce qu il fait ici",
+        "il a fait son insuline sans manger et là il tremble et il transpire",
+        "ma voisine est allongée dans l entrée et elle me répond pas",
     ],
     "breathing": [
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
@@ -255,6 +257,7 @@ CERTAIN: dict[str, list[str]] = {
         "depuis le vol de retour j ai le souffle court",
         "j ai la jambe toute gonflée et là j étouffe",
         "mon bébé devient tout bleu quand il tousse",
+        "j ai fait dix heures d avion hier et là j ai du mal à respirer",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -452,6 +455,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a la jambe droite qui lâche d un coup",
         "il ne sent plus le côté droit de son corps",
         "mon mari a perdu la force du bras gauche d un coup",
+        "elle a une hémiplégie gauche apparue ce matin",
+        "mon père a le bras qui retombe tout seul",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -648,6 +653,8 @@ CERTAIN: dict[str, list[str]] = {
         "je suis enceinte de sept mois et j ai le ventre qui durcit toutes les cinq minutes",
         "je suis enceinte de sept mois et ça coule entre mes jambes",
         "je suis à terme et je sens le cordon",
+        "je suis enceinte et ma tension est à dix sept j ai mal à la tête",
+        "je suis enceinte de huit mois ça mouille j ai peur que ce soit la poche",
     ],
     "infant": [
         "mon fils de quinze jours a trente huit cinq de fièvre",
@@ -721,6 +728,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé a de la fièvre et des marbrures sur les genoux",
         "ma fille de six mois a quarante de fièvre",
         "mon bébé de deux mois dort beaucoup plus que d habitude",
+        "bébé un mois trente huit cinq",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -1160,6 +1168,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma petite a trouvé le sirop de son frère elle en a bu la moitié",
         "mamie a pris deux fois son lithium ce matin",
         "elle a cueilli des baies dans le jardin et maintenant elle vomit",
+        "il a pris quatre cachets au lieu d un et il s endort",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -2334,6 +2343,11 @@ ROUTINE: list[str] = [
     "c est pas urgent urgent mais je voudrais voir le docteur cette semaine",
     "j ai la voix cassée depuis trois jours",
     "ma fille prend son traitement matin et soir et il faudrait le renouveler",
+    "le quinze c est que pour les vraies urgences alors je vous appelle pour un rendez vous",
+    "je m étouffe de colère avec ce répondeur",
+    "ma mère nous fait une crise de nerfs dès qu on parle de la maison de retraite",
+    "j ai l orteil tout bleu depuis que je me suis cogné dans la table",
+    "on m a fait trois points aux urgences il faut les enlever",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2392,4 +2406,5 @@ NOT_CERTAIN: list[str] = [
     "quand quelqu un fait un malaise faut il le mettre en pls",
     "est ce que le docteur peut passer voir ma mère à domicile elle a fait un avc l an dernier",
     "j ai mal à l épaule depuis un mois et j arrive plus à lever le bras",
+    "des fois j ai le cœur qui bat vite mais pas en ce moment je voudrais un électro",
 ]
