@@ -57,7 +57,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.59
+THRESHOLD = 0.52
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
@@ -69,13 +69,14 @@ were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %). It grows more so as dev 
 with the tenth round in dev, the threshold fell to 0.47 and those examples were asked 4.2 % of the
 time (25 of 595), against 1.5 % at 0.63 (this target), with no emergency of the unit examples
 or the dev split asked only at the lower one; with the eleventh round, 0.61 and 2.0 % (12 of
-602); with the twelfth, 0.59 and 2.0 % (12 of 607)."""
+602); with the twelfth, 0.59 and 2.0 % (12 of 607); with the thirteenth, 0.52 and 2.5 % (15 of
+619), the held-out rounds asked no more than at 0.59."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
 with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.946 when set, with the twelfth round in dev), and raised to the next hundredth above
+validation: 0.956 when set, with the thirteenth round), and raised to the next hundredth above
 every routine example of tests/dialogue/safety_examples.py (never trained on), because cross-
 validation on dev is optimistic for other authors: they scored up to 0.972 (« demain je serai plus
 là », said to cancel). With the eleventh round in dev that one scores 0.982 and was dropped from the

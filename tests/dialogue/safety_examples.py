@@ -258,6 +258,7 @@ CERTAIN: dict[str, list[str]] = {
         "j ai la jambe toute gonflée et là j étouffe",
         "mon bébé devient tout bleu quand il tousse",
         "j ai fait dix heures d avion hier et là j ai du mal à respirer",
+        "il ronflait bizarrement et maintenant il respire plus",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -457,6 +458,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon mari a perdu la force du bras gauche d un coup",
         "elle a une hémiplégie gauche apparue ce matin",
         "mon père a le bras qui retombe tout seul",
+        "depuis ce matin mon grand père me demande où est sa femme qui est morte",
+        "j ai du mal à trouver mes mots depuis ce matin",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -615,6 +618,8 @@ CERTAIN: dict[str, list[str]] = {
         "il s est entaillé le pied avec la hache et ça pisse",
         "j ai des règles très abondantes et la tête qui tourne",
         "je change de serviette toutes les quinze minutes",
+        "le sang sort par à coups de sa cuisse",
+        "ça saigne très vite",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -729,6 +734,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de six mois a quarante de fièvre",
         "mon bébé de deux mois dort beaucoup plus que d habitude",
         "bébé un mois trente huit cinq",
+        "mon bébé de un mois veut plus téter du tout",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -1625,6 +1631,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai la tête qui va exploser et je vomis",
         "une douleur foudroyante dans la tête",
         "ça m est venu d un coup dans la tête",
+        "il a le ventre gonflé il vomit et il a plus fait de selles depuis trois jours",
+        "j ai eu comme une explosion dans la nuque en soulevant un carton",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2348,6 +2356,13 @@ ROUTINE: list[str] = [
     "ma mère nous fait une crise de nerfs dès qu on parle de la maison de retraite",
     "j ai l orteil tout bleu depuis que je me suis cogné dans la table",
     "on m a fait trois points aux urgences il faut les enlever",
+    "ma fille joue au docteur elle a appelé le samu par erreur",
+    "je voudrais la liste pour la trousse de secours de l école",
+    "c est mort chez vous personne ne répond",
+    "mon chat respire vite quand il dort est ce normal",
+    "j ai rêvé que je faisais un infarctus je voudrais un bilan",
+    "je sors des urgences pour une entorse il faut un certificat",
+    "j ai enlevé une tique ce matin il y a une petite rougeur",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
