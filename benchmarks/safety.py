@@ -71,6 +71,12 @@ class Utterance:
     def emergency(self) -> bool:
         return self.kind != "routine"
 
+    @property
+    def round(self) -> int:
+        """The round of authors that wrote it: ``x.yaml`` is the first, ``x.2.yaml`` the second…"""
+        suffix = self.source.removesuffix(".yaml").rpartition(".")[2]
+        return int(suffix) if suffix.isdigit() else 1
+
 
 def load_corpus(folder: Path = CORPUS) -> list[Utterance]:
     """Every utterance of the corpus folder, checked field by field."""
@@ -332,6 +338,17 @@ def _pair(dev: Tally, test: Tally, rate: str) -> str:
     return f"{_pct(getattr(dev, rate))} / {_pct(getattr(test, rate))}"
 
 
+def _rounds_of(corpus: set[Utterance], split: str) -> str:
+    """Which rounds of authors a split holds, by their files: "rounds 14 and 15, `*.14.yaml` and
+    `*.15.yaml`"."""
+    rounds = sorted({u.round for u in corpus if u.split == split})
+    files = ["`*.yaml`" if r == 1 else f"`*.{r}.yaml`" for r in rounds]
+    if len(rounds) > 2 and rounds == list(range(rounds[0], rounds[-1] + 1)):
+        return f"rounds {rounds[0]} to {rounds[-1]}, {files[0]} to {files[-1]}"
+    said = "s" if len(rounds) > 1 else ""
+    return f"round{said} {' and '.join(map(str, rounds))}, {' and '.join(files)}"
+
+
 def report_lines(outcomes: list[Outcome]) -> list[str]:
     """The docs section: a summary per mode and split, then per category (dev / test)."""
     every = {(m, s): figures_of(m, s, outcomes) for m in MODES for s in (*SPLITS, None)}
@@ -348,11 +365,9 @@ def report_lines(outcomes: list[Outcome]) -> list[str]:
         "*With confirmation*: at once, or after \"oui\" to the net's confirmation question. "
         "*Wrong number*: answered, but 15/112 for a suicidal crisis or 3114 for a medical one. "
         "*False alarms*: routine calls given an emergency answer at once; *asked*: routine calls "
-        "given the confirmation question. Splits: *dev*, what the net was tuned on (the first "
-        "author's corpus, `*.yaml`, and the next twelve rounds', `*.2.yaml` to `*.13.yaml`); "
-        "*test*, held out (the fourteenth and fifteenth rounds, `*.14.yaml` and `*.15.yaml`, each "
-        "by "
-        "four new authors who read neither "
+        "given the confirmation question. Splits: *dev*, what the net was tuned on "
+        f"({_rounds_of(corpus, 'dev')}); *test*, held out ({_rounds_of(corpus, 'test')}, each "
+        "by four new authors who read neither "
         "the rules nor the older corpora, never read by whoever tunes the net). Goals (issue "
         "13, on text the net was not tuned on, so the test split): with confirmation 100 %, "
         "at once ≥ 95 %, false alarms ≤ 1 %. Counts, not timings: the machine's load does "

@@ -63,25 +63,19 @@ up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, th
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
 do not count: they are reviewed, and their number grows with the dev split)."""
 ASKED_TARGET = 0.0075
-"""Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors
-(at 3 % and 4 %, the routine examples of tests/dialogue/safety_examples.py, never training texts,
-were asked 4.7 % and 4.5 % of the time; at 2 %, 0.8 %). It grows more so as dev grows: at 1 %,
-with the tenth round in dev, the threshold fell to 0.47 and those examples were asked 4.2 % of the
-time (25 of 595), against 1.5 % at 0.63 (this target), with no emergency of the unit examples
-or the dev split asked only at the lower one; with the eleventh round, 0.61 and 2.0 % (12 of
-602); with the twelfth, 0.59 and 2.0 % (12 of 607); with the thirteenth, 0.52 and 2.5 % (15 of
-619), the held-out rounds asked no more than at 0.59."""
+"""Well under the issue's 5 %: cross-validation on dev is optimistic for texts of other authors,
+and more so as dev grows (at 1 %, with ten rounds in dev, the threshold fell to 0.47 and the
+routine examples of tests/dialogue/safety_examples.py, never training texts, were asked 4.2 % of
+the time, with no emergency gained; at this target, 2.5 %). How it moved, round by round, is in
+docs/benchmarks.md."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
 with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.956 when set, with the thirteenth round), and raised to the next hundredth above
-every routine example of tests/dialogue/safety_examples.py (never trained on), because cross-
-validation on dev is optimistic for other authors: they scored up to 0.972 (« demain je serai plus
-là », said to cancel). With the eleventh round in dev that one scores 0.982 and was dropped from the
-examples rather than the threshold raised: a second-round author wrote the same words as a
-farewell, and at 0.99 the dev split's emergencies answered at once fell from 98.8 % to 98.0 %."""
+validation: 0.956 when set), and raised to the next hundredth above every routine example of
+tests/dialogue/safety_examples.py (never trained on), because cross-validation on dev is
+optimistic for other authors."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 

@@ -126,11 +126,6 @@ TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
-def _round(u: Utterance) -> int:
-    """The round of authors of a text: ``x.yaml`` is the first, ``x.2.yaml`` the second…"""
-    suffix = u.source.removesuffix(".yaml").rpartition(".")[2]
-    return int(suffix) if suffix.isdigit() else 1
-
 
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
@@ -140,10 +135,10 @@ def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) ->
     # tenth from round 17, the eleventh from round 18, the twelfth from round 19, the thirteenth
     # from round 20).
     misplaced = sorted(
-        {u.source for u in corpus if u.split == HELD_OUT_SPLIT and _round(u) in TUNED_ROUNDS}
+        {u.source for u in corpus if u.split == HELD_OUT_SPLIT and u.round in TUNED_ROUNDS}
     )
     assert misplaced == []
-    assert {u.split for u in corpus if _round(u) in TUNED_ROUNDS} == {"dev"}
+    assert {u.split for u in corpus if u.round in TUNED_ROUNDS} == {"dev"}
 
 
 def _said(u: Utterance) -> str:
@@ -154,7 +149,7 @@ def test_no_text_is_there_twice(corpus: list[Utterance]) -> None:
     # Within one round of authors, a text twice would count twice. Across rounds, two authors
     # may well write the same short cry ("je vais me foutre en l'air"): allowed between dev
     # halves, never between a held-out text and one that tunes the net (counted, never shown).
-    rounds = Counter((_round(u), _said(u)) for u in corpus)
+    rounds = Counter((u.round, _said(u)) for u in corpus)
     held_out = {_said(u) for u in corpus if u.split == HELD_OUT_SPLIT}
     twice = {t for (_, t), n in rounds.items() if n > 1}
     twice_held_out = len(twice & held_out)
