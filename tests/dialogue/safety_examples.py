@@ -460,6 +460,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a le bras qui retombe tout seul",
         "depuis ce matin mon grand père me demande où est sa femme qui est morte",
         "j ai du mal à trouver mes mots depuis ce matin",
+        "mon père comprend plus ce que je lui demande",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -660,6 +661,8 @@ CERTAIN: dict[str, list[str]] = {
         "je suis à terme et je sens le cordon",
         "je suis enceinte et ma tension est à dix sept j ai mal à la tête",
         "je suis enceinte de huit mois ça mouille j ai peur que ce soit la poche",
+        "je suis enceinte de sept mois ma tension est à seize et j ai des acouphènes",
+        "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
         "mon fils de quinze jours a trente huit cinq de fièvre",
@@ -735,6 +738,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé de deux mois dort beaucoup plus que d habitude",
         "bébé un mois trente huit cinq",
         "mon bébé de un mois veut plus téter du tout",
+        "ma petite de trois mois a le dessus de la tête tendu",
+        "mon nourrisson a des cris stridents il est tout pâle",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -863,6 +868,7 @@ CERTAIN: dict[str, list[str]] = {
         "il se raidit et il tremble",
         "il a les yeux blancs et il tremble",
         "il a fait pipi sur lui et il tremble de partout",
+        "ma fille reprend une crise là elle a les yeux qui partent",
     ],
     "allergy": [
         "après ma séance de désensibilisation j ai des plaques partout",
@@ -1175,6 +1181,8 @@ CERTAIN: dict[str, list[str]] = {
         "mamie a pris deux fois son lithium ce matin",
         "elle a cueilli des baies dans le jardin et maintenant elle vomit",
         "il a pris quatre cachets au lieu d un et il s endort",
+        "ma mère s est trompée elle a pris son méthotrexate chaque jour au lieu du lundi",
+        "mon père prend son méthotrexate tous les jours depuis une semaine au lieu du lundi",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1331,6 +1339,8 @@ CERTAIN: dict[str, list[str]] = {
         "j ai envie de partir pour toujours",
         "j ai acheté une corde hier soir",
         "mon mari a chargé son fusil il dit qu il veut mourir",
+        "c est la bonne nuit pour partir je crois",
+        "ce soir c est le bon moment pour en finir",
     ],
     "burns": [
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
@@ -1384,6 +1394,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé a attrapé la tasse de thé il a le bras brûlé",
         "il a reçu de l acide sur la main ça le brûle",
         "mon bébé a renversé le café chaud sur son visage",
+        "il a mis une clé dans la prise il est un peu sonné",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1481,6 +1492,8 @@ CERTAIN: dict[str, list[str]] = {
         "il est tombé de la table à langer",
         "il est tombé dans l escalier il a une bosse et il est bien plus endormi que d habitude",
         "papa est tombé il s est cogné la tête et il est moins réactif",
+        "mon mari est tombé de l échelle il a mal à la nuque",
+        "mon fils est tombé du trampoline et il a le casque cassé",
     ],
     "severe_pain": [
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -2363,6 +2376,12 @@ ROUTINE: list[str] = [
     "j ai rêvé que je faisais un infarctus je voudrais un bilan",
     "je sors des urgences pour une entorse il faut un certificat",
     "j ai enlevé une tique ce matin il y a une petite rougeur",
+    "le cardiologue a écrit infarctus dans mon dossier alors que c était une péricardite",
+    "j ai failli faire une crise cardiaque en voyant la facture du garagiste",
+    "les urgences m ont plâtré le bras vendredi il me faut un arrêt de travail",
+    "c est pour enlever les points que j ai au menton",
+    "mon père garde des séquelles de son avc il est resté paralysé de la jambe",
+    "c est le bon moment pour partir en vacances avec mon asthme",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2422,4 +2441,6 @@ NOT_CERTAIN: list[str] = [
     "est ce que le docteur peut passer voir ma mère à domicile elle a fait un avc l an dernier",
     "j ai mal à l épaule depuis un mois et j arrive plus à lever le bras",
     "des fois j ai le cœur qui bat vite mais pas en ce moment je voudrais un électro",
+    "si ma fille avale une pile un jour qu est ce que je dois faire",
+    "je voudrais être prête si mon fils fait une crise d asthme à l école",
 ]
