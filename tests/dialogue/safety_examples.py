@@ -378,6 +378,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon boîtier m a choqué plusieurs fois ce matin",
         "mon coeur bat à toute vitesse et je vois des points noirs",
         "j ai mal entre les omoplates et je transpire",
+        "ma femme a fait un infarctus l an dernier et là elle a la même douleur qu à l époque",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -461,6 +462,7 @@ CERTAIN: dict[str, list[str]] = {
         "depuis ce matin mon grand père me demande où est sa femme qui est morte",
         "j ai du mal à trouver mes mots depuis ce matin",
         "mon père comprend plus ce que je lui demande",
+        "mon bras gauche obéit plus depuis vingt minutes",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -740,6 +742,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé de un mois veut plus téter du tout",
         "ma petite de trois mois a le dessus de la tête tendu",
         "mon nourrisson a des cris stridents il est tout pâle",
+        "j ai accouché il y a dix jours et ma fille a trente huit cinq",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -869,6 +872,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a les yeux blancs et il tremble",
         "il a fait pipi sur lui et il tremble de partout",
         "ma fille reprend une crise là elle a les yeux qui partent",
+        "mon fils est épileptique il en a fait deux depuis midi",
     ],
     "allergy": [
         "après ma séance de désensibilisation j ai des plaques partout",
@@ -1009,6 +1013,7 @@ CERTAIN: dict[str, list[str]] = {
         "je voudrais un rendez vous mais je me suis fait piquer par une guêpe je suis allergique",
         "il a eu son vaccin il y a cinq minutes et il a de l urticaire partout",
         "elle a des plaques partout et sa tension chute",
+        "j ai fait l anapen à ma fille il y a cinq minutes et elle a toujours la gorge qui gonfle",
     ],
     "poisoning": [
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
@@ -1341,6 +1346,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon mari a chargé son fusil il dit qu il veut mourir",
         "c est la bonne nuit pour partir je crois",
         "ce soir c est le bon moment pour en finir",
+        "je passerai pas la nuit je vous le dis",
+        "j en ai marre de tout j ai chargé la carabine",
     ],
     "burns": [
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
@@ -1494,6 +1501,7 @@ CERTAIN: dict[str, list[str]] = {
         "papa est tombé il s est cogné la tête et il est moins réactif",
         "mon mari est tombé de l échelle il a mal à la nuque",
         "mon fils est tombé du trampoline et il a le casque cassé",
+        "mon père est sous é liquis il est tombé et s est cogné la tête",
     ],
     "severe_pain": [
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -1646,6 +1654,7 @@ CERTAIN: dict[str, list[str]] = {
         "ça m est venu d un coup dans la tête",
         "il a le ventre gonflé il vomit et il a plus fait de selles depuis trois jours",
         "j ai eu comme une explosion dans la nuque en soulevant un carton",
+        "un mal de crâne atroce arrivé en quelques secondes",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2382,6 +2391,9 @@ ROUTINE: list[str] = [
     "c est pour enlever les points que j ai au menton",
     "mon père garde des séquelles de son avc il est resté paralysé de la jambe",
     "c est le bon moment pour partir en vacances avec mon asthme",
+    "j ai reçu une facture pour l ambulance du 3 mars alors que j étais inconscient",
+    "je voudrais une ordonnance pour l epipen de ma fille elle est allergique aux arachides",
+    "le stylo anapen de mon fils est périmé il est allergique aux abeilles",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2443,4 +2455,6 @@ NOT_CERTAIN: list[str] = [
     "des fois j ai le cœur qui bat vite mais pas en ce moment je voudrais un électro",
     "si ma fille avale une pile un jour qu est ce que je dois faire",
     "je voudrais être prête si mon fils fait une crise d asthme à l école",
+    "comment ça se reconnaît une crise cardiaque chez une femme",
+    "j ai l impression que ma tête va exploser avec tout ce boulot",
 ]
