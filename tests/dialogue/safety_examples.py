@@ -190,6 +190,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon père sait plus ce qu il fait ici",
         "il a fait son insuline sans manger et là il tremble et il transpire",
         "ma voisine est allongée dans l entrée et elle me répond pas",
+        "mon père s endort en mangeant depuis ce midi",
+        "ma mère repose les mêmes questions toutes les deux minutes",
+        "je sais plus où je suis j ai la tête qui tourne",
     ],
     "breathing": [
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
@@ -259,6 +262,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé devient tout bleu quand il tousse",
         "j ai fait dix heures d avion hier et là j ai du mal à respirer",
         "il ronflait bizarrement et maintenant il respire plus",
+        "je suis essoufflé rien qu en parlant",
+        "mon père peut quasiment plus parler tellement il respire mal",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -463,6 +468,7 @@ CERTAIN: dict[str, list[str]] = {
         "j ai du mal à trouver mes mots depuis ce matin",
         "mon père comprend plus ce que je lui demande",
         "mon bras gauche obéit plus depuis vingt minutes",
+        "j ai la jambe droite engourdie et du mal à parler depuis tout à l heure",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -623,6 +629,7 @@ CERTAIN: dict[str, list[str]] = {
         "je change de serviette toutes les quinze minutes",
         "le sang sort par à coups de sa cuisse",
         "ça saigne très vite",
+        "ça part en jet dès que j enlève le torchon",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -743,6 +750,7 @@ CERTAIN: dict[str, list[str]] = {
         "ma petite de trois mois a le dessus de la tête tendu",
         "mon nourrisson a des cris stridents il est tout pâle",
         "j ai accouché il y a dix jours et ma fille a trente huit cinq",
+        "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
         "elle a fait deux crises sans se réveiller entre",
@@ -1402,6 +1410,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a reçu de l acide sur la main ça le brûle",
         "mon bébé a renversé le café chaud sur son visage",
         "il a mis une clé dans la prise il est un peu sonné",
+        "l eau des pâtes s est renversée sur mes cuisses",
+        "il y a d énormes cloques après la vapeur de la cocotte sur sa main",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1655,6 +1665,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a le ventre gonflé il vomit et il a plus fait de selles depuis trois jours",
         "j ai eu comme une explosion dans la nuque en soulevant un carton",
         "un mal de crâne atroce arrivé en quelques secondes",
+        "j ai une douleur au ventre qui traverse jusque dans le dos je vomis",
+        "ma tête d un coup une douleur horrible",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2394,6 +2406,10 @@ ROUTINE: list[str] = [
     "j ai reçu une facture pour l ambulance du 3 mars alors que j étais inconscient",
     "je voudrais une ordonnance pour l epipen de ma fille elle est allergique aux arachides",
     "le stylo anapen de mon fils est périmé il est allergique aux abeilles",
+    "les urgences sont loin de chez nous c est pour avoir le numéro de garde",
+    "j ai une grosse ampoule au pied après la randonnée",
+    "ça lui ressemble pas de rater un rendez vous",
+    "je peux plus lever le bras au dessus de la tête depuis ma chute l an dernier",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2457,4 +2473,8 @@ NOT_CERTAIN: list[str] = [
     "je voudrais être prête si mon fils fait une crise d asthme à l école",
     "comment ça se reconnaît une crise cardiaque chez une femme",
     "j ai l impression que ma tête va exploser avec tout ce boulot",
+    "ma belle mère va me faire une crise cardiaque si je rentre tard",
+    "combien de compressions il faut faire pour un massage cardiaque sur un enfant",
+    "c est une question un peu bête combien de temps dure une crise d asthme",
+    "j ai tellement mal au dos que je tiens plus debout",
 ]
