@@ -469,6 +469,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon père comprend plus ce que je lui demande",
         "mon bras gauche obéit plus depuis vingt minutes",
         "j ai la jambe droite engourdie et du mal à parler depuis tout à l heure",
+        "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -881,6 +882,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a fait pipi sur lui et il tremble de partout",
         "ma fille reprend une crise là elle a les yeux qui partent",
         "mon fils est épileptique il en a fait deux depuis midi",
+        "je suis épileptique j en ai déjà fait trois depuis ce matin",
     ],
     "allergy": [
         "après ma séance de désensibilisation j ai des plaques partout",
@@ -1412,6 +1414,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a mis une clé dans la prise il est un peu sonné",
         "l eau des pâtes s est renversée sur mes cuisses",
         "il y a d énormes cloques après la vapeur de la cocotte sur sa main",
+        "je me suis brûlé l avant bras avec le fer c est tout blanc et je sens rien",
+        "un pétard a explosé dans la main de mon fils elle est toute brûlée",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -2410,6 +2414,10 @@ ROUTINE: list[str] = [
     "j ai une grosse ampoule au pied après la randonnée",
     "ça lui ressemble pas de rater un rendez vous",
     "je peux plus lever le bras au dessus de la tête depuis ma chute l an dernier",
+    "c est monsieur blanc pour le vaccin de mon bébé de deux mois",
+    "ma fille a fait une crise de tétanie au travail hier elle veut un arrêt",
+    "les pompiers ont fait le pansement de ma brûlure hier il me faut un arrêt",
+    "j ai vu un documentaire sur les a v c chez les jeunes",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
@@ -2477,4 +2485,5 @@ NOT_CERTAIN: list[str] = [
     "combien de compressions il faut faire pour un massage cardiaque sur un enfant",
     "c est une question un peu bête combien de temps dure une crise d asthme",
     "j ai tellement mal au dos que je tiens plus debout",
+    "j ai lu qu on pouvait faire un infarctus à trente ans c est vrai",
 ]
