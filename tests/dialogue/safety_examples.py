@@ -264,6 +264,7 @@ CERTAIN: dict[str, list[str]] = {
         "il ronflait bizarrement et maintenant il respire plus",
         "je suis essoufflé rien qu en parlant",
         "mon père peut quasiment plus parler tellement il respire mal",
+        "mon père a les lèvres un peu bleues et il respire vite",
     ],
     "chest_pain": [
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -384,6 +385,7 @@ CERTAIN: dict[str, list[str]] = {
         "mon coeur bat à toute vitesse et je vois des points noirs",
         "j ai mal entre les omoplates et je transpire",
         "ma femme a fait un infarctus l an dernier et là elle a la même douleur qu à l époque",
+        "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
         "il arrive pas à dire son prénom",
@@ -631,6 +633,7 @@ CERTAIN: dict[str, list[str]] = {
         "le sang sort par à coups de sa cuisse",
         "ça saigne très vite",
         "ça part en jet dès que j enlève le torchon",
+        "mon cousin s est fait poignarder dans la rue",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -1024,6 +1027,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a eu son vaccin il y a cinq minutes et il a de l urticaire partout",
         "elle a des plaques partout et sa tension chute",
         "j ai fait l anapen à ma fille il y a cinq minutes et elle a toujours la gorge qui gonfle",
+        "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
@@ -1198,6 +1202,7 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris quatre cachets au lieu d un et il s endort",
         "ma mère s est trompée elle a pris son méthotrexate chaque jour au lieu du lundi",
         "mon père prend son méthotrexate tous les jours depuis une semaine au lieu du lundi",
+        "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1416,6 +1421,7 @@ CERTAIN: dict[str, list[str]] = {
         "il y a d énormes cloques après la vapeur de la cocotte sur sa main",
         "je me suis brûlé l avant bras avec le fer c est tout blanc et je sens rien",
         "un pétard a explosé dans la main de mon fils elle est toute brûlée",
+        "l huile de friture s est renversée sur le bras de mon fils",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1671,6 +1677,7 @@ CERTAIN: dict[str, list[str]] = {
         "un mal de crâne atroce arrivé en quelques secondes",
         "j ai une douleur au ventre qui traverse jusque dans le dos je vomis",
         "ma tête d un coup une douleur horrible",
+        "j ai mal au ventre j arrive plus à tenir debout je transpire",
     ],
     "general": [
         # Round 7: bleeding and collapsing when getting up.
@@ -2418,6 +2425,9 @@ ROUTINE: list[str] = [
     "ma fille a fait une crise de tétanie au travail hier elle veut un arrêt",
     "les pompiers ont fait le pansement de ma brûlure hier il me faut un arrêt",
     "j ai vu un documentaire sur les a v c chez les jeunes",
+    "le vsl est remboursé ou faut une ambulance pour ma dialyse",
+    "je voudrais un rendez vous de contrôle pour mon avc",
+    "j ai des questions sur les empoisonnements pour mon livre",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told

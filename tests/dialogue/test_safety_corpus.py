@@ -21,9 +21,10 @@ and 17, tuned on in round 18), the twelfth's (``*.12.yaml``, measured in rounds 
 tuned on in round 19), the thirteenth's (``*.13.yaml``, measured in rounds 18 and 19, tuned on
 in round 20), the fourteenth's (``*.14.yaml``, measured in rounds 19 and 20, tuned on in round
 21), the fifteenth's (``*.15.yaml``, measured in rounds 20 and 21, tuned on in round 22), the
-sixteenth's (``*.16.yaml``, measured in rounds 21 and 22, tuned on in round 23) and the
-seventeenth's (``*.17.yaml``, measured in rounds 22 and 23, tuned on in round 24). The held-out
-split is the eighteenth and nineteenth rounds' (``*.18.yaml``, ``*.19.yaml``), by other authors
+sixteenth's (``*.16.yaml``, measured in rounds 21 and 22, tuned on in round 23), the
+seventeenth's (``*.17.yaml``, measured in rounds 22 and 23, tuned on in round 24) and the
+eighteenth's (``*.18.yaml``, measured in rounds 23 and 24, tuned on in round 25). The held-out
+split is the nineteenth and twentieth rounds' (``*.19.yaml``, ``*.20.yaml``), by other authors
 again, four each.
 """
 
@@ -65,8 +66,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 24 measured once tuned on the seventeenth round too
-# (at once 99.2 %, with confirmation 100 %, 7 false alarms of 3,919, asked 2.8 %): the floor a
+# Overall on dev, a little under what round 25 measured once tuned on the eighteenth round too
+# (at once 99.2 %, with confirmation 100 %, 8 false alarms of 4,144, asked 2.8 %): the floor a
 # regression must not go under; raised as the net is fixed.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.995),
@@ -81,13 +82,13 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the eighteenth and nineteenth rounds' authors, `*.18.yaml` and
-# `*.19.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 24 (at once 96.8 %, 459 of 474, with confirmation 99.6 %, false alarms 2.0 %, asked
-# 4.0 %; on the eighteenth round alone 96.2 %, 100 %, 1.8 %, 3.6 %; on the nineteenth, written
-# while round 23 was tuned and counted once before round 24, 97.5 %, 99.2 %, 2.2 %, 4.5 %, as
-# round 23's net did), so that a regression fails here; the net does not depend on the mode, so
-# one mode is enough. The questions' floor was 9 % for round 18 (the
+# The held-out split (the nineteenth and twentieth rounds' authors, `*.19.yaml` and
+# `*.20.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 25 (at once 96.8 %, 460 of 475, with confirmation 99.2 %, false alarms 2.7 %, asked
+# 4.7 %; on the nineteenth round alone 97.5 %, 99.2 %, 2.2 %, 4.5 %; on the twentieth, written
+# while round 24 was tuned and counted once before round 25, 96.2 %, 99.2 %, 3.2 %, 5.0 %, where
+# round 24's net had 95.8 %, 99.2 %, 3.2 %, 5.0 %), so that a regression fails here; the net does
+# not depend on the mode, so one mode is enough. The questions' floor was 9 % for round 18 (the
 # twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
@@ -126,7 +127,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
     assert {u.kind for u in emergencies} == {"medical", "suicidal"}
 
 
-TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})
+TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18})
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
 
