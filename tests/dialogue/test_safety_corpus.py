@@ -8,24 +8,9 @@ unreachable: the net answers before Rasa is asked). Here the floors are counted 
 and the channel is held to it in every mode on a sample. Tune the net on the dev split; the test
 split is only counted here (a failure names its figures, never its texts), as in
 docs/benchmarks.md.
-The first corpus's held-out half steered six rounds of tuning, so it became dev; so did the
-second round's (``*.2.yaml``, measured in round 8, tuned on from round 9), the third's
-(``*.3.yaml``, measured in round 9, tuned on in round 10), the fourth's (``*.4.yaml``,
-measured in round 10, tuned on in round 11) and the fifth's (``*.5.yaml``, measured in round 11,
-tuned on in round 12), the sixth's (``*.6.yaml``, measured in round 12, tuned on in round 13),
-the seventh's (``*.7.yaml``, measured in rounds 12 and 13, tuned on in round 14), the eighth's
-(``*.8.yaml``, measured in rounds 13 and 14, tuned on in round 15), the ninth's (``*.9.yaml``,
-measured in rounds 14 and 15, tuned on in round 16), the tenth's (``*.10.yaml``, measured in
-rounds 15 and 16, tuned on in round 17), the eleventh's (``*.11.yaml``, measured in rounds 16
-and 17, tuned on in round 18), the twelfth's (``*.12.yaml``, measured in rounds 17 and 18,
-tuned on in round 19), the thirteenth's (``*.13.yaml``, measured in rounds 18 and 19, tuned on
-in round 20), the fourteenth's (``*.14.yaml``, measured in rounds 19 and 20, tuned on in round
-21), the fifteenth's (``*.15.yaml``, measured in rounds 20 and 21, tuned on in round 22), the
-sixteenth's (``*.16.yaml``, measured in rounds 21 and 22, tuned on in round 23), the
-seventeenth's (``*.17.yaml``, measured in rounds 22 and 23, tuned on in round 24) and the
-eighteenth's (``*.18.yaml``, measured in rounds 23 and 24, tuned on in round 25). The held-out
-split is the nineteenth and twentieth rounds' (``*.19.yaml``, ``*.20.yaml``), by other authors
-again, four each.
+Which rounds of authors are dev (tuned on) and which are held out is in each corpus file's
+header and ``split`` field; `TUNED_ROUNDS` below records the rounds that steered the tuning, and
+docs/benchmarks.md ("Safety net: what each round taught") tells when each moved.
 """
 
 from __future__ import annotations
@@ -134,11 +119,7 @@ TUNED_ROUNDS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 
 def test_the_held_out_split_is_kept_in_its_own_files(corpus: list[Utterance]) -> None:
     # Its independence is the point: held-out texts only in a new round's files, none in the
-    # rounds that steered the tuning (the first corpus for seven rounds, the second from round 9,
-    # the third from round 10, the fourth from round 11, the fifth from round 12, the sixth from
-    # round 13, the seventh from round 14, the eighth from round 15, the ninth from round 16, the
-    # tenth from round 17, the eleventh from round 18, the twelfth from round 19, the thirteenth
-    # from round 20).
+    # rounds that steered the tuning (`TUNED_ROUNDS`).
     misplaced = sorted(
         {u.source for u in corpus if u.split == HELD_OUT_SPLIT and u.round in TUNED_ROUNDS}
     )
