@@ -68,7 +68,7 @@ from standardiste.migrate import upgrade
 from standardiste.simulator import CallerTurn, Twilio, simulate_call
 from telephony.call_events import CallEvent, CallEventType
 from telephony.codec import ulaw_to_pcm16
-from telephony.speech_engines import load_speech_engines
+from telephony.speech_engines import load_speech_engines, warm_up_speech
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.stt_workers import RecognitionWorkers
 from telephony.voice_service import VoiceService
@@ -310,9 +310,11 @@ def _server_side(events: list[CallEvent]) -> dict[str, Any]:
 
 def _warm(voice: VoiceService, turns: list[CallerTurn], count: int) -> None:
     """As many warm recognizers as calls, as a pool is after its first busy hour (voice-costs
-    V6: a fresh recognizer's first utterance costs ~3×)."""
+    V6: a fresh recognizer's first utterance costs ~3×): each decodes what the server warms its
+    own with at start-up (`telephony.speech_engines.WARM_UP`), then the callers' first
+    sentence."""
     engine = voice.recognizers
-    speech = ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
+    speech = warm_up_speech(voice.synthesis) + ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
     if isinstance(engine, VoskEngine) and engine.idle < count:
         engine.prewarm(count - engine.idle, speech)
     elif isinstance(engine, RecognitionWorkers):

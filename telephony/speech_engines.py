@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import dialogue
 from core import PracticeConfig, Settings
-from telephony.codec import ulaw_to_pcm16
+from telephony.codec import SAMPLE_RATE, ulaw_to_pcm16
 from telephony.speech_models import SpeechModels, resolve_speech_models
 from telephony.stt_vosk import VoskEngine, VoskParams
 from telephony.stt_workers import RecognitionWorkers, WorkerParams
@@ -25,7 +25,22 @@ from telephony.tts_piper import PiperParams, PiperSynthesizer, PromptAudio
 from telephony.vosk_search import TIGHT, VoskSearch, searched_model
 
 _LOGGER = logging.getLogger(__name__)
-_WARM_UP = "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci."
+WARM_UP = (
+    "Bonjour, je voudrais prendre un rendez-vous pour la semaine prochaine, merci.",
+    "Oui.",
+    "Non, merci.",
+    "Mardi après-midi, vers quinze heures.",
+    "Martin, Sophie Martin.",
+    "C'est pour renouveler mon ordonnance.",
+)
+"""What every warm recognizer decodes before its first call, as separate turns: the kinds of
+answer callers give (a request, yes and no, a day and a time, a name). A recognizer expands
+the decoding graph for itself as it meets new speech (voice-costs V6), and a pool warmed on one
+sentence paid 2–4× the CPU on the next ones: when many callers finish at once, that CPU is
+their wait."""
+_WARM_UP_PAUSE_S = 1.0
+"""Silence between the warm-up's sentences: longer than the recognizer's own endpoint
+(0.5 s of trailing silence), so each is a turn of its own."""
 _ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, int, PiperParams], SpeechEngines] = {}
 DECODING_SHARE = 0.8
 """Of the machine's cores, what recognition counts on when choosing a search (the rest: synthesis,
@@ -97,12 +112,7 @@ def load_speech_engines(
         if engines is None:
             synthesis = PiperSynthesizer.load(models.piper_voice, models.piper_config, piper)
             model = searched_model(models.vosk_model, search, views)
-            warm_up = b""
-            if prewarm:
-                # Our own voice through the phone line: speech-like enough to expand the part
-                # of the decoding graph every caller needs.
-                frames = synthesis.synthesize_frames(_WARM_UP)
-                warm_up = ulaw_to_pcm16(b"".join(frames)).tobytes()
+            warm_up = warm_up_speech(synthesis) if prewarm else b""
             recognition: RecognitionWorkers | VoskEngine
             if workers:
                 params = WorkerParams(workers=workers, vosk=vosk, warm_recognizers=prewarm)
@@ -121,6 +131,17 @@ def load_speech_engines(
             engines = SpeechEngines(models, recognition, synthesis, search)
             _ENGINES[key] = engines
         return engines
+
+
+def warm_up_speech(synthesis: PiperSynthesizer) -> bytes:
+    """`WARM_UP` said by our own voice through the phone line (8 kHz 16-bit PCM), a second of
+    silence after each sentence: speech-like enough to expand the part of the decoding graph
+    callers need (blocking: ~1 s of synthesis)."""
+    pause = bytes(2 * round(_WARM_UP_PAUSE_S * SAMPLE_RATE))
+    return b"".join(
+        ulaw_to_pcm16(b"".join(synthesis.synthesize_frames(text))).tobytes() + pause
+        for text in WARM_UP
+    )
 
 
 def build_prompt_audio(synthesis: PiperSynthesizer, practice: PracticeConfig) -> PromptAudio:

@@ -30,7 +30,6 @@ Costs that shape this module (voice-costs V1–V13):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
@@ -47,6 +46,7 @@ from telephony import vosk_passes
 from telephony.codec import SAMPLE_RATE, StreamResampler
 from telephony.decoding_load import DecodingLoad, LoadParams, Search
 from telephony.stt import RecognitionUpdate
+from telephony.thread_priority import lower_priority
 from telephony.vosk_model import model_input_rate, shared_model
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,12 +98,14 @@ class VoskEngine:
         self._models = {Search.SHIPPED: self.model}
         if self.params.tight_model:
             self._models[Search.TIGHT] = shared_model(Path(self.params.tight_model))
+        self.batch_bytes = 2 * round(self.model_rate * self.params.batch_seconds)
+        """Audio handed to a decoding thread at once (``batch_seconds`` at the model's rate)."""
         self.load = DecodingLoad(LoadParams(cores=self.params.decoding_cores))
         """What decoding asks of the cores; chooses each utterance's search."""
         self._idle: dict[Search, list[vosk.KaldiRecognizer]] = {s: [] for s in self._models}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(
-            self.params.workers, thread_name_prefix="vosk", initializer=_lower_priority,
+            self.params.workers, thread_name_prefix="vosk", initializer=lower_priority,
             initargs=(self.params.feed_niceness,),
         )
         self._final_executor = ThreadPoolExecutor(
@@ -111,7 +113,7 @@ class VoskEngine:
         )
         self._catch_up_executor = ThreadPoolExecutor(
             self.params.final_workers, thread_name_prefix="vosk-catch-up",
-            initializer=_lower_priority, initargs=(self.params.catch_up_niceness,),
+            initializer=lower_priority, initargs=(self.params.catch_up_niceness,),
         )
 
     @property
@@ -154,7 +156,9 @@ class VoskEngine:
         Args:
             count: Recognizers to create, per search.
             speech: 8 kHz 16-bit PCM of speech to decode once with each, so that the first
-                caller does not pay the ~3× slower first utterance of a fresh recognizer (V6).
+                caller does not pay the ~3× slower first utterance of a fresh recognizer (V6):
+                sentences apart by a second of silence are decoded as separate turns
+                (`telephony.vosk_passes.warm_up`).
         """
         resampled = speech
         if speech and self.model_rate != SAMPLE_RATE:
@@ -164,9 +168,7 @@ class VoskEngine:
             for search, model in self._models.items():
                 recognizer = vosk.KaldiRecognizer(model, self.model_rate)
                 if resampled:
-                    recognizer.AcceptWaveform(resampled)
-                    recognizer.FinalResult()
-                    recognizer.Reset()
+                    vosk_passes.warm_up(recognizer, resampled, self.batch_bytes)
                 with self._lock:
                     self.stats.created += 1
                     if len(self._idle[search]) < self.params.max_idle:
@@ -177,7 +179,7 @@ class VoskEngine:
         that come meanwhile keep their turn on the cores."""
 
         def warm() -> None:
-            _lower_priority(self.params.feed_niceness)
+            lower_priority(self.params.feed_niceness)
             self.prewarm(count, speech)
 
         thread = threading.Thread(target=warm, name="vosk-warm-up", daemon=True)
@@ -221,13 +223,6 @@ class VoskEngine:
         self._catch_up_executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _lower_priority(niceness: int) -> None:
-    """Lower the calling thread's CPU priority (Linux: ``nice`` applies per thread)."""
-    if niceness > 0:
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-
-
 class VoskRecognition:
     """One call's streaming recognizer (implements `telephony.stt.Recognizer`).
 
@@ -265,7 +260,6 @@ class VoskRecognition:
         """The last decoding settled the words (a pause): `finish` has nothing left to do."""
         self._lock = asyncio.Lock()
         self._use = threading.Lock()
-        self._batch_bytes = 2 * round(engine.model_rate * engine.params.batch_seconds)
 
     @property
     def search(self) -> Search | None:
@@ -275,7 +269,7 @@ class VoskRecognition:
     async def feed(self, pcm: bytes) -> RecognitionUpdate | None:
         """Buffer 8 kHz PCM; decode in a worker thread once a batch is ready."""
         self._buffer += self._resampler.push(pcm) if self._resampler else pcm
-        if len(self._buffer) < self._batch_bytes:
+        if len(self._buffer) < self._engine.batch_bytes:
             return None
         return await self._decode_buffer(self._engine.executor)
 

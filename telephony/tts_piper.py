@@ -11,6 +11,10 @@ Costs that shape this module (voice-costs P1–P7):
 - Piper's first audio is a whole sentence (~80 ms per second of speech with one thread). The
   reply is split into sentences, and a long first sentence at its first comma, so the first
   frames go out after the first clause, not after the whole reply.
+- A reply's first piece is what a caller waits for; the pieces after it have the first one's
+  playing time to be ready. So they run on threads of their own at a lower CPU priority: when
+  many callers are answered at once, every first piece, and the recognition of callers who just
+  stopped speaking, go ahead of the rest of the replies already playing.
 - Fixed prompts (greeting, reprompts, emergency message) are synthesised once at startup and
   served as ready μ-law frames (`PromptAudio`).
 """
@@ -33,6 +37,7 @@ import onnxruntime  # type: ignore[import-untyped]
 from piper import PiperConfig, PiperVoice, SynthesisConfig
 
 from telephony.codec import to_ulaw_frames
+from telephony.thread_priority import lower_priority
 
 _VOICES: dict[tuple[Path, Path, str, int], PiperVoice] = {}
 _VOICES_LOCK = threading.Lock()
@@ -53,6 +58,11 @@ class PiperParams:
     """ONNX Runtime threads per synthesis; 1 for throughput across concurrent calls (P7)."""
     workers: int = max(1, os.cpu_count() or 1)
     """Syntheses running at once: one per core with one thread each."""
+    later_niceness: int = 4
+    """How much lower the CPU priority of the threads synthesising a reply's later pieces is
+    (Linux ``nice``; 0 for the same): below the recognition of a paused caller's words
+    (`telephony.stt_vosk.VoskParams.catch_up_niceness`), above the decoding of callers still
+    speaking."""
     first_clause_min_words: int = 10
     """A first sentence with this many words is split at its first comma (0: never)."""
     volume: float = 0.9
@@ -131,6 +141,10 @@ class PiperSynthesizer:
         self.params = params or PiperParams()
         self._config = SynthesisConfig(volume=self.params.volume)
         self._executor = ThreadPoolExecutor(self.params.workers, thread_name_prefix="piper")
+        self._later_executor = ThreadPoolExecutor(
+            self.params.workers, thread_name_prefix="piper-later", initializer=lower_priority,
+            initargs=(self.params.later_niceness,),
+        )
 
     @classmethod
     def load(cls, model: Path, config: Path, params: PiperParams | None = None) -> PiperSynthesizer:
@@ -169,7 +183,8 @@ class PiperSynthesizer:
     ) -> AsyncIterator[list[bytes]]:
         """Frames piece by piece as each is synthesised on a synthesis thread.
 
-        Stopping the iteration (barge-in) stops synthesis after the piece in progress.
+        Stopping the iteration (barge-in) stops synthesis after the piece in progress. The
+        first piece runs on the synthesis threads, the others on the lower-priority ones.
 
         Args:
             text: What to say.
@@ -179,12 +194,14 @@ class PiperSynthesizer:
             The 160-byte μ-law frames of one sentence (or first clause).
         """
         loop = asyncio.get_running_loop()
-        for piece in split_for_synthesis(text, self.params.first_clause_min_words):
+        pieces = split_for_synthesis(text, self.params.first_clause_min_words)
+        for index, piece in enumerate(pieces):
             work = (
                 partial(self._piece_frames, piece) if length_scale is None
                 else partial(self._piece_frames, piece, length_scale)
             )
-            frames = await loop.run_in_executor(self._executor, work)
+            executor = self._executor if index == 0 else self._later_executor
+            frames = await loop.run_in_executor(executor, work)
             if frames:
                 yield frames
 
@@ -196,6 +213,7 @@ class PiperSynthesizer:
     def shutdown(self) -> None:
         """Stop the synthesis threads (process exit)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._later_executor.shutdown(wait=False, cancel_futures=True)
 
 
 class PromptAudio:

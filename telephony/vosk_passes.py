@@ -8,6 +8,8 @@
   only the language model's context restarts, at a pause where a phrase usually ends anyway.
 - `finalize`: the turn is over: decode the last audio and close the segment.
 
+And `warm_up`, which decodes speech as a call's would be, before any call: see there.
+
 Each runs on a worker thread, on a recognizer no other thread is using (`telephony.stt_vosk`).
 """
 
@@ -56,3 +58,33 @@ def finalize(recognizer: vosk.KaldiRecognizer, data: bytes) -> str:
     if data:
         recognizer.AcceptWaveform(data)
     return _text(recognizer.FinalResult(), "text")
+
+
+def warm_up(recognizer: vosk.KaldiRecognizer, speech: bytes, chunk_bytes: int) -> int:
+    """Decode ``speech`` as a call's audio is decoded, to expand the recognizer's share of the
+    decoding graph before a caller needs it (voice-costs V6: a fresh recognizer's first
+    utterance costs ~3× the CPU, and each recognizer expands the graph for itself).
+
+    The speech is fed in ``chunk_bytes`` pieces, and a piece of digital silence closes the
+    segment in progress, as a caller's pause does (`settle`): sentences apart by silence each
+    start from the language model's start, as a caller's turns do, instead of being decoded
+    as one long sentence. The silence itself is not decoded (a call's pauses are not either).
+
+    Returns:
+        The segments decoded.
+    """
+    segments, speaking = 0, False
+    for start in range(0, len(speech), chunk_bytes):
+        chunk = speech[start : start + chunk_bytes]
+        if not chunk.strip(b"\0"):
+            if speaking:
+                recognizer.FinalResult()
+                segments, speaking = segments + 1, False
+            continue
+        recognizer.AcceptWaveform(chunk)
+        speaking = True
+    if speaking:
+        recognizer.FinalResult()
+        segments += 1
+    recognizer.Reset()
+    return segments

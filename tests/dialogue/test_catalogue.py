@@ -36,6 +36,22 @@ def test_phrases_said_by_the_call_itself_fill_from_the_practice(practice: Practi
     assert practice.practice.name in replies[0].text or practice.answering.greeting
 
 
+def test_every_fixed_phrase_of_a_call_is_synthesised_at_start_up(
+    practice: PracticeConfig,
+) -> None:
+    # Synthesised while the caller waits, a phrase costs them 0.1–0.3 s, and callers answered
+    # with it at the same moment queue for the synthesis threads. Fragments are only said
+    # inside a composed reply; the web widget's texts are never said.
+    values = set(dialogue.practice_values(practice))
+    not_said_alone = ("utter_fragment_", "utter_web_")
+    unready = [
+        key for key, spec in catalogue.catalogue().items()
+        if _fields(spec.text) <= values and not spec.ready and not key.startswith(not_said_alone)
+    ]
+    assert unready == []
+    assert "utter_take_message_instead" in {r.key for r in dialogue.ready_replies(practice)}
+
+
 def test_emergency_phrases_are_flagged_and_cannot_be_talked_over(
     practice: PracticeConfig,
 ) -> None:

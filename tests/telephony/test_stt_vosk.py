@@ -16,12 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import vosk
 
 from core import PROJECT_ROOT
+from telephony import vosk_passes
 from telephony.codec import PCM_FRAME_BYTES
 from telephony.decoding_load import Search
+from telephony.speech_engines import WARM_UP, warm_up_speech
 from telephony.stt import RecognitionUpdate, Recognizer
 from telephony.stt_vosk import VoskEngine, VoskRecognition
+from telephony.tts_piper import PiperSynthesizer
 from telephony.vosk_model import model_input_rate, shared_model
 from tests.telephony.conftest import KOREAN_MODEL, line_noise
 
@@ -198,6 +202,19 @@ def test_prewarmed_recognizers_serve_the_next_calls(
     # The warmed-up recognizer was reset and still recognises.
     assert asyncio.run(call()).strip()
     assert vosk_engine.stats.reused == reused + 1
+
+
+def test_the_warm_up_decodes_each_sentence_as_a_turn_of_its_own(
+    vosk_engine: VoskEngine, piper: PiperSynthesizer, spoken: list[bytes]
+) -> None:
+    # Sentences run together would be decoded as one, mid-sentence for all but the first: a
+    # caller's turn starts from the language model's start, and so must the warm-up's.
+    recognizer = vosk.KaldiRecognizer(vosk_engine.model, vosk_engine.model_rate)
+    speech = warm_up_speech(piper)
+    assert vosk_passes.warm_up(recognizer, speech, vosk_engine.batch_bytes) == len(WARM_UP)
+    assert vosk_passes.warm_up(recognizer, bytes(len(speech)), vosk_engine.batch_bytes) == 0
+    # Reset afterwards: the next utterance is decoded on its own.
+    assert vosk_passes.finalize(recognizer, spoken[0])
 
 
 def test_recognizers_warm_up_in_the_background_and_serve_calls_as_each_is_ready(

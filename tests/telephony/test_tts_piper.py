@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -74,6 +76,31 @@ def test_first_frames_go_out_before_the_reply_is_synthesised(
     assert pieces_at_first == 1  # only the first sentence was synthesised then
     assert first_at < total
     assert all(len(frame) == FRAME_BYTES for chunk in chunks for frame in chunk)
+
+
+def test_the_pieces_after_the_first_wait_behind_other_callers_first_pieces(
+    piper: PiperSynthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first piece is what the caller waits for; the others have its playing time.
+    seen: list[tuple[str, int]] = []
+    original = PiperSynthesizer._piece_frames
+
+    def spy(self: PiperSynthesizer, piece: str) -> list[bytes]:
+        seen.append((piece, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        return original(self, piece)
+
+    monkeypatch.setattr(PiperSynthesizer, "_piece_frames", spy)
+
+    async def say() -> None:
+        async for _ in piper.stream(REPLY):
+            pass
+
+    asyncio.run(say())
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    lower = min(19, ours + piper.params.later_niceness)
+    assert piper.params.later_niceness > 0
+    assert [nice for _, nice in seen] == [ours, lower, lower]
+    assert seen[0][0] == "Très bien."
 
 
 def test_stopping_the_stream_stops_synthesis(
