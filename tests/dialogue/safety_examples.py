@@ -193,6 +193,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon père s endort en mangeant depuis ce midi",
         "ma mère repose les mêmes questions toutes les deux minutes",
         "je sais plus où je suis j ai la tête qui tourne",
+        "ma mère parle comme si elle était ivre alors qu'elle boit jamais une goutte",
+        "il titube et bafouille on dirait qu'il est bourré mais il a pas bu une goutte",
+        "ma tante croit qu'on est en mille neuf cent soixante et son mari mort depuis longtemps",
     ],
     "breathing": [
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
@@ -634,6 +637,8 @@ CERTAIN: dict[str, list[str]] = {
         "ça saigne très vite",
         "ça part en jet dès que j enlève le torchon",
         "mon cousin s est fait poignarder dans la rue",
+        "il s'est entaillé le pouce ça saigne toujours malgré la compresse qu'on appuie dessus",
+        "la plaie de mon père pisse le sang malgré le torchon serré autour",
     ],
     "pregnancy": [
         "enceinte de neuf mois le bébé arrive",
@@ -1422,6 +1427,8 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis brûlé l avant bras avec le fer c est tout blanc et je sens rien",
         "un pétard a explosé dans la main de mon fils elle est toute brûlée",
         "l huile de friture s est renversée sur le bras de mon fils",
+        "en rallumant le barbecue à l'alcool ça lui a explosé au visage",
+        "mon fils a mis de l'essence sur le feu de jardin et les flammes lui ont pris la tête",
     ],
     "fall_injury": [
         # Round 7: on the floor and hurting or unable to get up.
@@ -1522,6 +1529,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon mari est tombé de l échelle il a mal à la nuque",
         "mon fils est tombé du trampoline et il a le casque cassé",
         "mon père est sous é liquis il est tombé et s est cogné la tête",
+        "sous xarelto il s'est cogné le front à la portière et sa migraine empire depuis",
+        "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -2428,6 +2437,14 @@ ROUTINE: list[str] = [
     "le vsl est remboursé ou faut une ambulance pour ma dialyse",
     "je voudrais un rendez vous de contrôle pour mon avc",
     "j ai des questions sur les empoisonnements pour mon livre",
+    "je tourne un film où le héros fait un avc je peux poser deux questions au docteur",
+    "mon polar parle d'un empoisonnement j'aurais une question pour le médecin",
+    "au secours les impôts me demandent encore un papier du médecin pour mon fils",
+    "je voudrais un certificat pour la piscine malgré mon infarctus de deux mille dix huit",
+    "la facture de l'hôpital de quand j'ai eu mon embolie je l'ai pas reçue",
+    "elle s'était étouffée avec une arête la semaine dernière elle voudrait un contrôle",
+    "mon nez coule malgré le spray je voudrais un rendez-vous",
+    "le spray nasal marche plus malgré deux pulvérisations le matin",
 ]
 
 # Routine calls that may get the one question but never the emergency answer: history told
