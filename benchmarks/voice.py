@@ -308,13 +308,17 @@ def _server_side(events: list[CallEvent]) -> dict[str, Any]:
     }
 
 
-def _warm(voice: VoiceService, turns: list[CallerTurn], count: int) -> None:
+def _warm_speech(voice: VoiceService, turns: list[CallerTurn]) -> bytes:
+    """What the benchmark's recognizers warm up on: what the server warms its own with at
+    start-up (`telephony.speech_engines.WARM_UP`), then the callers' first sentence."""
+    return warm_up_speech(voice.synthesis) + ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
+
+
+def _warm(voice: VoiceService, speech: bytes, count: int) -> None:
     """As many warm recognizers as calls, as a pool is after its first busy hour (voice-costs
-    V6: a fresh recognizer's first utterance costs ~3×): each decodes what the server warms its
-    own with at start-up (`telephony.speech_engines.WARM_UP`), then the callers' first
-    sentence."""
+    V6: a fresh recognizer's first utterance costs ~3×), each warmed on ``speech``
+    (`_warm_speech`)."""
     engine = voice.recognizers
-    speech = warm_up_speech(voice.synthesis) + ulaw_to_pcm16(b"".join(turns[0].frames)).tobytes()
     if isinstance(engine, VoskEngine) and engine.idle < count:
         engine.prewarm(count - engine.idle, speech)
     elif isinstance(engine, RecognitionWorkers):
@@ -459,14 +463,15 @@ def _at_once(
     voice.observers.append(events)
     context.speech = voice
     turns = _caller_turns(voice)
+    warm_speech = _warm_speech(voice, turns)
     _run_callers(twilio, turns, 1, Pattern.ONE_BY_ONE, 0.0, rasa_pid)  # Rasa's first actions
     levels = []
     for count in LOCKSTEP_LEVELS:
-        _warm(voice, turns, count)
+        _warm(voice, warm_speech, count)
         levels.append(_level(twilio, turns, count, events, rasa_pid, Pattern.LOCKSTEP))
         _print_level(levels[-1])
     if not _ONLY or "staggered" in _ONLY:
-        _warm(voice, turns, STAGGERED_CALLS)
+        _warm(voice, warm_speech, STAGGERED_CALLS)
         levels.append(
             _level(twilio, turns, STAGGERED_CALLS, events, rasa_pid, Pattern.STAGGERED)
         )
@@ -522,6 +527,7 @@ def _ramp(
     voice.observers.append(events)
     context.speech = voice
     turns = _caller_turns(voice)
+    warm_speech = _warm_speech(voice, turns)
     print(f"voice/search {engines.search.options or 'as shipped'}: engines loaded in "
           f"{load_s:.1f} s", flush=True)
     _run_callers(twilio, turns, 1, Pattern.ONE_BY_ONE, 0.0, rasa_pid)  # Rasa's first actions
@@ -530,7 +536,7 @@ def _ramp(
     call_s = single["call_s"]
     ramp = []
     for count in LEVELS:
-        _warm(voice, turns, count)
+        _warm(voice, warm_speech, count)
         figures = _level(twilio, turns, count, events, rasa_pid, Pattern.STEADY, call_s)
         ramp.append(figures)
         _print_level(figures)
@@ -541,7 +547,7 @@ def _ramp(
     passing = [level["calls"] for level in ramp if level["all_turns_under_limit"]]
     best = max(passing) if passing else (1 if single["all_turns_under_limit"] else 0)
     surge_count = max(best, LEVELS[0])
-    _warm(voice, turns, surge_count)
+    _warm(voice, warm_speech, surge_count)
     surge = _level(twilio, turns, surge_count, events, rasa_pid, Pattern.SURGE)
     _print_level(surge)
     engines.recognition.shutdown()

@@ -39,8 +39,9 @@ the decoding graph for itself as it meets new speech (voice-costs V6), and a poo
 sentence paid 2–4× the CPU on the next ones: when many callers finish at once, that CPU is
 their wait."""
 _WARM_UP_PAUSE_S = 1.0
-"""Silence between the warm-up's sentences: longer than the recognizer's own endpoint
-(0.5 s of trailing silence), so each is a turn of its own."""
+"""Digital silence after each of the warm-up's sentences: several of the recognizer's batches
+long, so that whole batches of it close the sentence as a turn of its own
+(`telephony.vosk_passes.warm_up`)."""
 _ENGINES: dict[tuple[SpeechModels, VoskSearch, VoskParams, int, PiperParams], SpeechEngines] = {}
 DECODING_SHARE = 0.8
 """Of the machine's cores, what recognition counts on when choosing a search (the rest: synthesis,

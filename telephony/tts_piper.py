@@ -57,7 +57,8 @@ class PiperParams:
     intra_op_threads: int = 1
     """ONNX Runtime threads per synthesis; 1 for throughput across concurrent calls (P7)."""
     workers: int = max(1, os.cpu_count() or 1)
-    """Syntheses running at once: one per core with one thread each."""
+    """Replies' first pieces synthesised at once: one per core with one thread each (and as many
+    later pieces beside them, at ``later_niceness``)."""
     later_niceness: int = 4
     """How much lower the CPU priority of the threads synthesising a reply's later pieces is
     (Linux ``nice``; 0 for the same): below the recognition of a paused caller's words
