@@ -57,7 +57,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.57
+THRESHOLD = 0.59
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
@@ -68,7 +68,8 @@ and more so as dev grows (at 1 %, with ten rounds in dev, the threshold fell to 
 routine examples of tests/dialogue/safety_examples.py, never training texts, were asked 4.2 % of
 the time, with no emergency gained; at 0.75 %, with fifteen rounds, to 0.45 and 3.3 %; at 0.6 %,
 0.58 and 1.9 %, then with nineteen rounds 0.52 and 2.5 %, at the examples' bound; at this
-target, 0.57). How it moved, round by round, is in docs/benchmarks.md."""
+target, 0.57, and with twenty rounds 0.59). How it moved, round by round, is in
+docs/benchmarks.md."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least

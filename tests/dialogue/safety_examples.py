@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 27, own phrasings.
+        "mon père voit des enfants dans le salon qui existent pas depuis cet après midi",
+        "elle parle de sa soeur comme si elle était encore là et elle a de la fièvre",
         "je sais plus quel mois on est tout se mélange",
         "ma mère s est perdue en rentrant chez elle alors qu elle habite là depuis trente ans",
         "il a convulsé et depuis il reprend pas ses esprits",
@@ -270,6 +273,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a les lèvres un peu bleues et il respire vite",
     ],
     "chest_pain": [
+        # Round 27, own phrasings.
+        "en marchant j ai eu mal dans la poitrine et ça serre encore",
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
         # Round 9, own phrasings (a heart too slow with a faint coming).
         "son pouls est très lent et il est tout gris il dit qu il va tomber",
@@ -641,6 +646,8 @@ CERTAIN: dict[str, list[str]] = {
         "la plaie de mon père pisse le sang malgré le torchon serré autour",
     ],
     "pregnancy": [
+        # Round 27, own phrasings.
+        "enceinte de huit mois j ai mal à la tête et je vois des petites étoiles",
         "enceinte de neuf mois le bébé arrive",
         "ma femme a des contractions très rapprochées et elle perd les eaux",
         "je suis enceinte de cinq mois et j ai très mal au ventre d un coup",
@@ -683,6 +690,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
+        # Round 27, own phrasings.
+        "ma petite elle tète presque plus et elle est toute molle",
+        "mon fils a que deux mois il a trente huit cinq",
         "mon fils de quinze jours a trente huit cinq de fièvre",
         "ma puce de six semaines est brûlante trente neuf",
         # Round 9, own phrasings (a newborn born "ya" n days ago, one who can no longer feed).
@@ -893,6 +903,8 @@ CERTAIN: dict[str, list[str]] = {
         "je suis épileptique j en ai déjà fait trois depuis ce matin",
     ],
     "allergy": [
+        # Round 27, own phrasings.
+        "il a mangé des cacahuètes et il dit qu il se sent partir",
         "après ma séance de désensibilisation j ai des plaques partout",
         "piqué par une guêpe à la joue et maintenant tout son visage gonfle",
         "mon mari s est fait piquer par une abeille sur la main et il a les lèvres qui gonflent",
@@ -1035,6 +1047,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 27, own phrasings.
+        "mon mari a bu de l anti gel dans une bouteille d eau",
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
         "l aide soignante a donné à mon père les médicaments d un autre patient par erreur il est"
         " tout bizarre",
@@ -1370,6 +1384,8 @@ CERTAIN: dict[str, list[str]] = {
         "j en ai marre de tout j ai chargé la carabine",
     ],
     "burns": [
+        # Round 27, own phrasings.
+        "j ai reçu du décapant sur les bras ça me brûle",
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
         "ma fille de trois ans a renversé le thé sur ses bras elle a de grosses cloques",
         # Round 9, own phrasings (a chemical on the body, a flame in the face, smoke breathed in
@@ -1748,6 +1764,13 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 27, own phrasings.
+    "je voudrais le numéro du centre antipoison pour l afficher dans la cuisine",
+    "ma fille dit que je l étouffe avec mes questions elle veut consulter seule",
+    "j ai besoin d un certificat de décès pour ma tante elle est morte en février",
+    "le docteur des urgences m a fait un arrêt jusqu à mercredi il faudrait le prolonger",
+    "je voudrais faire un bilan du souffle je suis essoufflé quand je cours",
+    "est ce qu il faut encore faire le bouche à bouche pendant le massage c est pour ma formation",
     "mon chat respire plus il est mort cette nuit je suis effondrée je voudrais un arrêt",
     "ça me file des sueurs froides ces prises de sang",
     "je suis à bout de nerfs avec les travaux je voudrais voir le docteur",
@@ -2450,6 +2473,8 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 27, own phrasings.
+    "je peux plus lever le bras bien haut depuis que j ai porté des cartons",
     "je suis à bout de souffle avec le travail je voudrais un arrêt",
     "comment on reconnaît un avc quelqu un qui a la bouche de travers c est pour savoir",
     # Round 12, own phrasings: a figure of speech about dying, a mild hypo, a numb arm at night.
