@@ -214,6 +214,7 @@ class VoskEngine:
         resampler = None
         if self.model_rate != SAMPLE_RATE:
             resampler = StreamResampler(SAMPLE_RATE, self.model_rate)
+        self.load.opened()
         return VoskRecognition(self, recognizer, resampler)
 
     def shutdown(self) -> None:
@@ -348,6 +349,7 @@ class VoskRecognition:
         with self._use:
             recognizer, self._recognizer = self._recognizer, None
         if recognizer is not None:
+            self._engine.load.closed()
             self._engine.release(recognizer, self._held)
 
     def _on(self, search: Search) -> vosk.KaldiRecognizer:

@@ -31,6 +31,31 @@ def test_utterances_go_shipped_while_the_cores_afford_it_then_tight() -> None:
     assert load.started == {Search.SHIPPED: 3, Search.TIGHT: 3}
 
 
+def test_silent_open_calls_keep_the_tight_search_s_share_for_a_burst() -> None:
+    load = DecodingLoad(PARAMS)
+    for _ in range(9):
+        load.opened()
+    # Eight others silent (8 × 0.1) leave no room for a shipped one (0.3): the whole burst is
+    # tight, 9 × 0.1 = 0.9 of the core, where without the reserve three went shipped (1.5).
+    chosen = [load.begin() for _ in range(9)]
+    assert chosen == [Search.TIGHT] * 9
+    assert load.demand() == pytest.approx(0.9)
+
+
+def test_with_few_calls_open_the_reserve_changes_nothing() -> None:
+    load = DecodingLoad(PARAMS)
+    for _ in range(3):
+        load.opened()
+    # 0.3 + 2 × 0.1, then 0.6 + 0.1, then 0.9: all three shipped, as without the reserve.
+    assert [load.begin() for _ in range(3)] == [Search.SHIPPED] * 3
+    load.closed()
+    load.closed()
+    load.closed()
+    load.closed()  # more closes than opens never count below zero
+    load.opened()
+    assert load.begin() is Search.TIGHT  # three shipped still speaking: the cores are spoken for
+
+
 def test_an_ended_utterance_frees_its_share() -> None:
     load = DecodingLoad(PARAMS)
     for _ in range(3):
@@ -80,6 +105,7 @@ def test_an_utterance_keeps_its_search_and_the_next_is_chosen_again(
 
     async def call() -> list[tuple[Search | None, str]]:
         recognizer = await engine.open()
+        assert load.calls == 1  # counted for the reserve of a burst until closed
         seen = []
         speech = spoken[1] + line_noise(0.5)
         for busy in (True, False):
@@ -94,6 +120,8 @@ def test_an_utterance_keeps_its_search_and_the_next_is_chosen_again(
             seen.append((search, await recognizer.finish()))
             assert recognizer.search is None
         await recognizer.close()
+        await recognizer.close()  # a second close does not count the call twice
+        assert load.calls == 0
         return seen
 
     (first, first_text), (second, second_text) = asyncio.run(call())
