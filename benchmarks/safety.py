@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi.testclient import TestClient
 
 from benchmarks._figures import free_port, write_section
-from core import PROJECT_ROOT, Settings
+from core import PROJECT_ROOT, Settings, load_yaml
 from dialogue import check_emergency
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
@@ -85,7 +84,7 @@ def load_corpus(folder: Path = CORPUS) -> list[Utterance]:
     if not files:
         raise CorpusError(f"{folder}: no *.yaml corpus file")
     for path in files:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         entries = data.get("utterances") if isinstance(data, dict) else None
         if not isinstance(entries, list) or not entries:
             raise CorpusError(f"{path.name}: needs a non-empty list under 'utterances'")

@@ -85,6 +85,7 @@ from core.settings import PROJECT_ROOT, TWILIO_API, VAR_DIR, Settings, get_setti
 from core.twilio_signature import SIGNATURE_HEADER, SignatureChecker
 from core.twilio_webhooks import CheckerDep, SignedForm, get_checker, signed_form
 from core.version import __version__
+from core.yaml_text import load_yaml as load_yaml
 
 __all__ = [
     "API_PRINCIPAL",

@@ -14,8 +14,9 @@ It is TF-IDF on letter groups within the folded words (they survive conjugations
 slips: "convulse", "convulsait", "convulsé") into a logistic
 regression over three classes: routine, medical emergency, suicidal crisis (the latter picks the
 3114 over the 15 when the caller confirms). It is trained in process at first use from texts kept
-in the repository, deterministically, in well under a second: nothing binary is committed and
-what it learnt can be reviewed as text.
+in the repository, deterministically (with twenty rounds of corpus, about 2.4 s to read the texts
+and 3.6 s to fit, at a gateway's start): nothing binary is committed and what it learnt can be
+reviewed as text.
 
 Training texts (never the held-out `test` split of the safety corpus, so that its figures still
 measure generalisation): the `dev` split of `benchmarks/safety_corpus/`, the phrasings of
@@ -35,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from core import PROJECT_ROOT
+from core import PROJECT_ROOT, load_yaml
 from dialogue.french.normalize import normalize_transcript
 from dialogue.safety_net import EmergencyKind
 from dialogue.safety_rules import fold_words
@@ -116,7 +116,7 @@ def _held_out(folder: Path) -> set[str]:
     return {
         normalised(str(entry["text"]))
         for path in sorted(folder.glob("*.yaml"))
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("utterances", [])
+        for entry in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("utterances", [])
         if entry.get("split") != TRAINING_SPLIT
     }
 
@@ -128,7 +128,7 @@ def _corpus_examples(folder: Path) -> list[Example]:
         return []
     found = []
     for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("utterances", []):
             # The held-out split is skipped here and nowhere read: its figures must stay honest.
             if entry.get("split") != TRAINING_SPLIT:
@@ -140,7 +140,7 @@ def _corpus_examples(folder: Path) -> list[Example]:
 
 
 def _own_examples(path: Path) -> list[Example]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     where = f"{path.name}"
     if not isinstance(data, dict) or not isinstance(data.get("emergencies"), dict):
         raise ValueError(f"{where}: needs a mapping 'emergencies' (kind -> category -> texts)")
@@ -166,7 +166,7 @@ def _texts(value: object, where: str) -> list[str]:
 def _nlu_examples() -> list[Example]:
     found = []
     for path in sorted(NLU_FOLDER.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu", []):
             if "intent" not in block:
                 continue

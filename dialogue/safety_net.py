@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import load_yaml
 from dialogue.safety_rules import Compiler, Rule, RuleError, Span, Utterance
 
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.fr.yaml")
@@ -125,7 +124,7 @@ def emergency_net() -> EmergencyNet:
         ValueError: The file is malformed; the message names the file, the place and why.
     """
     raw = PHRASES_FILE.read_text(encoding="utf-8")
-    return parse_net(yaml.safe_load(raw), PHRASES_FILE.name)
+    return parse_net(load_yaml(raw), PHRASES_FILE.name)
 
 
 def parse_net(document: Any, source: str = "emergency_phrases.fr.yaml") -> EmergencyNet:
