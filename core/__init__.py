@@ -174,6 +174,7 @@ __all__ = [
     "is_practice_closed",
     "is_token",
     "load_practice",
+    "load_yaml",
     "make_engine",
     "mask_phone",
     "mask_text",
