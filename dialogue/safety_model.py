@@ -15,8 +15,8 @@ slips: "convulse", "convulsait", "convulsé") into a logistic
 regression over three classes: routine, medical emergency, suicidal crisis (the latter picks the
 3114 over the 15 when the caller confirms). It is trained in process at first use from texts kept
 in the repository, deterministically (with twenty rounds of corpus, about 2.4 s to read and fold
-the texts and 1.9 s to fit, at a gateway's start): nothing binary is committed and what it learnt can be
-reviewed as text.
+the texts and 1.9 s to fit, at a gateway's start): nothing binary is committed and what it learnt
+can be reviewed as text.
 
 Training texts (never the held-out `test` split of the safety corpus, so that its figures still
 measure generalisation): the `dev` split of `benchmarks/safety_corpus/`, the phrasings of
