@@ -53,7 +53,7 @@ from benchmarks._figures import (
     stat_cpu_seconds,
     write_section,
 )
-from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings
+from core import PROJECT_ROOT, AnsweringMode, AppContext, Settings, settle_heap
 from dialogue.rasa.server import (
     action_token,
     ensure_model,
@@ -327,6 +327,8 @@ def _warm(voice: VoiceService, speech: bytes, count: int) -> None:
         # Also the warm-up the workers start with (`VOSK_WARM_RECOGNIZERS`, in the background):
         # `warmed` counts what was asked, and a level started meanwhile measured it too.
         _quiet_workers()
+    # As a serving gateway does once its speech engines are ready (`standardiste.server`).
+    settle_heap("the benchmark's warm-up")
 
 
 def _quiet_workers(limit_s: float = 120.0) -> None:

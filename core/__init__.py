@@ -40,6 +40,7 @@ from core.deps import (
 )
 from core.encrypted import EncryptedJSON as EncryptedJSON
 from core.encrypted import EncryptedText as EncryptedText
+from core.heap import settle_heap as settle_heap
 from core.logs import JsonFormatter, configure_logging
 from core.metrics import (
     CALL_OUTCOMES,
@@ -187,5 +188,6 @@ __all__ = [
     "register_data_cipher",
     "require_staff",
     "secret_key",
+    "settle_heap",
     "signed_form",
 ]

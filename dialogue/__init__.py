@@ -41,7 +41,7 @@ from dialogue.rasa.server import write_endpoints as write_endpoints
 from dialogue.safety import EmergencyLevel as EmergencyLevel
 from dialogue.safety import check_emergency as check_emergency
 from dialogue.safety import emergency_in as emergency_in
-from dialogue.safety import prepare_safety_net as prepare_safety_net
+from dialogue.warm_up import prepare_dialogue as prepare_dialogue
 from dialogue.website import DialogueBase
 from dialogue.website import expire_idle_conversations as expire_idle_website_chats
 from dialogue.website import router as website_router
@@ -76,7 +76,7 @@ __all__ = [
     "open_conversation",
     "parse_yes_no",
     "practice_values",
-    "prepare_safety_net",
+    "prepare_dialogue",
     "rasa_auth_token",
     "rasa_env",
     "ready_replies",

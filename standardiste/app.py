@@ -25,6 +25,7 @@ from core import (
     get_settings,
     load_practice,
     register_data_cipher,
+    settle_heap,
 )
 from standardiste import health
 
@@ -66,7 +67,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.context = context
-        await run_in_threadpool(dialogue.prepare_safety_net)
+        await run_in_threadpool(dialogue.prepare_dialogue)
+        # Everything built so far lives as long as the process.
+        settle_heap("the dialogue's start-up")
         try:
             yield
         finally:

@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 import notifications
-from core import AppContext, ConfigError, Settings, configure_logging
+from core import AppContext, ConfigError, Settings, configure_logging, settle_heap
 from dialogue import action_token, ensure_model, rasa_env, server_command, write_endpoints
 from standardiste.app import build_context, create_app
 from standardiste.supervisor import ChildSpec, Supervisor, SupervisorCollector
@@ -36,6 +36,7 @@ def _preload_voice(context: AppContext) -> None:
         try:
             preload_voice(context)
             _LOGGER.info("speech engines and prompts ready")
+            settle_heap("the speech engines' start-up")
         except Exception:  # the first call retries, and says so in French if it fails
             _LOGGER.exception("speech engines could not be loaded")
 

@@ -46,6 +46,8 @@ class TokenRestInput(RestInput):
                 return response.json({"error": "not authenticated"}, status=401)
             return None
 
+        # After the model is loaded (`before_server_start`), before the first message.
+        webhook.listener("after_server_start")(speedups.settle_heap)
         return webhook
 
 
