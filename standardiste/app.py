@@ -25,7 +25,6 @@ from core import (
     get_settings,
     load_practice,
     register_data_cipher,
-    settle_heap,
 )
 from standardiste import health
 
@@ -68,8 +67,6 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.context = context
         await run_in_threadpool(dialogue.prepare_dialogue)
-        # Everything built so far lives as long as the process.
-        settle_heap("the dialogue's start-up")
         try:
             yield
         finally:

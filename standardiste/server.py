@@ -63,6 +63,10 @@ def serving_app(context: AppContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         async with inner(running) as state:
+            # What the app built to serve (the safety net, its classifier, Duckling) lives as
+            # long as this process: out of the garbage collector's full passes (`core.heap`).
+            # Here, not in every app's start-up: a test process starts hundreds of apps.
+            settle_heap("the dialogue's start-up")
             tasks = [
                 asyncio.create_task(
                     sweep_forever(context.db, context.settings),

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from core import AppContext, settle_heap
 from dialogue.french.duckling_time import _engine as duckling_engine
-from standardiste.app import create_app
+from standardiste.server import serving_app
 
 
 @pytest.fixture
@@ -37,11 +37,11 @@ def test_settling_freezes_what_exists_and_leaves_later_objects_collectable(
     assert any(o is after for o in tracked)
 
 
-def test_the_gateway_settles_its_heap_once_its_dialogue_is_ready(
+def test_a_serving_gateway_settles_its_heap_once_its_dialogue_is_ready(
     thawed: None, context: AppContext
 ) -> None:
     duckling_engine.cache_clear()
-    with TestClient(create_app(context=context)):
+    with TestClient(serving_app(context)):
         # The safety net's rules and classifier are tens of thousands of objects.
         assert gc.get_freeze_count() > 50_000
         # Duckling was loaded for the first caller who says a time, not by that caller.
