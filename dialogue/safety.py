@@ -174,10 +174,12 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
                 # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
                 best_here: tuple[int, tuple[Lowering, ...]] | None = None
                 for whole, parts in rule.find(utterance, context.affirmed):
+                    reasons = context.lowering(whole, parts, entry.lowered_by)
+                    # Denied, a sign stays denied where an exclusion takes it ("bébé … pas de
+                    # fièvre"): the classifier's letter groups still read it.
+                    denied = denied or Lowering.NEGATED in reasons
                     if any(whole.overlaps(b) for b in blocked):
                         continue
-                    reasons = context.lowering(whole, parts, entry.lowered_by)
-                    denied = denied or Lowering.NEGATED in reasons
                     level = base - len(reasons)
                     if entry.floor is not None:
                         level = max(level, entry.floor)

@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 28, own phrasings.
+        "mon petit il est tout mou dans mes bras il ouvre à peine les yeux",
+        "mon père cherche sa mère décédée depuis longtemps il était normal avant hier",
         # Round 27, own phrasings.
         "mon père voit des enfants dans le salon qui existent pas depuis cet après midi",
         "elle parle de sa soeur comme si elle était encore là et elle a de la fièvre",
@@ -201,6 +204,9 @@ CERTAIN: dict[str, list[str]] = {
         "ma tante croit qu'on est en mille neuf cent soixante et son mari mort depuis longtemps",
     ],
     "breathing": [
+        # Round 28, own phrasings.
+        "l'oxymètre de mon fils indique quatre vingt cinq il respire vite",
+        "j'ai mal quand je respire je suis essoufflé et mon mollet est tout gonflé",
         "il a le plâtre depuis dix jours et là il manque d air avec un point de côté",
         "il crache de la mousse rose",
         "elle sature à soixante dix huit sur l oxymètre",
@@ -273,6 +279,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a les lèvres un peu bleues et il respire vite",
     ],
     "chest_pain": [
+        # Round 28, own phrasings.
+        "des palpitations depuis ce matin au travail et là j'ai la tête qui tourne",
         # Round 27, own phrasings.
         "en marchant j ai eu mal dans la poitrine et ça serre encore",
         "mon défibrillateur m a envoyé deux décharges coup sur coup",
@@ -482,6 +490,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 28, own phrasings.
+        "ma mère saigne depuis son extraction dentaire et ça lui remplit la bouche",
         "les selles sont noires comme du goudron et il est tout pâle",
         "je me suis entaillé la main ça saigne et j ai des vertiges",
         "il vomit du sang par grosses gorgées",
@@ -690,6 +700,10 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
+        # Round 28, own phrasings.
+        "mon nourrisson de cinq mois a des crises de pleurs il devient tout pâle",
+        "y a comme de la gelée de groseille dans la couche de mon fils de huit mois",
+        "ma fille a cinq semaines elle a de la fièvre je sais pas",
         # Round 27, own phrasings.
         "ma petite elle tète presque plus et elle est toute molle",
         "mon fils a que deux mois il a trente huit cinq",
@@ -772,6 +786,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
+        # Round 28, own phrasings.
+        "mon mari a des secousses des jambes qu'il contrôle pas depuis cinq minutes",
         "elle a fait deux crises sans se réveiller entre",
         "on a donné le valium et il convulse toujours",
         # Round 7: jerks of the body however said; the rescue treatment that failed.
@@ -903,6 +919,8 @@ CERTAIN: dict[str, list[str]] = {
         "je suis épileptique j en ai déjà fait trois depuis ce matin",
     ],
     "allergy": [
+        # Round 28, own phrasings.
+        "après les crevettes ça me démange partout et j'ai la tête qui tourne",
         # Round 27, own phrasings.
         "il a mangé des cacahuètes et il dit qu il se sent partir",
         "après ma séance de désensibilisation j ai des plaques partout",
@@ -1047,6 +1065,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 28, own phrasings.
+        "l'infirmière a donné par erreur l'insuline d'un autre patient à mon père",
         # Round 27, own phrasings.
         "mon mari a bu de l anti gel dans une bouteille d eau",
         "mon père a avalé toute sa plaquette de somnifères en une fois il dort",
@@ -1224,6 +1244,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
+        # Round 28, own phrasings.
+        "j'ai trouvé comment faire pour que tout s'arrête j'ai tout ce qu'il faut chez moi",
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
         "j ai pris le pistolet de mon mari et je le regarde depuis ce matin",
         "elle a sorti la carabine du placard et elle la contemple sans rien dire",
@@ -1549,6 +1571,8 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
+        # Round 28, own phrasings.
+        "le doliprane fait rien ce mal de tête est arrivé d'un coup",
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
         # Round 9, own phrasings (a headache with a thunderclap said apart, or like a blow).
         "j avais mal à la tête depuis hier et là d un coup c est parti comme un coup de tonnerre",
@@ -1764,6 +1788,16 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 28, own phrasings.
+    "il a gardé des séquelles de son avc au bras droit il faudrait un certificat pour la mdph",
+    "maman a été hospitalisée pour une hémorragie le mois dernier je voudrais le compte rendu",
+    "ma fille est allée aux urgences lundi pour son poignet il faut un rendez-vous de contrôle",
+    "le secrétariat des urgences voudrait l'ordonnance de monsieur dupont",
+    "au cours de secourisme on disait qu'en massant on peut casser des côtes",
+    "mon fils saigne du nez de temps en temps et ça s'arrête tout seul",
+    "on lui a fait des points de suture au menton hier il faut les enlever quand",
+    "il a la cheville cassée mais c'est plâtré je voudrais un arrêt de travail",
+    "au cas où il aurait mal à la poitrine il en a plus dans son armoire de trinitrine",
     # Round 27, own phrasings.
     "je voudrais le numéro du centre antipoison pour l afficher dans la cuisine",
     "ma fille dit que je l étouffe avec mes questions elle veut consulter seule",
