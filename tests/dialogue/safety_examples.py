@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 29, own phrasings.
+        "ma mère s'est évanouie et elle a pas rouvert les yeux",
         # Round 28, own phrasings.
         "mon petit il est tout mou dans mes bras il ouvre à peine les yeux",
         "mon père cherche sa mère décédée depuis longtemps il était normal avant hier",
@@ -404,6 +406,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 29, own phrasings.
+        "j'ai tout le côté du visage engourdi depuis ce matin",
         "il arrive pas à dire son prénom",
         "les mots sortent dans le désordre depuis une heure",
         "elle parle toujours mal depuis tout à l heure",
@@ -490,6 +494,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 29, own phrasings.
+        "mon père prend du xarelto il saigne du nez depuis une heure et ça s'arrête pas",
         # Round 28, own phrasings.
         "ma mère saigne depuis son extraction dentaire et ça lui remplit la bouche",
         "les selles sont noires comme du goudron et il est tout pâle",
@@ -656,6 +662,9 @@ CERTAIN: dict[str, list[str]] = {
         "la plaie de mon père pisse le sang malgré le torchon serré autour",
     ],
     "pregnancy": [
+        # Round 29, own phrasings.
+        "je suis enceinte de huit mois et le bébé a pas bougé depuis hier soir",
+        "enceinte de sept mois j'ai la tête qui explose",
         # Round 27, own phrasings.
         "enceinte de huit mois j ai mal à la tête et je vois des petites étoiles",
         "enceinte de neuf mois le bébé arrive",
@@ -700,6 +709,11 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
+        # Round 29, own phrasings.
+        "mon bébé de trois mois a des taches violettes qui s'étendent sur le ventre",
+        "ma fille de quatre mois ne bouge presque plus dans son lit",
+        "on est sortis de la maternité il y a une semaine et la petite a trente huit de fièvre",
+        "notre nouveau-né a rendu tous ses biberons depuis hier",
         # Round 28, own phrasings.
         "mon nourrisson de cinq mois a des crises de pleurs il devient tout pâle",
         "y a comme de la gelée de groseille dans la couche de mon fils de huit mois",
@@ -786,6 +800,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
+        # Round 29, own phrasings.
+        "ma fille refait des convulsions toutes les dix minutes depuis ce matin",
         # Round 28, own phrasings.
         "mon mari a des secousses des jambes qu'il contrôle pas depuis cinq minutes",
         "elle a fait deux crises sans se réveiller entre",
@@ -1065,6 +1081,12 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 29, own phrasings.
+        "ma grand-mère a pris ses cachets deux fois et son pouls est tout lent",
+        "il a pris du paracétamol toutes les heures depuis hier",
+        "j'ai donné par erreur le sirop de mon mari à mon fils de trois ans",
+        "mon frère a les pupilles minuscules après sa soirée",
+        "elle a mis deux patchs de fentanyl au lieu d'un",
         # Round 28, own phrasings.
         "l'infirmière a donné par erreur l'insuline d'un autre patient à mon père",
         # Round 27, own phrasings.
@@ -1469,6 +1491,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a mis de l'essence sur le feu de jardin et les flammes lui ont pris la tête",
     ],
     "fall_injury": [
+        # Round 29, own phrasings.
+        "mon grand-père est tombé il a le pied tourné vers l'extérieur",
         # Round 7: on the floor and hurting or unable to get up.
         "il est tombé y a dix minutes et il se relève pas",
         "ma mère a chuté dans la salle de bain elle se lève plus",
@@ -1571,6 +1595,9 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
+        # Round 29, own phrasings.
+        "une douleur arrivée d'un coup dans la nuque comme un coup de poing",
+        "mal au ventre en bas à droite avec de la fièvre depuis ce matin",
         # Round 28, own phrasings.
         "le doliprane fait rien ce mal de tête est arrivé d'un coup",
         "je suis migraineux mais celle là rien à voir c est arrivé d un coup",
@@ -1788,6 +1815,13 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 29, own phrasings.
+    "je meurs d'ennui en arrêt maladie je peux reprendre plus tôt",
+    "on organise une campagne de prévention du suicide au lycée vous avez des brochures",
+    "mon grand-père veut pas mourir intubé il voudrait remplir ses directives anticipées",
+    "ma fille voudrait faire son stage d'infirmière aux urgences il lui faut ses vaccins",
+    "je me suis tordu la cheville en courant je voudrais une radio",
+    "je fais des crises d'épilepsie tous les mois depuis des années je voudrais renouveler",
     # Round 28, own phrasings.
     "il a gardé des séquelles de son avc au bras droit il faudrait un certificat pour la mdph",
     "maman a été hospitalisée pour une hémorragie le mois dernier je voudrais le compte rendu",
