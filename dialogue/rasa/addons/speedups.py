@@ -7,6 +7,9 @@ schema itself against the metaschema (jsonschema 4.17: ~10 ms for Rasa's events 
 the answer. The schema is a constant, so one validator is built once and only the answer is
 checked, as strictly as before (same schema, same error).
 
+And the garbage collector's full passes over the loaded server (`settle_heap`, traced in the
+voice benchmark's bursts, docs/benchmarks.md « Voice »): the start-up heap is frozen out of them.
+
 Imported by `token_rest` (which `credentials.yml` names, so Rasa loads it before any message).
 Not part of the gateway's packages (it imports Rasa).
 """
