@@ -36,7 +36,7 @@ from dialogue.safety_net import (
     emergency_net,
     parse_net,
 )
-from dialogue.safety_rules import Rule, Utterance, fold_words
+from dialogue.safety_rules import Rule, Span, Utterance, fold_words
 
 __all__ = [
     "CLASSIFIER_PHRASE",
@@ -157,11 +157,18 @@ def denies_a_sign(text: str) -> bool:
     return _read_rules(Utterance(normalize_transcript(text))).denied
 
 
+_Found = tuple[Span, tuple[Span, ...], bool]
+"""Where a rule's sign is said: the whole, its parts, and whether an exclusion takes it."""
+
+
 def _read_rules(utterance: Utterance) -> _RulesReading:
     net = emergency_net()
     context = SignContext(net, utterance)
     found: list[tuple[EmergencyLevel, int, CategoryRules, Rule, bool, tuple[Lowering, ...]]] = []
     denied = False
+    # Every sign first, then how much each counts: a mild word said after a sign, in another
+    # clause, measures the sign nearest to it ("tout dur et je perds un peu de sang").
+    said: list[tuple[int, CategoryRules, EmergencyLevel, Rule, bool, list[_Found]]] = []
     for order, entry in enumerate(net.categories):
         blocked = [*context.blocked, *(s for r in entry.excludes for s in r.spans(utterance))]
         for base, rules, asked in (
@@ -170,31 +177,37 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
             (EmergencyLevel.CERTAIN, entry.always_asked, True),
         ):
             for rule in rules:
-                # Where a rule is said more than once, the place it counts most is kept: "pour
-                # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
-                best_here: tuple[int, tuple[Lowering, ...]] | None = None
-                for whole, parts in rule.find(utterance, context.affirmed):
-                    reasons = context.lowering(whole, parts, entry.lowered_by)
-                    # Denied, a sign stays denied where an exclusion takes it ("bébé … pas de
-                    # fièvre"): the classifier's letter groups still read it.
-                    denied = denied or Lowering.NEGATED in reasons
-                    if any(whole.overlaps(b) for b in blocked):
-                        continue
-                    level = base - len(reasons)
-                    if entry.floor is not None:
-                        level = max(level, entry.floor)
-                    if asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
-                        level = max(level, EmergencyLevel.POSSIBLE)
-                    if level >= EmergencyLevel.POSSIBLE and (
-                        best_here is None or level > best_here[0]
-                    ):
-                        best_here = (level, reasons)
-                        if level == base:
-                            break
-                if best_here is not None:
-                    level, reasons = best_here
-                    negated = Lowering.NEGATED in reasons
-                    found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
+                matches = [
+                    (whole, parts, any(whole.overlaps(b) for b in blocked))
+                    for whole, parts in rule.find(utterance, context.affirmed)
+                ]
+                if matches:
+                    said.append((order, entry, base, rule, asked, matches))
+    signs = [whole for *_, matches in said for whole, _, out in matches if not out]
+    for order, entry, base, rule, asked, matches in said:
+        # Where a rule is said more than once, the place it counts most is kept: "pour
+        # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
+        best_here: tuple[int, tuple[Lowering, ...]] | None = None
+        for whole, parts, out in matches:
+            reasons = context.lowering(whole, parts, entry.lowered_by, signs)
+            # Denied, a sign stays denied where an exclusion takes it ("bébé … pas de
+            # fièvre"): the classifier's letter groups still read it.
+            denied = denied or Lowering.NEGATED in reasons
+            if out:
+                continue
+            level = base - len(reasons)
+            if entry.floor is not None:
+                level = max(level, entry.floor)
+            if asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
+                level = max(level, EmergencyLevel.POSSIBLE)
+            if level >= EmergencyLevel.POSSIBLE and (best_here is None or level > best_here[0]):
+                best_here = (level, reasons)
+                if level == base:
+                    break
+        if best_here is not None:
+            level, reasons = best_here
+            negated = Lowering.NEGATED in reasons
+            found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
     if not found:
         return _RulesReading(None, denied)
     best = max(found, key=lambda f: (f[0], -f[1]))

@@ -51,10 +51,14 @@ class SignContext:
         )
 
     def lowering(
-        self, whole: Span, parts: Sequence[Span], allowed: frozenset[Lowering]
+        self,
+        whole: Span,
+        parts: Sequence[Span],
+        allowed: frozenset[Lowering],
+        others: Sequence[Span] = (),
     ) -> tuple[Lowering, ...]:
         """Why a sign found at ``whole`` (its parts at ``parts``) counts one step less, each
-        (only the ``allowed`` reasons)."""
+        (only the ``allowed`` reasons); ``others`` are the other signs found in the utterance."""
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: self._earlier(whole, "not_now")
@@ -63,21 +67,30 @@ class SignContext:
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)
-            and any(self._mild_of(whole, cue) for cue in self._cues["mild"]),
+            and any(self._mild_of(whole, cue, others) for cue in self._cues["mild"]),
         }
         reasons = [reason for reason, present in found.items() if present and reason in allowed]
         if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:
             reasons.append(Lowering.ROUTINE)
         return tuple(reasons)
 
-    def _mild_of(self, whole: Span, cue: Span) -> bool:
+    def _mild_of(self, whole: Span, cue: Span, others: Sequence[Span]) -> bool:
         """Whether a mild word is said of the sign: close to it and, said before it, in its
         clause ("j'ai un peu peur il a mal à la poitrine": the fear is mild, not the pain; but
-        "il est tombé il a une petite plaie" tells how the fall went)."""
-        if whole.distance(cue) > _MILD_REACH:
+        "il est tombé il a une petite plaie" tells how the fall went). Said after it in another
+        clause, it measures the sign nearer to it, if there is one: in "le ventre est tout dur
+        et je perds un peu de sang" the blood is little, the hard belly is not."""
+        distance = whole.distance(cue)
+        if distance > _MILD_REACH:
             return False
-        between = self._utterance.words[cue.end : whole.first]
-        return not any(word in self._net.clause_breaks for word in between)
+        words = self._utterance.words
+        if cue.end <= whole.first:
+            return not any(word in self._net.clause_breaks for word in words[cue.end : whole.first])
+        if not any(word in self._net.clause_breaks for word in words[whole.end : cue.first]):
+            return True
+        return not any(
+            not other.overlaps(whole) and other.distance(cue) < distance for other in others
+        )
 
     def _negated(self, whole: Span, parts: Sequence[Span]) -> bool:
         if negative_words(self._utterance, parts):

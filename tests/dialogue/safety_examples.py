@@ -406,6 +406,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 30 (round 23's concepts, said another way).
+        "ma mère voit plus que la moitié de la télé depuis ce midi",
         # Round 29, own phrasings.
         "j'ai tout le côté du visage engourdi depuis ce matin",
         "il arrive pas à dire son prénom",
@@ -662,6 +664,10 @@ CERTAIN: dict[str, list[str]] = {
         "la plaie de mon père pisse le sang malgré le torchon serré autour",
     ],
     "pregnancy": [
+        # Round 30 (round 23's concepts, said another way).
+        "enceinte de six mois j'ai pas senti mon bébé de la journée",
+        "ma femme est enceinte elle a mal au ventre et le ventre est dur comme du bois",
+        "enceinte de huit mois j'ai mal au ventre il est tout dur et je saigne un peu",
         # Round 29, own phrasings.
         "je suis enceinte de huit mois et le bébé a pas bougé depuis hier soir",
         "enceinte de sept mois j'ai la tête qui explose",
@@ -1428,6 +1434,8 @@ CERTAIN: dict[str, list[str]] = {
         "j en ai marre de tout j ai chargé la carabine",
     ],
     "burns": [
+        # Round 30 (round 23's concepts, said another way).
+        "mon fils a les deux bras pleins de cloques après le barbecue",
         # Round 27, own phrasings.
         "j ai reçu du décapant sur les bras ça me brûle",
         "il a jeté de l alcool sur le barbecue et il est brûlé au visage",
@@ -1491,6 +1499,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a mis de l'essence sur le feu de jardin et les flammes lui ont pris la tête",
     ],
     "fall_injury": [
+        # Round 30 (round 23's concepts, said another way).
+        "mon grand-père est resté toute la nuit par terre dans la salle de bain",
         # Round 29, own phrasings.
         "mon grand-père est tombé il a le pied tourné vers l'extérieur",
         # Round 7: on the floor and hurting or unable to get up.
@@ -1595,6 +1605,8 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
+        # Round 30 (round 23's concepts, said another way).
+        "gros mal de tête et la nuque bloquée je peux plus bouger le cou",
         # Round 29, own phrasings.
         "une douleur arrivée d'un coup dans la nuque comme un coup de poing",
         "mal au ventre en bas à droite avec de la fièvre depuis ce matin",
@@ -1815,6 +1827,17 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 30 (round 23's concepts, said another way).
+    "ma batterie de téléphone elle est morte je rappellerai pour le rendez-vous",
+    "il y a un vrai malaise dans notre équipe je voudrais un arrêt de travail",
+    "mon fils doit faire semblant de s'évanouir pour son spectacle de fin d'année",
+    "je fais une thèse sur les appels pour douleur thoracique en médecine générale",
+    "ma voisine me raconte toujours des histoires de malaises et d'infarctus",
+    "le formulaire de la cantine demande s'il a déjà fait des convulsions",
+    "mon mari est mort cette nuit on s'y attendait je voudrais le certificat de décès",
+    "on a coché la case infarctus du grand-père sur le questionnaire du club",
+    "on m'a dit qu'un vaccin peut provoquer un choc je voudrais en parler au docteur",
+    "il est tombé de vélo il a une petite égratignure au genou",
     # Round 29, own phrasings.
     "je meurs d'ennui en arrêt maladie je peux reprendre plus tôt",
     "on organise une campagne de prévention du suicide au lycée vous avez des brochures",

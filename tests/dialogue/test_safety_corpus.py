@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 29 measured once tuned on the twenty-second round too
-# (at once 99.4 %, with confirmation 99.98 %, 9 false alarms of 5,033, asked 2.9 %): the floor a
+# Overall on dev, a little under what round 30 measured once tuned on the twenty-third round too
+# (at once 99.4 %, with confirmation 99.98 %, 9 false alarms of 5,257, asked 3.0 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -68,12 +68,12 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the twenty-third and twenty-fourth rounds' authors, `*.23.yaml` and
-# `*.24.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 29 (at once 96.7 %, 462 of 478, with confirmation 100 %, false alarms 4.5 %, asked
-# 4.3 %; on the twenty-third round alone 97.5 %, 100 %, 4.5 %, 3.6 %; on the twenty-fourth,
-# written while round 28 was tuned and counted once before round 29, 95.8 %, 100 %, 4.5 %,
-# 4.9 %, the same as round 29's net has), so that a regression fails here; the net does not
+# The held-out split (the twenty-fourth and twenty-fifth rounds' authors, `*.24.yaml` and
+# `*.25.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 30 (at once 96.0 %, 460 of 479, with confirmation 99.8 %, false alarms 3.4 %, asked
+# 3.1 %; on the twenty-fourth round alone 95.8 %, 100 %, 4.0 %, 4.5 %; on the twenty-fifth,
+# written while round 29 was tuned and counted once before round 30, 96.2 %, 99.6 %, 2.7 %,
+# 1.8 %, the same as round 30's net has), so that a regression fails here; the net does not
 # depend on the mode, so one mode is enough. The questions' floor was 9 % for round 18 (the
 # twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
@@ -114,7 +114,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 
 TUNED_ROUNDS = frozenset(
-    {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22}
+    {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
