@@ -13,6 +13,10 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 31 (round 24's concepts, said another way).
+        "elle a rouvert les yeux puis elle est repartie aussitôt",
+        "ma femme dit des mots qui existent pas depuis tout à l'heure",
+        "il refait une crise et il a même pas repris connaissance entre les deux",
         # Round 29, own phrasings.
         "ma mère s'est évanouie et elle a pas rouvert les yeux",
         # Round 28, own phrasings.
@@ -406,6 +410,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 31 (round 24's concepts, said another way).
+        "mon père sourit que d'un côté depuis le déjeuner",
+        "sa jambe droite l'a plus tenu d'un coup",
         # Round 30 (round 23's concepts, said another way).
         "ma mère voit plus que la moitié de la télé depuis ce midi",
         # Round 29, own phrasings.
@@ -496,6 +503,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 31 (round 24's concepts, said another way).
+        "je saigne du nez ça s'arrête pas je prends du zarelto",
         # Round 29, own phrasings.
         "mon père prend du xarelto il saigne du nez depuis une heure et ça s'arrête pas",
         # Round 28, own phrasings.
@@ -715,6 +724,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
+        # Round 31 (round 24's concepts, said another way).
+        "mon bébé de trois semaines a les yeux tout creux",
+        "ma fille de deux mois a plus une couche mouillée depuis hier",
         # Round 29, own phrasings.
         "mon bébé de trois mois a des taches violettes qui s'étendent sur le ventre",
         "ma fille de quatre mois ne bouge presque plus dans son lit",
@@ -1087,6 +1099,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 31 (round 24's concepts, said another way).
+        "ma mère a fait deux fois son insuline ce matin",
         # Round 29, own phrasings.
         "ma grand-mère a pris ses cachets deux fois et son pouls est tout lent",
         "il a pris du paracétamol toutes les heures depuis hier",
@@ -1499,6 +1513,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a mis de l'essence sur le feu de jardin et les flammes lui ont pris la tête",
     ],
     "fall_injury": [
+        # Round 31 (round 24's concepts, said another way).
+        "ma grand-mère est restée par terre toute la nuit",
         # Round 30 (round 23's concepts, said another way).
         "mon grand-père est resté toute la nuit par terre dans la salle de bain",
         # Round 29, own phrasings.
@@ -1605,6 +1621,8 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
+        # Round 31 (round 24's concepts, said another way).
+        "ma tête a claqué comme un pétard et j'ai vomi",
         # Round 30 (round 23's concepts, said another way).
         "gros mal de tête et la nuque bloquée je peux plus bouger le cou",
         # Round 29, own phrasings.
@@ -1827,6 +1845,16 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 31 (round 24's concepts, said another way).
+    "mon cochon d'inde respire fort vous connaissez un vétérinaire",
+    "ils ont joué avec du faux sang à halloween je voudrais un rendez-vous",
+    "j'ai vu une émission sur la mort subite du nourrisson je voudrais des conseils",
+    "elle s'est cognée la semaine dernière elle a un bleu sur le genou tout violet",
+    "il a plus refait de convulsion depuis deux ans il faut renouveler le certificat",
+    "mon bébé grossit bien je voudrais le rendez-vous du quatrième mois",
+    "vous savez où acheter une armoire à pharmacie qui ferme à clé",
+    "ma grand-mère est morte cette nuit elle était en soins palliatifs je voudrais le certificat",
+    "mon fils avait convulsé avec de la fièvre petit la crèche veut un protocole",
     # Round 30 (round 23's concepts, said another way).
     "ma batterie de téléphone elle est morte je rappellerai pour le rendez-vous",
     "il y a un vrai malaise dans notre équipe je voudrais un arrêt de travail",

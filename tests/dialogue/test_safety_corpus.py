@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 30 measured once tuned on the twenty-third round too
-# (at once 99.4 %, with confirmation 99.98 %, 9 false alarms of 5,257, asked 3.0 %): the floor a
+# Overall on dev, a little under what round 31 measured once tuned on the twenty-fourth round too
+# (at once 99.45 %, with confirmation 99.98 %, 9 false alarms of 5,480, asked 3.05 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -68,14 +68,14 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the twenty-fourth and twenty-fifth rounds' authors, `*.24.yaml` and
-# `*.25.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 30 (at once 96.0 %, 460 of 479, with confirmation 99.8 %, false alarms 3.4 %, asked
-# 3.1 %; on the twenty-fourth round alone 95.8 %, 100 %, 4.0 %, 4.5 %; on the twenty-fifth,
-# written while round 29 was tuned and counted once before round 30, 96.2 %, 99.6 %, 2.7 %,
-# 1.8 %, the same as round 30's net has), so that a regression fails here; the net does not
-# depend on the mode, so one mode is enough. The questions' floor was 9 % for round 18 (the
-# twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
+# The held-out split (the twenty-fifth and twenty-sixth rounds' authors, `*.25.yaml` and
+# `*.26.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 31 (at once 96.0 %, 459 of 478, with confirmation 99.6 %, false alarms 2.9 %, asked
+# 2.7 %; on the twenty-fifth round alone 96.2 %, 99.6 %, 2.7 %, 1.8 %; on the twenty-sixth,
+# written while round 30 was tuned and counted once before round 31, 96.7 %, 99.6 %, 3.1 %,
+# 3.6 % by round 30's net, 95.8 %, 99.6 %, 3.1 %, 3.6 % by round 31's), so that a regression
+# fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
+# 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
@@ -114,7 +114,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 
 TUNED_ROUNDS = frozenset(
-    {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}
+    {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
