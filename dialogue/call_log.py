@@ -8,11 +8,9 @@ caller's words are never lost to an outage; reads fall back to what is known.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -53,13 +51,6 @@ class CallLog:
             self._db_failed = True
             return context.practice_store.cached
 
-    async def practice_while(self, recording: Awaitable[None]) -> PracticeConfig:
-        """`practice`, read while ``recording`` (the caller's words) is written: two trips to
-        the database that need not wait for each other, and under a burst of callers each trip
-        queues behind the other calls' work."""
-        _, practice = await asyncio.gather(recording, self.practice())
-        return practice
-
     async def write(self, *writes: transcripts.PendingWrite) -> None:
         """Write to the call's record, or to the spool when the database does not answer."""
         if not await run_in_threadpool(
@@ -71,20 +62,18 @@ class CallLog:
         """The call's turns so far: the database's, and those waiting in the spool (written
         while it did not answer), so a conversation knows what was said either way."""
 
-        # One trip to a worker thread for both: under a burst of callers, each trip waits its
-        # turn behind the other calls' work, and a turn reads its call's turns more than once.
-        def _load() -> tuple[list[transcripts.Turn] | None, list[transcripts.Turn]]:
-            try:
-                with self.context.db.session() as session:
-                    stored = transcripts.list_turns(session, self.conversation_id)
-            except transcripts.DATABASE_UNREACHABLE:
-                stored = None
-            return stored, transcripts.spooled_turns(self.spool, self.conversation_id)
+        def _load() -> list[transcripts.Turn]:
+            with self.context.db.session() as session:
+                return transcripts.list_turns(session, self.conversation_id)
 
-        found, spooled = await run_in_threadpool(_load)
-        if found is None:
+        try:
+            stored = await run_in_threadpool(_load)
+        except transcripts.DATABASE_UNREACHABLE:
             self._db_failed = True
-        stored = found or []
+            stored = []
+        spooled = await run_in_threadpool(
+            transcripts.spooled_turns, self.spool, self.conversation_id
+        )
         if not spooled:
             return stored
         seen = {(t.speaker, t.text, t.key, _aware(t.started_at)) for t in stored}

@@ -181,8 +181,8 @@ class DialogueSession:
         normalized = normalize_transcript(text)
         if not normalized:
             return await self.handle_silence()
-        recorded = self._events.emit(DialogueEventType.CALLER_TURN, text=text.strip())
-        practice = await self._log.practice_while(recorded)
+        await self._events.emit(DialogueEventType.CALLER_TURN, text=text.strip())
+        practice = await self._log.practice()
         screened = await self._safety.screen(normalized, practice)
         if not screened.replies and not self.database_down:
             again = asked_again(screened.said)
