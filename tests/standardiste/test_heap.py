@@ -32,7 +32,9 @@ def test_settling_freezes_what_exists_and_leaves_later_objects_collectable(
     frozen = settle_heap("a test")
     after: list[object] = []
     tracked = gc.get_objects()
-    assert frozen == gc.get_freeze_count() > 0
+    # Frozen objects that die leave the frozen set (another test's thread may still be letting
+    # go of some): the count can only have fallen since.
+    assert 0 < gc.get_freeze_count() <= frozen
     assert not any(o is before for o in tracked)
     assert any(o is after for o in tracked)
 
