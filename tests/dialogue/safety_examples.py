@@ -1448,6 +1448,8 @@ CERTAIN: dict[str, list[str]] = {
         "j en ai marre de tout j ai chargé la carabine",
     ],
     "burns": [
+        # Two rules that never matched as written (« deux » is read as 2; a bar slip).
+        "il a les deux pieds pleins d'ampoules après la friteuse",
         # Round 30 (round 23's concepts, said another way).
         "mon fils a les deux bras pleins de cloques après le barbecue",
         # Round 27, own phrasings.
@@ -1621,6 +1623,8 @@ CERTAIN: dict[str, list[str]] = {
         "je me suis pris une branche sur la tête et j'ai des trous de mémoire depuis",
     ],
     "severe_pain": [
+        # Two rules that never matched as written (« deux » is read as 2; a bar slip).
+        "sa tête comme une bombe d'un coup",
         # Round 31 (round 24's concepts, said another way).
         "ma tête a claqué comme un pétard et j'ai vomi",
         # Round 30 (round 23's concepts, said another way).
