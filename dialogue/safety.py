@@ -157,8 +157,19 @@ def denies_a_sign(text: str) -> bool:
     return _read_rules(Utterance(normalize_transcript(text))).denied
 
 
-_Found = tuple[Span, tuple[Span, ...], bool]
-"""Where a rule's sign is said: the whole, its parts, and whether an exclusion takes it."""
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """A rule of a category said in the utterance, before the context weighs on it."""
+
+    order: int
+    """The category's place in the file (the earlier wins a tie)."""
+    entry: CategoryRules
+    base: EmergencyLevel
+    rule: Rule
+    asked: bool
+    """From ``always_asked``: never lowered below the question but by a denial or a past."""
+    matches: list[tuple[Span, tuple[Span, ...], bool]]
+    """Where it is said: the whole, its parts, and whether an exclusion takes it."""
 
 
 def _read_rules(utterance: Utterance) -> _RulesReading:
@@ -168,7 +179,7 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
     denied = False
     # Every sign first, then how much each counts: a mild word said after a sign, in another
     # clause, measures the sign nearest to it ("tout dur et je perds un peu de sang").
-    said: list[tuple[int, CategoryRules, EmergencyLevel, Rule, bool, list[_Found]]] = []
+    said: list[_Said] = []
     for order, entry in enumerate(net.categories):
         blocked = [*context.blocked, *(s for r in entry.excludes for s in r.spans(utterance))]
         for base, rules, asked in (
@@ -182,13 +193,14 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
                     for whole, parts in rule.find(utterance, context.affirmed)
                 ]
                 if matches:
-                    said.append((order, entry, base, rule, asked, matches))
-    signs = [whole for *_, matches in said for whole, _, out in matches if not out]
-    for order, entry, base, rule, asked, matches in said:
+                    said.append(_Said(order, entry, base, rule, asked, matches))
+    signs = [whole for one in said for whole, _, out in one.matches if not out]
+    for one in said:
+        entry, base = one.entry, one.base
         # Where a rule is said more than once, the place it counts most is kept: "pour
         # le cœur" lowered as past does not hide "et il est tout bizarre" said now.
         best_here: tuple[int, tuple[Lowering, ...]] | None = None
-        for whole, parts, out in matches:
+        for whole, parts, out in one.matches:
             reasons = context.lowering(whole, parts, entry.lowered_by, signs)
             # Denied, a sign stays denied where an exclusion takes it ("bébé … pas de
             # fièvre"): the classifier's letter groups still read it.
@@ -198,7 +210,7 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
             level = base - len(reasons)
             if entry.floor is not None:
                 level = max(level, entry.floor)
-            if asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
+            if one.asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
                 level = max(level, EmergencyLevel.POSSIBLE)
             if level >= EmergencyLevel.POSSIBLE and (best_here is None or level > best_here[0]):
                 best_here = (level, reasons)
@@ -207,7 +219,7 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
         if best_here is not None:
             level, reasons = best_here
             negated = Lowering.NEGATED in reasons
-            found.append((EmergencyLevel(level), order, entry, rule, negated, reasons))
+            found.append((EmergencyLevel(level), one.order, entry, one.rule, negated, reasons))
     if not found:
         return _RulesReading(None, denied)
     best = max(found, key=lambda f: (f[0], -f[1]))

@@ -45,10 +45,14 @@ class SignContext:
         a sign keeps its level one step down (a caller in distress denies and affirms at once)."""
         return not any(
             said.first - _DENIAL_REACH <= index < said.first
-            and not any(word in self._net.clause_breaks
-                        for word in self._utterance.words[index + 1 : said.first])
+            and not self._clause_break(index + 1, said.first)
             for index, _ in self._negators
         )
+
+    def _clause_break(self, start: int, end: int) -> bool:
+        """Whether a word that ends a clause ("et", "mais", a subject pronoun…) is said
+        between word positions ``start`` and ``end``."""
+        return any(word in self._net.clause_breaks for word in self._utterance.words[start:end])
 
     def lowering(
         self,
@@ -83,10 +87,9 @@ class SignContext:
         distance = whole.distance(cue)
         if distance > _MILD_REACH:
             return False
-        words = self._utterance.words
         if cue.end <= whole.first:
-            return not any(word in self._net.clause_breaks for word in words[cue.end : whole.first])
-        if not any(word in self._net.clause_breaks for word in words[whole.end : cue.first]):
+            return not self._clause_break(cue.end, whole.first)
+        if not self._clause_break(whole.end, cue.first):
             return True
         return not any(
             not other.overlaps(whole) and other.distance(cue) < distance for other in others
@@ -178,7 +181,6 @@ class SignContext:
         ``new_subject_breaks``, a subject pronoun between a cue and the sign after it also ends
         the clause)."""
         found = []
-        words = self._utterance.words
         for cue in cues:
             distance = whole.distance(cue)
             if distance > self._net.cue_window:
@@ -188,11 +190,10 @@ class SignContext:
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
             ):
                 continue
-            between = words[gap.first : gap.end]
             if (
                 new_subject_breaks
                 and cue.end <= whole.first
-                and any(w in self._net.clause_breaks for w in between)
+                and self._clause_break(gap.first, gap.end)
             ):
                 continue
             found.append(distance)
