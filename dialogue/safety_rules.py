@@ -19,8 +19,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from dialogue.french.normalize import fold_accents, is_filler
+from dialogue.french.normalize import fold_accents, is_filler, normalize_transcript
 
 GAP_WORDS = 4
 """What ``…`` stands for: zero to this many other words."""
@@ -248,6 +249,14 @@ class Compiler:
         core = word.rstrip("*!")
         if not core:
             raise RuleError(f"rule {rule!r}: a lone '*' or '!'")
+        digits = _said_in_digits(core)
+        if digits is not None:
+            # A caller's "deux" reaches the rules as "2" (`normalize_transcript`): a number
+            # word in a rule would silently never match.
+            raise RuleError(
+                f"rule {rule!r}: {core!r} reaches the rules as {digits!r} (numbers are "
+                "matched in digits): write it so"
+            )
         expression = re.escape(core).replace(r"\#", r"\d+").replace("#", r"\d+")
         if stem and _conjugates(core):
             # "gonfle*" (gonflé, gonflée…) also reads "gonflait", "gonflent", "gonfler", not
@@ -300,6 +309,19 @@ def _conjugates(core: str) -> bool:
     """A word written as a verb's present or past participle ("tremble", "gonfle"): it also
     reads as the verb's other forms (see `_E_ENDINGS`)."""
     return len(core) >= _CONJUGATED and core.isalpha() and core.endswith("e")
+
+
+@cache
+def _said_in_digits(word: str) -> str | None:
+    """How a number word of a rule reaches the rules ("deux" → "2", "premiere" → "1ere"), or
+    None for any other word. The recognizer writes accents, so ordinals are tried accented."""
+    if not word.isalpha():
+        return None
+    for spoken in (word, word.replace("ieme", "ième").replace("premiere", "première")):
+        folded = fold_words(normalize_transcript(spoken))
+        if folded != [word] and any(character.isdigit() for w in folded for character in w):
+            return " ".join(folded)
+    return None
 
 
 def _tokens(part: str) -> list[str]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "ma grand mère parle à son mari mort depuis ce matin elle était bien hier",
         # Round 31 (round 24's concepts, said another way).
         "elle a rouvert les yeux puis elle est repartie aussitôt",
         "ma femme dit des mots qui existent pas depuis tout à l'heure",
@@ -210,6 +212,9 @@ CERTAIN: dict[str, list[str]] = {
         "ma tante croit qu'on est en mille neuf cent soixante et son mari mort depuis longtemps",
     ],
     "breathing": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "ma fille de deux ans bave beaucoup et elle veut plus avaler sa salive",
+        "je peux pas faire deux pas sans étouffer depuis ce matin",
         # Round 28, own phrasings.
         "l'oxymètre de mon fils indique quatre vingt cinq il respire vite",
         "j'ai mal quand je respire je suis essoufflé et mon mollet est tout gonflé",
@@ -503,6 +508,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "il s'est ouvert le pouce en deux avec le cutter",
         # Round 31 (round 24's concepts, said another way).
         "je saigne du nez ça s'arrête pas je prends du zarelto",
         # Round 29, own phrasings.
@@ -673,6 +680,8 @@ CERTAIN: dict[str, list[str]] = {
         "la plaie de mon père pisse le sang malgré le torchon serré autour",
     ],
     "pregnancy": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "elle est enceinte de six mois et elle a perdu de l'eau ce soir",
         # Round 30 (round 23's concepts, said another way).
         "enceinte de six mois j'ai pas senti mon bébé de la journée",
         "ma femme est enceinte elle a mal au ventre et le ventre est dur comme du bois",
@@ -724,6 +733,11 @@ CERTAIN: dict[str, list[str]] = {
         "mon bébé bouge quasiment plus dans mon ventre depuis hier soir",
     ],
     "infant": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "mon bébé de deux mois a la couche toute sèche depuis ce matin",
+        "ma fille de trois semaines a pas pris un seul biberon aujourd'hui",
+        "mon nourrisson est tout raplapla depuis ce matin",
+        "mon bébé d'un mois il grogne à chaque fois qu'il respire depuis ce matin",
         # Round 31 (round 24's concepts, said another way).
         "mon bébé de trois semaines a les yeux tout creux",
         "ma fille de deux mois a plus une couche mouillée depuis hier",
@@ -818,6 +832,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "il a refait une deuxième crise sans se réveiller",
         # Round 29, own phrasings.
         "ma fille refait des convulsions toutes les dix minutes depuis ce matin",
         # Round 28, own phrasings.
@@ -953,6 +969,8 @@ CERTAIN: dict[str, list[str]] = {
         "je suis épileptique j en ai déjà fait trois depuis ce matin",
     ],
     "allergy": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "mon fils a été mordu par une vipère au mollet",
         # Round 28, own phrasings.
         "après les crevettes ça me démange partout et j'ai la tête qui tourne",
         # Round 27, own phrasings.
@@ -1099,6 +1117,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "le détecteur de monoxide sonne dans la chambre",
         # Round 31 (round 24's concepts, said another way).
         "ma mère a fait deux fois son insuline ce matin",
         # Round 29, own phrasings.
@@ -1286,6 +1306,11 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
+        # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+        "j'ai plus envie d'être en vie",
+        "je veux plus rester sur terre",
+        "il s'est enfermé dans sa voiture au garage et le moteur tourne",
+        "mon ami a posté un message d'adieu et il dit que c'est fini pour lui",
         # Round 28, own phrasings.
         "j'ai trouvé comment faire pour que tout s'arrête j'ai tout ce qu'il faut chez moi",
         # Round 9, own phrasings (the weapon out and looked at; means kept and farewell letters).
@@ -1849,6 +1874,13 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+    "on a eu un cours sur l'asphyxie au travail et il me faut une attestation",
+    "ma chienne s'appelle samu et je voudrais savoir si ses poils gênent mon asthme",
+    "mon fils me demande ce que veut dire le mot overdose il l'a entendu au journal",
+    "mon mari travaille au centre antipoison et il a besoin d'un certificat",
+    "je voudrais une désensibilisation aux guêpes j'avais fait un choc il y a dix ans",
+    "je fais surveiller mes artères tous les ans chez le cardiologue",
     # Round 31 (round 24's concepts, said another way).
     "mon cochon d'inde respire fort vous connaissez un vétérinaire",
     "ils ont joué avec du faux sang à halloween je voudrais un rendez-vous",
@@ -2596,6 +2628,9 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 32 (round 25's concepts and a reviewer's slips, said another way).
+    "à l'époque il avait perdu connaissance au sport",
+    "dans le temps elle faisait des malaises avec la chaleur",
     # Round 27, own phrasings.
     "je peux plus lever le bras bien haut depuis que j ai porté des cartons",
     "je suis à bout de souffle avec le travail je voudrais un arrêt",
