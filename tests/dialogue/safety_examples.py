@@ -415,6 +415,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 33 (round 26's concepts, said another way).
+        "elle voit plus rien avec son oeil gauche depuis midi",
         # Round 31 (round 24's concepts, said another way).
         "mon père sourit que d'un côté depuis le déjeuner",
         "sa jambe droite l'a plus tenu d'un coup",
@@ -508,6 +510,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 33 (round 26's concepts, said another way).
+        "ma femme saigne de la bouche elle a déjà rempli une cuvette",
+        "le sang sort à chaque battement de son bras",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
         "il s'est ouvert le pouce en deux avec le cutter",
         # Round 31 (round 24's concepts, said another way).
@@ -832,6 +837,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
+        # Round 33 (round 26's concepts, said another way).
+        "mon père a des secousses rythmiques du bras et de la jambe depuis deux minutes",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
         "il a refait une deuxième crise sans se réveiller",
         # Round 29, own phrasings.
@@ -1117,6 +1124,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 33 (round 26's concepts, said another way).
+        "ma fille a bu du vermifuge pour le chien",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
         "le détecteur de monoxide sonne dans la chambre",
         # Round 31 (round 24's concepts, said another way).
@@ -1473,6 +1482,8 @@ CERTAIN: dict[str, list[str]] = {
         "j en ai marre de tout j ai chargé la carabine",
     ],
     "burns": [
+        # Round 33 (round 26's concepts, said another way).
+        "le produit lui a coulé dessus et ça fume sur sa peau",
         # Two rules that never matched as written (« deux » is read as 2; a bar slip).
         "il a les deux pieds pleins d'ampoules après la friteuse",
         # Round 30 (round 23's concepts, said another way).
@@ -1874,6 +1885,14 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 33 (round 26's concepts, said another way).
+    "sur la boîte du désherbant il y a une tête de mort je la range où",
+    "mon fils a un match de coupe ce soir il a le nez qui coule et mal à la gorge",
+    "mon genou me fait mal là où l'os dépasse quand je m'agenouille",
+    "mon ado a cru faire un arrêt tellement il a couru mais là ça va",
+    "ça m'a fait réfléchir mon mari est diabétique je voudrais un bilan",
+    "j'ai cru faire un malaise tellement la réunion était longue je voudrais un arrêt",
+    "j'ai un peu mal au dos mais je respire tranquillement",
     # Round 32 (round 25's concepts and a reviewer's slips, said another way).
     "on a eu un cours sur l'asphyxie au travail et il me faut une attestation",
     "ma chienne s'appelle samu et je voudrais savoir si ses poils gênent mon asthme",
