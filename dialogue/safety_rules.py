@@ -249,10 +249,10 @@ class Compiler:
         core = word.rstrip("*!")
         if not core:
             raise RuleError(f"rule {rule!r}: a lone '*' or '!'")
-        digits = _said_in_digits(core)
+        # A caller's "deux" reaches the rules as "2" (`normalize_transcript`): a number word
+        # in a rule would silently never match (a stem, "cent*", may still begin "centre").
+        digits = None if stem else _said_in_digits(core)
         if digits is not None:
-            # A caller's "deux" reaches the rules as "2" (`normalize_transcript`): a number
-            # word in a rule would silently never match.
             raise RuleError(
                 f"rule {rule!r}: {core!r} reaches the rules as {digits!r} (numbers are "
                 "matched in digits): write it so"
