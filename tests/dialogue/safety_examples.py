@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 33, what the exclusions must leave: someone else not woken, a bone out of a wound.
+        "je le secoue et ça le réveille pas",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
         "ma grand mère parle à son mari mort depuis ce matin elle était bien hier",
         # Round 31 (round 24's concepts, said another way).
@@ -510,6 +512,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 33, what the exclusions must leave: someone else not woken, a bone out of a wound.
+        "il a une plaie à la jambe là où l'os sort",
         # Round 33 (round 26's concepts, said another way).
         "ma femme saigne de la bouche elle a déjà rempli une cuvette",
         "le sang sort à chaque battement de son bras",
@@ -2647,6 +2651,8 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 33: a product spilt on the floor is no burn.
+    "j'ai renversé de la javel par terre dans la cuisine je voudrais un rendez vous",
     # Round 32 (round 25's concepts and a reviewer's slips, said another way).
     "à l'époque il avait perdu connaissance au sport",
     "dans le temps elle faisait des malaises avec la chaleur",
