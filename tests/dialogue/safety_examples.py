@@ -1889,6 +1889,9 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 33 on review: a death talked about, a dry cough at the change.
+    "il discute avec ma soeur de la mort de notre père pour la succession",
+    "quand je change sa couche il a une toux sèche mon bébé",
     # Round 33 (round 26's concepts, said another way).
     "sur la boîte du désherbant il y a une tête de mort je la range où",
     "mon fils a un match de coupe ce soir il a le nez qui coule et mal à la gorge",
