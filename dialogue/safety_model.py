@@ -57,7 +57,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.61
+THRESHOLD = 0.58
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
@@ -70,20 +70,21 @@ the time, with no emergency gained; at 0.75 %, with fifteen rounds, to 0.45 and 
 0.58 and 1.9 %, then with nineteen rounds 0.52 and 2.5 %, at the examples' bound; at this
 target, 0.57, with twenty rounds 0.59, with twenty-one 0.64, with twenty-two 0.61, with
 twenty-three 0.62, with twenty-four 0.58, with twenty-five 0.61, with twenty-six 0.60, with
-twenty-seven 0.60, with twenty-eight 0.61). How it
+twenty-seven 0.60, with twenty-eight 0.61, with twenty-nine
+0.58). How it
 moved, round by round, is in docs/benchmarks.md."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
-`sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to it
-with no sign denied, and the rules do not already answer at once, each scored under 5-fold cross-
-validation: 0.956 when set, 0.965 with twenty-two rounds, 0.973 with twenty-three, 0.958 with
-twenty-four, 0.979 with twenty-five, 0.957
-with twenty-six, 0.979 with twenty-seven, 0.944 with twenty-eight), and raised
-to the next hundredth above every routine example of tests/dialogue/safety_examples.py and every
-sign those keep at the question (`NOT_CERTAIN`; never trained on: with twenty-two rounds, 0.97
-answered at once « ma mère s'est trompée, elle a pris deux fois son traitement »), because
-cross-validation on dev is optimistic for other authors."""
+`sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to
+it with no sign denied, and the rules do not already answer at once, each scored under 5-fold
+cross-validation: 0.956 when set, 0.965 with twenty-two rounds, 0.973 with twenty-three, 0.958
+with twenty-four, 0.979 with twenty-five, 0.957 with twenty-six, 0.979 with twenty-seven, 0.944
+with twenty-eight, 0.975 with twenty-nine), and raised to the next hundredth above every routine
+example of tests/dialogue/safety_examples.py and every sign those keep at the question
+(`NOT_CERTAIN`; never trained on: with twenty-two rounds, 0.97 answered at once « ma mère s'est
+trompée, elle a pris deux fois son traitement »), because cross-validation on dev is optimistic
+for other authors."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 

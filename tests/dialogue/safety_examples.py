@@ -854,6 +854,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma fille de trois semaines est un peu chaude trente huit cinq",
     ],
     "seizure": [
+        # Round 36 (tuned on round 29), said another way.
+        "ma fille fait une crise et ça continue",
         # Round 35 (tuned on round 28), said another way.
         "j'ai mis le va lium comme prévu et il tremble encore",
         # Round 34 (tuned on round 27), said another way.
@@ -1339,6 +1341,8 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
+        # Round 36 (tuned on round 29), said another way.
+        "ma sœur m'a embrassée comme si c'était la dernière fois et elle est partie sans rien dire",
         # Round 34 (tuned on round 27), said another way.
         "il a donné sa guitare en disant qu'il en aurait plus besoin qu'on le reverrait plus",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
@@ -1922,6 +1926,9 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 36 (tuned on round 29), said another way.
+    "on s'entraîne au bouche à bouche sur les mannequins samedi il me faut un certificat",
+    "mon fils a failli se noyer l'été dernier il lui faut un certificat pour la piscine",
     # Round 35 (tuned on round 28), said another way.
     "dans la pièce je joue un homme qui fait un infarctus sur scène je voudrais des conseils",
     "pour le court métrage elle se fait poignarder pour de faux il faut un certificat",

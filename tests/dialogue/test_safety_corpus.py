@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 35 measured once tuned on the twenty-eighth round too
-# (at once 99.41 %, with confirmation 99.99 %, 9 false alarms of 6,372, asked 2.68 %): the floor a
+# Overall on dev, a little under what round 36 measured once tuned on the twenty-ninth round too
+# (at once 99.43 %, with confirmation 99.99 %, 10 false alarms of 6,603, asked 2.59 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -68,12 +68,12 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the twenty-ninth and thirtieth rounds' authors, `*.29.yaml` and
-# `*.30.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 35 (at once 97.3 %, 463 of 476, with confirmation 99.2 %, false alarms 2.6 %, asked
-# 2.6 %; on the twenty-ninth round alone 97.5 %, 99.2 %, 2.6 %, 2.6 %; on the thirtieth, written
-# while round 34 was tuned and counted once before round 35, 97.1 %, 99.6 %, 2.5 %, 2.5 % by
-# round 34's net, 97.1 %, 99.2 %, 2.5 %, 2.5 % by round 35's), so that a regression
+# The held-out split (the thirtieth and thirty-first rounds' authors, `*.30.yaml` and
+# `*.31.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 36 (at once 96.7 %, 462 of 478, with confirmation 99.4 %, false alarms 2.5 %, asked
+# 2.9 %; on the thirtieth round alone 96.6 %, 99.2 %, 2.5 %, 2.5 %; on the thirty-first, written
+# while round 35 was tuned and counted once before round 36, 96.7 %, 99.6 %, 2.4 %, 3.3 % by
+# round 35's net and by round 36's), so that a regression
 # fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
 # 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
@@ -115,7 +115,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 TUNED_ROUNDS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 27, 28}
+     25, 26, 27, 28, 29}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
