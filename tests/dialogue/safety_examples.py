@@ -217,6 +217,8 @@ CERTAIN: dict[str, list[str]] = {
         "ma tante croit qu'on est en mille neuf cent soixante et son mari mort depuis longtemps",
     ],
     "breathing": [
+        # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+        "les enfants jouaient à s'étrangler pour de faux avec un foulard et il est tout mou",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
         "ma fille de deux ans bave beaucoup et elle veut plus avaler sa salive",
         "je peux pas faire deux pas sans étouffer depuis ce matin",
@@ -519,6 +521,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+        "sa vieille blessure s'est rouverte ça saigne énormément",
         # Round 33, what the exclusions must leave: someone else not woken, a bone out of a wound.
         "il a une plaie à la jambe là où l'os sort",
         # Round 33 (round 26's concepts, said another way).
@@ -1341,6 +1345,9 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
+        # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+        "mon fils est sur le balcon il dit qu'il doit sauter",
+        "ma fille a failli se tuer ce soir je l'ai retrouvée à temps",
         # Round 36 (tuned on round 29), said another way.
         "ma sœur m'a embrassée comme si c'était la dernière fois et elle est partie sans rien dire",
         # Round 34 (tuned on round 27), said another way.
@@ -1583,6 +1590,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon fils a mis de l'essence sur le feu de jardin et les flammes lui ont pris la tête",
     ],
     "fall_injury": [
+        # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+        "mon fils est tombé de la cascade de dix mètres",
         # Round 34 (tuned on round 27), said another way.
         "mamie est au sol dans la salle de bain elle se relève pas",
         # Round 31 (round 24's concepts, said another way).
@@ -1889,6 +1898,9 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+    "il a un peu mal à la poitrine ma femme demande un avis",
+    "il m'a dit au revoir comme si c'était la dernière fois il part en australie demain",
     "je suis à bout de souffle",
     "je voudrais un rendez vous j ai la gorge qui se ferme un peu depuis le vaccin",
     # Round 8: hopelessness without a plan. (With « ça sert à rien tout ça » as well, the classifier
@@ -1926,6 +1938,12 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+    "j'arrive plus à m'endormir ma boîte de stilnox est vide il me faudrait une ordonnance",
+    "mon mari a un stent et moi j'ai les mêmes symptômes que lui une grippe",
+    "je dors mieux sans elle depuis le divorce j'ai besoin d'une lettre pour l'avocat",
+    "la pharmacie m'a mis de côté deux boîtes de doliprane",
+    "j'ai été opérée il y a quinze jours j'avais beaucoup saigné après je voudrais le compte rendu",
     # Round 36 (tuned on round 29), said another way.
     "on s'entraîne au bouche à bouche sur les mannequins samedi il me faut un certificat",
     "mon fils a failli se noyer l'été dernier il lui faut un certificat pour la piscine",
@@ -2708,6 +2726,8 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
+    "mon fils de quatre ans a trente neuf de fièvre et sa petite sœur a même pas deux mois",
     # Round 33: a product spilt on the floor is no burn.
     "j'ai renversé de la javel par terre dans la cuisine je voudrais un rendez vous",
     # Round 32 (round 25's concepts and a reviewer's slips, said another way).
