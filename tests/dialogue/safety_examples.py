@@ -217,6 +217,9 @@ CERTAIN: dict[str, list[str]] = {
         "ma tante croit qu'on est en mille neuf cent soixante et son mari mort depuis longtemps",
     ],
     "breathing": [
+        # A cough « comme un chien » is croup, not a pet (the pet rules blocked it).
+        "mon fils tousse comme un chien et il respire très mal il siffle",
+        "ma fille a une toux de chien et elle respire bizarrement",
         # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
         "les enfants jouaient à s'étrangler pour de faux avec un foulard et il est tout mou",
         # Round 32 (round 25's concepts and a reviewer's slips, said another way).
