@@ -211,7 +211,10 @@ def test_the_warm_up_decodes_each_sentence_as_a_turn_of_its_own(
     # caller's turn starts from the language model's start, and so must the warm-up's.
     recognizer = vosk.KaldiRecognizer(vosk_engine.model, vosk_engine.model_rate)
     speech = warm_up_speech(piper)
-    assert vosk_passes.warm_up(recognizer, speech, vosk_engine.batch_bytes) == len(WARM_UP)
+    # At least one segment a sentence: Piper's voice varies from run to run, and a pause at a
+    # comma may come out as a piece of digital silence, cutting that sentence in two (a fresh-
+    # clone CI run saw 7 segments for 6 sentences); run together they would be fewer.
+    assert vosk_passes.warm_up(recognizer, speech, vosk_engine.batch_bytes) >= len(WARM_UP)
     assert vosk_passes.warm_up(recognizer, bytes(len(speech)), vosk_engine.batch_bytes) == 0
     # Reset afterwards: the next utterance is decoded on its own.
     assert vosk_passes.finalize(recognizer, spoken[0])
