@@ -67,24 +67,20 @@ ASKED_TARGET = 0.005
 and more so as dev grows (at 1 %, with ten rounds in dev, the threshold fell to 0.47 and the
 routine examples of tests/dialogue/safety_examples.py, never training texts, were asked 4.2 % of
 the time, with no emergency gained; at 0.75 %, with fifteen rounds, to 0.45 and 3.3 %; at 0.6 %,
-0.58 and 1.9 %, then with nineteen rounds 0.52 and 2.5 %, at the examples' bound; at this
-target, 0.57, with twenty rounds 0.59, with twenty-one 0.64, with twenty-two 0.61, with
-twenty-three 0.62, with twenty-four 0.58, with twenty-five 0.61, with twenty-six 0.60, with
-twenty-seven 0.60, with twenty-eight 0.61, with twenty-nine
-0.58). How it
-moved, round by round, is in docs/benchmarks.md."""
+0.58 and 1.9 %, then with nineteen rounds 0.52 and 2.5 %, at the examples' bound). At this
+target it has stayed between 0.57 and 0.64 as rounds were added (with twenty-nine, 0.58:
+cross-validated 0.572); each round's value is in docs/benchmarks.md."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to
 it with no sign denied, and the rules do not already answer at once, each scored under 5-fold
-cross-validation: 0.956 when set, 0.965 with twenty-two rounds, 0.973 with twenty-three, 0.958
-with twenty-four, 0.979 with twenty-five, 0.957 with twenty-six, 0.979 with twenty-seven, 0.944
-with twenty-eight, 0.975 with twenty-nine), and raised to the next hundredth above every routine
-example of tests/dialogue/safety_examples.py and every sign those keep at the question
-(`NOT_CERTAIN`; never trained on: with twenty-two rounds, 0.97 answered at once « ma mère s'est
-trompée, elle a pris deux fois son traitement »), because cross-validation on dev is optimistic
-for other authors."""
+cross-validation: 0.956 when set, between 0.944 and 0.979 since, 0.975 with twenty-nine rounds),
+and raised to the next hundredth above every routine example of tests/dialogue/safety_examples.py
+and every sign those keep at the question (`NOT_CERTAIN`), because cross-validation on dev is
+optimistic for other authors. Not above the examples the rules ask about (`POSSIBLE`): for two
+that the classifier, trained on later rounds, became sure of (0.980), 0.99 would have cost 45 and
+42 dev emergencies answered at once (docs/benchmarks.md, rounds 34 and 35)."""
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
