@@ -13,6 +13,9 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 37 (tuned on round 30): the same concepts said another way.
+        "on le secoue on lui parle et il se passe rien",
+        "elle sait plus dans quelle rue elle habite",
         # Round 34 (tuned on round 27), said another way.
         "le livreur est au sol inerte",
         "la dame qu'on croise tous les matins au marché est sans connaissance devant chez moi",
@@ -429,6 +432,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 37 (tuned on round 30): the same concepts said another way.
+        "elle essaie de parler mais rien ne vient",
+        "sa main gauche retombe toute seule quand il la lève",
         # Round 33 (round 26's concepts, said another way).
         "elle voit plus rien avec son oeil gauche depuis midi",
         # Round 31 (round 24's concepts, said another way).
@@ -1941,6 +1947,12 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 37 (tuned on round 30): the same concepts said another way.
+    "j'ai perdu mon portable il est tombé dans le train je peux avoir mon ordonnance par mail",
+    "mon fils joue à des jeux de zombies pleins de sang je voudrais en parler au docteur",
+    "il prend son kardégic pour pas refaire d'infarctus il faudrait le lui renouveler",
+    "il s'est bloqué le dos en jardinant il est raide comme un piquet il peut venir jeudi",
+    "mon patron va finir par me tuer avec ses horaires je voudrais un arrêt",
     # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
     "j'arrive plus à m'endormir ma boîte de stilnox est vide il me faudrait une ordonnance",
     "mon mari a un stent et moi j'ai les mêmes symptômes que lui une grippe",

@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 36 measured once tuned on the twenty-ninth round too
-# (at once 99.43 %, with confirmation 99.99 %, 10 false alarms of 6,603, asked 2.59 %): the floor a
+# Overall on dev, a little under what round 37 measured once tuned on the thirtieth round too
+# (at once 99.53 %, with confirmation 99.99 %, 12 false alarms of 6,841, asked 2.54 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -115,7 +115,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 TUNED_ROUNDS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 27, 28, 29}
+     25, 26, 27, 28, 29, 30}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 

@@ -13,7 +13,7 @@ import yaml
 from dialogue import safety, safety_model
 from dialogue.safety import CLASSIFIER_PHRASE, check_emergency, open_to_classifier
 from dialogue.safety_net import EmergencyKind, EmergencyLevel
-from tests.dialogue.safety_examples import CERTAIN, POSSIBLE
+from tests.dialogue.safety_examples import CERTAIN, NOT_CERTAIN, POSSIBLE, ROUTINE
 
 
 def _always(kind: EmergencyKind | None, sure: bool = False) -> object:
@@ -130,8 +130,16 @@ def test_its_thresholds_are_the_ones_cross_validation_gives() -> None:
         scored, lambda text: (hit := verdict(text)) is not None and hit.certain,
         lambda text: open_to_classifier(text) and not safety.denies_a_sign(text),
     )
-    # Never under what dev allows; the margin above it (other authors) is bounded.
-    assert sure <= safety_model.SURE_THRESHOLD < sure + 0.05
+    # Never under what dev allows, nor under an example that must not be answered at once (other
+    # authors: cross-validation on dev is optimistic); the margin above both is bounded.
+    model = safety_model.safety_model()
+    examples = max(
+        model.score(text)[0]
+        for text in (*ROUTINE, *NOT_CERTAIN, *POSSIBLE)
+        if open_to_classifier(text) and not safety.denies_a_sign(text)
+        and not ((hit := verdict(text)) is not None and hit.certain)
+    )
+    assert max(sure, examples) <= safety_model.SURE_THRESHOLD < max(sure, examples) + 0.03
     assert safety_model.THRESHOLD < safety_model.SURE_THRESHOLD
 
 
