@@ -126,18 +126,21 @@ def test_its_thresholds_are_the_ones_cross_validation_gives() -> None:
     )
     # Rounded up to two decimals; a change of the training texts that moves it fails here.
     assert chosen <= safety_model.THRESHOLD < chosen + 0.02
-    sure = safety_model.sure_threshold(
-        scored, lambda text: (hit := verdict(text)) is not None and hit.certain,
-        lambda text: open_to_classifier(text) and not safety.denies_a_sign(text),
-    )
+
+    def certain_by_rules(text: str) -> bool:
+        return (hit := verdict(text)) is not None and hit.certain
+
+    def may_answer(text: str) -> bool:
+        return open_to_classifier(text) and not safety.denies_a_sign(text)
+
+    sure = safety_model.sure_threshold(scored, certain_by_rules, may_answer)
     # Never under what dev allows, nor under an example that must not be answered at once (other
     # authors: cross-validation on dev is optimistic); the margin above both is bounded.
     model = safety_model.safety_model()
     examples = max(
         model.score(text)[0]
         for text in (*ROUTINE, *NOT_CERTAIN, *POSSIBLE)
-        if open_to_classifier(text) and not safety.denies_a_sign(text)
-        and not ((hit := verdict(text)) is not None and hit.certain)
+        if may_answer(text) and not certain_by_rules(text)
     )
     assert max(sure, examples) <= safety_model.SURE_THRESHOLD < max(sure, examples) + 0.03
     assert safety_model.THRESHOLD < safety_model.SURE_THRESHOLD
