@@ -3,9 +3,9 @@
 `responses.yml` holds every sentence the caller hears: the dialogue's replies and the phrases the
 call says by itself (opening, emergencies, outside hours, recording consent, technical trouble).
 The gateway reads it for what it says on its own and for what each response means for the call
-(its ``custom`` payload: key, expecting, interruptible, emergency, end, ready). Rasa's REST
-channel returns a response as its text followed by its custom payload; `replies_from_rasa`
-pairs them.
+(its ``custom`` payload: key, expecting, interruptible, emergency, end, ready, identity).
+Rasa's REST channel returns a response as its text followed by its custom payload;
+`replies_from_rasa` pairs them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class ResponseSpec:
     end: CallEnd | None = None
     ready: bool = False
     """Synthesised once at start-up: said without the dialogue, or to be said at once."""
+    identity: bool = False
+    """It asks who the patient is or where to call back (a name, its spelling, a date of
+    birth, a number): the answer is that, not an account of how anyone is."""
 
     def render(self, **values: Any) -> Reply:
         """The reply with its ``{placeholders}`` filled (KeyError when one is missing)."""
@@ -75,6 +78,7 @@ def _spec(key: str, text: str, custom: Mapping[str, Any]) -> ResponseSpec:
         emergency=bool(custom.get("emergency", False)),
         end=CallEnd(end) if end else None,
         ready=bool(custom.get("ready", False)),
+        identity=bool(custom.get("identity", False)),
     )
 
 

@@ -56,7 +56,7 @@ __all__ = [
     "routine_request",
 ]
 
-_TIMED_AWAY = ("not_now", "over", "lasting", "mild")
+_TIMED_AWAY = ("not_now", "background", "over", "lasting", "mild")
 """The cue lists that keep the classifier quiet (see `open_to_classifier`)."""
 _CLASSIFIER_WORDS = 5
 CLASSIFIER_PHRASE = "(classifieur)"
@@ -96,11 +96,15 @@ class EmergencyHit:
         return self.level is EmergencyLevel.CERTAIN
 
 
-def check_emergency(text: str) -> EmergencyHit | None:
+def check_emergency(text: str, *, doubt: bool = True) -> EmergencyHit | None:
     """Look for an emergency in one caller turn.
 
     Args:
         text: Recognizer or typed text, as received or normalised.
+        doubt: Whether the classifier's doubt (a score short of sure) may ask the question.
+            Not in the answer to a question for a name, a date of birth or a number: letter
+            groups read « il s'appelle » as in « il sait plus comment il s'appelle ». Sure, the
+            classifier still answers at once there, and the rules weigh every turn.
 
     Returns:
         The hit, or None when nothing (or only a sign lowered below "possible") was said.
@@ -122,6 +126,8 @@ def check_emergency(text: str) -> EmergencyHit | None:
     # Letter groups do not read a negation: in a turn where the caller denied a sign ("il a pas
     # de fièvre"), they read the sign, so the classifier may ask but never answers at once.
     sure = opinion.sure and not reading.denied
+    if not (sure or doubt):
+        return found
     if found is not None:
         return replace(found, level=EmergencyLevel.CERTAIN, raised=True) if sure else found
     category = (

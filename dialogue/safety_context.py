@@ -63,18 +63,26 @@ class SignContext:
     ) -> tuple[Lowering, ...]:
         """Why a sign found at ``whole`` (its parts at ``parts``) counts one step less, each
         (only the ``allowed`` reasons); ``others`` are the other signs found in the utterance."""
+        past_here = (
+            self._earlier(whole, "not_now")
+            or self._earlier(whole, "background", breaks=self._net.subjects)
+            or self._introduced(parts)
+            or self._over(whole)
+        )
+        # A condition or a subject told before a new subject frames what that subject reports:
+        # one step down, to the question, and no further for a routine request besides.
+        framed = not past_here and self._earlier(whole, "background")
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
-            Lowering.NOT_NOW: self._earlier(whole, "not_now")
-            or self._introduced(parts)
-            or self._over(whole),
+            Lowering.NOT_NOW: past_here or framed,
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)
             and any(self._mild_of(whole, cue, others) for cue in self._cues["mild"]),
         }
         reasons = [reason for reason, present in found.items() if present and reason in allowed]
-        if reasons and Lowering.ROUTINE in allowed and self._cues["routine"]:
+        weighed = [r for r in reasons if not (framed and r is Lowering.NOT_NOW)]
+        if weighed and Lowering.ROUTINE in allowed and self._cues["routine"]:
             reasons.append(Lowering.ROUTINE)
         return tuple(reasons)
 
@@ -157,9 +165,10 @@ class SignContext:
             for part in parts
         )
 
-    def _earlier(self, whole: Span, cues: str) -> bool:
-        """Whether a past (or lasting) cue is nearer the sign than any "now" cue."""
-        past = self._distances(whole, self._cues[cues])
+    def _earlier(self, whole: Span, cues: str, *, breaks: frozenset[str] = frozenset()) -> bool:
+        """Whether a past (or lasting) cue is nearer the sign than any "now" cue (a cue said
+        before the sign counts only where none of the ``breaks`` is said between them)."""
+        past = self._distances(whole, self._cues[cues], breaks=breaks)
         now = self._distances(whole, self._cues["acute"])
         nearest_past = min(past, default=None)
         nearest_now = min(now, default=None)
@@ -172,14 +181,13 @@ class SignContext:
         # clause: in "il a convulsé ça s'est arrêté il se réveille pas" what stopped is the fit,
         # not the waking. (Not so for a past cue: "l'an dernier il a fait un infarctus" dates
         # the infarction.)
-        return bool(self._distances(whole, self._cues["over"], new_subject_breaks=True))
+        return bool(self._distances(whole, self._cues["over"], breaks=self._net.clause_breaks))
 
     def _distances(
-        self, whole: Span, cues: Sequence[Span], *, new_subject_breaks: bool = False
+        self, whole: Span, cues: Sequence[Span], *, breaks: frozenset[str] = frozenset()
     ) -> list[int]:
-        """How far each cue is from the sign, for the cues in reach and in its clause (with
-        ``new_subject_breaks``, a subject pronoun between a cue and the sign after it also ends
-        the clause)."""
+        """How far each cue is from the sign, for the cues in reach and in its clause (one of
+        the ``breaks`` between a cue and the sign after it also ends the clause)."""
         found = []
         for cue in cues:
             distance = whole.distance(cue)
@@ -190,10 +198,8 @@ class SignContext:
                 gap.first <= b.first and b.end <= gap.end for b in self._breaks
             ):
                 continue
-            if (
-                new_subject_breaks
-                and cue.end <= whole.first
-                and self._clause_break(gap.first, gap.end)
+            if cue.end <= whole.first and not breaks.isdisjoint(
+                self._utterance.words[gap.first:gap.end]
             ):
                 continue
             found.append(distance)

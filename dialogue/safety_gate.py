@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import transcripts
 from core import PracticeConfig
-from dialogue import catalogue
+from dialogue import catalogue, keypad_silence
 from dialogue.call_log import CallLog
 from dialogue.conversation import Reply
 from dialogue.events import DialogueEventType, EventSink
@@ -92,9 +92,15 @@ class SafetyGate:
         return check_emergency(text)
 
     async def screen(self, said: str, practice: PracticeConfig) -> Screened:
-        """The check on one caller turn (its words already recorded)."""
-        pending = await self.pending()
-        hit = check_emergency(said)
+        """The check on one caller turn (its words already recorded).
+
+        The classifier's doubt does not ask about the answer to a question for a name, a date
+        of birth or a number: it says who, not how anyone is, and letter groups took names
+        (« mon grand-père s'appelle … ») for the confused who no longer know theirs.
+        """
+        turns = await self._log.turns()
+        pending = self._pending_in(turns, answering=True)
+        hit = check_emergency(said, doubt=not keypad_silence.asks_identity(turns))
         if pending is not None:
             return await self._answered(pending, said, hit, practice)
         if hit is None:
@@ -118,7 +124,11 @@ class SafetyGate:
             answering: Asked while taking a caller turn, which may already be stored after the
                 question; otherwise (the call ending) any caller turn after it answered it.
         """
-        turns = await self._log.turns()
+        return self._pending_in(await self._log.turns(), answering=answering)
+
+    def _pending_in(
+        self, turns: list[transcripts.Turn], *, answering: bool
+    ) -> PendingQuestion | None:
         last = next((t for t in reversed(turns) if t.speaker == transcripts.Speaker.ASSISTANT),
                     None)
         if last is None:

@@ -16,7 +16,7 @@ from core import load_yaml
 from dialogue.safety_rules import Compiler, Rule, RuleError, Span, Utterance
 
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.fr.yaml")
-CUE_LISTS = ("not_now", "since", "over", "lasting", "mild", "acute", "routine")
+CUE_LISTS = ("not_now", "background", "since", "over", "lasting", "mild", "acute", "routine")
 
 
 class EmergencyKind(StrEnum):
@@ -98,6 +98,8 @@ class EmergencyNet:
     not_negations: tuple[Rule, ...]
     negation_window: int
     clause_breaks: frozenset[str]
+    subjects: frozenset[str]
+    """Subject pronouns: a new one starts a new clause (they are clause breaks too)."""
     cues: dict[str, tuple[Rule, ...]]
     cue_window: int
     cue_breaks: tuple[Rule, ...]
@@ -170,7 +172,10 @@ def _parse(document: Any) -> EmergencyNet:
         absence_stems=tuple(negation.get("absence_stems") or ()),
         not_negations=_rules(negation.get("not_negations"), compiler, "negation.not_negations"),
         negation_window=int(negation["window"]),
-        clause_breaks=frozenset(negation.get("clause_breaks") or ()),
+        clause_breaks=frozenset(
+            [*(negation.get("clause_breaks") or ()), *(negation.get("subjects") or ())]
+        ),
+        subjects=frozenset(negation.get("subjects") or ()),
         cues={name: _rules(lowering[name], compiler, f"lowering.{name}") for name in CUE_LISTS},
         cue_window=int(lowering["window"]),
         cue_breaks=_rules(lowering.get("clause_breaks"), compiler, "lowering.clause_breaks"),

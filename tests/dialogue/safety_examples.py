@@ -303,6 +303,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a les lèvres un peu bleues et il respire vite",
     ],
     "chest_pain": [
+        # Round 38: a condition or the call's subject told first, then a sign.
+        "je voulais vous prévenir mon mari a une douleur dans la poitrine qui serre",
         # Round 35 (tuned on round 28), said another way.
         "mon palpitant s'emballe et j'ai un voile noir devant les yeux",
         # Round 34 (tuned on round 27), said another way.
@@ -432,6 +434,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 38: a condition or the call's subject told first, then a sign.
+        "c'est pour prévenir le docteur ma mère elle fait un avc elle a la bouche de travers",
+        "il a tous les symptômes d'un avc il a la bouche de travers il arrive plus à parler",
         # Round 37 (tuned on round 30): the same concepts said another way.
         "elle essaie de parler mais rien ne vient",
         "sa main gauche retombe toute seule quand il la lève",
@@ -1907,6 +1912,11 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Round 38: a condition or the call's subject told first, then a sign.
+    "il prend un traitement pour prévenir une récidive il est par terre il respire plus",
+    "elle est sous traitement pour le cœur elle est toute grise elle respire mal",
+    "j'appelle pour un renseignement mon père est tombé il respire plus",
+    "mon mari est diabétique il est suivi il fait un malaise il répond plus",
     # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
     "il a un peu mal à la poitrine ma femme demande un avis",
     "il m'a dit au revoir comme si c'était la dernière fois il part en australie demain",
@@ -1947,6 +1957,11 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 38: a condition or the call's subject told first, then a sign.
+    "il a été hospitalisé pour un infarctus il va bien maintenant il voudrait un rendez-vous",
+    "il a des antécédents d'avc il voudrait renouveler son ordonnance",
+    "il a déjà fait un infarctus je voudrais un certificat pour le sport",
+    "je voudrais des informations sur la prévention des avc",
     # Round 37 (tuned on round 30): the same concepts said another way.
     "j'ai perdu mon portable il est tombé dans le train je peux avoir mon ordonnance par mail",
     "mon fils joue à des jeux de zombies pleins de sang je voudrais en parler au docteur",
@@ -2741,6 +2756,10 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 38: a condition or the call's subject told first, then a sign.
+    "je voulais vous prévenir que mon père est décédé il a fait un arrêt cardiaque",
+    "c'est pour vous prévenir mon fils a fait une crise d'asthme aux urgences ils l'ont gardé",
+    "mon fils est soigné pour une pneumonie il respire mal il faudrait le revoir",
     # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
     "mon fils de quatre ans a trente neuf de fièvre et sa petite sœur a même pas deux mois",
     # Round 33: a product spilt on the floor is no burn.

@@ -536,6 +536,21 @@ def test_emergency_goes_to_15_before_any_understanding(chat: Any) -> None:
     assert c.appointments() == []
 
 
+def test_a_name_is_no_doubt_but_a_sign_said_with_it_is_an_emergency(chat: Any) -> None:
+    # Said to the name question, « s'appelle » is who the patient is: the classifier's letter
+    # groups, which learnt it from « il sait plus comment il s'appelle », do not ask about it.
+    c = chat()
+    c.say("il me faudrait un certificat médical pour le sport")
+    assert c.say("c'est pour mon grand-père") == ["utter_ask_full_name"]
+    assert c.say("mon grand-père s'appelle paul martin") == ["utter_ask_birth_date"]
+    other = chat()
+    other.say("je voudrais renouveler l'ordonnance de ma mère")
+    other.say("du kardegic")
+    assert other.text() == "Quel est le nom et le prénom de votre mère ?"
+    assert other.say("elle s'appelle jeanne moreau elle respire plus") == [
+        "utter_emergency", "utter_emergency_deaf", "utter_emergency_noted"]
+
+
 def test_a_doubt_the_caller_denies_lets_the_request_through(chat: Any) -> None:
     c = chat()
     assert c.say("je suis essoufflé je voudrais un rendez-vous") == ["utter_emergency_check"]

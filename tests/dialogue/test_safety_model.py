@@ -76,6 +76,34 @@ def test_a_sure_classifier_only_asks_where_the_caller_denied_a_sign(
     assert answered is not None and answered.level is EmergencyLevel.CERTAIN
 
 
+def test_without_doubt_the_classifier_answers_only_when_sure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The gate's answers to a name, date-of-birth or number question: the rules' verdict as
+    # ever, the classifier's doubt not asked about, its certainty still answered at once.
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.MEDICAL))
+    assert check_emergency(ROUTINE_TEXT, doubt=False) is None
+    for text in POSSIBLE:
+        assert check_emergency(text, doubt=False) == check_emergency(text), text
+    monkeypatch.setattr(safety, "classifier_opinion", _always(EmergencyKind.MEDICAL, sure=True))
+    hit = check_emergency(ROUTINE_TEXT, doubt=False)
+    assert hit is not None and hit.certain and hit.phrase == CLASSIFIER_PHRASE
+
+
+def test_names_the_classifier_doubts_are_left_to_the_rules_in_answer_to_the_name() -> None:
+    relatives = ("mon grand-père", "ma mère", "mon frère", "ma belle-mère", "le patient")
+    names = ("andré blanc", "paul martin", "jeanne moreau", "lucie garnier")
+    said = [f"{who} s'appelle {name}" for who in relatives for name in names]
+    doubted = [text for text in said if check_emergency(text) is not None]
+    # Trained on « il sait plus comment il s'appelle », the letter groups still doubt some.
+    assert doubted, "no name doubted any more: the case this test guards is gone"
+    assert [text for text in said if check_emergency(text, doubt=False) is not None] == []
+    for sign in ("il respire plus", "elle a fait une overdose", "il est tout bleu"):
+        text = f"mon grand-père s'appelle andré blanc {sign}"
+        hit = check_emergency(text, doubt=False)
+        assert hit is not None and hit.certain, text
+
+
 def _scored(label: str, scores: list[float]) -> list[tuple[safety_model.Example, float]]:
     return [(safety_model.Example(f"{label} {i}", label, "dev"), p) for i, p in enumerate(scores)]
 
