@@ -17,6 +17,9 @@ _SINCE_REACH = 1
 after it ("depuis son AVC", "depuis son gros AVC"), not a sign said before it, which is
 happening since then ("elle saigne depuis son opération")."""
 
+_PAST = ("not_now", "background", "since")
+"""The cue lists that say a sign is past, or a condition already known."""
+
 _DENIAL_REACH = 2
 """A negation denies the context of a sign (who or what it is about) only this close before it:
 "je suis pas allergique", not "il a pas de fièvre mon bébé ne boit plus"."""
@@ -36,7 +39,11 @@ class SignContext:
             if (word in net.negators or word in net.verb_negators)
             and not any(s.first <= i < s.end for s in kept)
         ]
-        self._cues = net.cue_spans(utterance)
+        cues = net.cue_spans(utterance)
+        # Words are weighed once: « séquelles » is past and lasting, not two steps down.
+        past = [s for name in _PAST for s in cues[name]]
+        cues["lasting"] = [s for s in cues["lasting"] if not any(s.overlaps(p) for p in past)]
+        self._cues = cues
         self._breaks = [s for r in net.cue_breaks for s in r.spans(utterance)]
 
     def affirmed(self, said: Span) -> bool:

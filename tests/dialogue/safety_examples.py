@@ -1912,6 +1912,11 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Round 38: « est suivi pour » is a condition, not a follow-up asked for.
+    "mon mari qui est suivi pour le coeur a très mal à la poitrine",
+    # Round 38: « séquelles » is past and lasting, weighed once; a new sign after it is asked.
+    "le papi a des séquelles d'avc il est par terre il parle plus il bouge plus",
+    "mon beau-père a gardé des séquelles de son avc il fait un nouveau malaise il bave",
     # Round 38: a condition or the call's subject told first, then a sign.
     "il prend un traitement pour prévenir une récidive il est par terre il respire plus",
     "elle est sous traitement pour le cœur elle est toute grise elle respire mal",
