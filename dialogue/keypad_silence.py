@@ -73,15 +73,18 @@ def last_question(turns: list[transcripts.Turn]) -> Reply | None:
     return None
 
 
+def _last_spec(turns: list[transcripts.Turn]) -> catalogue.ResponseSpec | None:
+    question = last_question(turns)
+    return catalogue.spec_of(question) if question else None
+
+
 def asks_identity(turns: list[transcripts.Turn]) -> bool:
     """Whether the last question asked for a name, a date of birth or a number."""
-    question = last_question(turns)
-    spec = catalogue.spec_of(question) if question else None
+    spec = _last_spec(turns)
     return spec is not None and spec.identity
 
 
 def last_expecting(turns: list[transcripts.Turn]) -> Expecting:
     """What the last question waited for."""
-    question = last_question(turns)
-    spec = catalogue.spec_of(question) if question else None
+    spec = _last_spec(turns)
     return spec.expecting if spec else Expecting.ANYTHING
