@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 39: said another way than the thirty-first round's callers.
+        "ma grand-mère reconnaît personne depuis ce midi",
         # Round 37 (tuned on round 30): the same concepts said another way.
         "on le secoue on lui parle et il se passe rien",
         "elle sait plus dans quelle rue elle habite",
@@ -303,6 +305,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père a les lèvres un peu bleues et il respire vite",
     ],
     "chest_pain": [
+        # Round 39: said another way than the thirty-first round's callers.
+        "son pouls bat très vite et elle est pâle",
         # Round 38: a condition or the call's subject told first, then a sign.
         "je voulais vous prévenir mon mari a une douleur dans la poitrine qui serre",
         # Round 35 (tuned on round 28), said another way.
@@ -535,6 +539,8 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 39: said another way than the thirty-first round's callers.
+        "on appuie avec un torchon depuis vingt minutes et ça continue de saigner",
         # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
         "sa vieille blessure s'est rouverte ça saigne énormément",
         # Round 33, what the exclusions must leave: someone else not woken, a bone out of a wound.
@@ -1165,6 +1171,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 39: said another way than the thirty-first round's callers.
+        "mon père a pris trop de ses comprimés pour le coeur il arrive plus à rester éveillé",
         # Round 34 (tuned on round 27), said another way.
         "mon frère a sifflé la fiole de méthadone",
         "il a avalé un skenan de sa grand mère",
@@ -1359,6 +1367,12 @@ CERTAIN: dict[str, list[str]] = {
         "il a pris six grammes de doli prane depuis ce matin",
     ],
     "suicidal": [
+        # Round 39: a whole pack about to be swallowed.
+        "elle m'écrit qu'elle va avaler la boîte de somnifères ce soir",
+        # Round 39: said another way than the thirty-first round's callers.
+        "ma fille me dit que c'est la dernière fois qu'on se parle elle me demande pardon",
+        "il m'a écrit que c'est la dernière fois qu'on se parle",
+        "mon fils a déjà fait une ts et là il m'envoie une photo du pont",
         # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
         "mon fils est sur le balcon il dit qu'il doit sauter",
         "ma fille a failli se tuer ce soir je l'ai retrouvée à temps",
@@ -1912,6 +1926,8 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Round 39: said another way than the thirty-first round's callers.
+    "ma voisine âgée a laissé le gaz ouvert et l'appartement sent fort",
     # Round 38: « est suivi pour » is a condition, not a follow-up asked for.
     "mon mari qui est suivi pour le coeur a très mal à la poitrine",
     # Round 38: « séquelles » is past and lasting, weighed once; a new sign after it is asked.
@@ -1962,6 +1978,16 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 39: said another way than the thirty-first round's callers.
+    "mon rosier est mort avec le gel",
+    "la soirée était morte on est rentrés tôt",
+    "mon fils joue à un jeu vidéo où ils se tirent dessus et il dort mal",
+    "je voudrais renouveler mes comprimés pour dormir",
+    "il faut débloquer le dossier de la mutuelle",
+    "j'ai vu un documentaire sur l'infarctus ça m'a inquiété je voudrais un bilan",
+    "elle a attrapé un coup de froid elle est enceinte de cinq mois",
+    "il avait fait un malaise l'été dernier et il veut savoir s'il peut refaire du vélo",
+    "je suis tombée dans l'escalier il y a dix jours j'ai une douleur qui traîne au genou",
     # Round 38: a condition or the call's subject told first, then a sign.
     "il a été hospitalisé pour un infarctus il va bien maintenant il voudrait un rendez-vous",
     "il a des antécédents d'avc il voudrait renouveler son ordonnance",

@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 37 measured once tuned on the thirtieth round too
-# (at once 99.50 %, with confirmation 99.99 %, 12 false alarms of 6,841, asked 2.56 %): the floor a
+# Overall on dev, a little under what round 39 measured once tuned on the thirty-first round too
+# (at once 99.48 %, with confirmation 99.99 %, 12 false alarms of 7,086, asked 2.54 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -68,12 +68,11 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-first to thirty-third rounds' authors, `*.31.yaml` to
+# The held-out split (the thirty-second and thirty-third rounds' authors, `*.32.yaml` and
 # `*.33.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 38 (at once 97.3 %, 696 of 715, with confirmation 99.7 %, false alarms 1.6 %, asked
-# 3.1 %; on the thirty-first round alone 96.7 %, 99.6 %, 2.4 %, 3.3 %; on the thirty-second,
-# counted once before round 37, 97.9 %, 100 %, 0.8 %, 3.6 %; on the thirty-third, counted once
-# by round 38's net, 97.5 %, 99.6 %, 1.6 %, 2.4 %), so that a regression
+# after round 39 (at once 97.5 %, 463 of 475, with confirmation 99.8 %, false alarms 1.0 %, asked
+# 3.0 %; on the thirty-second, counted once before round 37, 97.9 %, 100 %, 0.8 %, 3.6 %; on the
+# thirty-third, counted once by round 38's net, 97.5 %, 99.6 %, 1.6 %, 2.4 %), so that a regression
 # fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
 # 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
@@ -115,7 +114,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 TUNED_ROUNDS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 27, 28, 29, 30}
+     25, 26, 27, 28, 29, 30, 31}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
