@@ -13,6 +13,8 @@ from __future__ import annotations
 # Said by someone in an emergency: the emergency answer at once.
 CERTAIN: dict[str, list[str]] = {
     "unconscious": [
+        # Round 39, continued: what its reviewer found still missed.
+        "le conducteur de la moto est mort",
         # Round 39: said another way than the thirty-first round's callers.
         "ma grand-mère reconnaît personne depuis ce midi",
         # Round 37 (tuned on round 30): the same concepts said another way.
@@ -539,6 +541,9 @@ CERTAIN: dict[str, list[str]] = {
         "mon père parle au ralenti depuis une demi heure",
     ],
     "bleeding": [
+        # Round 39, continued: what its reviewer found still missed.
+        "on a tiré sur mon cousin il saigne du ventre",
+        "des gars se tirent dessus en bas de chez moi il y a un blessé",
         # Round 39: said another way than the thirty-first round's callers.
         "on appuie avec un torchon depuis vingt minutes et ça continue de saigner",
         # Rounds 34-36 narrowed on review: said otherwise, the new rules must not do this.
@@ -1171,6 +1176,8 @@ CERTAIN: dict[str, list[str]] = {
         "elle a mangé du kiwi pour la première fois elle a des plaques et elle tousse",
     ],
     "poisoning": [
+        # Round 39, continued: what its reviewer found still missed.
+        "le gaz est resté ouvert cette nuit il a mal à la tête",
         # Round 39: said another way than the thirty-first round's callers.
         "mon père a pris trop de ses comprimés pour le coeur il arrive plus à rester éveillé",
         # Round 34 (tuned on round 27), said another way.
@@ -1978,6 +1985,10 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 39, continued: what its reviewer found still missed.
+    "ma voiture est morte ce matin je serai en retard",
+    "la voiture est morte on attend la dépanneuse",
+    "le technicien a ouvert le gaz chez moi je peux pas venir",
     # Round 39: said another way than the thirty-first round's callers.
     "mon rosier est mort avec le gel",
     "la soirée était morte on est rentrés tôt",
