@@ -51,8 +51,8 @@ OTHER_MODES = ("message", "announcement")
 MODE_SAMPLE = 10
 """Every how-many-th corpus text the other modes are run on."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 39 measured once tuned on the thirty-first round too
-# (at once 99.48 %, with confirmation 99.99 %, 12 false alarms of 7,086, asked 2.54 %): the floor a
+# Overall on dev, a little under what round 40 measured once tuned on the thirty-second round too
+# (at once 99.47 %, with confirmation 99.99 %, 13 false alarms of 7,333, asked 2.54 %): the floor a
 # regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -68,12 +68,12 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-second to thirty-fourth rounds' authors, `*.32.yaml` to
-# `*.34.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 39 (at once 97.5 %, 693 of 711, with confirmation 99.6 %, false alarms 1.2 %, asked
-# 3.3 %; on the thirty-second, counted once before round 37, 97.9 %, 100 %, 0.8 %, 3.6 %; on the
-# thirty-third, counted once by round 38's net, 97.5 %, 99.6 %, 1.6 %, 2.4 %; on the thirty-fourth,
-# counted once by round 39's, 96.2 %, 99.2 %, 1.6 %, 3.3 %), so that a regression
+# The held-out split (the thirty-third to thirty-fifth rounds' authors, `*.33.yaml` to
+# `*.35.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 40 (at once 96.2 %, 685 of 712, with confirmation 99.4 %, false alarms 1.6 %, asked
+# 3.0 %; on the thirty-third, counted once by round 38's net, 97.5 %, 99.6 %, 1.6 %, 2.4 %; on the
+# thirty-fourth, counted once by round 39's, 96.2 %, 99.2 %, 1.6 %, 3.3 %; on the thirty-fifth,
+# counted once by round 39's as last committed, 95.4 %, 99.6 %, 2.0 %, 3.2 %), so that a regression
 # fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
 # 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
@@ -115,7 +115,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 TUNED_ROUNDS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 27, 28, 29, 30, 31}
+     25, 26, 27, 28, 29, 30, 31, 32}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
