@@ -216,7 +216,7 @@ def _read_rules(utterance: Utterance) -> _RulesReading:
             level = base - len(reasons)
             if entry.floor is not None:
                 level = max(level, entry.floor)
-            if one.asked and not {Lowering.NEGATED, Lowering.NOT_NOW} & set(reasons):
+            if one.asked and not {Lowering.NEGATED, Lowering.NOT_NOW, Lowering.OVER} & set(reasons):
                 level = max(level, EmergencyLevel.POSSIBLE)
             if level >= EmergencyLevel.POSSIBLE and (best_here is None or level > best_here[0]):
                 best_here = (level, reasons)

@@ -43,6 +43,10 @@ class SignContext:
         # Words are weighed once: « séquelles » is past and lasting, not two steps down.
         past = [s for name in _PAST for s in cues[name]]
         cues["lasting"] = [s for s in cues["lasting"] if not any(s.overlaps(p) for p in past)]
+        # A "now" that says it is over is the now of a recovery, not of the sign: in « l'an
+        # dernier il parlait plus, maintenant ça va » the year still dates the sign.
+        over = cues["over"]
+        cues["acute"] = [s for s in cues["acute"] if not any(s.overlaps(o) for o in over)]
         self._cues = cues
         self._breaks = [s for r in net.cue_breaks for s in r.spans(utterance)]
 
@@ -74,14 +78,16 @@ class SignContext:
             self._earlier(whole, "not_now")
             or self._earlier(whole, "background", breaks=self._net.subjects)
             or self._introduced(parts)
-            or self._over(whole)
         )
+        over = self._over(whole)
         # A condition or a subject told before a new subject frames what that subject reports:
         # one step down, to the question, and no further for a routine request besides.
-        framed = not past_here and self._earlier(whole, "background")
+        framed = not (past_here or over) and self._earlier(whole, "background")
         found = {
             Lowering.NEGATED: self._negated(whole, parts),
             Lowering.NOT_NOW: past_here or framed,
+            # Past and over are one step, not two: « il y a deux ans, ça s'est arrêté ».
+            Lowering.OVER: over and not past_here,
             Lowering.LASTING: self._earlier(whole, "lasting"),
             # An absence ("il répond plus") has no degree: "un peu bizarre, il répond plus".
             Lowering.MILD: not negative_words(self._utterance, parts)

@@ -63,6 +63,9 @@ class Lowering(StrEnum):
 
     NEGATED = "negated"
     NOT_NOW = "not_now"
+    OVER = "over"
+    """Said to be over ("ça va mieux"): apart from `NOT_NOW` so that a category can refuse it
+    (a stroke's signs that went away still call for the 15)."""
     LASTING = "lasting"
     MILD = "mild"
     ROUTINE = "routine"

@@ -440,6 +440,12 @@ CERTAIN: dict[str, list[str]] = {
         "mon cœur bat à toute vitesse j ai jamais eu ça",
     ],
     "stroke": [
+        # Round 40: signs that went away are a transient attack (« ça va mieux » does not lower
+        # them); numbness counts when sudden or one-sided.
+        "ce matin ma mère avait la bouche de travers pendant dix minutes et là c'est passé",
+        "tout à l'heure il trouvait plus ses mots pendant un quart d'heure maintenant ça va mieux",
+        "d'un coup il a le bras engourdi",
+        "il a la jambe gauche engourdie et il parle mal",
         # Round 38: a condition or the call's subject told first, then a sign.
         "c'est pour prévenir le docteur ma mère elle fait un avc elle a la bouche de travers",
         "il a tous les symptômes d'un avc il a la bouche de travers il arrive plus à parler",
@@ -1933,6 +1939,8 @@ CERTAIN: dict[str, list[str]] = {
 
 # Unsure, negated or mild signs: the question "Est-ce une urgence, en ce moment ?" first.
 POSSIBLE: list[str] = [
+    # Round 40: a numb limb alone is as often a nerve as a stroke.
+    "j'ai la main engourdie je voudrais un rendez vous",
     # Round 39: said another way than the thirty-first round's callers.
     "ma voisine âgée a laissé le gaz ouvert et l'appartement sent fort",
     # Round 38: « est suivi pour » is a condition, not a follow-up asked for.
@@ -1985,6 +1993,14 @@ POSSIBLE: list[str] = [
 # Routine requests that mention symptoms, body parts, past illnesses or alarming words: no
 # emergency answer and no question.
 ROUTINE: list[str] = [
+    # Round 40: a stroke long past, better now; a numb hand from a pinched nerve; studied fiction.
+    "l'hiver dernier j'ai fait un petit avc maintenant ça va je marche bien il me faut un papier",
+    "j'ai un torticolis depuis hier et ma main droite était engourdie ça va mieux",
+    "mon canal carpien me réveille la nuit avec la main engourdie",
+    "mon fils a le bras dans le plâtre et ses doigts bougeaient plus",
+    "en cours de français on étudie emma qui s'empoisonne ma fille voudrait un rendez-vous",
+    "c'est décidé j'arrête de fumer je voudrais des patchs",
+    "j'ai des remontées acides dans la gorge le soir",
     # Round 39, continued: what its reviewer found still missed.
     "ma voiture est morte ce matin je serai en retard",
     "la voiture est morte on attend la dépanneuse",
@@ -2798,6 +2814,9 @@ ROUTINE: list[str] = [
 # Routine calls that may get the one question but never the emergency answer: history told
 # with a date the rules read loosely, pains tied to meals or to breathing, a pregnancy test.
 NOT_CERTAIN: list[str] = [
+    # Round 40: a past still dates a stroke's sign when « maintenant ça va » follows it.
+    "il y a deux ans il avait la bouche de travers maintenant ça va",
+    "l'an dernier il parlait plus maintenant ça va",
     # Round 38: a condition or the call's subject told first, then a sign.
     "je voulais vous prévenir que mon père est décédé il a fait un arrêt cardiaque",
     "c'est pour vous prévenir mon fils a fait une crise d'asthme aux urgences ils l'ont gardé",
