@@ -76,11 +76,37 @@ class Span:
         return max(0, other.first - self.end, self.first - other.end)
 
 
+_BLOW_NAMED_BY = frozenset(
+    {"cause", "suite", "violence", "force", "moment", "endroit", "marque", "trace", "effet", "sous"}
+)
+"""Words after which « du coup » is a blow (« à cause du coup »), not the filler « so »."""
+
+
+def _without_du_coup(words: list[str]) -> list[str]:
+    # « du coup » ("so") opens half of spoken sentences; read as a blow, « il a la gastro du
+    # coup il a mal à la tête et il vomit » was a head injury. A blow keeps its « de » (« du
+    # coup de poing ») or a word that names it (« à cause du coup »).
+    kept: list[str] = []
+    at = 0
+    while at < len(words):
+        filler = (
+            words[at : at + 2] == ["du", "coup"]
+            and (at + 2 == len(words) or words[at + 2] not in {"de", "d"})
+            and (at == 0 or words[at - 1] not in _BLOW_NAMED_BY)
+        )
+        if filler:
+            at += 2
+            continue
+        kept.append(words[at])
+        at += 1
+    return kept
+
+
 class Utterance:
-    """An utterance's folded words, as the rules read them."""
+    """An utterance's folded words, as the rules read them (« du coup » said as « so » left out)."""
 
     def __init__(self, text: str) -> None:
-        self.words = fold_words(text)
+        self.words = _without_du_coup(fold_words(text))
         self.padded = " " + " ".join(self.words) + " "
         self._starts = list(itertools.accumulate((len(w) + 1 for w in self.words), initial=1))
         self.prefixes = frozenset(w[:n] for w in self.words for n in range(1, len(w) + 1))

@@ -325,6 +325,11 @@ def test_a_malformed_file_is_refused_naming_the_place(document: Any, names: str)
         ("bebe & vomit + tout", "le bebe je crois qu il a de la fievre et vomit tout", True),
         ("bebe & vomit + tout", "le bebe vomit et il a de la fievre depuis hier soir et ce matin "
          "tout va mieux", False),
+        # « du coup » said as « so » is no blow; the blow keeps its « de » or a word naming it.
+        ("coup + tete + vomi*", "il a la gastro du coup il a mal a la tete et il vomit", False),
+        ("coup + tete + vomi*", "il a mal a la tete a cause du coup et il a vomi", True),
+        ("coup de poing", "il a mal a cause du coup de poing", True),
+        ("coup + tete + vomi*", "un coup sur la tete du coup il vomit", True),
     ],
 )
 def test_rule_syntax(rule: str, text: str, said: bool) -> None:
