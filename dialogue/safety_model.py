@@ -57,7 +57,7 @@ TRAINING_SPLIT = "dev"
 ROUTINE = "routine"
 CLASSES = (ROUTINE, EmergencyKind.MEDICAL.value, EmergencyKind.SUICIDAL.value)
 
-THRESHOLD = 0.58
+THRESHOLD = 0.56
 """The probability of an emergency from which the classifier asks: `chosen_threshold` rounded
 up, i.e. the lowest at which, under 5-fold cross-validation on the dev split, the classifier adds
 a question to at most `ASKED_TARGET` of the dev routine calls (those the rules already ask about
@@ -68,14 +68,15 @@ and more so as dev grows (at 1 %, with ten rounds in dev, the threshold fell to 
 routine examples of tests/dialogue/safety_examples.py, never training texts, were asked 4.2 % of
 the time, with no emergency gained; at 0.75 %, with fifteen rounds, to 0.45 and 3.3 %; at 0.6 %,
 0.58 and 1.9 %, then with nineteen rounds 0.52 and 2.5 %, at the examples' bound). At this
-target it has stayed between 0.53 and 0.64 as rounds were added (with thirty-three, 0.58:
-cross-validated 0.572); each round's value is in docs/benchmarks.md."""
+target it has stayed between 0.53 and 0.64 as rounds were added (with thirty-four, 0.56:
+cross-validated 0.551; the folds are every fifth dev text, so a text more or less shifts them and
+the value by about 0.02); each round's value is in docs/benchmarks.md."""
 
 SURE_THRESHOLD = 0.98
 """The probability from which the classifier's verdict is the emergency answer at once. At least
 `sure_threshold` (just above every dev routine text that the classifier may answer, i.e. open to
 it with no sign denied, and the rules do not already answer at once, each scored under 5-fold
-cross-validation: 0.956 when set, between 0.915 and 0.979 since, 0.963 with thirty-three rounds),
+cross-validation: 0.956 when set, between 0.915 and 0.979 since, 0.958 with thirty-four rounds),
 and above every example of tests/dialogue/safety_examples.py that must not be answered at once
 and that the classifier may answer (routine, `NOT_CERTAIN`, `POSSIBLE`), because cross-validation
 on dev is optimistic for other authors: with thirty rounds the highest is 0.956, « j'ai une

@@ -54,7 +54,7 @@ number, so that the channel's share of the suite (about 0.1 s a text in three mo
 grow with every new round (every tenth text was 190 s of the suite with thirty-five rounds)."""
 FLOOR_SPLIT = "dev"
 # Overall on dev, a little under what round 42 measured once tuned on the thirty-fourth round too
-# (at once 99.68 %, with confirmation 99.99 %, 13 false alarms of 7,824, asked 2.42 %): the floor
+# (at once 99.66 %, with confirmation 99.99 %, 13 false alarms of 7,824, asked 2.44 %): the floor
 # a regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -70,14 +70,14 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-fifth and thirty-sixth rounds' authors, `*.35.yaml` and
-# `*.36.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 42 (at once 95.2 %, 453 of 476, with confirmation 99.6 %, false alarms 1.8 %, asked
-# 3.6 %; on the thirty-fifth, counted once by round 39's as last committed, 95.4 %, 99.6 %, 2.0 %,
-# 3.2 %; on the thirty-sixth, counted once by round 40's, 95.0 %, 99.6 %, 1.6 %, 4.0 %), so that a
-# regression fails here; the net does not depend on the mode, so one mode is enough. The
-# questions' floor was 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the
-# time), 6 % before.
+# The held-out split (the thirty-fifth to thirty-seventh rounds' authors, `*.35.yaml` to
+# `*.37.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 42 (at once 95.8 %, 681 of 711, with confirmation 99.6 %, false alarms 1.5 %, asked
+# 3.9 %; on the thirty-fifth, counted once by round 39's as last committed, 95.4 %, 99.6 %, 2.0 %,
+# 3.2 %; on the thirty-sixth, counted once by round 40's, 95.0 %, 99.6 %, 1.6 %, 4.0 %; on the
+# thirty-seventh, counted once by round 42's, 97.0 %, 99.6 %, 0.8 %, 4.4 %), so that a regression
+# fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
+# 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
