@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 from pathlib import Path
 
 from core import PROJECT_ROOT
+from core import free_port as free_port
 
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -11,21 +11,17 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
 
+from core import free_port
+
 PG_BIN = Path(os.environ.get("STANDARDISTE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:
@@ -54,7 +50,7 @@ class PostgresServer:
             )
         self.durable = durable
         self.max_connections = max_connections
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._temporary = root is None
         self.root = Path(tempfile.mkdtemp(prefix="standardiste-pg-")) if root is None else root
         self.root.mkdir(parents=True, exist_ok=True)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-import socket
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core import VAR_DIR
+from core import VAR_DIR, free_port, free_ports
 
 
 class ClusterSettings(BaseSettings):
@@ -47,11 +45,11 @@ class ClusterSettings(BaseSettings):
             _env_file=None,
             gateways=gateways,
             rasas=rasas,
-            port=_free_port(),
-            gateway_port=_free_ports(gateways),
-            rasa_port=_free_ports(rasas),
-            postgres_port=_free_port(),
-            redis_port=_free_port(),
+            port=free_port(),
+            gateway_port=free_ports(gateways),
+            rasa_port=free_ports(rasas),
+            postgres_port=free_port(),
+            redis_port=free_port(),
             dir=folder,
         )
 
@@ -77,47 +75,3 @@ class ClusterSettings(BaseSettings):
     def rasa_urls(self) -> list[str]:
         """Every Rasa server's address (`RASA_URLS`: the gateways pick one per conversation)."""
         return [f"http://127.0.0.1:{port}" for port in self.rasa_ports().values()]
-
-
-EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
-
-
-def _ephemeral_floor() -> int:
-    """The lowest port the kernel gives outgoing connections (Linux's default where unreadable)."""
-    try:
-        return int(EPHEMERAL_RANGE.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def _free_port() -> int:
-    # Below the ephemeral range, not what binding port 0 gives: a Rasa replica binds its port only
-    # once its model is loaded, a minute or two later, and meanwhile any outgoing connection on
-    # the machine may be handed that very port (CI saw « address already in use » on rasa2).
-    floor = _ephemeral_floor()
-    low = max(1024, floor - 12000)
-    for _ in range(200 if floor - low >= 1000 else 0):
-        port = low + secrets.randbelow(floor - low)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _free_ports(count: int) -> int:
-    """The first of ``count`` consecutive ports nobody listens on."""
-    for _ in range(50):
-        first = _free_port()
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError(f"no {count} consecutive free ports")

@@ -2,7 +2,8 @@
 
 Settings, the database and its sessions, the practice model and its store, answering hours,
 staff authentication primitives, privacy masking, metrics and logs, the secret key, and the check
-of Twilio's request signatures (the voice webhooks in telephony, the SMS ones in notifications).
+of Twilio's request signatures (the voice webhooks in telephony, the SMS ones in notifications),
+and free loopback ports for the servers that tests, benchmarks and the local cluster start.
 Other packages import these names from ``core`` only, never from its modules.
 """
 
@@ -58,6 +59,8 @@ from core.metrics import (
     TURNS,
     WEBHOOK_REJECTED,
 )
+from core.ports import free_port as free_port
+from core.ports import free_ports as free_ports
 from core.practice import (
     Answering,
     AnsweringMode,
@@ -169,6 +172,8 @@ __all__ = [
     "display_phone",
     "encrypt",
     "ensure_data_key",
+    "free_port",
+    "free_ports",
     "get_checker",
     "get_context",
     "get_settings",

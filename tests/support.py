@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from core import PROJECT_ROOT, Settings
+from core import free_port as free_port
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 PUBLIC_BASE = "https://standardiste.example.org"
@@ -74,12 +74,6 @@ def form_body(params: dict[str, str]) -> str:
     """URL-encode a webhook body."""
     return urlencode(params)
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
