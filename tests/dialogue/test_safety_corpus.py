@@ -53,8 +53,8 @@ MODE_SAMPLE = 800
 number, so that the channel's share of the suite (about 0.1 s a text in three modes) does not
 grow with every new round (every tenth text was 190 s of the suite with thirty-five rounds)."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 42 measured once tuned on the thirty-fourth round too
-# (at once 99.66 %, with confirmation 99.99 %, 13 false alarms of 7,824, asked 2.44 %): the floor
+# Overall on dev, a little under what round 43 measured once tuned on the thirty-fifth round too
+# (at once 99.68 %, with confirmation 99.99 %, 16 false alarms of 8,072, asked 2.47 %): the floor
 # a regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -63,19 +63,20 @@ DEV_FLOORS: dict[str, tuple[str, float]] = {
     "false_alarm_rate": ("at most", 0.005),
     "confirmation_rate": ("at most", 0.035),
 }
-# Per category on dev (79 to 85 emergencies, 144 to 164 routine calls each): under the weakest
-# category as measured in rounds 11 and 12, with the margin the older, smaller rounds needed.
+# Per category on dev (508 to 539 emergencies, 985 to 1,037 routine calls each since round 43):
+# under the weakest category as measured in rounds 11 and 12 (79 to 85 and 144 to 164 then), with
+# the margin the older, smaller rounds needed.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_at_once": ("at least", 0.9),
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-fifth to thirty-seventh rounds' authors, `*.35.yaml` to
-# `*.37.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 42 (at once 95.8 %, 681 of 711, with confirmation 99.6 %, false alarms 1.5 %, asked
-# 3.9 %; on the thirty-fifth, counted once by round 39's as last committed, 95.4 %, 99.6 %, 2.0 %,
-# 3.2 %; on the thirty-sixth, counted once by round 40's, 95.0 %, 99.6 %, 1.6 %, 4.0 %; on the
-# thirty-seventh, counted once by round 42's, 97.0 %, 99.6 %, 0.8 %, 4.4 %), so that a regression
+# The held-out split (the thirty-sixth to thirty-eighth rounds' authors, `*.36.yaml` to
+# `*.38.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 43 (at once 95.8 %, 681 of 711, with confirmation 99.4 %, false alarms 1.5 %, asked
+# 4.0 %; on the thirty-sixth, counted once by round 40's as last committed, 95.0 %, 99.6 %, 1.6 %,
+# 4.0 %; on the thirty-seventh, counted once by round 42's, 97.0 %, 99.6 %, 0.8 %, 4.4 %; on the
+# thirty-eighth, counted once by round 42's, 95.0 %, 99.2 %, 2.0 %, 3.6 %), so that a regression
 # fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
 # 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
