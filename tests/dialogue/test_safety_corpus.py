@@ -71,14 +71,15 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-sixth to thirty-eighth rounds' authors, `*.36.yaml` to
-# `*.38.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 43 (at once 95.8 %, 681 of 711, with confirmation 99.4 %, false alarms 1.5 %, asked
-# 4.0 %; on the thirty-sixth, counted once by round 40's as last committed, 95.0 %, 99.6 %, 1.6 %,
+# The held-out split (the thirty-sixth to thirty-ninth rounds' authors, `*.36.yaml` to
+# `*.39.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 44 (at once 95.7 %, 908 of 949, with confirmation 99.5 %, false alarms 1.3 %, asked
+# 3.9 %; on the thirty-sixth, counted once by round 40's as last committed, 95.0 %, 99.6 %, 1.6 %,
 # 4.0 %; on the thirty-seventh, counted once by round 42's, 97.0 %, 99.6 %, 0.8 %, 4.4 %; on the
-# thirty-eighth, counted once by round 42's, 95.0 %, 99.2 %, 2.0 %, 3.6 %), so that a regression
-# fails here; the net does not depend on the mode, so one mode is enough. The questions' floor was
-# 9 % for round 18 (the twelfth round's routine calls were asked 8.6 % of the time), 6 % before.
+# thirty-eighth, by round 42's, 95.0 %, 99.2 %, 2.0 %, 3.6 %; on the thirty-ninth, by round 43's,
+# 95.4 %, 99.6 %, 0.8 %, 3.6 %), so that a regression fails here; the net does not depend on the
+# mode, so one mode is enough. The questions' floor was 9 % for round 18 (the twelfth round's
+# routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
 HELD_OUT_MODE = "assistant"
 HELD_OUT_FLOORS: dict[str, tuple[str, float]] = {
