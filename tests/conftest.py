@@ -27,7 +27,7 @@ from dialogue.rasa.server import (
 )
 from standardiste.app import build_context, create_app
 from standardiste.migrate import upgrade
-from tests.support import free_port, make_settings
+from tests.support import GATEWAY_START_S, free_port, make_settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,15 +108,14 @@ class LiveGateway:
 
     def start(self) -> None:
         self.thread.start()
-        # Generous: the speech engines load as it starts, and a fresh-clone CI run once had the
-        # other worker starting the whole cluster (Rasa loading) at the same moment; 30 s was
-        # not enough and every test of the worker failed with it.
-        deadline = time.monotonic() + 180
+        # Generous (`GATEWAY_START_S`): a fresh-clone CI run once had the other worker starting
+        # the whole cluster at the same moment; 30 s was not enough.
+        deadline = time.monotonic() + GATEWAY_START_S
         while not self.server.started:
             if not self.thread.is_alive():
                 raise RuntimeError("gateway stopped while starting (see its log above)")
             if time.monotonic() > deadline:
-                raise RuntimeError("gateway did not start in 180 s")
+                raise RuntimeError(f"gateway did not start in {GATEWAY_START_S} s")
             time.sleep(0.05)
 
     def stop(self) -> None:

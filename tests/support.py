@@ -19,6 +19,11 @@ PUBLIC_BASE = "https://standardiste.example.org"
 API_TOKEN = "test-api-token-0123456789"
 CALLER = "+33612345678"
 PRACTICE_NUMBER = "+33478000000"
+GATEWAY_START_S = 180
+"""How long a test waits for a gateway to start: its dialogue's preparation (rule file, the
+classifier's fit) and the speech engines take about 35 s on an idle 2-core machine, and a
+fresh-clone CI run has the other worker loading Rasa or a cluster at the same moment (60 s once
+was not enough)."""
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

@@ -32,7 +32,15 @@ from standardiste.migrate import upgrade
 from standardiste.simulator import parse_twiml, sign
 from standardiste.sweeping import sweep_once
 from tests.faults.support import hold_a_slot, live_holds
-from tests.support import AUTH_TOKEN, CALLER, PUBLIC_BASE, call_params, free_port, make_settings
+from tests.support import (
+    AUTH_TOKEN,
+    CALLER,
+    GATEWAY_START_S,
+    PUBLIC_BASE,
+    call_params,
+    free_port,
+    make_settings,
+)
 
 DOOMED = "gw-doomed"
 WSS = PUBLIC_BASE.replace("https://", "wss://") + "/twilio/media"
@@ -65,7 +73,7 @@ class Gateway:
         )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + GATEWAY_START_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gateway exited; see {self.log.name}")
@@ -75,7 +83,7 @@ class Gateway:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("gateway did not start")
+        raise RuntimeError(f"gateway did not start in {GATEWAY_START_S} s; see {self.log.name}")
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
