@@ -53,8 +53,8 @@ MODE_SAMPLE = 800
 number, so that the channel's share of the suite (about 0.1 s a text in three modes) does not
 grow with every new round (every tenth text was 190 s of the suite with thirty-five rounds)."""
 FLOOR_SPLIT = "dev"
-# Overall on dev, a little under what round 43 measured once tuned on the thirty-fifth round too
-# (at once 99.68 %, with confirmation 99.99 %, 16 false alarms of 8,072, asked 2.47 %): the floor
+# Overall on dev, a little under what round 45 measured once tuned on the thirty-sixth round too
+# (at once 99.64 %, with confirmation 99.99 %, 16 false alarms of 8,320, asked 2.54 %): the floor
 # a regression must not go under; raised as the net is fixed. The questions' floor was 3 % until
 # round 26: the nineteenth round's routine calls, asked 4 % of the time, took dev to its edge.
 DEV_FLOORS: dict[str, tuple[str, float]] = {
@@ -63,7 +63,7 @@ DEV_FLOORS: dict[str, tuple[str, float]] = {
     "false_alarm_rate": ("at most", 0.005),
     "confirmation_rate": ("at most", 0.035),
 }
-# Per category on dev (508 to 539 emergencies, 985 to 1,037 routine calls each since round 43):
+# Per category on dev (523 to 554 emergencies, 1,016 to 1,068 routine calls each since round 45):
 # under the weakest category as measured in rounds 11 and 12 (79 to 85 and 144 to 164 then), with
 # the margin the older, smaller rounds needed.
 CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
@@ -71,13 +71,13 @@ CATEGORY_FLOORS: dict[str, tuple[str, float]] = {
     "recall_with_confirmation": ("at least", 0.96),
     "false_alarm_rate": ("at most", 0.06),
 }
-# The held-out split (the thirty-sixth to thirty-ninth rounds' authors, `*.36.yaml` to
-# `*.39.yaml`, never read by whoever tunes the net), overall: a few points under its measure
-# after round 44 (at once 95.7 %, 908 of 949, with confirmation 99.5 %, false alarms 1.3 %, asked
-# 3.9 %; on the thirty-sixth, counted once by round 40's as last committed, 95.0 %, 99.6 %, 1.6 %,
-# 4.0 %; on the thirty-seventh, counted once by round 42's, 97.0 %, 99.6 %, 0.8 %, 4.4 %; on the
-# thirty-eighth, by round 42's, 95.0 %, 99.2 %, 2.0 %, 3.6 %; on the thirty-ninth, by round 43's,
-# 95.4 %, 99.6 %, 0.8 %, 3.6 %), so that a regression fails here; the net does not depend on the
+# The held-out split (the thirty-seventh to fortieth rounds' authors, `*.37.yaml` to
+# `*.40.yaml`, never read by whoever tunes the net), overall: a few points under its measure
+# after round 45 (at once 95.8 %, 907 of 947, with confirmation 98.9 %, false alarms 1.8 %, asked
+# 4.9 %; on the thirty-seventh, counted once by round 42's as last committed, 97.0 %, 99.6 %,
+# 0.8 %, 4.4 %; on the thirty-eighth, by round 42's, 95.0 %, 99.2 %, 2.0 %, 3.6 %; on the
+# thirty-ninth, by round 43's, 95.4 %, 99.6 %, 0.8 %, 3.6 %; on the fortieth, by round 44's,
+# 94.9 %, 97.5 %, 3.6 %, 8.1 %), so that a regression fails here; the net does not depend on the
 # mode, so one mode is enough. The questions' floor was 9 % for round 18 (the twelfth round's
 # routine calls were asked 8.6 % of the time), 6 % before.
 HELD_OUT_SPLIT = "test"
@@ -119,7 +119,7 @@ def test_the_corpus_is_big_enough_and_spread_over_categories(corpus: list[Uttera
 
 TUNED_ROUNDS = frozenset(
     {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35}
+     25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36}
 )
 """The rounds of authors whose every text steered the tuning: no held-out text may be there."""
 
